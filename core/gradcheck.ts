@@ -1,0 +1,118 @@
+/**
+ * Gradient checks against finite differences, in float64 on the js reference backend.
+ *
+ * The output is reduced to a scalar by a fixed random projection, L = Σ out ⊙ r (r ~ N(0,1),
+ * seeded), so one backward pass checks the whole vector-Jacobian product. Each checked coordinate
+ * x_j is compared with the five-point central difference
+ *   dL/dx_j ≈ [L(x-2h) - 8 L(x-h) + 8 L(x+h) - L(x+2h)] / 12h     (error O(h⁴)).
+ * Errors: abs = |analytic - numeric|; rel = abs / max(|analytic|, |numeric|, floor), so it is a
+ * relative error for gradients above `floor` (default 1) and an absolute one below it, where
+ * finite differences carry rounding noise of order eps·|L|/h.
+ */
+import { apply, noGrad, type OpDef } from './autograd.js';
+import { Rng } from './rng.js';
+import { fmtShape } from './shape.js';
+import { Tensor, tensor } from './tensor.js';
+
+export interface GradcheckOptions {
+  /** Finite-difference step (default 1e-4). */
+  h?: number;
+  /** Tolerance on the relative error for `ok` (default 1e-6). */
+  rtol?: number;
+  /** Denominator floor of the relative error (default 1). */
+  floor?: number;
+  /** Check at most this many coordinates per input, drawn at random (default: all). */
+  maxPoints?: number;
+  /** Indices of the inputs to check (default: all). */
+  wrt?: readonly number[];
+  seed?: number;
+}
+
+export interface InputReport {
+  index: number;
+  shape: number[];
+  checked: number;
+  maxAbsErr: number;
+  maxRelErr: number;
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  maxAbsErr: number;
+  maxRelErr: number;
+  perInput: InputReport[];
+}
+
+/** Compares autodiff with finite differences for `fn` at `inputs` (copied to float64). */
+export function gradcheck(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  opts: GradcheckOptions = {},
+): GradcheckResult {
+  const h = opts.h ?? 1e-4;
+  const rtol = opts.rtol ?? 1e-6;
+  const floor = opts.floor ?? 1;
+  const rng = new Rng(opts.seed ?? 1234);
+  const wrt = opts.wrt ?? inputs.map((_, i) => i);
+  for (const i of wrt) {
+    if (!(inputs[i] instanceof Tensor)) throw new Error(`gradcheck: input ${i} is not a Tensor`);
+  }
+
+  const xs = inputs.map((t, i) =>
+    tensor(t.toFlatArray(), { shape: t.shape, dtype: 'float64', backend: 'js', requiresGrad: wrt.includes(i) }));
+  const out0 = fn(...xs);
+  if (!(out0 instanceof Tensor)) throw new Error('gradcheck: fn must return a Tensor');
+  if (!out0.requiresGrad) throw new Error('gradcheck: the output does not depend on any checked input');
+  const r = tensor(Float64Array.from({ length: out0.size }, () => rng.normal()), {
+    shape: out0.shape, dtype: 'float64', backend: 'js',
+  });
+  const loss = (o: Tensor): number => {
+    if (o.size !== r.size) throw new Error(`gradcheck: output shape changed to ${fmtShape(o.shape)} under perturbation`);
+    const ov = o.buffer.view();
+    const rv = r.buffer.view();
+    let s = 0;
+    for (let i = 0; i < ov.length; i++) s += ov[i] * rv[i];
+    return s;
+  };
+  out0.cast('float64').mul(r).sum().backward();
+
+  const perInput: InputReport[] = [];
+  for (const i of wrt) {
+    const x = xs[i];
+    const analytic = x.grad ? x.grad.buffer.view() : new Float64Array(x.size);
+    const data = x.buffer.view();
+    const coords = pickCoords(x.size, opts.maxPoints, rng);
+    let maxAbs = 0;
+    let maxRel = 0;
+    for (const j of coords) {
+      const orig = data[j];
+      const at = (d: number): number => {
+        data[j] = orig + d;
+        const v = noGrad(() => loss(fn(...xs)));
+        data[j] = orig;
+        return v;
+      };
+      const numeric = (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h);
+      const abs = Math.abs(analytic[j] - numeric);
+      const rel = abs / Math.max(Math.abs(analytic[j]), Math.abs(numeric), floor);
+      if (!(abs <= maxAbs)) maxAbs = abs; // NaN propagates
+      if (!(rel <= maxRel)) maxRel = rel;
+    }
+    perInput.push({ index: i, shape: [...x.shape], checked: coords.length, maxAbsErr: maxAbs, maxRelErr: maxRel });
+  }
+  const maxAbsErr = perInput.reduce((m, p) => (p.maxAbsErr > m || Number.isNaN(p.maxAbsErr) ? p.maxAbsErr : m), 0);
+  const maxRelErr = perInput.reduce((m, p) => (p.maxRelErr > m || Number.isNaN(p.maxRelErr) ? p.maxRelErr : m), 0);
+  return { ok: maxRelErr <= rtol, maxAbsErr, maxRelErr, perInput };
+}
+
+function pickCoords(size: number, max: number | undefined, rng: Rng): number[] {
+  if (max === undefined || size <= max) return [...Array(size).keys()];
+  const picked = new Set<number>();
+  while (picked.size < max) picked.add(rng.int(size));
+  return [...picked].sort((a, b) => a - b);
+}
+
+/** Runs gradcheck on one op with given attributes (used by `audit`). */
+export function gradcheckOp(op: OpDef<any>, attrs: unknown, inputs: readonly Tensor[], opts: GradcheckOptions): GradcheckResult {
+  return gradcheck((...xs) => apply(op, xs, attrs), inputs, opts);
+}

@@ -1,0 +1,22 @@
+/**
+ * Public API of the tensor core. Importing it registers the backends: 'js' (reference, float64),
+ * 'wasm' (our SIMD kernels; the default where WebAssembly SIMD exists) and 'gpujs'.
+ */
+import { registerBackend } from './backend.js';
+import { JsBackend } from './backends/js.js';
+
+registerBackend('js', () => new JsBackend(), { preferred: true });
+
+export { Tensor, tensor, type NestedArray } from './tensor.js';
+export { zeros, ones, full, arange, rand, randn, randint, manualSeed, type CreateOptions, type RandomOptions } from './creation.js';
+export { Rng, type RngState } from './rng.js';
+export { where, concat, stack } from './ops/movement.js';
+export { matmul, matmulT } from './ops/matmul.js';
+export { noGrad, isGradEnabled, apply, type OpDef } from './autograd.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
+export { audit, formatAudit, type AuditRow, type AuditReport, type AuditOptions } from './audit.js';
+export { tidy, keep } from './memory.js';
+export {
+  setBackend, getBackend, listBackends, registerBackend, backendByName,
+  type Backend, type DType, type DataBuffer,
+} from './backend.js';

@@ -1,0 +1,355 @@
+/**
+ * Tensor: contiguous row-major numbers on a backend, plus the autodiff graph link.
+ *
+ * Methods are thin: each op's math lives in core/ops/*. `backward` is the reverse-mode engine.
+ */
+import { apply, isGradEnabled, noGrad, type GraphNode } from './autograd.js';
+import { backendByName, backendFor, getBackend, type Backend, type DType, type TypedArray } from './backend.js';
+import { keep, Storage, track, unwatch, watch } from './memory.js';
+import { fmtShape, sizeOf, type Shape } from './shape.js';
+import * as binary from './ops/binary.js';
+import * as unary from './ops/unary.js';
+import * as reduce from './ops/reduce.js';
+import * as movement from './ops/movement.js';
+import { matmul } from './ops/matmul.js';
+
+export type NestedArray = number | NestedArray[];
+
+export class Tensor {
+  /** The autodiff node that produced this tensor (null for leaves and constants). */
+  node: GraphNode | null = null;
+  /** dL/dself after `backward`, for tensors with `requiresGrad` that no op produced. */
+  grad: Tensor | null = null;
+  requiresGrad = false;
+  private storage: Storage;
+  private readonly token = {};
+
+  constructor(storage: Storage, readonly shape: readonly number[], readonly dtype: DType) {
+    this.storage = storage;
+    watch(this, storage, this.token);
+    track(this);
+  }
+
+  /** A new uninitialised tensor on `backend` (the current one by default). */
+  static empty(shape: Shape, dtype: DType = 'float32', backend?: Backend): Tensor {
+    const b = backendFor(dtype, backend ?? getBackend());
+    return new Tensor(new Storage(b.alloc(sizeOf(shape), dtype)), [...shape], dtype);
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get backend(): Backend {
+    return this.buffer.backend;
+  }
+
+  /** True when another live tensor shares this one's storage. */
+  get isShared(): boolean {
+    return this.storage.refCount > 1;
+  }
+
+  get isDisposed(): boolean {
+    return this.storage.buffer === null;
+  }
+
+  /** The backend buffer; throws if the tensor was disposed. */
+  get buffer() {
+    const b = this.storage.buffer;
+    if (!b) throw new Error(`tensor of shape ${fmtShape(this.shape)} was disposed and cannot be used`);
+    return b;
+  }
+
+  /** Releases the memory now (wasm); further use throws. Safe to call twice. */
+  dispose(): void {
+    if (this.storage.buffer === null) return;
+    unwatch(this.token);
+    this.storage.release();
+    this.storage = new Storage(null);
+    if (this.grad) this.grad.dispose();
+    this.grad = null;
+    this.node = null;
+  }
+
+  /** Exempts this tensor from enclosing `tidy` scopes. */
+  keep(): this {
+    return keep(this);
+  }
+
+  /** A tensor sharing this one's storage with another shape (no copy). */
+  shareAs(shape: Shape): Tensor {
+    return new Tensor(this.storage.retain(), [...shape], this.dtype);
+  }
+
+  /** The same numbers, cut from the graph. Shares storage. */
+  detach(): Tensor {
+    return this.shareAs(this.shape);
+  }
+
+  /** A copy of the numbers as a typed array (float32 or float64). */
+  dataSync(): TypedArray {
+    return this.buffer.view().slice();
+  }
+
+  /** The numbers as a plain array, flat. */
+  toFlatArray(): number[] {
+    return Array.from(this.buffer.view());
+  }
+
+  /** The numbers as nested arrays following the shape (a number for rank 0). */
+  toArray(): NestedArray {
+    const flat = this.buffer.view();
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return flat[offset];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /** The single number of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item(): tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, not 1`);
+    return this.buffer.view()[0];
+  }
+
+  /** Same numbers on another backend (a copy; returns this if already there). */
+  toBackend(name: string): Tensor {
+    const target = backendFor(this.dtype, backendByName(name));
+    if (target === this.backend) return this;
+    const out = Tensor.empty(this.shape, this.dtype, target);
+    target.write(out.buffer, this.buffer.view());
+    return out;
+  }
+
+  // ---- elementwise, two inputs (numpy broadcasting) ----
+  add(o: Tensor | number): Tensor { return binary.add(this, o); }
+  sub(o: Tensor | number): Tensor { return binary.sub(this, o); }
+  mul(o: Tensor | number): Tensor { return binary.mul(this, o); }
+  div(o: Tensor | number): Tensor { return binary.div(this, o); }
+  maximum(o: Tensor | number): Tensor { return binary.maximum(this, o); }
+  minimum(o: Tensor | number): Tensor { return binary.minimum(this, o); }
+  /** Comparisons give 1 or 0 and carry no gradient. */
+  gt(o: Tensor | number): Tensor { return binary.compare('gt', this, o); }
+  ge(o: Tensor | number): Tensor { return binary.compare('ge', this, o); }
+  lt(o: Tensor | number): Tensor { return binary.compare('lt', this, o); }
+  le(o: Tensor | number): Tensor { return binary.compare('le', this, o); }
+  eq(o: Tensor | number): Tensor { return binary.compare('eq', this, o); }
+
+  // ---- elementwise, one input ----
+  neg(): Tensor { return unary.unaryOp('neg', this); }
+  exp(): Tensor { return unary.unaryOp('exp', this); }
+  log(): Tensor { return unary.unaryOp('log', this); }
+  sqrt(): Tensor { return unary.unaryOp('sqrt', this); }
+  square(): Tensor { return unary.unaryOp('square', this); }
+  abs(): Tensor { return unary.unaryOp('abs', this); }
+  sign(): Tensor { return unary.unaryOp('sign', this); }
+  tanh(): Tensor { return unary.unaryOp('tanh', this); }
+  sigmoid(): Tensor { return unary.unaryOp('sigmoid', this); }
+  softplus(): Tensor { return unary.unaryOp('softplus', this); }
+  relu(): Tensor { return unary.unaryOp('relu', this); }
+  mish(): Tensor { return unary.unaryOp('mish', this); }
+  sin(): Tensor { return unary.unaryOp('sin', this); }
+  cos(): Tensor { return unary.unaryOp('cos', this); }
+  reciprocal(): Tensor { return unary.unaryOp('reciprocal', this); }
+  /** x^p for a scalar exponent p. */
+  pow(p: number): Tensor { return unary.pow(this, p); }
+  /** min(max(x, lo), hi); the gradient passes where lo <= x <= hi. */
+  clamp(lo: number, hi: number): Tensor { return unary.clamp(this, lo, hi); }
+  /** A copy (in the graph: identity). */
+  clone(): Tensor { return unary.unaryOp('copy', this); }
+  /** The same numbers in another dtype (in the graph: identity). */
+  cast(dtype: DType): Tensor { return unary.cast(this, dtype); }
+
+  // ---- products and reductions ----
+  matmul(o: Tensor): Tensor { return matmul(this, o); }
+  sum(axes?: number | number[], keepdim = false): Tensor { return reduce.reduceOp('sum', this, axes, keepdim); }
+  mean(axes?: number | number[], keepdim = false): Tensor { return reduce.mean(this, axes, keepdim); }
+  max(axes?: number | number[], keepdim = false): Tensor { return reduce.reduceOp('max', this, axes, keepdim); }
+  min(axes?: number | number[], keepdim = false): Tensor { return reduce.reduceOp('min', this, axes, keepdim); }
+
+  // ---- movement ----
+  /** Same numbers, new shape (one size may be -1). Shares storage when no graph is recorded. */
+  reshape(shape: readonly number[]): Tensor { return movement.reshape(this, shape); }
+  /** Permutes axes (default: reverse them). */
+  transpose(perm?: readonly number[]): Tensor { return movement.transpose(this, perm); }
+  /** Broadcasts size-1 axes (and new leading axes) to `shape`. */
+  expand(shape: readonly number[]): Tensor { return movement.expand(this, shape); }
+  /** TF.js-style slice: `begin` per axis, `size` per axis (-1 = to the end). */
+  slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor {
+    return movement.slice(this, begin, size);
+  }
+  /** Rows along axis 0 picked by an integer index (minibatches, ensemble members). */
+  indexSelect(index: Tensor | Int32Array | readonly number[]): Tensor { return movement.indexSelect(this, index); }
+
+  /**
+   * Reverse-mode autodiff from this tensor. A non-scalar needs `seed` (dL/dthis). Gradients
+   * accumulate into `.grad` of every leaf with `requiresGrad`. The graph is released afterwards
+   * unless `retainGraph` is set.
+   */
+  backward(seed?: Tensor, opts: { retainGraph?: boolean } = {}): void {
+    runBackward(this, seed, opts.retainGraph ?? false);
+  }
+
+  toString(): string {
+    return `Tensor(${fmtShape(this.shape)}, ${this.dtype}, ${this.backend.name})`;
+  }
+}
+
+/** Makes a tensor from a number, (nested) array or typed array. */
+export function tensor(
+  data: NestedArray | ArrayLike<number>,
+  opts: { shape?: readonly number[]; dtype?: DType; requiresGrad?: boolean; backend?: string } = {},
+): Tensor {
+  const { flat, shape: inferred } = flatten(data);
+  const shape = opts.shape ? [...opts.shape] : inferred;
+  if (sizeOf(shape) !== flat.length) {
+    throw new Error(`tensor: ${flat.length} values do not fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
+  }
+  const dtype = opts.dtype ?? 'float32';
+  const t = Tensor.empty(shape, dtype, opts.backend ? backendByName(opts.backend) : undefined);
+  t.backend.write(t.buffer, flat);
+  t.requiresGrad = opts.requiresGrad ?? false;
+  return t;
+}
+
+function flatten(data: NestedArray | ArrayLike<number>): { flat: ArrayLike<number>; shape: number[] } {
+  if (typeof data === 'number') return { flat: [data], shape: [] };
+  if (ArrayBuffer.isView(data)) return { flat: data as ArrayLike<number>, shape: [(data as ArrayLike<number>).length] };
+  if (!Array.isArray(data)) throw new Error('tensor: data must be a number, an array or a typed array');
+  const shape: number[] = [];
+  let probe: unknown = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0];
+  }
+  const flat: number[] = [];
+  const walk = (x: unknown, dim: number): void => {
+    if (dim === shape.length) {
+      if (typeof x !== 'number') throw new Error(`tensor: ragged or non-numeric data (expected a number at depth ${dim})`);
+      flat.push(x);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[dim]) {
+      throw new Error(`tensor: ragged nested array: expected length ${shape[dim]} at depth ${dim}`);
+    }
+    for (const v of x) walk(v, dim + 1);
+  };
+  walk(data, 0);
+  return { flat, shape };
+}
+
+/**
+ * The engine. Orders the graph depth-first, then visits outputs before inputs, summing each
+ * tensor's incoming gradients before passing them on through its op's VJP.
+ */
+function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new Error('backward(): this tensor does not require grad (no input of its graph has requiresGrad)');
+  }
+  if (!seed && root.size !== 1) {
+    throw new Error(`backward(): tensor of shape ${fmtShape(root.shape)} is not a scalar; pass a seed gradient of that shape`);
+  }
+  if (seed && (seed.shape.length !== root.shape.length || seed.shape.some((d, i) => d !== root.shape[i]))) {
+    throw new Error(`backward(): seed gradient of shape ${fmtShape(seed.shape)} does not match tensor shape ${fmtShape(root.shape)}`);
+  }
+  if (root.node?.released) throw releasedError(root.node.op.name);
+
+  // Topological order (iterative DFS, post-order).
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const child = inputs[i];
+      if (child.requiresGrad && !seen.has(child)) {
+        if (child.node?.released) throw releasedError(child.node.op.name);
+        seen.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+
+  noGrad(() => {
+    const grads = new Map<Tensor, Tensor>();
+    // The seed is copied so that every gradient in `grads` is owned by this walk.
+    const start = seed ? seed.cast(root.dtype) : Tensor.empty(root.shape, root.dtype, root.backend);
+    if (!seed) start.backend.fill(start.buffer, 1);
+    grads.set(root, start);
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      const node = t.node;
+      if (!node) {
+        accumulateLeafGrad(t, g);
+        continue;
+      }
+      const needs = node.inputs.map((x, i) => x.requiresGrad && !node.op.nondiff?.includes(i));
+      const ins = node.op.backward(g, node.inputs, t, node.attrs, needs);
+      const stored = new Set<Tensor>();
+      node.inputs.forEach((x, i) => {
+        const gi = ins[i];
+        if (!gi) return;
+        if (!needs[i]) {
+          if (gi !== g) gi.dispose();
+          return;
+        }
+        // Own every incoming gradient: a VJP may hand back `g` itself, one tensor twice, or a view.
+        let own = gi;
+        if (gi === g || gi.isShared || stored.has(gi)) {
+          own = gi.clone();
+          if (gi !== g && !stored.has(gi)) gi.dispose();
+        }
+        stored.add(own);
+        const prev = grads.get(x);
+        if (prev) {
+          grads.set(x, prev.add(own));
+          prev.dispose();
+          own.dispose();
+        } else {
+          grads.set(x, own);
+        }
+      });
+      if (!stored.has(g)) g.dispose();
+      if (!retainGraph) {
+        node.released = true;
+        node.inputs = [];
+      }
+    }
+  });
+}
+
+/** Adds g into leaf.grad in place (no allocation once the gradient exists); takes ownership of g. */
+function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
+  if (leaf.grad && !leaf.grad.isDisposed) {
+    const acc = leaf.grad;
+    acc.backend.binary('add', acc.buffer, g.buffer, acc.buffer, [acc.size], [1], [1]);
+    g.dispose();
+  } else {
+    leaf.grad = keep(g.isShared ? g.clone() : g);
+    if (leaf.grad !== g) g.dispose();
+  }
+}
+
+function releasedError(op: string): Error {
+  return new Error(
+    `backward(): the graph through '${op}' was already released by an earlier backward(); ` +
+      'pass { retainGraph: true } to the first backward() to run it twice',
+  );
+}
+
+export { apply, isGradEnabled };
