@@ -4,8 +4,10 @@
  */
 import { registerBackend } from './backend.js';
 import { JsBackend } from './backends/js.js';
+import { GpujsBackend } from './backends/gpujs.js';
 
 registerBackend('js', () => new JsBackend(), { preferred: true });
+registerBackend('gpujs', () => new GpujsBackend());
 
 export { Tensor, tensor, type NestedArray } from './tensor.js';
 export { zeros, ones, full, arange, rand, randn, randint, manualSeed, type CreateOptions, type RandomOptions } from './creation.js';
