@@ -4,7 +4,7 @@
  *
  * Buffers are plain Float32Arrays, so every kernel not written here (reduce, strided copies,
  * row gathers, Adam, lerp, fill/write) runs the js reference kernels on them directly, and so do
- * the cases a native kernel cannot express (see `unaryNative`, `matmul`, the size guard).
+ * the cases a native kernel cannot express (see `unaryBody`, `unaryGradBody`, `nativeOk`).
  *
  * Mode: gpu.js chooses one unless $FISOR_GPUJS_MODE (or the `mode` option) names one; see
  * `SYNC_MODES` and docs/GPUJS.md. Without a GPU gpu.js lands on 'webasm' (WebAssembly on the CPU).
@@ -261,6 +261,17 @@ export function coalesce(
 }
 
 /**
+ * Kernel statements: q = floor(rem / den), rem = rem mod den, in float arithmetic. The +0.5
+ * keeps the quotient off an integer boundary and the two corrections absorb a division that
+ * is not correctly rounded (GLSL allows 2.5 ulp), so the result is exact below 2^24.
+ */
+function divmod(q: string, rem: string, den: string): string {
+  return `let ${q} = Math.floor((${rem} + 0.5) / ${den}); ${rem} = ${rem} - ${q} * ${den};` +
+    ` if (${rem} < 0.0) { ${q} = ${q} - 1.0; ${rem} = ${rem} + ${den}; }` +
+    ` if (${rem} >= ${den}) { ${q} = ${q} + 1.0; ${rem} = ${rem} - ${den}; }`;
+}
+
+/**
  * Kernel statements that decode the flat output index into offsets `${name}Off` for each
  * input, with the shape's suffix products and the strides as kernel constants.
  */
@@ -276,7 +287,7 @@ function stridedIndexSource(
     return lines.join(' ');
   }
   const terms: string[][] = names.map(() => []);
-  lines.push('let rem = this.thread.x;');
+  lines.push('let rem = this.thread.x + 0.0;');
   let inner = 1;
   const suffix: number[] = new Array(r);
   for (let ax = r - 1; ax >= 0; ax--) {
@@ -286,9 +297,7 @@ function stridedIndexSource(
   for (let ax = 0; ax < r; ax++) {
     if (ax < r - 1) {
       constants[`p${ax}`] = suffix[ax];
-      // +0.5 keeps the quotient away from an integer boundary under float division.
-      lines.push(`const i${ax} = Math.floor((rem + 0.5) / this.constants.p${ax});`);
-      lines.push(`rem = rem - i${ax} * this.constants.p${ax};`);
+      lines.push(divmod(`i${ax}`, 'rem', `this.constants.p${ax}`));
     } else {
       lines.push(`const i${ax} = rem;`);
     }
@@ -478,15 +487,12 @@ export class GpujsBackend implements Backend {
       aRow: transA ? 1 : k, aCol: transA ? m : 1, bRow: transB ? 1 : n, bCol: transB ? k : 1,
       aBatch: aBatchStride, bBatch: bBatchStride,
     };
-    const lines: string[] = ['const idx = this.thread.x;'];
-    if (batch > 1) {
-      lines.push('const t = Math.floor((idx + 0.5) / this.constants.mn);', 'const r = idx - t * this.constants.mn;');
-    } else {
-      lines.push('const t = 0;', 'const r = idx;');
-    }
+    const lines: string[] = ['const idx = this.thread.x;', 'let r = idx + 0.0;'];
+    if (batch > 1) lines.push(divmod('t', 'r', 'this.constants.mn'));
+    else lines.push('const t = 0.0;');
     lines.push(
-      'const i = Math.floor((r + 0.5) / this.constants.n);',
-      'const j = r - i * this.constants.n;',
+      divmod('i', 'r', 'this.constants.n'),
+      'const j = r;',
       'const aBase = t * this.constants.aBatch + i * this.constants.aRow;',
       'const bBase = t * this.constants.bBatch + j * this.constants.bCol;',
       'let sum = 0.0;',
