@@ -5,8 +5,11 @@
 import { registerBackend } from './backend.js';
 import { JsBackend } from './backends/js.js';
 import { GpujsBackend } from './backends/gpujs.js';
+import { WasmBackend, wasmSimdAvailable } from './backends/wasm.js';
 
 registerBackend('js', () => new JsBackend(), { preferred: true });
+// The default where WebAssembly SIMD exists; otherwise 'js' stays the default (plain TS fallback).
+registerBackend('wasm', () => new WasmBackend(), { preferred: wasmSimdAvailable() });
 registerBackend('gpujs', () => new GpujsBackend());
 
 export { Tensor, tensor, type NestedArray } from './tensor.js';

@@ -4,16 +4,24 @@
  */
 import type { BinaryOp } from '../backend.js';
 import { apply, type OpDef } from '../autograd.js';
-import { broadcastShapes, broadcastStrides } from '../shape.js';
+import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { unaryOp } from './unary.js';
 import { on, placement, scalarLike, unbroadcast } from './util.js';
+
+const UNIT: readonly number[] = [1];
 
 function forwardBinary(name: string, kernel: BinaryOp) {
   return (inputs: readonly Tensor[]): Tensor => {
     const { dtype, backend } = placement(name, inputs);
     const a = on(inputs[0], backend);
     const b = on(inputs[1], backend);
+    if (sameShape(a.shape, b.shape)) {
+      // Fast path: equal shapes are one flat run (no broadcasting bookkeeping).
+      const out = Tensor.empty(a.shape, dtype, backend);
+      backend.binary(kernel, a.buffer, b.buffer, out.buffer, [a.size], UNIT, UNIT);
+      return out;
+    }
     const shape = broadcastShapes(name, a.shape, b.shape);
     const out = Tensor.empty(shape, dtype, backend);
     backend.binary(kernel, a.buffer, b.buffer, out.buffer, shape, broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));

@@ -1,0 +1,438 @@
+/**
+ * Layers: Linear, LayerNorm, Dropout, MLP, EnsembleMLP, MLPResNet.
+ *
+ * Shapes: a Linear weight is [in, out] (x · W, no transpose in the forward); an ensemble layer
+ * stacks n of them, [n, in, out], with bias [n, 1, out], and runs all members in one batched
+ * matrix product. The backward products come from core's matmul VJP, which emits transpose flags
+ * rather than transposed copies.
+ */
+import { apply, Rng, Tensor, type DType, type OpDef } from '../core/index.js';
+import { makeParameter, Module } from './module.js';
+
+export type Activation = 'relu' | 'mish' | 'tanh' | 'none';
+export type Init = 'xavier' | 'torch';
+
+/** Applies an activation by name. */
+export function activate(x: Tensor, act: Activation): Tensor {
+  switch (act) {
+    case 'relu': return x.relu();
+    case 'mish': return x.mish();
+    case 'tanh': return x.tanh();
+    case 'none': return x;
+    default: throw new Error(`unknown activation '${String(act)}' (relu, mish, tanh, none)`);
+  }
+}
+
+function checkSize(what: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got ${String(n)}`);
+  return n;
+}
+
+function uniformArray(n: number, a: number, rng: Rng): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = (2 * rng.uniform53() - 1) * a;
+  return out;
+}
+
+/**
+ * Weight and bias values for `members` independent [in, out] layers.
+ * - xavier (FISOR / flax xavier_uniform): W ~ U(-a, a), a = sqrt(6 / (in + out)); bias 0.
+ * - torch (PyTorch nn.Linear default): W, b ~ U(-1/sqrt(in), 1/sqrt(in)).
+ * Member k's weight is drawn in full before member k+1's.
+ */
+function initLinear(inF: number, outF: number, members: number, init: Init, rng: Rng): { w: Float64Array; b: Float64Array } {
+  const w = new Float64Array(members * inF * outF);
+  const b = new Float64Array(members * outF);
+  for (let k = 0; k < members; k++) {
+    if (init === 'xavier') {
+      w.set(uniformArray(inF * outF, Math.sqrt(6 / (inF + outF)), rng), k * inF * outF);
+    } else if (init === 'torch') {
+      const a = 1 / Math.sqrt(inF);
+      w.set(uniformArray(inF * outF, a, rng), k * inF * outF);
+      b.set(uniformArray(outF, a, rng), k * outF);
+    } else {
+      throw new Error(`unknown init '${String(init)}' (xavier or torch)`);
+    }
+  }
+  return { w, b };
+}
+
+export interface LinearOptions {
+  bias?: boolean;
+  init?: Init;
+  rng?: Rng;
+  dtype?: DType;
+}
+
+/** y = x · W + b, W [in, out], b [out]; x is [..., in]. */
+export class Linear extends Module {
+  get weight(): Tensor { return this.param('weight'); }
+  get bias(): Tensor | null { return this.hasParam('bias') ? this.param('bias') : null; }
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    checkSize('Linear: inFeatures', inFeatures);
+    checkSize('Linear: outFeatures', outFeatures);
+    const rng = opts.rng ?? new Rng(0);
+    const dtype = opts.dtype ?? 'float32';
+    const { w, b } = initLinear(inFeatures, outFeatures, 1, opts.init ?? 'xavier', rng);
+    this.registerParameter('weight', makeParameter(w, [inFeatures, outFeatures], dtype));
+    if (opts.bias !== false) this.registerParameter('bias', makeParameter(b, [outFeatures], dtype));
+  }
+
+  forward(x: Tensor): Tensor {
+    const last = x.shape[x.ndim - 1];
+    if (x.ndim === 0 || last !== this.inFeatures) {
+      throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): input of shape [${x.shape.join(', ')}] does not end in ${this.inFeatures}`);
+    }
+    // Rank 2 is the fast path; other ranks are flattened to rows (a view) so that the weight
+    // gradient is one product, not a batch of them summed afterwards.
+    const x2 = x.ndim === 2 ? x : x.reshape([-1, this.inFeatures]);
+    let y = x2.matmul(this.weight);
+    const bias = this.bias;
+    if (bias) y = y.add(bias);
+    return x.ndim === 2 ? y : y.reshape([...x.shape.slice(0, -1), this.outFeatures]);
+  }
+}
+
+interface NormAttrs {
+  eps: number;
+}
+
+/** rstd = 1 / sqrt(var(x) + eps) over the last axis, keepdim; also returns x - mean. */
+function centredAndRstd(x: Tensor, eps: number): { xc: Tensor; rstd: Tensor } {
+  const mu = x.mean(-1, true);
+  const xc = x.sub(mu);
+  mu.dispose();
+  const sq = xc.square();
+  const variance = sq.mean(-1, true);
+  sq.dispose();
+  const ve = variance.add(eps);
+  variance.dispose();
+  const rstd = ve.pow(-0.5);
+  ve.dispose();
+  return { xc, rstd };
+}
+
+/**
+ * Normalisation over the last axis, without the affine part:
+ *   y = (x - μ) · r,  μ = mean(x),  r = (mean((x - μ)²) + eps)^(-1/2)
+ * VJP (n = size of the last axis, all means over it):
+ *   dx = r · (g - mean(g) - y · mean(g · y))
+ */
+export const LayerNormalize: OpDef<NormAttrs> = {
+  name: 'layerNormalize',
+  forward: ([x], { eps }) => {
+    const { xc, rstd } = centredAndRstd(x, eps);
+    const y = xc.mul(rstd);
+    xc.dispose();
+    rstd.dispose();
+    return y;
+  },
+  backward: (g, [x], y, { eps }) => {
+    const { xc, rstd } = centredAndRstd(x, eps);
+    xc.dispose();
+    const gm = g.mean(-1, true);
+    const gy = g.mul(y);
+    const gym = gy.mean(-1, true);
+    gy.dispose();
+    const t1 = g.sub(gm);
+    gm.dispose();
+    const t2 = y.mul(gym);
+    gym.dispose();
+    const t3 = t1.sub(t2);
+    t1.dispose();
+    t2.dispose();
+    const dx = t3.mul(rstd);
+    t3.dispose();
+    rstd.dispose();
+    return [dx];
+  },
+};
+
+/** (x - mean) / sqrt(var + eps) over the last axis (one graph op). */
+export function layerNormalize(x: Tensor, eps = 1e-6): Tensor {
+  return apply(LayerNormalize, [x], { eps });
+}
+
+/**
+ * LayerNorm over the last axis with learnable scale (init 1) and bias (init 0), as flax.linen.LayerNorm
+ * (eps default 1e-6). `paramShape` lets ensembles keep one scale/bias per member ([n, 1, size]).
+ */
+export class LayerNorm extends Module {
+  get scale(): Tensor { return this.param('scale'); }
+  get bias(): Tensor { return this.param('bias'); }
+  readonly eps: number;
+
+  constructor(readonly size: number, opts: { eps?: number; dtype?: DType; paramShape?: number[] } = {}) {
+    super();
+    checkSize('LayerNorm: size', size);
+    this.eps = opts.eps ?? 1e-6;
+    const shape = opts.paramShape ?? [size];
+    if (shape[shape.length - 1] !== size) throw new Error(`LayerNorm: paramShape [${shape.join(', ')}] must end in ${size}`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    this.registerParameter('scale', makeParameter(new Float64Array(n).fill(1), shape, opts.dtype));
+    this.registerParameter('bias', makeParameter(new Float64Array(n), shape, opts.dtype));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape[x.ndim - 1] !== this.size) {
+      throw new Error(`LayerNorm(${this.size}): input of shape [${x.shape.join(', ')}] does not end in ${this.size}`);
+    }
+    return layerNormalize(x, this.eps).mul(this.scale).add(this.bias);
+  }
+}
+
+/**
+ * Inverted dropout: in training, each element is kept with probability 1 - p and scaled by
+ * 1 / (1 - p), else zeroed; the mask comes from the given seeded Rng. Identity in eval mode or p = 0.
+ */
+export class Dropout extends Module {
+  constructor(readonly p: number, readonly rng: Rng) {
+    super();
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`Dropout: p must be in [0, 1), got ${p}`);
+    if (!(rng instanceof Rng)) throw new Error('Dropout: needs an Rng');
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.p === 0) return x;
+    const keepScale = 1 / (1 - this.p);
+    const mask = Tensor.empty(x.shape, x.dtype, x.backend);
+    const m = x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size);
+    for (let i = 0; i < m.length; i++) m[i] = this.rng.uniform() < this.p ? 0 : keepScale;
+    mask.backend.write(mask.buffer, m);
+    const y = x.mul(mask);
+    return y;
+  }
+}
+
+export interface MLPOptions {
+  inputSize: number;
+  hiddenSizes: number[];
+  outputSize: number;
+  activation?: Activation;
+  layerNorm?: boolean;
+  dropout?: number;
+  activateFinal?: boolean;
+  init?: Init;
+  rng: Rng;
+  dtype?: DType;
+}
+
+function checkMlpOpts(what: string, opts: MLPOptions): void {
+  if (!opts || typeof opts !== 'object') throw new Error(`${what}: options object required`);
+  checkSize(`${what}: inputSize`, opts.inputSize);
+  checkSize(`${what}: outputSize`, opts.outputSize);
+  if (!Array.isArray(opts.hiddenSizes)) throw new Error(`${what}: hiddenSizes must be an array`);
+  opts.hiddenSizes.forEach((h, i) => checkSize(`${what}: hiddenSizes[${i}]`, h));
+  if (!(opts.rng instanceof Rng)) throw new Error(`${what}: opts.rng (an Rng) is required`);
+}
+
+/**
+ * Multi-layer perceptron, jaxrl/FISOR layout. For each hidden size: Linear -> [Dropout] ->
+ * [LayerNorm] -> activation; then Linear(outputSize), followed by the same post-block only if
+ * `activateFinal`. Parameter names: 'layers.i.weight' / 'layers.i.bias', 'norms.i.scale' / 'norms.i.bias'.
+ */
+export class MLP extends Module {
+  readonly layers: Linear[] = [];
+  readonly norms: (LayerNorm | null)[] = [];
+  readonly dropouts: (Dropout | null)[] = [];
+  readonly activation: Activation;
+  readonly activateFinal: boolean;
+
+  constructor(opts: MLPOptions) {
+    super();
+    checkMlpOpts('MLP', opts);
+    this.activation = opts.activation ?? 'relu';
+    this.activateFinal = opts.activateFinal ?? false;
+    const sizes = [opts.inputSize, ...opts.hiddenSizes, opts.outputSize];
+    const nLayers = sizes.length - 1;
+    const dropRng = opts.dropout ? new Rng(opts.rng.nextU32()) : null;
+    for (let i = 0; i < nLayers; i++) {
+      this.layers.push(this.registerModule(`layers.${i}`, new Linear(sizes[i], sizes[i + 1], { init: opts.init, rng: opts.rng, dtype: opts.dtype })));
+    }
+    for (let i = 0; i < nLayers; i++) {
+      const post = i < nLayers - 1 || this.activateFinal;
+      this.dropouts.push(post && opts.dropout ? this.registerModule(`dropouts.${i}`, new Dropout(opts.dropout, dropRng!)) : null);
+      this.norms.push(post && opts.layerNorm ? this.registerModule(`norms.${i}`, new LayerNorm(sizes[i + 1], { dtype: opts.dtype })) : null);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = x;
+    const n = this.layers.length;
+    for (let i = 0; i < n; i++) {
+      h = this.layers[i].forward(h);
+      if (i < n - 1 || this.activateFinal) {
+        const d = this.dropouts[i];
+        if (d) h = d.forward(h);
+        const ln = this.norms[i];
+        if (ln) h = ln.forward(h);
+        h = activate(h, this.activation);
+      }
+    }
+    return h;
+  }
+}
+
+/** n stacked Linear layers: W [n, in, out], b [n, 1, out]; x [B, in] (shared) or [n, B, in] -> [n, B, out]. */
+export class EnsembleLinear extends Module {
+  get weight(): Tensor { return this.param('weight'); }
+  get bias(): Tensor { return this.param('bias'); }
+
+  constructor(readonly members: number, readonly inFeatures: number, readonly outFeatures: number, opts: { init?: Init; rng: Rng; dtype?: DType }) {
+    super();
+    checkSize('EnsembleLinear: members', members);
+    checkSize('EnsembleLinear: inFeatures', inFeatures);
+    checkSize('EnsembleLinear: outFeatures', outFeatures);
+    const { w, b } = initLinear(inFeatures, outFeatures, members, opts.init ?? 'xavier', opts.rng);
+    this.registerParameter('weight', makeParameter(w, [members, inFeatures, outFeatures], opts.dtype));
+    this.registerParameter('bias', makeParameter(b, [members, 1, outFeatures], opts.dtype));
+  }
+
+  forward(x: Tensor): Tensor {
+    const ok = (x.ndim === 2 || (x.ndim === 3 && x.shape[0] === this.members)) && x.shape[x.ndim - 1] === this.inFeatures;
+    if (!ok) {
+      throw new Error(`EnsembleLinear(${this.members} x ${this.inFeatures} -> ${this.outFeatures}): input must be [B, ${this.inFeatures}] or [${this.members}, B, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
+    }
+    return x.matmul(this.weight).add(this.bias);
+  }
+}
+
+/**
+ * `members` MLPs with independent weights evaluated in one batched product per layer.
+ * Same options and layout as MLP; parameters carry a leading member axis: 'layers.i.weight'
+ * [n, in, out], 'layers.i.bias' [n, 1, out], 'norms.i.scale' [n, 1, size].
+ */
+export class EnsembleMLP extends Module {
+  readonly layers: EnsembleLinear[] = [];
+  readonly norms: (LayerNorm | null)[] = [];
+  readonly dropouts: (Dropout | null)[] = [];
+  readonly members: number;
+  readonly activation: Activation;
+  readonly activateFinal: boolean;
+
+  constructor(opts: MLPOptions & { members: number }) {
+    super();
+    checkMlpOpts('EnsembleMLP', opts);
+    this.members = checkSize('EnsembleMLP: members', opts.members);
+    this.activation = opts.activation ?? 'relu';
+    this.activateFinal = opts.activateFinal ?? false;
+    const sizes = [opts.inputSize, ...opts.hiddenSizes, opts.outputSize];
+    const nLayers = sizes.length - 1;
+    const dropRng = opts.dropout ? new Rng(opts.rng.nextU32()) : null;
+    // Draws are member-major: member k's weight of layer i is drawn in full before member k+1's.
+    for (let i = 0; i < nLayers; i++) {
+      const layer = new EnsembleLinear(this.members, sizes[i], sizes[i + 1], { init: opts.init, rng: opts.rng, dtype: opts.dtype });
+      this.layers.push(this.registerModule(`layers.${i}`, layer));
+    }
+    for (let i = 0; i < nLayers; i++) {
+      const post = i < nLayers - 1 || this.activateFinal;
+      this.dropouts.push(post && opts.dropout ? this.registerModule(`dropouts.${i}`, new Dropout(opts.dropout, dropRng!)) : null);
+      this.norms.push(post && opts.layerNorm
+        ? this.registerModule(`norms.${i}`, new LayerNorm(sizes[i + 1], { dtype: opts.dtype, paramShape: [this.members, 1, sizes[i + 1]] }))
+        : null);
+    }
+  }
+
+  /** x: [B, in] shared by all members, or [n, B, in]; returns [n, B, out]. */
+  forward(x: Tensor): Tensor {
+    let h = x;
+    const n = this.layers.length;
+    for (let i = 0; i < n; i++) {
+      h = this.layers[i].forward(h);
+      if (i < n - 1 || this.activateFinal) {
+        const d = this.dropouts[i];
+        if (d) h = d.forward(h);
+        const ln = this.norms[i];
+        if (ln) h = ln.forward(h);
+        h = activate(h, this.activation);
+      }
+    }
+    return h;
+  }
+
+  /**
+   * Member k's parameters under MLP names and values (copies): loadable with
+   * `mlp.loadStateDict(ens.memberState(k))` into an MLP with the same options.
+   */
+  memberState(k: number): Record<string, Float32Array | Float64Array> {
+    if (!Number.isInteger(k) || k < 0 || k >= this.members) throw new Error(`EnsembleMLP.memberState: member ${k} out of range 0..${this.members - 1}`);
+    const out: Record<string, Float32Array | Float64Array> = {};
+    for (const [name, p] of this.namedParameters()) {
+      const per = p.size / this.members;
+      out[name] = p.buffer.view().slice(k * per, (k + 1) * per);
+    }
+    return out;
+  }
+}
+
+/** Minimum over the ensemble axis: [n, B, out] -> [B, out] (FISOR's Q_r). */
+export function ensembleMin(y: Tensor): Tensor {
+  if (y.ndim < 1) throw new Error('ensembleMin: needs a tensor with a leading ensemble axis');
+  return y.min(0);
+}
+
+/** Maximum over the ensemble axis: [n, B, out] -> [B, out] (FISOR's Q_h). */
+export function ensembleMax(y: Tensor): Tensor {
+  if (y.ndim < 1) throw new Error('ensembleMax: needs a tensor with a leading ensemble axis');
+  return y.max(0);
+}
+
+/** One residual block: x + Dense(h)(Mish(Dense(4h)(LayerNorm(Dropout(x))))). */
+export class MLPResNetBlock extends Module {
+  readonly dropout: Dropout | null;
+  readonly norm: LayerNorm;
+  readonly fc1: Linear;
+  readonly fc2: Linear;
+
+  constructor(hidden: number, opts: { dropout: number; rng: Rng; dropRng: Rng; init?: Init; dtype?: DType }) {
+    super();
+    this.dropout = opts.dropout > 0 ? this.registerModule('dropout', new Dropout(opts.dropout, opts.dropRng)) : null;
+    this.norm = this.registerModule('norm', new LayerNorm(hidden, { dtype: opts.dtype }));
+    this.fc1 = this.registerModule('fc1', new Linear(hidden, 4 * hidden, { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
+    this.fc2 = this.registerModule('fc2', new Linear(4 * hidden, hidden, { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = this.dropout ? this.dropout.forward(x) : x;
+    h = this.norm.forward(h);
+    h = this.fc1.forward(h).mish();
+    h = this.fc2.forward(h);
+    return x.add(h);
+  }
+}
+
+/**
+ * FISOR's denoiser body (IDQL MLPResNet):
+ *   Dense(hidden) -> blocks x [Dropout -> LayerNorm -> Dense(4 hidden) -> Mish -> Dense(hidden)] + residual
+ *   -> Mish -> Dense(out).
+ * All Dense layers use xavier-uniform init by default (`init` to change). Names: 'input.*',
+ * 'blocks.i.{norm,fc1,fc2}.*', 'output.*'.
+ */
+export class MLPResNet extends Module {
+  readonly input: Linear;
+  readonly blocks: MLPResNetBlock[] = [];
+  readonly output: Linear;
+
+  constructor(opts: { inputSize: number; hidden?: number; blocks?: number; outputSize: number; dropout?: number; init?: Init; rng: Rng; dtype?: DType }) {
+    super();
+    if (!opts || !(opts.rng instanceof Rng)) throw new Error('MLPResNet: opts.rng (an Rng) is required');
+    const hidden = checkSize('MLPResNet: hidden', opts.hidden ?? 256);
+    const nBlocks = opts.blocks ?? 3;
+    if (!Number.isInteger(nBlocks) || nBlocks < 0) throw new Error(`MLPResNet: blocks must be a non-negative integer, got ${nBlocks}`);
+    const dropout = opts.dropout ?? 0.1;
+    const dropRng = new Rng(opts.rng.nextU32());
+    this.input = this.registerModule('input', new Linear(checkSize('MLPResNet: inputSize', opts.inputSize), hidden, { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
+    for (let i = 0; i < nBlocks; i++) {
+      this.blocks.push(this.registerModule(`blocks.${i}`, new MLPResNetBlock(hidden, { dropout, rng: opts.rng, dropRng, init: opts.init, dtype: opts.dtype })));
+    }
+    this.output = this.registerModule('output', new Linear(hidden, checkSize('MLPResNet: outputSize', opts.outputSize), { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = this.input.forward(x);
+    for (const b of this.blocks) h = b.forward(h);
+    return this.output.forward(h.mish());
+  }
+}
