@@ -37,6 +37,11 @@ export class Storage {
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
+  /**
+   * Called when no scope owns the tensor any more (it escaped the outermost tidy or was kept):
+   * from then on the garbage-collector safety net must watch it.
+   */
+  untracked(): void;
 }
 
 const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
@@ -56,10 +61,16 @@ interface Scope {
 
 const scopes: Scope[] = [];
 
-/** Called for every new tensor: the innermost tidy scope owns it. */
-export function track(t: Disposable): void {
+/**
+ * Called for every new tensor: the innermost tidy scope owns it. Returns false outside any scope,
+ * where the caller must arrange the garbage-collector safety net itself (`watch`). Tensors inside
+ * a scope skip that registration, which costs more than the rest of a small op.
+ */
+export function track(t: Disposable): boolean {
   const s = scopes[scopes.length - 1];
-  if (s) s.tracked.push(t);
+  if (!s) return false;
+  s.tracked.push(t);
+  return true;
 }
 
 const kept = new WeakSet<Disposable>();
@@ -67,6 +78,7 @@ const kept = new WeakSet<Disposable>();
 /** Exempts a tensor from every enclosing `tidy` (parameters, optimizer state, leaf gradients). */
 export function keep<T extends Disposable>(t: T): T {
   kept.add(t);
+  t.untracked();
   return t;
 }
 
@@ -107,6 +119,7 @@ export function tidy<T>(fn: () => T): T {
   for (const t of scope.tracked) {
     if (keepers.has(t)) {
       if (parent) parent.tracked.push(t);
+      else t.untracked();
     } else if (!kept.has(t)) {
       t.dispose();
     }

@@ -23,11 +23,18 @@ export class Tensor {
   requiresGrad = false;
   private storage: Storage;
   private readonly token = {};
+  private watched = false;
 
   constructor(storage: Storage, readonly shape: readonly number[], readonly dtype: DType) {
     this.storage = storage;
-    watch(this, storage, this.token);
-    track(this);
+    if (!track(this)) this.untracked();
+  }
+
+  /** Arms the garbage-collector safety net (once) for a tensor no tidy scope owns. */
+  untracked(): void {
+    if (this.watched || !this.storage.buffer) return;
+    this.watched = true;
+    watch(this, this.storage, this.token);
   }
 
   /** A new uninitialised tensor on `backend` (the current one by default). */
@@ -67,7 +74,7 @@ export class Tensor {
   /** Releases the memory now (wasm); further use throws. Safe to call twice. */
   dispose(): void {
     if (this.storage.buffer === null) return;
-    unwatch(this.token);
+    if (this.watched) unwatch(this.token);
     this.storage.release();
     this.storage = new Storage(null);
     if (this.grad) this.grad.dispose();
