@@ -122,8 +122,7 @@ describe('gradcheck: reductions', () => {
   for (const name of ['sum', 'mean'] as const) {
     it(name, () => {
       fc.assert(
-        fc.property(shapeArb.filter((s) => s.length > 0), fc.boolean(), seedArb, fc.context(), (shape, keepdim, seed) => {
-          fc.pre(shape.length > 0);
+        fc.property(shapeArb.filter((s) => s.length > 0), fc.boolean(), seedArb, (shape, keepdim, seed) => {
           for (const axes of [[0], [shape.length - 1], [...Array(shape.length).keys()]]) {
             expectGrad((x) => x[name](axes, keepdim), [valuesTensor(shape, seed)]);
           }

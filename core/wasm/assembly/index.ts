@@ -25,6 +25,68 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
+/**
+ * Loop constants, pre-splatted, read with plain vector loads (kf / ki). V8 neither hoists
+ * v128.const out of loops nor keeps it in a register: it rebuilds each one per iteration with
+ * two shuffle-port instructions, which made exp 5x slower than with these loads.
+ */
+const KF: usize = memory.data<f32>([
+  -104.0, -104.0, -104.0, -104.0,
+  89.0, 89.0, 89.0, 89.0,
+  1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
+  0.693359375, 0.693359375, 0.693359375, 0.693359375,
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1.0, 1.0, 1.0, 1.0,
+  1.17549435e-38, 1.17549435e-38, 1.17549435e-38, 1.17549435e-38,
+  8388608.0, 8388608.0, 8388608.0, 8388608.0,
+  0.707106781186547524, 0.707106781186547524, 0.707106781186547524, 0.707106781186547524,
+  7.0376836292e-2, 7.0376836292e-2, 7.0376836292e-2, 7.0376836292e-2,
+  -1.1514610310e-1, -1.1514610310e-1, -1.1514610310e-1, -1.1514610310e-1,
+  1.1676998740e-1, 1.1676998740e-1, 1.1676998740e-1, 1.1676998740e-1,
+  -1.2420140846e-1, -1.2420140846e-1, -1.2420140846e-1, -1.2420140846e-1,
+  1.4249322787e-1, 1.4249322787e-1, 1.4249322787e-1, 1.4249322787e-1,
+  -1.6668057665e-1, -1.6668057665e-1, -1.6668057665e-1, -1.6668057665e-1,
+  2.0000714765e-1, 2.0000714765e-1, 2.0000714765e-1, 2.0000714765e-1,
+  -2.4999993993e-1, -2.4999993993e-1, -2.4999993993e-1, -2.4999993993e-1,
+  3.3333331174e-1, 3.3333331174e-1, 3.3333331174e-1, 3.3333331174e-1,
+  0.5, 0.5, 0.5, 0.5,
+  -Infinity, -Infinity, -Infinity, -Infinity,
+  Infinity, Infinity, Infinity, Infinity,
+  NaN, NaN, NaN, NaN,
+  -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3,
+  2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2,
+  -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2,
+  1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1,
+  -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1,
+  2.0, 2.0, 2.0, 2.0,
+  0.625, 0.625, 0.625, 0.625,
+  20.0, 20.0, 20.0, 20.0,
+  -1.0, -1.0, -1.0, -1.0,
+  12582912.0, 12582912.0, 12582912.0, 12582912.0,
+], 16);
+const KI: usize = memory.data<i32>([
+  127, 127, 127, 127,
+  126, 126, 126, 126,
+  23, 23, 23, 23,
+  0x007fffff, 0x007fffff, 0x007fffff, 0x007fffff,
+  0x3f000000, 0x3f000000, 0x3f000000, 0x3f000000,
+  <i32>0x80000000, <i32>0x80000000, <i32>0x80000000, <i32>0x80000000,
+  0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000,
+], 16);
+@inline function kf(i: i32): v128 {
+  return v128.load(KF + (<usize>i << 4));
+}
+@inline function ki(i: i32): v128 {
+  return v128.load(KI + (<usize>i << 4));
+}
+
+// ---------------------------------------------------------------------------------------------
 // ---------------------------------------------------------------------------------------------
 // Vector math (float32x4): exp, log, log1p, tanh, sigmoid, softplus, mish
 // ---------------------------------------------------------------------------------------------
@@ -35,64 +97,66 @@ export function heapBase(): usize {
 
 /** exp(x), Cephes-style: 2^n e^r with |r| <= ln2/2, degree-6 polynomial; ~1 ulp. */
 @inline function vexp(x0: v128): v128 {
-  const x = f32x4.min(f32x4.max(x0, vsplat(-104.0)), vsplat(89.0));
-  const fx = f32x4.nearest(f32x4.mul(x, vsplat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(fx, vsplat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(fx, vsplat(-2.12194440e-4)));
-  let y = vsplat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, r), vsplat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, r), vsplat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, r), vsplat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, r), vsplat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, r), vsplat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), vsplat(1.0));
+  // pmin / pmax are single instructions (min / max are NaN-exact sequences in V8); NaN still
+  // propagates through them (a NaN first operand is returned).
+  const x = f32x4.pmin(f32x4.pmax(x0, kf(0 /* -104.0 */)), kf(1 /* 89.0 */));
+  // n = round(x log2 e) by the 1.5 * 2^23 trick: the integer lands in the low mantissa bits.
+  const t = f32x4.add(f32x4.mul(x, kf(2 /* 1.44269504088896341 */)), kf(37 /* 12582912.0 */));
+  const fx = f32x4.sub(t, kf(37 /* 12582912.0 */));
+  let r = f32x4.sub(x, f32x4.mul(fx, kf(3 /* 0.693359375 */)));
+  r = f32x4.sub(r, f32x4.mul(fx, kf(4 /* -2.12194440e-4 */)));
+  let y = kf(5 /* 1.9875691500e-4 */);
+  y = f32x4.add(f32x4.mul(y, r), kf(6 /* 1.3981999507e-3 */));
+  y = f32x4.add(f32x4.mul(y, r), kf(7 /* 8.3334519073e-3 */));
+  y = f32x4.add(f32x4.mul(y, r), kf(8 /* 4.1665795894e-2 */));
+  y = f32x4.add(f32x4.mul(y, r), kf(9 /* 1.6666665459e-1 */));
+  y = f32x4.add(f32x4.mul(y, r), kf(10 /* 5.0000001201e-1 */));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), kf(11 /* 1.0 */));
   // 2^n as two factors so that n in [-150, 128] neither under- nor overflows the exponent field.
-  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const n = i32x4.sub(t, ki(6 /* 0x4b400000 */));
   const h = i32x4.shr_s(n, 1);
-  const p1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
-  const p2 = i32x4.shl(i32x4.add(i32x4.sub(n, h), i32x4.splat(127)), 23);
-  const res = f32x4.mul(f32x4.mul(y, p1), p2);
-  // NaN in -> NaN out (min/max above already propagate NaN into fx, but trunc_sat maps it to 0).
-  return v128.bitselect(x0, res, f32x4.ne(x0, x0));
+  const p1 = i32x4.shl(i32x4.add(h, ki(0 /* 127 */)), 23);
+  const p2 = i32x4.shl(i32x4.add(i32x4.sub(n, h), ki(0 /* 127 */)), 23);
+  return f32x4.mul(f32x4.mul(y, p1), p2);
 }
 
 /** log(x), Cephes-style: x = m 2^e with m in [sqrt(1/2), sqrt(2)), degree-9 polynomial. */
 @inline function vlog(x0: v128): v128 {
   // Denormals: scale up by 2^23 first.
-  const den = f32x4.lt(x0, vsplat(1.17549435e-38));
-  const x = v128.bitselect(f32x4.mul(x0, vsplat(8388608.0)), x0, den);
-  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(126));
-  e = i32x4.sub(e, v128.and(den, i32x4.splat(23)));
-  let m = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000)); // [0.5, 1)
-  const small = f32x4.lt(m, vsplat(0.707106781186547524));
+  const den = f32x4.lt(x0, kf(12 /* 1.17549435e-38 */));
+  const x = v128.bitselect(f32x4.mul(x0, kf(13 /* 8388608.0 */)), x0, den);
+  let e = i32x4.sub(i32x4.shr_u(x, 23), ki(1 /* 126 */));
+  e = i32x4.sub(e, v128.and(den, ki(2 /* 23 */)));
+  let m = v128.or(v128.and(x, ki(3 /* 0x007fffff */)), ki(4 /* 0x3f000000 */)); // [0.5, 1)
+  const small = f32x4.lt(m, kf(14 /* 0.707106781186547524 */));
   e = i32x4.add(e, small); // small lanes are -1
-  m = f32x4.sub(f32x4.add(m, v128.and(m, small)), vsplat(1.0));
+  m = f32x4.sub(f32x4.add(m, v128.and(m, small)), kf(11 /* 1.0 */));
   const fe = f32x4.convert_i32x4_s(e);
   const z = f32x4.mul(m, m);
-  let y = vsplat(7.0376836292e-2);
-  y = f32x4.add(f32x4.mul(y, m), vsplat(-1.1514610310e-1));
-  y = f32x4.add(f32x4.mul(y, m), vsplat(1.1676998740e-1));
-  y = f32x4.add(f32x4.mul(y, m), vsplat(-1.2420140846e-1));
-  y = f32x4.add(f32x4.mul(y, m), vsplat(1.4249322787e-1));
-  y = f32x4.add(f32x4.mul(y, m), vsplat(-1.6668057665e-1));
-  y = f32x4.add(f32x4.mul(y, m), vsplat(2.0000714765e-1));
-  y = f32x4.add(f32x4.mul(y, m), vsplat(-2.4999993993e-1));
-  y = f32x4.add(f32x4.mul(y, m), vsplat(3.3333331174e-1));
+  let y = kf(15 /* 7.0376836292e-2 */);
+  y = f32x4.add(f32x4.mul(y, m), kf(16 /* -1.1514610310e-1 */));
+  y = f32x4.add(f32x4.mul(y, m), kf(17 /* 1.1676998740e-1 */));
+  y = f32x4.add(f32x4.mul(y, m), kf(18 /* -1.2420140846e-1 */));
+  y = f32x4.add(f32x4.mul(y, m), kf(19 /* 1.4249322787e-1 */));
+  y = f32x4.add(f32x4.mul(y, m), kf(20 /* -1.6668057665e-1 */));
+  y = f32x4.add(f32x4.mul(y, m), kf(21 /* 2.0000714765e-1 */));
+  y = f32x4.add(f32x4.mul(y, m), kf(22 /* -2.4999993993e-1 */));
+  y = f32x4.add(f32x4.mul(y, m), kf(23 /* 3.3333331174e-1 */));
   y = f32x4.mul(f32x4.mul(y, m), z);
-  y = f32x4.add(y, f32x4.mul(fe, vsplat(-2.12194440e-4)));
-  y = f32x4.sub(y, f32x4.mul(z, vsplat(0.5)));
-  let r = f32x4.add(f32x4.add(m, y), f32x4.mul(fe, vsplat(0.693359375)));
+  y = f32x4.add(y, f32x4.mul(fe, kf(4 /* -2.12194440e-4 */)));
+  y = f32x4.sub(y, f32x4.mul(z, kf(24 /* 0.5 */)));
+  let r = f32x4.add(f32x4.add(m, y), f32x4.mul(fe, kf(3 /* 0.693359375 */)));
   // Specials: 0 -> -inf, negative or NaN -> NaN, +inf -> +inf.
-  r = v128.bitselect(vsplat(-Infinity), r, f32x4.eq(x0, vsplat(0.0)));
-  r = v128.bitselect(vsplat(Infinity), r, f32x4.eq(x0, vsplat(Infinity)));
+  r = v128.bitselect(kf(25 /* -Infinity */), r, f32x4.eq(x0, vsplat(0.0)));
+  r = v128.bitselect(kf(26 /* Infinity */), r, f32x4.eq(x0, kf(26 /* Infinity */)));
   const bad = v128.or(f32x4.lt(x0, vsplat(0.0)), f32x4.ne(x0, x0));
-  return v128.bitselect(vsplat(NaN), r, bad);
+  return v128.bitselect(kf(27 /* NaN */), r, bad);
 }
 
 /** log(1 + u) for u >= 0 (Goldberg: log(w) * u / (w - 1), w = 1 + u). */
 @inline function vlog1p(u: v128): v128 {
-  const w = f32x4.add(u, vsplat(1.0));
-  const d = f32x4.sub(w, vsplat(1.0));
+  const w = f32x4.add(u, kf(11 /* 1.0 */));
+  const d = f32x4.sub(w, kf(11 /* 1.0 */));
   const r = f32x4.mul(vlog(w), f32x4.div(u, d));
   return v128.bitselect(u, r, f32x4.eq(d, vsplat(0.0)));
 }
@@ -101,21 +165,21 @@ export function heapBase(): usize {
 @inline function vtanh(x: v128): v128 {
   const ax = f32x4.abs(x);
   const z = f32x4.mul(x, x);
-  let p = vsplat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), vsplat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), vsplat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), vsplat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), vsplat(-3.33332819422e-1));
+  let p = kf(28 /* -5.70498872745e-3 */);
+  p = f32x4.add(f32x4.mul(p, z), kf(29 /* 2.06390887954e-2 */));
+  p = f32x4.add(f32x4.mul(p, z), kf(30 /* -5.37397155531e-2 */));
+  p = f32x4.add(f32x4.mul(p, z), kf(31 /* 1.33314422036e-1 */));
+  p = f32x4.add(f32x4.mul(p, z), kf(32 /* -3.33332819422e-1 */));
   const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
   const e = vexp(f32x4.add(ax, ax));
-  const big = f32x4.sub(vsplat(1.0), f32x4.div(vsplat(2.0), f32x4.add(e, vsplat(1.0))));
-  const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
-  return v128.bitselect(small, signed, f32x4.lt(ax, vsplat(0.625)));
+  const big = f32x4.sub(kf(11 /* 1.0 */), f32x4.div(kf(33 /* 2.0 */), f32x4.add(e, kf(11 /* 1.0 */))));
+  const signed = v128.or(big, v128.and(x, ki(5 /* 0x80000000 */)));
+  return v128.bitselect(small, signed, f32x4.lt(ax, kf(34 /* 0.625 */)));
 }
 
 @inline function vsigmoid(x: v128): v128 {
   const e = vexp(f32x4.neg(f32x4.abs(x)));
-  const r = f32x4.div(vsplat(1.0), f32x4.add(vsplat(1.0), e));
+  const r = f32x4.div(kf(11 /* 1.0 */), f32x4.add(kf(11 /* 1.0 */), e));
   return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, vsplat(0.0)));
 }
 
@@ -127,15 +191,15 @@ export function heapBase(): usize {
 
 /** tanh(softplus(x)) = n / (n + 2) with n = e^x (e^x + 2). */
 @inline function vtsp(x: v128): v128 {
-  const e = vexp(f32x4.min(x, vsplat(20.0)));
-  const n = f32x4.mul(e, f32x4.add(e, vsplat(2.0)));
-  return f32x4.div(n, f32x4.add(n, vsplat(2.0)));
+  const e = vexp(f32x4.min(x, kf(35 /* 20.0 */)));
+  const n = f32x4.mul(e, f32x4.add(e, kf(33 /* 2.0 */)));
+  return f32x4.div(n, f32x4.add(n, kf(33 /* 2.0 */)));
 }
 
 @inline function vsign(x: v128): v128 {
   return v128.or(
-    v128.and(f32x4.gt(x, vsplat(0.0)), vsplat(1.0)),
-    v128.and(f32x4.lt(x, vsplat(0.0)), vsplat(-1.0)),
+    v128.and(f32x4.gt(x, vsplat(0.0)), kf(11 /* 1.0 */)),
+    v128.and(f32x4.lt(x, vsplat(0.0)), kf(36 /* -1.0 */)),
   );
 }
 
@@ -163,8 +227,8 @@ export function heapBase(): usize {
     case 16: return v128.bitselect(p0, v128.bitselect(p1, x, f32x4.gt(x, p1)), f32x4.lt(x, p0));
     case 17: return f32x4.mul(x, p0);
     case 18: return f32x4.add(x, p0);
-    case 19: return f32x4.div(vsplat(1.0), x);
-    case 20: return v128.and(f32x4.gt(x, vsplat(0.0)), vsplat(1.0));
+    case 19: return f32x4.div(kf(11 /* 1.0 */), x);
+    case 20: return v128.and(f32x4.gt(x, vsplat(0.0)), kf(11 /* 1.0 */));
     default: return x;
   }
 }
@@ -233,23 +297,23 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32): 
     case 0: return g;
     case 1: return f32x4.neg(g);
     case 2: return f32x4.mul(g, y);
-    case 3: return f32x4.mul(g, f32x4.div(vsplat(1.0), x));
-    case 4: return f32x4.mul(g, f32x4.div(vsplat(0.5), y));
+    case 3: return f32x4.mul(g, f32x4.div(kf(11 /* 1.0 */), x));
+    case 4: return f32x4.mul(g, f32x4.div(kf(24 /* 0.5 */), y));
     case 5: return f32x4.mul(g, f32x4.add(x, x));
     case 6: return f32x4.mul(g, vsign(x));
     case 7: return f32x4.mul(g, vsplat(0.0));
-    case 8: return f32x4.mul(g, f32x4.sub(vsplat(1.0), f32x4.mul(y, y)));
-    case 9: return f32x4.mul(g, f32x4.mul(y, f32x4.sub(vsplat(1.0), y)));
+    case 8: return f32x4.mul(g, f32x4.sub(kf(11 /* 1.0 */), f32x4.mul(y, y)));
+    case 9: return f32x4.mul(g, f32x4.mul(y, f32x4.sub(kf(11 /* 1.0 */), y)));
     case 10: return f32x4.mul(g, vsigmoid(x));
-    case 11: return f32x4.mul(g, v128.and(f32x4.gt(x, vsplat(0.0)), vsplat(1.0)));
+    case 11: return f32x4.mul(g, v128.and(f32x4.gt(x, vsplat(0.0)), kf(11 /* 1.0 */)));
     case 12: {
       const t = vtsp(x);
       const s = vsigmoid(x);
-      const d = f32x4.add(t, f32x4.mul(f32x4.mul(x, s), f32x4.sub(vsplat(1.0), f32x4.mul(t, t))));
+      const d = f32x4.add(t, f32x4.mul(f32x4.mul(x, s), f32x4.sub(kf(11 /* 1.0 */), f32x4.mul(t, t))));
       return f32x4.mul(g, d);
     }
     case 15: return f32x4.mul(g, f32x4.add(x, x)); // p0 == 2 only
-    case 16: return f32x4.mul(g, v128.and(v128.and(f32x4.ge(x, p0), f32x4.le(x, p1)), vsplat(1.0)));
+    case 16: return f32x4.mul(g, v128.and(v128.and(f32x4.ge(x, p0), f32x4.le(x, p1)), kf(11 /* 1.0 */)));
     case 17: return f32x4.mul(g, p0);
     case 18: return g;
     case 19: return f32x4.mul(g, f32x4.neg(f32x4.mul(y, y)));
@@ -328,11 +392,11 @@ export function unaryGrad(op: i32, x: usize, y: usize, g: usize, out: usize, n: 
     case 3: return f32x4.div(a, b);
     case 4: return v128.bitselect(a, b, f32x4.ge(a, b));
     case 5: return v128.bitselect(a, b, f32x4.le(a, b));
-    case 6: return v128.and(f32x4.gt(a, b), vsplat(1.0));
-    case 7: return v128.and(f32x4.ge(a, b), vsplat(1.0));
-    case 8: return v128.and(f32x4.lt(a, b), vsplat(1.0));
-    case 9: return v128.and(f32x4.le(a, b), vsplat(1.0));
-    default: return v128.and(f32x4.eq(a, b), vsplat(1.0));
+    case 6: return v128.and(f32x4.gt(a, b), kf(11 /* 1.0 */));
+    case 7: return v128.and(f32x4.ge(a, b), kf(11 /* 1.0 */));
+    case 8: return v128.and(f32x4.lt(a, b), kf(11 /* 1.0 */));
+    case 9: return v128.and(f32x4.le(a, b), kf(11 /* 1.0 */));
+    default: return v128.and(f32x4.eq(a, b), kf(11 /* 1.0 */));
   }
 }
 
@@ -743,17 +807,18 @@ export function scatterAddRows(g: usize, idx: usize, nIdx: i32, out: usize, rowS
 }
 
 /**
- * One fused pass of Adam / AdamW. lr1 = lr / bc1, ibc2 = 1 / bc2, decay = 1 - lr wd (AdamW) or 1,
+ * One fused pass of Adam / AdamW. c1 = 1 - beta1, c2 = 1 - beta2 (rounded from float64: 1 - 0.999f
+ * in float32 is off by 1e-5 relative), lr1 = lr / bc1, ibc2 = 1 / bc2, decay = 1 - lr wd (AdamW) or 1,
  * l2 = wd (Adam) or 0.
  */
 export function adam(
   p: usize, g: usize, m: usize, v: usize, n: i32,
-  beta1: f32, beta2: f32, lr1: f32, ibc2: f32, eps: f32, decay: f32, l2: f32,
+  beta1: f32, beta2: f32, c1: f32, c2: f32, lr1: f32, ibc2: f32, eps: f32, decay: f32, l2: f32,
 ): void {
   const vb1 = vsplat(beta1);
   const vb2 = vsplat(beta2);
-  const vc1 = vsplat(<f32>1.0 - beta1);
-  const vc2 = vsplat(<f32>1.0 - beta2);
+  const vc1 = vsplat(c1);
+  const vc2 = vsplat(c2);
   const vlr = vsplat(lr1);
   const vib = vsplat(ibc2);
   const veps = vsplat(eps);
@@ -775,8 +840,8 @@ export function adam(
   for (; i < end; i += 4) {
     const pi = load<f32>(p + i);
     const gi = load<f32>(g + i) + l2 * pi;
-    const mi = beta1 * load<f32>(m + i) + (<f32>1.0 - beta1) * gi;
-    const vi = beta2 * load<f32>(v + i) + (<f32>1.0 - beta2) * gi * gi;
+    const mi = beta1 * load<f32>(m + i) + c1 * gi;
+    const vi = beta2 * load<f32>(v + i) + c2 * gi * gi;
     store<f32>(m + i, mi);
     store<f32>(v + i, vi);
     store<f32>(p + i, pi * decay - (lr1 * mi) / (Mathf.sqrt(vi * ibc2) + eps));
@@ -984,9 +1049,9 @@ function kern1x8(ap: usize, acs: usize, bp: usize, kc: i32, cp: usize, nc: i32, 
   storeRow(cp, c0, c1, nc, first);
 }
 
-/** Bytes of packing scratch matmul needs for this n and k. */
+/** Bytes of B-panel scratch matmul needs for this n and k (plus 16 KC bytes for an A slab). */
 export function packBytes(n: i32, k: i32): i32 {
-  return (((n + 7) >> 3) << 5) * min(k, KC);
+  return (((n + 7) >> 3) << 5) * max(1, min(k, KC));
 }
 
 export function matmul(
@@ -1001,6 +1066,7 @@ export function matmul(
   const ars = <usize>aRow << 2;
   const acs = <usize>aCol << 2;
   const ldc = <usize>n << 2;
+  const apack = pack + <usize>packBytes(n, k);
   for (let t = 0; t < batch; t++) {
     const A = a + (<usize>(t * aBS) << 2);
     const B = b + (<usize>(t * bBS) << 2);
@@ -1020,8 +1086,12 @@ export function matmul(
         const Ci = C + <usize>i * ldc;
         let bp = pack;
         if (transA) {
+          // Pack the 4 x kc slab of A (4 adjacent floats per k step, acs apart) contiguously:
+          // reading it in place strides by m floats per step (4 KiB aliasing in L1 for m = 1024).
+          let s = Ai;
+          for (let q: usize = 0, e = <usize>kc << 4; q < e; q += 16) { v128.store(apack + q, v128.load(s)); s += acs; }
           for (let jb = 0; jb < np; jb++) {
-            kern4x8T(Ai, acs, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, n - (jb << 3)), first);
+            kern4x8T(apack, 16, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, n - (jb << 3)), first);
             bp += panelBytes;
           }
         } else {
