@@ -10,7 +10,7 @@ import { apply, Rng, Tensor, type DType, type OpDef } from '../core/index.js';
 import { makeParameter, Module } from './module.js';
 
 export type Activation = 'relu' | 'mish' | 'tanh' | 'none';
-export type Init = 'xavier' | 'torch';
+export type Init = 'xavier' | 'torch' | 'lecun';
 
 /** Applies an activation by name. */
 export function activate(x: Tensor, act: Activation): Tensor {
@@ -38,6 +38,8 @@ function uniformArray(n: number, a: number, rng: Rng): Float64Array {
  * Weight and bias values for `members` independent [in, out] layers.
  * - xavier (FISOR / flax xavier_uniform): W ~ U(-a, a), a = sqrt(6 / (in + out)); bias 0.
  * - torch (PyTorch nn.Linear default): W, b ~ U(-1/sqrt(in), 1/sqrt(in)).
+ * - lecun (flax.linen.Dense default, lecun_normal): W ~ N(0, 1/in) truncated at ±2σ (σ rescaled by
+ *   1/0.87962566 so the truncated variance is 1/in); bias 0.
  * Member k's weight is drawn in full before member k+1's.
  */
 function initLinear(inF: number, outF: number, members: number, init: Init, rng: Rng): { w: Float64Array; b: Float64Array } {
@@ -50,8 +52,16 @@ function initLinear(inF: number, outF: number, members: number, init: Init, rng:
       const a = 1 / Math.sqrt(inF);
       w.set(uniformArray(inF * outF, a, rng), k * inF * outF);
       b.set(uniformArray(outF, a, rng), k * outF);
+    } else if (init === 'lecun') {
+      const sigma = Math.sqrt(1 / inF) / 0.8796256610342398;
+      for (let i = 0; i < inF * outF; i++) {
+        let z: number;
+        do z = rng.normal();
+        while (Math.abs(z) > 2);
+        w[k * inF * outF + i] = sigma * z;
+      }
     } else {
-      throw new Error(`unknown init '${String(init)}' (xavier or torch)`);
+      throw new Error(`unknown init '${String(init)}' (xavier, torch or lecun)`);
     }
   }
   return { w, b };
@@ -407,7 +417,8 @@ export class MLPResNetBlock extends Module {
  * FISOR's denoiser body (IDQL MLPResNet):
  *   Dense(hidden) -> blocks x [Dropout -> LayerNorm -> Dense(4 hidden) -> Mish -> Dense(hidden)] + residual
  *   -> Mish -> Dense(out).
- * All Dense layers use xavier-uniform init by default (`init` to change). Names: 'input.*',
+ * As in the reference, the outer Dense layers use xavier-uniform and the Dense layers inside the
+ * blocks flax's default (lecun-normal); `init` sets all of them at once. Names: 'input.*',
  * 'blocks.i.{norm,fc1,fc2}.*', 'output.*'.
  */
 export class MLPResNet extends Module {
@@ -425,7 +436,7 @@ export class MLPResNet extends Module {
     const dropRng = new Rng(opts.rng.nextU32());
     this.input = this.registerModule('input', new Linear(checkSize('MLPResNet: inputSize', opts.inputSize), hidden, { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
     for (let i = 0; i < nBlocks; i++) {
-      this.blocks.push(this.registerModule(`blocks.${i}`, new MLPResNetBlock(hidden, { dropout, rng: opts.rng, dropRng, init: opts.init, dtype: opts.dtype })));
+      this.blocks.push(this.registerModule(`blocks.${i}`, new MLPResNetBlock(hidden, { dropout, rng: opts.rng, dropRng, init: opts.init ?? 'lecun', dtype: opts.dtype })));
     }
     this.output = this.registerModule('output', new Linear(hidden, checkSize('MLPResNet: outputSize', opts.outputSize), { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
   }
