@@ -100,7 +100,7 @@ export class Rng {
   /** A new generator seeded from this one (for independent streams). */
   fork(): Rng {
     const child = new Rng(0);
-    child.setState([this.nextU32(), this.nextU32(), this.nextU32(), this.nextU32() | 1, null]);
+    child.setState([this.nextU32(), this.nextU32(), this.nextU32(), (this.nextU32() | 1) >>> 0, null]);
     return child;
   }
 

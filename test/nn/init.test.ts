@@ -6,7 +6,7 @@ describe('lecun-normal init (flax Dense default)', () => {
   it('has variance 1/in and no draw beyond 2 sigma', () => {
     const inF = 400;
     const layer = new Linear(inF, 300, { init: 'lecun', rng: new Rng(3) });
-    const w = layer.weight.dataSync();
+    const w = Array.from(layer.weight.dataSync());
     const mean = w.reduce((a, b) => a + b, 0) / w.length;
     const variance = w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length;
     expect(Math.abs(mean)).toBeLessThan(1e-3);
@@ -21,8 +21,8 @@ describe('lecun-normal init (flax Dense default)', () => {
     const net = new MLPResNet({ inputSize: 10, hidden: 16, blocks: 1, outputSize: 2, rng: new Rng(1) });
     const sd = net.stateDict();
     const xavierBound = Math.sqrt(6 / (10 + 16));
-    expect(Math.max(...sd['input.weight'].dataSync().map(Math.abs))).toBeLessThanOrEqual(xavierBound);
-    const fc1 = sd['blocks.0.fc1.weight'].dataSync();
+    expect(Math.max(...Array.from(sd["input.weight"].dataSync()).map(Math.abs))).toBeLessThanOrEqual(xavierBound);
+    const fc1 = Array.from(sd["blocks.0.fc1.weight"].dataSync());
     // Normal draws: some exceed the uniform bound sqrt(3/in) that a uniform of the same variance would have.
     expect(Math.max(...fc1.map(Math.abs))).toBeGreaterThan(Math.sqrt(3 / 16));
   });

@@ -1,0 +1,74 @@
+/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] --out <file.hdf5>` */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { taskReference } from '../envs/reference.js';
+import { collect } from '../data/collect.js';
+import { summarizeDataset } from '../data/dataset.js';
+import { writeDsrlHdf5 } from '../data/hdf5.js';
+import { costReturnScatterSvg } from '../data/scatter.js';
+import { parseFlags, UsageError, type FlagSpecs } from './args.js';
+import type { Command } from './command.js';
+import { Progress } from './progress.js';
+
+const flags = {
+  task: { type: 'string', help: "task name (see 'fisor tasks')", required: true, meta: 'NAME' },
+  episodes: { type: 'int', help: 'number of episodes (default: per task)', meta: 'N' },
+  transitions: { type: 'int', help: 'collect exactly N transitions instead (PointRobot default 100000)', meta: 'N' },
+  seed: { type: 'int', help: 'random seed', default: 0, meta: 'S' },
+  out: { type: 'string', help: 'output HDF5 file (DSRL layout)', required: true, meta: 'FILE' },
+  quiet: { type: 'bool', help: 'no progress bar', default: false },
+} satisfies FlagSpecs;
+
+/** Path of the scatter SVG written next to an output file: data.hdf5 -> data.scatter.svg. */
+export function scatterPathFor(out: string): string {
+  return out.replace(/\.(hdf5|h5)$/i, '') + '.scatter.svg';
+}
+
+const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(2));
+
+export const command: Command = {
+  summary: 'collect a behaviour dataset for a task and write it as DSRL HDF5 (+ cost/return scatter SVG)',
+  flags,
+  async run(argv, io) {
+    const f = parseFlags(argv, flags);
+    try {
+      taskReference(f.task);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (f.episodes !== undefined && f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
+    if (f.transitions !== undefined && f.transitions <= 0) throw new UsageError(`--transitions must be > 0, got ${f.transitions}`);
+    if (f.episodes !== undefined && f.transitions !== undefined) throw new UsageError('give --episodes or --transitions, not both');
+    const ref = taskReference(f.task);
+    let bar: Progress | null = null;
+    const t0 = performance.now();
+    const ds = collect(f.task, {
+      episodes: f.episodes,
+      transitions: f.transitions,
+      seed: f.seed,
+      onProgress: (done, total) => {
+        bar ??= new Progress(total, { label: `collect ${f.task}`, unit: 'steps', stream: io.stderr, quiet: f.quiet });
+        bar.update(done);
+      },
+    });
+    (bar as Progress | null)?.done();
+    const sec = (performance.now() - t0) / 1000;
+    mkdirSync(dirname(f.out) || '.', { recursive: true });
+    await writeDsrlHdf5(f.out, ds, { attrs: { task: f.task, seed: f.seed, generator: 'fisor-ts collect' } });
+    const svgPath = scatterPathFor(f.out);
+    writeFileSync(svgPath, costReturnScatterSvg(ds, { kappa: ref.kappa, title: `${f.task}: episode return vs cost (${f.out.split('/').pop()})` }));
+    const s = summarizeDataset(ds, ref.kappa);
+    io.stdout.write(
+      [
+        `wrote ${f.out}`,
+        `  task          ${f.task} (obs ${ds.observationSize}, act ${ds.actionSize})`,
+        `  transitions   ${s.transitions} (collected in ${sec.toFixed(2)} s)`,
+        `  trajectories  ${s.trajectories}`,
+        `  return        min ${fmt(s.returns.min)}  median ${fmt(s.returns.median)}  max ${fmt(s.returns.max)}`,
+        `  cost          min ${fmt(s.costs.min)}  median ${fmt(s.costs.median)}  max ${fmt(s.costs.max)}`,
+        `  cost <= ${ref.kappa}     ${(100 * s.fractionSafe).toFixed(1)}% of trajectories`,
+        `  scatter       ${svgPath}`,
+      ].join('\n') + '\n',
+    );
+  },
+};

@@ -1,0 +1,16 @@
+/** Shared types for CLI subcommands (see the dispatch table in main.ts). */
+import type { FlagSpecs } from './args.js';
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface Command {
+  /** One line for `fisor help`. */
+  summary: string;
+  /** Flag table (used for `fisor <command> --help`). */
+  flags: FlagSpecs;
+  /** Run with the arguments after the command name. Throw UsageError for bad usage, Error for failures. */
+  run(argv: string[], io: CliIO): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/** `fisor eval --checkpoint <dir> [--episodes 20] [--seed S] [--fixed-start] [--samples N]` */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../../core/index.js';
+import { selectBackend } from '../fisor/cli_common.js';
+import { evaluate } from '../fisor/evaluate.js';
+import { loadAgent } from '../fisor/train.js';
+import { parseFlags, UsageError, type FlagSpecs } from './args.js';
+import type { Command } from './command.js';
+import { Progress } from './progress.js';
+
+const flags = {
+  checkpoint: { type: 'string', help: 'training output directory (or its checkpoint/ directory)', required: true, meta: 'DIR' },
+  episodes: { type: 'int', help: 'evaluation episodes (run in lockstep)', default: 20, meta: 'N' },
+  seed: { type: 'int', help: 'seed of the episode resets and action sampling', default: 12345, meta: 'S' },
+  'fixed-start': { type: 'bool', help: 'PointRobot: start every episode at [-1.8, 0, 2, pi/4]', default: false },
+  samples: { type: 'int', help: 'candidate actions per state (default: the config\'s numSamples)', meta: 'N' },
+  out: { type: 'string', help: 'write the result as JSON here (default <checkpoint>/eval-<seed>.json)', meta: 'FILE' },
+  backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
+  quiet: { type: 'bool', help: 'no progress bar', default: false },
+} satisfies FlagSpecs;
+
+export const command: Command = {
+  summary: 'evaluate a trained FISOR checkpoint (normalized reward and cost, DSRL formulas)',
+  flags,
+  async run(argv, io) {
+    const f = parseFlags(argv, flags);
+    if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
+    if (f.samples !== undefined && f.samples <= 0) throw new UsageError(`--samples must be > 0, got ${f.samples}`);
+    selectBackend(f.backend);
+    const { agent, meta, step } = await loadAgent(f.checkpoint);
+    agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
+    let prog: Progress | null = null;
+    const res = evaluate(agent, meta.task, {
+      episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'], numSamples: f.samples,
+      onStep: (t, max) => {
+        prog ??= new Progress(max, { label: `eval ${meta.task}`, unit: 'env steps', stream: io.stderr, quiet: f.quiet });
+        prog.update(t);
+      },
+    });
+    (prog as Progress | null)?.done();
+    const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${f['fixed-start'] ? '-fixed' : ''}.json`);
+    writeFileSync(out, JSON.stringify({ checkpointStep: step, ...res }, null, 2) + '\n');
+    io.stdout.write(
+      `${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}):\n` +
+        `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +
+        `  normalized cost   ${res.normalizedCost.toFixed(3)} +- ${res.normalizedCostStd.toFixed(3)}  (${res.safe ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * res.safeFraction).toFixed(0)}% of episodes safe)\n` +
+        `  return ${res.meanReturn.toFixed(2)}, cost ${res.meanCost.toFixed(2)} per episode; ${res.seconds.toFixed(1)} s\n` +
+        `  wrote ${out}\n` +
+        `  (environments re-implement the task definitions; scores compare within this project only)\n`,
+    );
+  },
+};

@@ -1,0 +1,95 @@
+/**
+ * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the cpu preset,
+ * evaluate from the fixed start and from random starts, print normalized reward and cost, and write the
+ * feasible-region figure. Sized for ~10 minutes on 2 cores (about 6-7 of them training).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getBackend } from '../../core/index.js';
+import { collect } from '../data/collect.js';
+import { summarizeDataset } from '../data/dataset.js';
+import { resolveConfig } from '../fisor/config.js';
+import { extractRepeated, selectBackend } from '../fisor/cli_common.js';
+import { evaluate } from '../fisor/evaluate.js';
+import { train } from '../fisor/train.js';
+import { writeFeasibleFigure } from '../plot/feasible.js';
+import { parseFlags, UsageError, type FlagSpecs } from './args.js';
+import type { Command } from './command.js';
+import { formatDuration, Progress } from './progress.js';
+
+const flags = {
+  out: { type: 'string', help: 'output directory', default: 'runs/quickstart', meta: 'DIR' },
+  steps: { type: 'int', help: 'training iterations (default: the cpu preset\'s)', meta: 'N' },
+  seed: { type: 'int', help: 'training seed', default: 0, meta: 'S' },
+  episodes: { type: 'int', help: 'evaluation episodes per start mode', default: 20, meta: 'N' },
+  set: { type: 'string', help: 'override one config field (repeatable)', meta: 'KEY=VALUE' },
+  backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
+  quiet: { type: 'bool', help: 'no progress bars', default: false },
+} satisfies FlagSpecs;
+
+const TASK = 'PointRobot';
+
+export const command: Command = {
+  summary: 'collect PointRobot data, train FISOR (cpu preset), evaluate, and plot the feasible region (~10 min)',
+  flags,
+  async run(argv, io) {
+    const { values: sets, rest } = extractRepeated(argv, 'set');
+    const f = parseFlags(rest, flags);
+    if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
+    if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
+    selectBackend(f.backend);
+    const cfg = resolveConfig({ preset: 'cpu', task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
+    const t0 = performance.now();
+    const say = (s: string) => io.stdout.write(s + '\n');
+    say(`FISOR quickstart: ${TASK}, cpu preset (${cfg.steps} steps, batch ${cfg.batchSize}), seed ${f.seed}, backend ${getBackend().name}`);
+    say('(the environment re-implements FISOR\'s PointRobot; scores compare within this project only)');
+
+    // 1. data
+    let bar: Progress | null = null;
+    const ds = collect(TASK, {
+      seed: 0,
+      onProgress: (done, total) => {
+        bar ??= new Progress(total, { label: 'collect', stream: io.stderr, quiet: f.quiet });
+        bar.update(done);
+      },
+    });
+    (bar as Progress | null)?.done();
+    const sum = summarizeDataset(ds);
+    say(`1/4 data: ${sum.transitions} transitions, ${sum.trajectories} trajectories (expert + random behaviour, seed 0)`);
+
+    // 2. training
+    const tb = new Progress(cfg.steps, { label: 'train', stream: io.stderr, quiet: f.quiet });
+    const res = await train({ task: TASK, config: cfg, seed: f.seed, outDir: f.out, dataset: ds, skipFinalEval: true, onStep: (s) => tb.update(s) });
+    tb.done();
+    say(`2/4 trained ${res.step} steps in ${formatDuration(res.trainSeconds)} (${res.stepsPerSecond.toFixed(1)} steps/s); checkpoint ${join(f.out, 'checkpoint')}`);
+
+    // 3. evaluation
+    const evalOne = (fixedStart: boolean) => {
+      let eb: Progress | null = null;
+      const r = evaluate(res.agent, TASK, {
+        episodes: f.episodes, seed: 1000 + (fixedStart ? 1 : 0), fixedStart,
+        onStep: (t, max) => {
+          eb ??= new Progress(max, { label: `eval ${fixedStart ? 'fixed' : 'random'}`, unit: 'env steps', stream: io.stderr, quiet: f.quiet });
+          eb.update(t);
+        },
+      });
+      (eb as Progress | null)?.done();
+      return r;
+    };
+    const fixed = evalOne(true);
+    const random = evalOne(false);
+    writeFileSync(join(f.out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random }, null, 2) + '\n');
+    const line = (name: string, r: typeof fixed) =>
+      `    ${name.padEnd(14)} normalized reward ${r.normalizedReward.toFixed(3)} +- ${r.normalizedRewardStd.toFixed(3)}   normalized cost ${r.normalizedCost.toFixed(3)} +- ${r.normalizedCostStd.toFixed(3)}   ${r.safe ? 'safe' : 'UNSAFE'} (${(100 * r.safeFraction).toFixed(0)}% of episodes cost <= 10)`;
+    say(`3/4 evaluation (${f.episodes} episodes each, ${cfg.numSamples} candidate actions per state):`);
+    say(line('fixed start', fixed));
+    say(line('random starts', random));
+
+    // 4. feasible region
+    const fig = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(f.out, 'feasible'), { meta: { step: res.step, seed: f.seed } });
+    say('4/4 feasible region, learned V_h <= 0 vs ground truth (IoU of the infeasible sets):');
+    for (const s of fig.slices) say(`    ${s.label.padEnd(18)} IoU ${s.iou.toFixed(3)}`);
+    say(`    figure ${fig.svg} and ${fig.png}; numbers ${fig.json}`);
+    say(`total wall time ${formatDuration((performance.now() - t0) / 1000)}`);
+  },
+};

@@ -1,0 +1,212 @@
+/**
+ * In-memory offline RL dataset in DSRL's flat layout (one row per transition) plus helpers:
+ * seeded minibatch sampling, trajectory splitting and per-trajectory return / cost.
+ *
+ * On disk (see hdf5.ts) the keys are DSRL's: observations, next_observations, actions, rewards, costs,
+ * terminals, timeouts, plus `h` (continuous constraint value) where the task defines one.
+ */
+import type { Rng } from '../../core/rng.js';
+
+export interface Dataset {
+  /** size x observationSize, row-major. */
+  observations: Float32Array;
+  nextObservations: Float32Array;
+  /** size x actionSize, row-major, within [-1, 1]. */
+  actions: Float32Array;
+  rewards: Float32Array;
+  costs: Float32Array;
+  /** 1 where the episode truly ended (goal, out of bounds), else 0. */
+  terminals: Float32Array;
+  /** 1 where the episode was cut by the time limit (or the end of collection), else 0. */
+  timeouts: Float32Array;
+  /** Continuous constraint value per transition (h(s') > 0 iff violating), where the task defines one. */
+  h?: Float32Array;
+  size: number;
+  observationSize: number;
+  actionSize: number;
+}
+
+/** Allocate an all-zero dataset. */
+export function emptyDataset(size: number, observationSize: number, actionSize: number, withH = false): Dataset {
+  return {
+    observations: new Float32Array(size * observationSize),
+    nextObservations: new Float32Array(size * observationSize),
+    actions: new Float32Array(size * actionSize),
+    rewards: new Float32Array(size),
+    costs: new Float32Array(size),
+    terminals: new Float32Array(size),
+    timeouts: new Float32Array(size),
+    h: withH ? new Float32Array(size) : undefined,
+    size,
+    observationSize,
+    actionSize,
+  };
+}
+
+/** First `n` rows of `ds` as a new dataset (copies). */
+export function truncateDataset(ds: Dataset, n: number): Dataset {
+  const O = ds.observationSize, A = ds.actionSize;
+  return {
+    observations: ds.observations.slice(0, n * O),
+    nextObservations: ds.nextObservations.slice(0, n * O),
+    actions: ds.actions.slice(0, n * A),
+    rewards: ds.rewards.slice(0, n),
+    costs: ds.costs.slice(0, n),
+    terminals: ds.terminals.slice(0, n),
+    timeouts: ds.timeouts.slice(0, n),
+    h: ds.h?.slice(0, n),
+    size: n,
+    observationSize: O,
+    actionSize: A,
+  };
+}
+
+/** `batch` indices drawn uniformly with replacement from [0, size), written into `out` if given. */
+export function sampleIndices(size: number, batch: number, rng: Rng, out?: Int32Array): Int32Array {
+  if (!(size > 0)) throw new Error(`sampleIndices: dataset size must be > 0, got ${size}`);
+  const idx = out ?? new Int32Array(batch);
+  if (idx.length < batch) throw new Error(`sampleIndices: out has length ${idx.length} < batch ${batch}`);
+  for (let i = 0; i < batch; i++) idx[i] = rng.int(size);
+  return idx;
+}
+
+/** A minibatch in preallocated buffers (row-major like Dataset). `dones` = terminals OR timeouts. */
+export interface Batch {
+  size: number;
+  observations: Float32Array;
+  nextObservations: Float32Array;
+  actions: Float32Array;
+  rewards: Float32Array;
+  costs: Float32Array;
+  terminals: Float32Array;
+  timeouts: Float32Array;
+  dones: Float32Array;
+  h?: Float32Array;
+}
+
+export function allocBatch(ds: Pick<Dataset, 'observationSize' | 'actionSize' | 'h'>, size: number): Batch {
+  return {
+    size,
+    observations: new Float32Array(size * ds.observationSize),
+    nextObservations: new Float32Array(size * ds.observationSize),
+    actions: new Float32Array(size * ds.actionSize),
+    rewards: new Float32Array(size),
+    costs: new Float32Array(size),
+    terminals: new Float32Array(size),
+    timeouts: new Float32Array(size),
+    dones: new Float32Array(size),
+    h: ds.h ? new Float32Array(size) : undefined,
+  };
+}
+
+/** Copy rows `idx[0..out.size)` of `ds` into `out` (no allocation). Returns `out`. */
+export function gatherBatch(ds: Dataset, idx: ArrayLike<number>, out: Batch): Batch {
+  const O = ds.observationSize, A = ds.actionSize;
+  if (idx.length < out.size) throw new Error(`gatherBatch: ${idx.length} indices for a batch of ${out.size}`);
+  for (let i = 0; i < out.size; i++) {
+    const j = idx[i];
+    if (!(j >= 0 && j < ds.size)) throw new Error(`gatherBatch: index ${j} out of range [0, ${ds.size})`);
+    out.observations.set(ds.observations.subarray(j * O, j * O + O), i * O);
+    out.nextObservations.set(ds.nextObservations.subarray(j * O, j * O + O), i * O);
+    out.actions.set(ds.actions.subarray(j * A, j * A + A), i * A);
+    out.rewards[i] = ds.rewards[j];
+    out.costs[i] = ds.costs[j];
+    out.terminals[i] = ds.terminals[j];
+    out.timeouts[i] = ds.timeouts[j];
+    out.dones[i] = ds.terminals[j] > 0 || ds.timeouts[j] > 0 ? 1 : 0;
+    if (out.h && ds.h) out.h[i] = ds.h[j];
+  }
+  return out;
+}
+
+export interface Trajectory {
+  /** First row. */
+  start: number;
+  /** One past the last row. */
+  end: number;
+  length: number;
+  /** Undiscounted sums. */
+  ret: number;
+  cost: number;
+  /** Ended by a terminal (not a timeout / end of data). */
+  terminated: boolean;
+}
+
+/** Split into trajectories at rows where terminals or timeouts is set; trailing rows form a last trajectory. */
+export function splitTrajectories(ds: Dataset): Trajectory[] {
+  const out: Trajectory[] = [];
+  let start = 0, ret = 0, cost = 0;
+  for (let i = 0; i < ds.size; i++) {
+    ret += ds.rewards[i];
+    cost += ds.costs[i];
+    const term = ds.terminals[i] > 0;
+    if (term || ds.timeouts[i] > 0 || i === ds.size - 1) {
+      out.push({ start, end: i + 1, length: i + 1 - start, ret, cost, terminated: term });
+      start = i + 1;
+      ret = 0;
+      cost = 0;
+    }
+  }
+  return out;
+}
+
+export interface DatasetSummary {
+  transitions: number;
+  trajectories: number;
+  returns: { min: number; median: number; max: number };
+  costs: { min: number; median: number; max: number };
+  /** Fraction of trajectories with episode cost <= kappa. */
+  fractionSafe: number;
+}
+
+function quantiles(v: number[]): { min: number; median: number; max: number } {
+  if (v.length === 0) return { min: NaN, median: NaN, max: NaN };
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { min: s[0], median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, max: s[s.length - 1] };
+}
+
+export function summarizeDataset(ds: Dataset, kappa = 10): DatasetSummary {
+  const trajs = splitTrajectories(ds);
+  return {
+    transitions: ds.size,
+    trajectories: trajs.length,
+    returns: quantiles(trajs.map((t) => t.ret)),
+    costs: quantiles(trajs.map((t) => t.cost)),
+    fractionSafe: trajs.length ? trajs.filter((t) => t.cost <= kappa).length / trajs.length : NaN,
+  };
+}
+
+/**
+ * Check a dataset's invariants; throws an Error naming the key and the first bad row:
+ * equal lengths, finite values, actions within [-1, 1] (tolerance 1e-5), terminals/timeouts in {0, 1}.
+ */
+export function validateDataset(ds: Dataset, source = 'dataset'): void {
+  const N = ds.size, O = ds.observationSize, A = ds.actionSize;
+  const expect: [string, Float32Array | undefined, number][] = [
+    ['observations', ds.observations, O],
+    ['next_observations', ds.nextObservations, O],
+    ['actions', ds.actions, A],
+    ['rewards', ds.rewards, 1],
+    ['costs', ds.costs, 1],
+    ['terminals', ds.terminals, 1],
+    ['timeouts', ds.timeouts, 1],
+  ];
+  if (ds.h) expect.push(['h', ds.h, 1]);
+  for (const [key, arr, w] of expect) {
+    if (!arr) throw new Error(`${source}: missing key '${key}'`);
+    if (arr.length !== N * w) {
+      throw new Error(`${source}: key '${key}' has ${Math.floor(arr.length / w)} rows, expected ${N} (length mismatch)`);
+    }
+    for (let i = 0; i < arr.length; i++) {
+      const v = arr[i];
+      if (!Number.isFinite(v)) throw new Error(`${source}: key '${key}' row ${Math.floor(i / w)}: non-finite value ${v}`);
+      if (key === 'actions' && (v > 1 + 1e-5 || v < -1 - 1e-5)) {
+        throw new Error(`${source}: key '${key}' row ${Math.floor(i / w)}: value ${v} outside [-1, 1]`);
+      }
+      if ((key === 'terminals' || key === 'timeouts') && v !== 0 && v !== 1) {
+        throw new Error(`${source}: key '${key}' row ${i}: value ${v} is not 0 or 1`);
+      }
+    }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * DSRL HDF5 files (flat layout) read / written with h5wasm (HDF5 compiled to WebAssembly; Node build with
+ * direct host file-system access).
+ *
+ * Layout written: `observations` (N x obs_dim), `next_observations` (N x obs_dim), `actions` (N x act_dim),
+ * `rewards` (N), `costs` (N): float32; `terminals`, `timeouts` (N): uint8 0/1; optional `h` (N): float32.
+ * Datasets are gzip-compressed (level 4) and chunked, as DSRL's are. The file is written to a temporary
+ * file in the same directory and renamed into place, so readers never see a half-written file.
+ *
+ * Reading accepts DSRL's own files as-is: any numeric dtype (float32/64, ints, h5py bool = int8 enum) is
+ * converted to float32; 1-D keys may also be N x 1. The whole file is validated before anything is
+ * returned (all seven keys, equal lengths, finite values, actions within [-1, 1] +- 1e-5,
+ * terminals/timeouts in {0, 1}); failures throw an Error naming the file, the key and the first bad row.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import h5wasm from 'h5wasm/node';
+import { validateDataset, type Dataset } from './dataset.js';
+
+export const DSRL_KEYS = ['observations', 'next_observations', 'actions', 'rewards', 'costs', 'terminals', 'timeouts'] as const;
+
+let readyPromise: Promise<void> | null = null;
+
+/** Initialise h5wasm once (and switch HDF5 errors from stderr dumps to exceptions). */
+export function h5ready(): Promise<void> {
+  readyPromise ??= h5wasm.ready.then((m) => {
+    (m as unknown as { activate_throwing_error_handler?: () => number }).activate_throwing_error_handler?.();
+  });
+  return readyPromise;
+}
+
+/** Shorten an HDF5 error stack to its most specific lines. */
+function hdf5Reason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const minors = [...msg.matchAll(/minor: ([^\n]+)/g)].map((m) => m[1].trim());
+  const lastLine = [...msg.matchAll(/#\d+: [^\n]*?\): ([^\n]+)/g)].map((m) => m[1].trim()).pop();
+  if (minors.length) return `${minors[minors.length - 1]}${lastLine ? ` (${lastLine})` : ''}`;
+  return msg.split('\n')[0];
+}
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** True if the HDF5 signature appears at offset 0, 512, 1024, ... (the places HDF5 allows). */
+function hasHdf5Signature(path: string): boolean {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(8);
+    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+      readSync(fd, buf, 0, 8, off);
+      if (HDF5_SIGNATURE.every((b, i) => buf[i] === b)) return true;
+      if (off > 1 << 20) break;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+type H5File = InstanceType<typeof h5wasm.File>;
+type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+
+function toFloat32(value: unknown, file: string, key: string): Float32Array {
+  if (value instanceof Float32Array) return value;
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const src = value as unknown as ArrayLike<number | bigint>;
+    const out = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
+    return out;
+  }
+  if (Array.isArray(value)) return Float32Array.from(value.flat(Infinity).map((v) => Number(v)));
+  throw new Error(`${file}: key '${key}' has an unsupported data type`);
+}
+
+/** Read a DSRL HDF5 file into a validated Dataset. Throws (naming file / key / row) on any problem. */
+export async function readDsrlHdf5(path: string): Promise<Dataset> {
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new Error(`${path}: no such file`);
+  if (!statSync(abs).isFile()) throw new Error(`${path}: not a regular file`);
+  if (!hasHdf5Signature(abs)) throw new Error(`${path}: not an HDF5 file (no HDF5 signature)`);
+  await h5ready();
+  let f: H5File;
+  try {
+    f = new h5wasm.File(abs, 'r');
+  } catch (e) {
+    throw new Error(`${path}: cannot open HDF5 file: ${hdf5Reason(e)}`);
+  }
+  if (typeof f.file_id === 'bigint' && f.file_id < 0n) throw new Error(`${path}: cannot open HDF5 file (truncated or corrupt)`);
+  try {
+    let keys: string[];
+    try {
+      keys = f.keys();
+    } catch (e) {
+      throw new Error(`${path}: cannot list HDF5 file contents (truncated or corrupt): ${hdf5Reason(e)}`);
+    }
+    const readKey = (key: string, required: boolean): { data: Float32Array; rows: number; width: number } | null => {
+      if (!keys.includes(key)) {
+        if (required) throw new Error(`${path}: missing key '${key}'`);
+        return null;
+      }
+      let d: H5Dataset;
+      let value: unknown;
+      let shape: number[] | null;
+      try {
+        const ent = f.get(key);
+        if (!(ent instanceof h5wasm.Dataset)) throw new Error('not a dataset');
+        d = ent;
+        shape = d.shape;
+        value = d.value;
+      } catch (e) {
+        throw new Error(`${path}: cannot read key '${key}' (truncated or corrupt file?): ${hdf5Reason(e)}`);
+      }
+      if (!shape || shape.length === 0 || shape.length > 2) throw new Error(`${path}: key '${key}' has shape ${JSON.stringify(shape)}, expected 1-D or 2-D`);
+      const data = toFloat32(value, path, key);
+      return { data, rows: shape[0], width: shape.length === 2 ? shape[1] : 1 };
+    };
+    const cols = {} as Record<(typeof DSRL_KEYS)[number], { data: Float32Array; rows: number; width: number }>;
+    for (const k of DSRL_KEYS) cols[k] = readKey(k, true)!;
+    const h = readKey('h', false);
+    const N = cols.observations.rows;
+    const O = cols.observations.width;
+    const A = cols.actions.width;
+    for (const k of [...DSRL_KEYS, ...(h ? (['h'] as const) : [])]) {
+      const c = k === 'h' ? h! : cols[k];
+      if (c.rows !== N) throw new Error(`${path}: key '${k}' has ${c.rows} rows but observations has ${N} (length mismatch)`);
+    }
+    if (cols.next_observations.width !== O) {
+      throw new Error(`${path}: key 'next_observations' has width ${cols.next_observations.width}, observations has ${O}`);
+    }
+    for (const k of ['rewards', 'costs', 'terminals', 'timeouts'] as const) {
+      if (cols[k].width !== 1) throw new Error(`${path}: key '${k}' must be 1-D (N or N x 1), got width ${cols[k].width}`);
+    }
+    if (h && h.width !== 1) throw new Error(`${path}: key 'h' must be 1-D, got width ${h.width}`);
+    const ds: Dataset = {
+      observations: cols.observations.data,
+      nextObservations: cols.next_observations.data,
+      actions: cols.actions.data,
+      rewards: cols.rewards.data,
+      costs: cols.costs.data,
+      terminals: cols.terminals.data,
+      timeouts: cols.timeouts.data,
+      h: h?.data,
+      size: N,
+      observationSize: O,
+      actionSize: A,
+    };
+    validateDataset(ds, path);
+    return ds;
+  } finally {
+    try {
+      f.close();
+    } catch {
+      /* already broken */
+    }
+  }
+}
+
+export interface WriteOptions {
+  /** gzip level 0-9 (0 = no compression). Default 4. */
+  compression?: number;
+  /** Extra string/number attributes stored on the root group (e.g. task, seed). */
+  attrs?: Record<string, string | number>;
+}
+
+/** Write `ds` as a DSRL HDF5 file, atomically (temp file in the same directory, then rename). */
+export async function writeDsrlHdf5(path: string, ds: Dataset, opts: WriteOptions = {}): Promise<void> {
+  validateDataset(ds, 'writeDsrlHdf5');
+  if (ds.size === 0) throw new Error('writeDsrlHdf5: refusing to write an empty dataset');
+  await h5ready();
+  const abs = resolve(path);
+  const tmp = join(dirname(abs), `.${basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const level = opts.compression ?? 4;
+  const N = ds.size;
+  const flags = (a: Float32Array): Uint8Array => Uint8Array.from(a, (v) => (v > 0 ? 1 : 0));
+  let f: H5File | null = null;
+  try {
+    f = new h5wasm.File(tmp, 'w');
+    if (typeof f.file_id === 'bigint' && f.file_id < 0n) throw new Error(`cannot create ${tmp}`);
+    const put = (name: string, data: Float32Array | Uint8Array, shape: number[], dtype: string): void => {
+      const chunkRows = Math.max(1, Math.min(N, Math.floor(65536 / (shape[1] ?? 1))));
+      f!.create_dataset({
+        name,
+        data,
+        shape,
+        dtype,
+        ...(level > 0 ? { compression: level, chunks: shape.length === 2 ? [chunkRows, shape[1]] : [chunkRows] } : {}),
+      });
+    };
+    put('observations', ds.observations, [N, ds.observationSize], '<f');
+    put('next_observations', ds.nextObservations, [N, ds.observationSize], '<f');
+    put('actions', ds.actions, [N, ds.actionSize], '<f');
+    put('rewards', ds.rewards, [N], '<f');
+    put('costs', ds.costs, [N], '<f');
+    put('terminals', flags(ds.terminals), [N], '<B');
+    put('timeouts', flags(ds.timeouts), [N], '<B');
+    if (ds.h) put('h', ds.h, [N], '<f');
+    for (const [k, v] of Object.entries(opts.attrs ?? {})) f.create_attribute(k, v);
+    f.close();
+    f = null;
+    renameSync(tmp, abs);
+  } catch (e) {
+    try {
+      f?.close();
+    } catch {
+      /* ignore */
+    }
+    rmSync(tmp, { force: true });
+    throw new Error(`cannot write ${path}: ${e instanceof Error && /HDF5-DIAG/.test(e.message) ? hdf5Reason(e) : e instanceof Error ? e.message : String(e)}`);
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * FISOR: Feasibility-guided Safe Offline RL (Zheng et al., ICLR 2024), the agent.
+ *
+ * Read top to bottom; the paper's three decoupled processes:
+ *
+ *   1. Feasibility (offline Hamilton-Jacobi reachability). Q_h(s, a) and V_h(s) estimate the worst future
+ *      constraint value max_t h(s_t) under the best (safest) in-data policy. Q_h regresses on the feasible
+ *      Bellman target (1 - g) h + g max(h, V_h(s')); V_h is a *reversed* (lower) expectile of Q_h, i.e.
+ *      approximately min_a Q_h. The feasible region is {s : V_h(s) <= 0}.
+ *   2. Reward advantages (IQL). Q_r regresses on r + g V_r(s'); V_r is an upper expectile of Q_r.
+ *   3. Policy extraction by weighted diffusion. A DDPM behaviour model eps_theta(a_t, t, s) is trained with
+ *      the per-sample weights  w = [V_h > 0] clip(exp((V_h - Q_h) kc)) + [V_h <= 0][Q_h <= 0] clip(exp((Q_r - V_r) kr)):
+ *      inside the feasible region it imitates high-advantage actions that stay feasible, outside it imitates
+ *      actions that decrease the constraint value most. At run time N actions are sampled per state and the
+ *      one with the lowest Q_h is executed.
+ *
+ * Execution order of one `update` follows the official code: two actor steps (halves of the batch), then
+ * V_r, Q_r, V_h, Q_h on the first criticBatchSize rows. Q_r and Q_h have soft targets (tau); the actor has an
+ * EMA copy used for acting. All randomness comes from Rngs held here (saved in checkpoints).
+ */
+import { Rng, concat, noGrad, tensor, tidy, type Tensor } from '../../core/index.js';
+import { Adam, AdamW, Dropout, EnsembleMLP, MLP, Module, cosineDecay, ensembleMax, ensembleMin, restoreState, softUpdate, stateOf, type LoadedCheckpoint, type Optimizer } from '../../nn/index.js';
+import { Denoiser, ddpmSample, diffusionLoss, vpSchedule, type DiffusionSchedule } from '../../diffusion/index.js';
+import type { FisorConfig } from './config.js';
+import { expectile, feasibleTarget, fisorWeights, reversedExpectile, rewardTarget } from './critics.js';
+
+/** One minibatch, row-major Float32Arrays. `h` is the constraint value, `masks` = 1 - (terminal OR timeout). */
+export interface FisorBatch {
+  size: number;
+  observations: Float32Array;
+  nextObservations: Float32Array;
+  actions: Float32Array;
+  rewards: Float32Array;
+  h: Float32Array;
+  masks: Float32Array;
+}
+
+/** Scalars logged after each update. */
+export interface UpdateMetrics {
+  actorLoss: number;
+  qrLoss: number;
+  vrLoss: number;
+  qhLoss: number;
+  vhLoss: number;
+  meanQr: number;
+  meanVr: number;
+  meanQh: number;
+  meanVh: number;
+  /** Fraction of the actor batch with V_h(s) <= 0 (judged feasible). */
+  feasibleFraction: number;
+  /** Fraction of the actor batch weighted by the infeasible (cost) branch, and with weight 0. */
+  unsafeFraction: number;
+  zeroWeightFraction: number;
+  weightMean: number;
+  weightMax: number;
+  actorLr: number;
+}
+
+/** The agent's random streams (all derived from one seed). */
+export interface AgentRngs {
+  /** Diffusion training: timesteps and noise. */
+  actor: Rng;
+  /** Action sampling in `act`. */
+  act: Rng;
+}
+
+export class FisorAgent {
+  readonly schedule: DiffusionSchedule;
+
+  // ---- process 1: feasibility ----
+  readonly qh: EnsembleMLP;
+  readonly qhTarget: EnsembleMLP;
+  readonly vh: MLP;
+  readonly qhOpt: Optimizer;
+  readonly vhOpt: Optimizer;
+
+  // ---- process 2: reward ----
+  readonly qr: EnsembleMLP;
+  readonly qrTarget: EnsembleMLP;
+  readonly vr: MLP;
+  readonly qrOpt: Optimizer;
+  readonly vrOpt: Optimizer;
+
+  // ---- process 3: diffusion policy ----
+  readonly actor: Denoiser;
+  readonly actorEma: Denoiser;
+  readonly actorOpt: Optimizer;
+
+  readonly rngs: AgentRngs;
+
+  /** `seed` (an Rng) initialises the networks and forks the agent's streams. */
+  constructor(readonly cfg: FisorConfig, readonly obsDim: number, readonly actDim: number, seed: Rng) {
+    const dtype = cfg.dtype;
+    const init = deriveRng(seed);
+    this.rngs = { actor: deriveRng(seed), act: deriveRng(seed) };
+    const critic = (inputSize: number) => ({ inputSize, hiddenSizes: cfg.criticHidden, outputSize: 1, activation: 'relu' as const, init: 'xavier' as const, rng: init, dtype });
+
+    this.qh = new EnsembleMLP({ ...critic(obsDim + actDim), members: 2 });
+    this.qhTarget = new EnsembleMLP({ ...critic(obsDim + actDim), members: 2 });
+    this.qhTarget.copyFrom(this.qh);
+    this.vh = new MLP(critic(obsDim));
+    this.qhOpt = new Adam(this.qh.parameters(), { lr: cfg.criticLr });
+    this.vhOpt = new Adam(this.vh.parameters(), { lr: cfg.criticLr });
+
+    this.qr = new EnsembleMLP({ ...critic(obsDim + actDim), members: 2 });
+    this.qrTarget = new EnsembleMLP({ ...critic(obsDim + actDim), members: 2 });
+    this.qrTarget.copyFrom(this.qr);
+    this.vr = new MLP(critic(obsDim));
+    this.qrOpt = new Adam(this.qr.parameters(), { lr: cfg.criticLr });
+    this.vrOpt = new Adam(this.vr.parameters(), { lr: cfg.criticLr });
+
+    const a = cfg.actor;
+    this.schedule = vpSchedule(a.T, a.betaMin, a.betaMax);
+    const denoiser = () => new Denoiser({
+      dataSize: actDim, condSize: obsDim, hidden: a.hidden, blocks: a.blocks, dropout: a.dropout,
+      timeFeatures: a.timeFeatures, timeHidden: a.timeHidden, rng: init, dtype,
+    });
+    this.actor = denoiser();
+    this.actorEma = denoiser().eval();
+    this.actorEma.copyFrom(this.actor);
+    const decaySteps = a.decaySteps > 0 ? a.decaySteps : cfg.steps * cfg.actorSplits;
+    this.actorOpt = new AdamW(this.actor.parameters(), { schedule: cosineDecay(a.lr, decaySteps), weightDecay: a.weightDecay });
+    // Target and value networks never use dropout; keep the critics' modes explicit.
+    for (const m of [this.qhTarget, this.qrTarget]) m.eval();
+  }
+
+  private t(data: Float32Array, shape: number[]): Tensor {
+    return tensor(data, { shape, dtype: this.cfg.dtype });
+  }
+
+  // =====================================================================================
+  // Process 1: the largest feasible region (offline HJ reachability, reversed expectile)
+  // =====================================================================================
+
+  /** max over the target Q_h ensemble (approximates the lower expectile's max-safe estimate). */
+  targetQh(s: Tensor, a: Tensor): Tensor {
+    return ensembleMax(this.qhTarget.forward(concat([s, a], -1))).reshape([-1]);
+  }
+
+  /** V_h <- reversed expectile of max_i Q_h^target(s, a) - V_h(s), tau = feasibilityExpectile. */
+  private updateVh(s: Tensor, a: Tensor): { loss: number; mean: number } {
+    const qc = noGrad(() => this.targetQh(s, a));
+    const vc = this.vh.forward(s).reshape([-1]);
+    const loss = reversedExpectile(qc.sub(vc), this.cfg.feasibilityExpectile).mean();
+    this.vhOpt.zeroGrad();
+    loss.backward();
+    this.vhOpt.step();
+    return { loss: loss.item(), mean: vc.mean().item() };
+  }
+
+  /** Q_h <- MSE to the feasible Bellman target with V_h(s'); then soft-update the target. */
+  private updateQh(s: Tensor, a: Tensor, s2: Tensor, h: Tensor, mask: Tensor): { loss: number; mean: number } {
+    const target = noGrad(() => feasibleTarget(h, this.vh.forward(s2).reshape([-1]), mask, this.cfg.discount));
+    const qcs = this.qh.forward(concat([s, a], -1)).reshape([2, -1]); // [2, B]
+    const loss = qcs.sub(target).square().mean();
+    this.qhOpt.zeroGrad();
+    loss.backward();
+    this.qhOpt.step();
+    softUpdate(this.qhTarget, this.qh, this.cfg.tau);
+    return { loss: loss.item(), mean: qcs.mean().item() };
+  }
+
+  // =====================================================================================
+  // Process 2: optimal reward advantages (IQL)
+  // =====================================================================================
+
+  /** min over the target Q_r ensemble. */
+  targetQr(s: Tensor, a: Tensor): Tensor {
+    return ensembleMin(this.qrTarget.forward(concat([s, a], -1))).reshape([-1]);
+  }
+
+  /** V_r <- expectile of min_i Q_r^target(s, a) - V_r(s), tau = rewardExpectile. */
+  private updateVr(s: Tensor, a: Tensor): { loss: number; mean: number } {
+    const q = noGrad(() => this.targetQr(s, a));
+    const v = this.vr.forward(s).reshape([-1]);
+    const loss = expectile(q.sub(v), this.cfg.rewardExpectile).mean();
+    this.vrOpt.zeroGrad();
+    loss.backward();
+    this.vrOpt.step();
+    return { loss: loss.item(), mean: v.mean().item() };
+  }
+
+  /** Q_r <- MSE to r + g mask V_r(s'); then soft-update the target. */
+  private updateQr(s: Tensor, a: Tensor, s2: Tensor, r: Tensor, mask: Tensor): { loss: number; mean: number } {
+    const target = noGrad(() => rewardTarget(r, this.vr.forward(s2).reshape([-1]), mask, this.cfg.discount));
+    const qs = this.qr.forward(concat([s, a], -1)).reshape([2, -1]);
+    const loss = qs.sub(target).square().mean();
+    this.qrOpt.zeroGrad();
+    loss.backward();
+    this.qrOpt.step();
+    softUpdate(this.qrTarget, this.qr, this.cfg.tau);
+    return { loss: loss.item(), mean: qs.mean().item() };
+  }
+
+  // =====================================================================================
+  // Process 3: policy extraction by feasibility-weighted diffusion
+  // =====================================================================================
+
+  /** The per-sample weights of (s, a): q, qc from the target critics, v, vc from the current value nets. */
+  policyWeights(s: Tensor, a: Tensor): { w: Tensor; vc: Tensor } {
+    return noGrad(() => {
+      const q = this.targetQr(s, a);
+      const v = this.vr.forward(s).reshape([-1]);
+      const qc = this.targetQh(s, a);
+      const vc = this.vh.forward(s).reshape([-1]);
+      return { w: fisorWeights(q, v, qc, vc, this.cfg.weights), vc };
+    });
+  }
+
+  /** One weighted noise-prediction step of the actor, then the EMA update. */
+  private updateActor(s: Tensor, a: Tensor): { loss: number; w: number[]; vc: number[] } {
+    const { w, vc } = this.policyWeights(s, a);
+    const { loss } = diffusionLoss(this.actor, this.schedule, a, s, w, this.rngs.actor);
+    this.actorOpt.zeroGrad();
+    loss.backward();
+    this.actorOpt.step();
+    softUpdate(this.actorEma, this.actor, this.cfg.actor.emaTau);
+    return { loss: loss.item(), w: w.toFlatArray(), vc: vc.toFlatArray() };
+  }
+
+  // =====================================================================================
+  // One training iteration and acting
+  // =====================================================================================
+
+  update(b: FisorBatch): UpdateMetrics {
+    return tidy(() => {
+      const { obsDim: S, actDim: A, cfg } = this;
+      const B = b.size;
+      if (B !== cfg.batchSize) throw new Error(`FisorAgent.update: batch of ${B} rows, config batchSize is ${cfg.batchSize}`);
+      const s = this.t(b.observations, [B, S]);
+      const a = this.t(b.actions, [B, A]);
+
+      // Process 3 (official order: actor first), on actorSplits consecutive parts of the batch.
+      const m = B / cfg.actorSplits;
+      let actorLoss = 0;
+      const ws: number[] = [];
+      const vcs: number[] = [];
+      const actorLr = this.actorOpt.lr;
+      for (let k = 0; k < cfg.actorSplits; k++) {
+        const r = this.updateActor(s.slice([k * m, 0], [m, S]), a.slice([k * m, 0], [m, A]));
+        actorLoss += r.loss / cfg.actorSplits;
+        ws.push(...r.w);
+        vcs.push(...r.vc);
+      }
+
+      // Processes 2 and 1 on the first criticBatchSize rows.
+      const C = cfg.criticBatchSize;
+      const cs = C === B ? s : s.slice([0, 0], [C, S]);
+      const ca = C === B ? a : a.slice([0, 0], [C, A]);
+      const s2 = this.t(b.nextObservations.subarray(0, C * S), [C, S]);
+      const r = this.t(b.rewards.subarray(0, C), [C]);
+      const h = this.t(b.h.subarray(0, C), [C]);
+      const mask = this.t(b.masks.subarray(0, C), [C]);
+      const vr = this.updateVr(cs, ca);
+      const qr = this.updateQr(cs, ca, s2, r, mask);
+      const vh = this.updateVh(cs, ca);
+      const qh = this.updateQh(cs, ca, s2, h, mask);
+
+      let wSum = 0, wMax = 0, zero = 0, unsafe = 0, feasible = 0;
+      for (let i = 0; i < ws.length; i++) {
+        wSum += ws[i];
+        if (ws[i] > wMax) wMax = ws[i];
+        if (ws[i] === 0) zero++;
+        if (vcs[i] > 0) unsafe++;
+        else feasible++;
+      }
+      const n = ws.length;
+      return {
+        actorLoss, qrLoss: qr.loss, vrLoss: vr.loss, qhLoss: qh.loss, vhLoss: vh.loss,
+        meanQr: qr.mean, meanVr: vr.mean, meanQh: qh.mean, meanVh: vh.mean,
+        feasibleFraction: feasible / n, unsafeFraction: unsafe / n, zeroWeightFraction: zero / n,
+        weightMean: wSum / n, weightMax: wMax, actorLr,
+      };
+    });
+  }
+
+  /**
+   * Actions for a batch of observations (row-major [B * obsDim]): samples `n` candidates per observation
+   * with the EMA actor in one batch, and returns per observation the candidate with the lowest target
+   * Q_h (max over the ensemble). Returns [B * actDim].
+   */
+  act(observations: Float32Array, n = this.cfg.numSamples): Float32Array {
+    const S = this.obsDim, A = this.actDim;
+    const B = observations.length / S;
+    if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.act: ${observations.length} numbers are not whole observations of size ${S}`);
+    return tidy(() => noGrad(() => {
+      const rep = new Float32Array(B * n * S);
+      for (let i = 0; i < B; i++) {
+        const row = observations.subarray(i * S, i * S + S);
+        for (let j = 0; j < n; j++) rep.set(row, (i * n + j) * S);
+      }
+      const s = this.t(rep, [B * n, S]);
+      const a = ddpmSample(this.actorEma, this.schedule, s, A, this.rngs.act, {
+        clip: this.cfg.actor.clipSampler, temperature: this.cfg.actor.temperature, dtype: this.cfg.dtype,
+      });
+      const qc = this.targetQh(s, a).dataSync();
+      const av = a.dataSync();
+      const out = new Float32Array(B * A);
+      for (let i = 0; i < B; i++) {
+        let best = i * n;
+        for (let j = 1; j < n; j++) if (qc[i * n + j] < qc[best]) best = i * n + j;
+        for (let d = 0; d < A; d++) out[i * A + d] = av[best * A + d];
+      }
+      return out;
+    }));
+  }
+
+  /** V_h(s) for a batch of observations [B * obsDim] (the learned feasibility: <= 0 means feasible). */
+  feasibilityValue(observations: Float32Array): Float32Array {
+    const S = this.obsDim;
+    const B = observations.length / S;
+    return tidy(() => noGrad(() => Float32Array.from(this.vh.forward(this.t(observations, [B, S])).dataSync())));
+  }
+
+  // =====================================================================================
+  // State for checkpoints
+  // =====================================================================================
+
+  private modules(): [string, Module][] {
+    return [
+      ['qh', this.qh], ['qhTarget', this.qhTarget], ['vh', this.vh],
+      ['qr', this.qr], ['qrTarget', this.qrTarget], ['vr', this.vr],
+      ['actor', this.actor], ['actorEma', this.actorEma],
+    ];
+  }
+
+  private optimizers(): [string, Optimizer][] {
+    return [['opt.qh', this.qhOpt], ['opt.vh', this.vhOpt], ['opt.qr', this.qrOpt], ['opt.vr', this.vrOpt], ['opt.actor', this.actorOpt]];
+  }
+
+  /** Every network, target, EMA and optimizer tensor, by dotted name. */
+  stateTensors(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [p, m] of this.modules()) Object.assign(out, stateOf(p, m));
+    for (const [p, o] of this.optimizers()) Object.assign(out, stateOf(p, o));
+    return out;
+  }
+
+  /** Loads what `stateTensors` saved (every name and shape checked first; nothing loaded on error). */
+  loadState(loaded: LoadedCheckpoint): void {
+    restoreState(loaded, Object.fromEntries<Module | Optimizer>([...this.modules(), ...this.optimizers()]));
+  }
+
+  /** The states of every Rng the agent uses (its own streams and the dropout masks'). */
+  rngStates(): Record<string, ReturnType<Rng['getState']>> {
+    const out: Record<string, ReturnType<Rng['getState']>> = { actor: this.rngs.actor.getState(), act: this.rngs.act.getState() };
+    dropoutRngs(this.actor).forEach((r, i) => (out[`dropout.${i}`] = r.getState()));
+    return out;
+  }
+
+  setRngStates(states: Record<string, ReturnType<Rng['getState']>>): void {
+    const need = Object.keys(this.rngStates());
+    for (const k of need) if (!states[k]) throw new Error(`FisorAgent.setRngStates: missing Rng state '${k}'`);
+    this.rngs.actor.setState(states.actor);
+    this.rngs.act.setState(states.act);
+    dropoutRngs(this.actor).forEach((r, i) => r.setState(states[`dropout.${i}`]));
+  }
+}
+
+/**
+ * A child generator seeded from `parent` (core's Rng.fork() currently throws for about half of all
+ * states: it passes `x | 1`, a signed int, to setState; reported).
+ */
+export function deriveRng(parent: Rng): Rng {
+  return new Rng(parent.nextU32());
+}
+
+/** The distinct Rngs of all Dropout layers inside `m`, in module order. */
+function dropoutRngs(m: Module): Rng[] {
+  const out: Rng[] = [];
+  const walk = (x: Module) => {
+    if (x instanceof Dropout && !out.includes(x.rng)) out.push(x.rng);
+    for (const [, c] of x.namedChildren()) walk(c);
+  };
+  walk(m);
+  return out;
+}

@@ -1,0 +1,347 @@
+/**
+ * FISOR configuration: one typed object, two presets, per-task overrides and validated overrides from
+ * JSON files or `--set key=value` (dotted keys, e.g. `--set actor.hidden=128`).
+ *
+ * `paper` = the official implementation's values (ZhengYinan-AIR/FISOR, configs/train_config.py; see
+ * /work/shared/reference/FISOR.md). `cpu` = the same algorithm sized to train on 2 CPU cores in minutes;
+ * every difference from `paper` is listed in CPU_CHANGES with its reason.
+ *
+ * Resolution order: preset -> task overrides (TASK_OVERRIDES; with the cpu preset only the algorithmic
+ * ones, not the step/batch schedule) -> JSON file -> --set entries. Unknown keys and ill-typed values are
+ * rejected with an error naming the key.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface ActorConfig {
+  /** MLPResNet width (4x inside each block), number of residual blocks, dropout before each block. */
+  hidden: number;
+  blocks: number;
+  dropout: number;
+  /** Fourier time features (2 x frequencies) and width of the time MLP. */
+  timeFeatures: number;
+  timeHidden: number;
+  /** AdamW with cosine decay of the learning rate over decaySteps actor steps (0 = steps x actorSplits). */
+  lr: number;
+  decaySteps: number;
+  weightDecay: number;
+  /** EMA copy used for evaluation: ema <- (1 - emaTau) ema + emaTau actor after every actor step. */
+  emaTau: number;
+  /** Diffusion steps and VP schedule. */
+  T: number;
+  betaMin: number;
+  betaMax: number;
+  /** Sampler: clip to [-1, 1] after every step; noise temperature. */
+  clipSampler: boolean;
+  temperature: number;
+}
+
+export interface WeightConfig {
+  /** Infeasible branch (vc > 0): clip(exp((vc - qc) * costTemperature), costLb, costUb). */
+  costTemperature: number;
+  costLb: number;
+  costUb: number;
+  /** Feasible branch (vc <= 0 and qc <= 0): clip(exp((q - v) * rewardTemperature), 0, rewardUb). */
+  rewardTemperature: number;
+  rewardUb: number;
+}
+
+export interface FisorConfig {
+  /** Gradient iterations (each: actorSplits actor steps + one step of each critic). */
+  steps: number;
+  /** Transitions sampled per iteration; the actor uses them in actorSplits equal parts. */
+  batchSize: number;
+  actorSplits: number;
+  /** Critics and values use the first criticBatchSize rows of the batch. */
+  criticBatchSize: number;
+  discount: number;
+  /** Soft target update rate of Q_r and Q_h. */
+  tau: number;
+  /** Expectile of V_r (upper expectile of Q_r) and of V_h (reversed: lower expectile of Q_h). */
+  rewardExpectile: number;
+  feasibilityExpectile: number;
+  /** Hidden sizes of Q_r, Q_h (ensembles of 2), V_r, V_h (ReLU MLPs), and their Adam learning rate. */
+  criticHidden: number[];
+  criticLr: number;
+  actor: ActorConfig;
+  weights: WeightConfig;
+  /** Candidate actions sampled per observation at evaluation; the one with the lowest Q_h is taken. */
+  numSamples: number;
+  /** h from costs: +costScale where cost > 0, else -1. */
+  costScale: number;
+  /** 'continuous' = dataset key `h` (PointRobot), 'cost' = from costs, 'auto' = continuous for PointRobot only. */
+  hSource: 'auto' | 'cost' | 'continuous';
+  /** 'dsrl': r / (maxR - minR) * maxEpisodeSteps (episode returns of the dataset); 'auto' = dsrl except PointRobot. */
+  rewardScale: 'auto' | 'dsrl' | 'none';
+  /** Dataset actions are clipped to +-actionClip. */
+  actionClip: number;
+  /** Evaluate every evalEvery steps (and at step 0 and the end) over evalEpisodes episodes; 0 = only at the end. */
+  evalEvery: number;
+  evalEpisodes: number;
+  logEvery: number;
+  /** Save a checkpoint every checkpointEvery steps (and at the end); 0 = only at the end. */
+  checkpointEvery: number;
+  dtype: 'float32' | 'float64';
+}
+
+export const PAPER: FisorConfig = {
+  steps: 1_000_000,
+  batchSize: 2048,
+  actorSplits: 2,
+  criticBatchSize: 256,
+  discount: 0.99,
+  tau: 0.005,
+  rewardExpectile: 0.9,
+  feasibilityExpectile: 0.9,
+  criticHidden: [256, 256],
+  criticLr: 3e-4,
+  actor: {
+    hidden: 256, blocks: 3, dropout: 0.1, timeFeatures: 64, timeHidden: 128,
+    lr: 3e-4, decaySteps: 3_000_000, weightDecay: 0, emaTau: 0.001,
+    T: 5, betaMin: 0.1, betaMax: 10, clipSampler: true, temperature: 1,
+  },
+  weights: { costTemperature: 5, costLb: 0, costUb: 150, rewardTemperature: 3, rewardUb: 100 },
+  numSamples: 16,
+  costScale: 25,
+  hSource: 'auto',
+  rewardScale: 'auto',
+  actionClip: 1 - 1e-5,
+  evalEvery: 250_000,
+  evalEpisodes: 20,
+  logEvery: 1000,
+  checkpointEvery: 250_000,
+  dtype: 'float32',
+};
+
+/**
+ * The cpu preset: PAPER with these changes (each needed to fit minutes on 2 cores; the algorithm, losses,
+ * targets, weights, schedule T = 5 and sampler are unchanged).
+ */
+export const CPU_CHANGES: Record<string, { value: unknown; why: string }> = {
+  steps: { value: 12000, why: 'paper 1M (PointRobot 100k) iterations take days in JS; 12k (~5-6 min at ~35-40 steps/s on 2 cores, wasm) fit the quickstart budget' },
+  batchSize: { value: 256, why: 'paper 2048 (PointRobot 1024); the actor dominates the cost and scales linearly with its batch' },
+  criticBatchSize: { value: 256, why: 'unchanged from paper (256)' },
+  criticHidden: { value: [128, 128], why: 'paper [256, 256]; 4x fewer FLOPs, enough for 4-11-d observations' },
+  'actor.hidden': { value: 64, why: 'paper 256 (blocks expand to 4x = 1024); 16x fewer FLOPs in the dominant network' },
+  'actor.blocks': { value: 2, why: 'paper 3' },
+  'actor.lr': { value: 1e-3, why: 'paper 3e-4 over 1M steps; a higher rate makes up for ~100x fewer steps' },
+  criticLr: { value: 1e-3, why: 'paper 3e-4; same reason: few steps' },
+  'actor.decaySteps': { value: 0, why: 'paper 3M actor steps; 0 = auto: steps x actorSplits, so the cosine decay spans the (short) run whatever --steps is' },
+  'actor.emaTau': { value: 0.005, why: 'paper 0.001 (an EMA horizon of ~1000 of 1M steps); 0.005 keeps the EMA ~200 steps behind in a 6k-step run' },
+  tau: { value: 0.01, why: 'paper 0.005; faster target tracking for the short run' },
+  evalEvery: { value: 0, why: 'paper 250k; evaluate only at the end (evaluation costs sampling time)' },
+  evalEpisodes: { value: 20, why: 'unchanged from paper (20)' },
+  logEvery: { value: 200, why: 'paper 1000; a short run needs denser logs' },
+  checkpointEvery: { value: 2000, why: 'paper 250k' },
+};
+
+/** Per-task overrides from the official configs. `algorithmic` ones apply to every preset; `schedule` to paper only. */
+export const TASK_OVERRIDES: Record<string, { algorithmic: Record<string, unknown>; schedule: Record<string, unknown> }> = {
+  PointRobot: {
+    algorithmic: { 'weights.costTemperature': 2, 'weights.rewardTemperature': 5, 'weights.costUb': 150, numSamples: 8 },
+    schedule: { steps: 100_000, batchSize: 1024, evalEvery: 25_000, checkpointEvery: 25_000 },
+  },
+};
+
+export type PresetName = 'paper' | 'cpu';
+export const PRESETS: PresetName[] = ['paper', 'cpu'];
+
+function clone<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
+}
+
+/** The preset, unmodified by any task. */
+export function presetConfig(name: string): FisorConfig {
+  if (name === 'paper') return clone(PAPER);
+  if (name === 'cpu') {
+    const c = clone(PAPER);
+    for (const [k, { value }] of Object.entries(CPU_CHANGES)) setPath(c, k, clone(value), 'cpu preset');
+    return c;
+  }
+  throw new Error(`unknown preset '${name}'; known presets: ${PRESETS.join(', ')}`);
+}
+
+// ---------------------------------------------------------------- validated overrides
+
+const ENUMS: Record<string, readonly string[]> = {
+  hSource: ['auto', 'cost', 'continuous'],
+  rewardScale: ['auto', 'dsrl', 'none'],
+  dtype: ['float32', 'float64'],
+};
+const INTEGER_KEYS = new Set([
+  'steps', 'batchSize', 'actorSplits', 'criticBatchSize', 'numSamples', 'evalEvery', 'evalEpisodes', 'logEvery', 'checkpointEvery',
+  'actor.hidden', 'actor.blocks', 'actor.timeFeatures', 'actor.timeHidden', 'actor.T', 'actor.decaySteps',
+]);
+
+function typeName(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  return typeof v;
+}
+
+/** Sets `path` (dotted) in `cfg`, checking the key exists and the value has the existing value's type. */
+function setPath(cfg: object, path: string, value: unknown, source: string): void {
+  const parts = path.split('.');
+  let node = cfg as Record<string, unknown>;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = node[parts[i]];
+    if (!Object.hasOwn(node, parts[i]) || typeof next !== 'object' || next === null || Array.isArray(next)) {
+      throw new Error(`${source}: unknown config key '${path}'`);
+    }
+    node = next as Record<string, unknown>;
+  }
+  const leaf = parts[parts.length - 1];
+  if (!Object.hasOwn(node, leaf)) throw new Error(`${source}: unknown config key '${path}'`);
+  const cur = node[leaf];
+  if (typeof cur === 'object' && cur !== null && !Array.isArray(cur)) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new Error(`${source}: config key '${path}' must be an object, got ${typeName(value)}`);
+    }
+    for (const [k, v] of Object.entries(value)) setPath(cfg, `${path}.${k}`, v, source);
+    return;
+  }
+  if (Array.isArray(cur)) {
+    if (!Array.isArray(value) || !value.every((x) => typeof x === 'number' && Number.isInteger(x) && x > 0)) {
+      throw new Error(`${source}: config key '${path}' must be an array of positive integers, got ${JSON.stringify(value)}`);
+    }
+  } else if (typeof cur !== typeName(value)) {
+    throw new Error(`${source}: config key '${path}' must be a ${typeof cur}, got ${typeName(value)} ${JSON.stringify(value)}`);
+  } else if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new Error(`${source}: config key '${path}' must be a finite number, got ${value}`);
+  } else if (typeof value === 'number' && INTEGER_KEYS.has(path) && !Number.isInteger(value)) {
+    throw new Error(`${source}: config key '${path}' must be an integer, got ${value}`);
+  } else if (typeof value === 'string' && ENUMS[path] && !ENUMS[path].includes(value)) {
+    throw new Error(`${source}: config key '${path}' must be one of ${ENUMS[path].join(', ')}, got '${value}'`);
+  }
+  node[leaf] = value;
+}
+
+/** Parses one `key=value` entry, converting `value` to the type of the existing field. */
+export function applySet(cfg: FisorConfig, entry: string): void {
+  const eq = entry.indexOf('=');
+  if (eq <= 0) throw new Error(`--set: expected key=value, got '${entry}'`);
+  const key = entry.slice(0, eq).trim();
+  const raw = entry.slice(eq + 1).trim();
+  const cur = getPath(cfg, key);
+  let value: unknown;
+  if (Array.isArray(cur)) {
+    value = raw.startsWith('[') ? safeJson(raw, key) : raw.split(',').filter((s) => s.trim() !== '').map((s) => Number(s));
+  } else if (typeof cur === 'number') {
+    value = raw === '' ? NaN : Number(raw);
+    if (!Number.isFinite(value)) throw new Error(`--set: config key '${key}' must be a number, got '${raw}'`);
+  } else if (typeof cur === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new Error(`--set: config key '${key}' must be true or false, got '${raw}'`);
+    value = raw === 'true';
+  } else if (typeof cur === 'string') {
+    value = raw;
+  } else {
+    value = safeJson(raw, key);
+  }
+  setPath(cfg, key, value, '--set');
+}
+
+function safeJson(raw: string, key: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new Error(`--set: config key '${key}': cannot parse '${raw}' as JSON`);
+  }
+}
+
+function getPath(cfg: object, path: string): unknown {
+  let node: unknown = cfg;
+  for (const p of path.split('.')) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, p)) {
+      throw new Error(`--set: unknown config key '${path}'`);
+    }
+    node = (node as Record<string, unknown>)[p];
+  }
+  return node;
+}
+
+/** Applies a JSON object of overrides (nested or dotted keys). */
+export function applyObject(cfg: FisorConfig, obj: unknown, source: string): void {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error(`${source}: config must be a JSON object`);
+  for (const [k, v] of Object.entries(obj)) setPath(cfg, k, v, source);
+}
+
+export interface ResolveOptions {
+  preset?: string;
+  task?: string;
+  /** Path of a JSON file of overrides. */
+  configFile?: string;
+  /** `key=value` entries. */
+  set?: string[];
+  /** Applied last (e.g. --steps). */
+  overrides?: Record<string, unknown>;
+}
+
+/** Preset -> task overrides -> JSON file -> --set -> explicit overrides; then checks the whole object. */
+export function resolveConfig(opts: ResolveOptions = {}): FisorConfig {
+  const preset = opts.preset ?? 'cpu';
+  const cfg = presetConfig(preset);
+  const t = opts.task ? TASK_OVERRIDES[opts.task] : undefined;
+  if (t) {
+    for (const [k, v] of Object.entries(t.algorithmic)) setPath(cfg, k, v, `${opts.task} overrides`);
+    if (preset === 'paper') for (const [k, v] of Object.entries(t.schedule)) setPath(cfg, k, v, `${opts.task} overrides`);
+  }
+  if (opts.configFile) {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(readFileSync(opts.configFile, 'utf8'));
+    } catch (e) {
+      throw new Error(`--config ${opts.configFile}: ${(e as Error).message}`);
+    }
+    applyObject(cfg, obj, opts.configFile);
+  }
+  for (const s of opts.set ?? []) applySet(cfg, s);
+  for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) setPath(cfg, k, v, 'option');
+  checkConfig(cfg);
+  return cfg;
+}
+
+/** Range checks across fields; throws naming the first bad key. */
+export function checkConfig(c: FisorConfig): void {
+  const bad = (key: string, why: string): never => {
+    throw new Error(`config key '${key}' ${why}`);
+  };
+  const pos = (key: string, v: number) => (v > 0 ? undefined : bad(key, `must be > 0, got ${v}`));
+  const nonneg = (key: string, v: number) => (v >= 0 ? undefined : bad(key, `must be >= 0, got ${v}`));
+  const unit = (key: string, v: number) => (v > 0 && v < 1 ? undefined : bad(key, `must be in (0, 1), got ${v}`));
+  pos('steps', c.steps);
+  pos('batchSize', c.batchSize);
+  pos('actorSplits', c.actorSplits);
+  if (c.batchSize % c.actorSplits !== 0) bad('batchSize', `(${c.batchSize}) must be divisible by actorSplits (${c.actorSplits})`);
+  pos('criticBatchSize', c.criticBatchSize);
+  if (c.criticBatchSize > c.batchSize) bad('criticBatchSize', `(${c.criticBatchSize}) must be <= batchSize (${c.batchSize})`);
+  unit('discount', c.discount);
+  unit('tau', c.tau);
+  unit('rewardExpectile', c.rewardExpectile);
+  unit('feasibilityExpectile', c.feasibilityExpectile);
+  if (c.criticHidden.length === 0) bad('criticHidden', 'must have at least one layer');
+  pos('criticLr', c.criticLr);
+  pos('actor.hidden', c.actor.hidden);
+  pos('actor.blocks', c.actor.blocks);
+  if (!(c.actor.dropout >= 0 && c.actor.dropout < 1)) bad('actor.dropout', `must be in [0, 1), got ${c.actor.dropout}`);
+  if (c.actor.timeFeatures % 2 !== 0 || c.actor.timeFeatures <= 0) bad('actor.timeFeatures', `must be a positive even number, got ${c.actor.timeFeatures}`);
+  pos('actor.timeHidden', c.actor.timeHidden);
+  pos('actor.lr', c.actor.lr);
+  nonneg('actor.decaySteps', c.actor.decaySteps);
+  nonneg('actor.weightDecay', c.actor.weightDecay);
+  unit('actor.emaTau', c.actor.emaTau);
+  pos('actor.T', c.actor.T);
+  pos('actor.betaMin', c.actor.betaMin);
+  if (!(c.actor.betaMax >= c.actor.betaMin)) bad('actor.betaMax', `must be >= actor.betaMin, got ${c.actor.betaMax}`);
+  nonneg('actor.temperature', c.actor.temperature);
+  nonneg('weights.costTemperature', c.weights.costTemperature);
+  nonneg('weights.rewardTemperature', c.weights.rewardTemperature);
+  if (!(c.weights.costUb >= c.weights.costLb)) bad('weights.costUb', `must be >= weights.costLb, got ${c.weights.costUb}`);
+  nonneg('weights.costLb', c.weights.costLb);
+  nonneg('weights.rewardUb', c.weights.rewardUb);
+  pos('numSamples', c.numSamples);
+  pos('costScale', c.costScale);
+  if (!(c.actionClip > 0 && c.actionClip <= 1)) bad('actionClip', `must be in (0, 1], got ${c.actionClip}`);
+  nonneg('evalEvery', c.evalEvery);
+  pos('evalEpisodes', c.evalEpisodes);
+  pos('logEvery', c.logEvery);
+  nonneg('checkpointEvery', c.checkpointEvery);
+}

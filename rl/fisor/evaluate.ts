@@ -1,0 +1,106 @@
+/**
+ * Policy evaluation: E episodes stepped in lockstep, the observations of all running episodes batched into
+ * one `act` call per step; scored with DSRL's normalisation (rl/data/scoring.ts).
+ */
+import { Rng } from '../../core/index.js';
+import { scoreEpisode } from '../data/scoring.js';
+import { makeEnv } from '../envs/registry.js';
+
+export interface Policy {
+  act(observations: Float32Array, n?: number): Float32Array;
+}
+
+export interface EpisodeResult {
+  ret: number;
+  cost: number;
+  length: number;
+  normalizedReward: number;
+  normalizedCost: number;
+  /** Ended by the goal / a terminal state rather than the time limit. */
+  terminated: boolean;
+}
+
+export interface EvalResult {
+  task: string;
+  episodes: EpisodeResult[];
+  /** Means over episodes (DSRL / FISOR report these) and standard deviations. */
+  normalizedReward: number;
+  normalizedCost: number;
+  normalizedRewardStd: number;
+  normalizedCostStd: number;
+  meanReturn: number;
+  meanCost: number;
+  /** Fraction of episodes with normalised cost <= 1. */
+  safeFraction: number;
+  /** Mean normalised cost <= 1 (DSRL's criterion). */
+  safe: boolean;
+  seconds: number;
+}
+
+export interface EvalOptions {
+  episodes: number;
+  /** Seeds of the episodes' resets are drawn from this generator (or `new Rng(seed)`). */
+  rng?: Rng;
+  seed?: number;
+  /** PointRobot: start from the fixed state [-1.8, 0, 2, pi/4]. */
+  fixedStart?: boolean;
+  /** Candidates per observation (default: the policy's). */
+  numSamples?: number;
+  /** Called after each lockstep step with (steps so far, max steps). */
+  onStep?: (t: number, maxSteps: number) => void;
+}
+
+function meanStd(v: number[]): [number, number] {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  const s = Math.sqrt(v.reduce((a, b) => a + (b - m) * (b - m), 0) / v.length);
+  return [m, s];
+}
+
+export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalResult {
+  const t0 = performance.now();
+  const E = opts.episodes;
+  if (!(Number.isInteger(E) && E > 0)) throw new Error(`evaluate: episodes must be a positive integer, got ${E}`);
+  const rng = opts.rng ?? new Rng(opts.seed ?? 0);
+  const envs = Array.from({ length: E }, () => makeEnv(task, { fixedStart: opts.fixedStart }));
+  const S = envs[0].observationSize;
+  const maxSteps = envs[0].maxEpisodeSteps;
+  const obs = envs.map((env) => env.reset({ seed: rng.nextU32() }));
+  const ret = new Float64Array(E), cost = new Float64Array(E), len = new Int32Array(E);
+  const done = new Uint8Array(E), term = new Uint8Array(E);
+  const A = envs[0].actionSize;
+  for (let t = 0; t < maxSteps; t++) {
+    const live: number[] = [];
+    for (let i = 0; i < E; i++) if (!done[i]) live.push(i);
+    if (live.length === 0) break;
+    const batch = new Float32Array(live.length * S);
+    live.forEach((i, k) => batch.set(obs[i], k * S));
+    const actions = policy.act(batch, opts.numSamples);
+    live.forEach((i, k) => {
+      const r = envs[i].step(actions.subarray(k * A, k * A + A));
+      ret[i] += r.reward;
+      cost[i] += r.cost;
+      len[i]++;
+      obs[i] = r.observation;
+      if (r.terminated || r.truncated) {
+        done[i] = 1;
+        term[i] = r.terminated ? 1 : 0;
+      }
+    });
+    opts.onStep?.(t + 1, maxSteps);
+  }
+  const episodes: EpisodeResult[] = [];
+  for (let i = 0; i < E; i++) {
+    const s = scoreEpisode(task, ret[i], cost[i]);
+    episodes.push({ ret: ret[i], cost: cost[i], length: len[i], normalizedReward: s.normalizedReward, normalizedCost: s.normalizedCost, terminated: !!term[i] });
+  }
+  const [nr, nrs] = meanStd(episodes.map((e) => e.normalizedReward));
+  const [nc, ncs] = meanStd(episodes.map((e) => e.normalizedCost));
+  return {
+    task, episodes,
+    normalizedReward: nr, normalizedCost: nc, normalizedRewardStd: nrs, normalizedCostStd: ncs,
+    meanReturn: meanStd(episodes.map((e) => e.ret))[0], meanCost: meanStd(episodes.map((e) => e.cost))[0],
+    safeFraction: episodes.filter((e) => e.normalizedCost <= 1).length / E,
+    safe: nc <= 1,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

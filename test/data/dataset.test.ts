@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../core/rng.js';
+import { collect } from '../../rl/data/collect.js';
+import { allocBatch, emptyDataset, gatherBatch, sampleIndices, splitTrajectories, summarizeDataset, validateDataset } from '../../rl/data/dataset.js';
+import { costReturnScatterSvg } from '../../rl/data/scatter.js';
+import { TASK_NAMES, TASK_REFERENCE } from '../../rl/envs/reference.js';
+
+describe('collect', () => {
+  it('PointRobot default: exactly 100k transitions with h, deterministic', () => {
+    const a = collect('PointRobot', { seed: 0 });
+    expect(a.size).toBe(100_000);
+    expect(a.h).toBeDefined();
+    validateDataset(a);
+    // cost == [h > 0]
+    for (let i = 0; i < a.size; i++) expect(a.costs[i]).toBe(a.h![i] > 0 ? 1 : 0);
+    const last = a.size - 1;
+    expect(a.terminals[last] + a.timeouts[last]).toBe(1);
+    const b = collect('PointRobot', { seed: 0, transitions: 2000 });
+    const c = collect('PointRobot', { seed: 0, transitions: 2000 });
+    expect(b.observations).toEqual(c.observations);
+    expect(b.actions).toEqual(c.actions);
+  });
+  it.each(TASK_NAMES)('%s default data spreads over cost and return; reference R_min/R_max match', (task) => {
+    const ds = collect(task, { seed: 0 });
+    validateDataset(ds);
+    expect(ds.size).toBeGreaterThanOrEqual(50_000);
+    expect(ds.size).toBeLessThanOrEqual(200_000);
+    const trajs = splitTrajectories(ds);
+    const costs = trajs.map((t) => t.cost);
+    expect(costs.filter((c) => c === 0).length).toBeGreaterThan(trajs.length * 0.1);
+    expect(costs.filter((c) => c > 10).length).toBeGreaterThan(trajs.length * 0.1);
+    const s = summarizeDataset(ds);
+    const ref = TASK_REFERENCE[task];
+    expect(s.returns.max).toBeGreaterThan(s.returns.median);
+    // reference table was derived from exactly this data (rounded outward to 2 decimals)
+    expect(ref.rMin).toBe(Math.floor(s.returns.min * 100) / 100);
+    expect(ref.rMax).toBe(Math.ceil(s.returns.max * 100) / 100);
+    // next_observations continue observations inside a trajectory
+    const O = ds.observationSize;
+    const t0 = trajs[0];
+    for (let i = t0.start; i < t0.end - 1; i++) {
+      expect(ds.nextObservations.subarray(i * O, i * O + O)).toEqual(ds.observations.subarray((i + 1) * O, (i + 2) * O));
+    }
+  });
+  it('episodes option gives that many trajectories', () => {
+    const ds = collect('CarRun', { seed: 3, episodes: 4 });
+    expect(splitTrajectories(ds).length).toBe(4);
+    expect(ds.size).toBe(4 * 200);
+  });
+});
+
+describe('dataset helpers', () => {
+  it('splits trajectories at terminals/timeouts with sums', () => {
+    const ds = emptyDataset(6, 1, 1);
+    ds.rewards.set([1, 2, 3, 4, 5, 6]);
+    ds.costs.set([0, 1, 1, 0, 0, 1]);
+    ds.terminals[1] = 1;
+    ds.timeouts[4] = 1;
+    const t = splitTrajectories(ds);
+    expect(t.map((x) => [x.start, x.end, x.ret, x.cost, x.terminated])).toEqual([
+      [0, 2, 3, 1, true],
+      [2, 5, 12, 1, false],
+      [5, 6, 6, 1, false],
+    ]);
+  });
+  it('sampleIndices is seeded and in range; gatherBatch copies rows (property)', () => {
+    const ds = collect('BallRun', { seed: 1, episodes: 3 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 2 ** 31 }), (batch, seed) => {
+        const i1 = sampleIndices(ds.size, batch, new Rng(seed));
+        const i2 = sampleIndices(ds.size, batch, new Rng(seed));
+        expect(i1).toEqual(i2);
+        for (const i of i1) expect(i >= 0 && i < ds.size).toBe(true);
+        const b = gatherBatch(ds, i1, allocBatch(ds, batch));
+        const O = ds.observationSize;
+        for (let k = 0; k < batch; k++) {
+          const j = i1[k];
+          expect(b.observations.subarray(k * O, k * O + O)).toEqual(ds.observations.subarray(j * O, j * O + O));
+          expect(b.rewards[k]).toBe(ds.rewards[j]);
+          expect(b.dones[k]).toBe(ds.terminals[j] || ds.timeouts[j] ? 1 : 0);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+  it('validateDataset names key and first bad row', () => {
+    const ds = emptyDataset(5, 2, 2);
+    ds.actions[7] = 1.5;
+    expect(() => validateDataset(ds)).toThrow(/'actions' row 3/);
+    ds.actions[7] = 1 + 5e-6; // within tolerance
+    expect(() => validateDataset(ds)).not.toThrow();
+    ds.rewards[2] = NaN;
+    expect(() => validateDataset(ds)).toThrow(/'rewards' row 2/);
+  });
+});
+
+describe('scatter', () => {
+  it('draws one dot per trajectory and marks kappa', () => {
+    const ds = collect('BallCircle', { seed: 0, episodes: 20 });
+    const svg = costReturnScatterSvg(ds, { kappa: 10, title: 'a < b' });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect((svg.match(/<circle /g) ?? []).length).toBe(20);
+    expect(svg).toContain('kappa = 10');
+    expect(svg).toContain('a &lt; b');
+  });
+});

@@ -1,0 +1,114 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import h5wasm from 'h5wasm/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect } from '../../rl/data/collect.js';
+import { splitTrajectories } from '../../rl/data/dataset.js';
+import { h5ready, readDsrlHdf5, writeDsrlHdf5 } from '../../rl/data/hdf5.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fisor-h5-'));
+  await h5ready();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const bits = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Write raw keys with h5wasm (to build corrupt files). */
+function writeRaw(path: string, keys: Record<string, { data: Float32Array | Uint8Array; shape: number[] }>): void {
+  const f = new h5wasm.File(path, 'w');
+  for (const [name, { data, shape }] of Object.entries(keys)) f.create_dataset({ name, data, shape, dtype: data instanceof Uint8Array ? '<B' : '<f' });
+  f.close();
+}
+
+function validKeys(N = 10, O = 3, A = 2): Record<string, { data: Float32Array | Uint8Array; shape: number[] }> {
+  const term = new Uint8Array(N);
+  term[N - 1] = 1;
+  return {
+    observations: { data: new Float32Array(N * O).fill(0.5), shape: [N, O] },
+    next_observations: { data: new Float32Array(N * O).fill(0.25), shape: [N, O] },
+    actions: { data: new Float32Array(N * A).fill(-0.5), shape: [N, A] },
+    rewards: { data: new Float32Array(N).fill(1), shape: [N] },
+    costs: { data: new Float32Array(N), shape: [N] },
+    terminals: { data: term, shape: [N] },
+    timeouts: { data: new Uint8Array(N), shape: [N] },
+  };
+}
+
+describe('DSRL HDF5', () => {
+  it('round trip is bit-exact (with h) and leaves no temp files', async () => {
+    const ds = collect('PointRobot', { seed: 4, transitions: 3000 });
+    const p = join(dir, 'rt.hdf5');
+    await writeDsrlHdf5(p, ds, { attrs: { task: 'PointRobot' } });
+    const back = await readDsrlHdf5(p);
+    expect(back.size).toBe(ds.size);
+    expect(back.observationSize).toBe(11);
+    expect(back.actionSize).toBe(2);
+    for (const k of ['observations', 'nextObservations', 'actions', 'rewards', 'costs', 'terminals', 'timeouts', 'h'] as const) {
+      expect(bits(back[k]!).equals(bits(ds[k]!)), k).toBe(true);
+    }
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    // on-disk dtypes and shapes as DSRL expects
+    const f = new h5wasm.File(p, 'r');
+    const obs = f.get('observations') as InstanceType<typeof h5wasm.Dataset>;
+    expect(obs.shape).toEqual([3000, 11]);
+    expect(obs.dtype).toBe('<f');
+    expect((f.get('rewards') as InstanceType<typeof h5wasm.Dataset>).shape).toEqual([3000]);
+    expect((f.get('terminals') as InstanceType<typeof h5wasm.Dataset>).dtype).toBe('<B');
+    f.close();
+  });
+  it('loads an h5py-written DSRL-layout file as-is (bool flags, gzip)', async () => {
+    const ds = await readDsrlHdf5(new URL('./fixtures/dsrl-mini.hdf5', import.meta.url).pathname);
+    expect(ds.size).toBe(12);
+    expect(ds.observationSize).toBe(8);
+    expect(ds.actionSize).toBe(2);
+    expect(ds.terminals[4]).toBe(1);
+    expect(ds.timeouts[11]).toBe(1);
+    expect(splitTrajectories(ds).length).toBe(2);
+    expect(ds.h).toBeUndefined();
+  });
+  it('overwrites an existing file atomically', async () => {
+    const p = join(dir, 'ow.hdf5');
+    await writeDsrlHdf5(p, collect('BallRun', { seed: 1, episodes: 1 }));
+    await writeDsrlHdf5(p, collect('BallRun', { seed: 2, episodes: 2 }));
+    expect((await readDsrlHdf5(p)).size).toBe(200);
+  });
+
+  const corrupt: [string, (k: ReturnType<typeof validKeys>) => void, RegExp][] = [
+    ['missing key', (k) => delete (k as Record<string, unknown>).costs, /missing key 'costs'/],
+    ['length mismatch', (k) => (k.rewards = { data: new Float32Array(9), shape: [9] }), /'rewards' has 9 rows.*10/],
+    ['NaN', (k) => (k.next_observations.data[3 * 6 + 1] = NaN), /'next_observations' row 6: non-finite/],
+    ['actions out of range', (k) => (k.actions.data[2 * 4] = 1.01), /'actions' row 4: value .* outside \[-1, 1\]/],
+    ['terminal not 0/1', (k) => (k.terminals.data[2] = 2), /'terminals' row 2/],
+  ];
+  it.each(corrupt)('rejects %s naming the key and row', async (name, mutate, re) => {
+    const keys = validKeys();
+    mutate(keys);
+    const p = join(dir, `${name.replace(/\W/g, '_')}.hdf5`);
+    writeRaw(p, keys);
+    await expect(readDsrlHdf5(p)).rejects.toThrow(re);
+    await expect(readDsrlHdf5(p)).rejects.toThrow(p);
+  });
+  it('rejects a truncated file naming it', async () => {
+    const p = join(dir, 'trunc.hdf5');
+    await writeDsrlHdf5(p, collect('CarRun', { seed: 0, episodes: 2 }));
+    const size = readFileSync(p).length;
+    truncateSync(p, Math.floor(size / 2));
+    await expect(readDsrlHdf5(p)).rejects.toThrow(new RegExp(`trunc\\.hdf5.*(truncated|corrupt)`));
+  });
+  it('rejects a non-HDF5 file and a missing file naming them', async () => {
+    const p = join(dir, 'text.hdf5');
+    writeFileSync(p, 'hello, not hdf5\n'.repeat(100));
+    await expect(readDsrlHdf5(p)).rejects.toThrow(/text\.hdf5: not an HDF5 file/);
+    await expect(readDsrlHdf5(join(dir, 'none.hdf5'))).rejects.toThrow(/none\.hdf5: no such file/);
+  });
+  it('refuses to write invalid data and leaves no file', async () => {
+    const ds = collect('BallRun', { seed: 1, episodes: 1 });
+    ds.actions[0] = 3;
+    const p = join(dir, 'bad-write.hdf5');
+    await expect(writeDsrlHdf5(p, ds)).rejects.toThrow(/'actions' row 0/);
+    expect(readdirSync(dir).some((n) => n.includes('bad-write'))).toBe(false);
+  });
+});

@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isSafe, normalizeCost, normalizeReward, scoreEpisode, scoreEpisodes } from '../../rl/data/scoring.js';
+import { TASK_REFERENCE } from '../../rl/envs/reference.js';
+
+describe('DSRL scoring', () => {
+  it('normalised reward', () => {
+    expect(normalizeReward(5, 0, 10)).toBe(0.5);
+    expect(normalizeReward(-10, -10, 30)).toBe(0);
+    expect(() => normalizeReward(1, 2, 2)).toThrow();
+    const r = TASK_REFERENCE.CarCircle;
+    expect(scoreEpisode('CarCircle', r.rMax, 0).normalizedReward).toBeCloseTo(1, 12);
+  });
+  it('normalised cost (C + eps) / (kappa + eps), eps = 1 iff kappa = 0', () => {
+    expect(normalizeCost(5, 10)).toBe(0.5);
+    expect(normalizeCost(10, 10)).toBe(1);
+    expect(isSafe(10, 10)).toBe(true);
+    expect(isSafe(11, 10)).toBe(false);
+    expect(normalizeCost(0, 0)).toBe(1);
+    expect(normalizeCost(3, 0)).toBe(4);
+    expect(isSafe(0, 0)).toBe(true);
+    expect(isSafe(1, 0)).toBe(false);
+  });
+  it('property: safe iff C <= kappa (kappa > 0)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 100 }), (c, k) => {
+        expect(isSafe(c, k)).toBe(c <= k);
+        expect(normalizeCost(c, k)).toBeCloseTo(c / k, 12);
+      }),
+    );
+  });
+  it('averages episodes; unknown task errors', () => {
+    const s = scoreEpisodes('PointRobot', [{ ret: TASK_REFERENCE.PointRobot.rMin, cost: 0 }, { ret: TASK_REFERENCE.PointRobot.rMax, cost: 20 }]);
+    expect(s.normalizedReward).toBeCloseTo(0.5, 12);
+    expect(s.normalizedCost).toBeCloseTo(1, 12);
+    expect(s.safe).toBe(true);
+    expect(() => scoreEpisode('Nope', 0, 0)).toThrow(/known tasks/);
+  });
+});
