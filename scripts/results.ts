@@ -7,7 +7,7 @@
  * figure, the command, the config, and the paper's claim tested (normalized cost <= 1 on every task).
  * Failures (exceptions, unsafe results) are reported, not hidden.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { getBackend } from '../core/index.js';
 import { collect } from '../rl/data/collect.js';
@@ -15,6 +15,7 @@ import { summarizeDataset } from '../rl/data/dataset.js';
 import { TASK_NAMES, taskReference } from '../rl/envs/reference.js';
 import { CPU_CHANGES, resolveConfig, type FisorConfig } from '../rl/fisor/config.js';
 import { train } from '../rl/fisor/train.js';
+import { evaluate } from '../rl/fisor/evaluate.js';
 import { writeFeasibleFigure, type FeasibleFigureSummary } from '../rl/plot/feasible.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
@@ -23,6 +24,7 @@ const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
   seeds: { type: 'int', help: 'seeds per task (0..n-1)', default: 3, meta: 'N' },
   steps: { type: 'int', help: 'training steps per run (default: the preset\'s)', meta: 'N' },
+  'task-steps': { type: 'string', help: 'per-task steps overriding --steps, e.g. PointRobot=12000,BallRun=4000', default: '', meta: 'T=N,...' },
   preset: { type: 'string', help: 'config preset', default: 'cpu', meta: 'NAME' },
   episodes: { type: 'int', help: 'evaluation episodes per run', default: 20, meta: 'N' },
   out: { type: 'string', help: 'output directory for runs', default: 'runs/results', meta: 'DIR' },
@@ -42,6 +44,21 @@ interface RunResult {
   wallSeconds: number;
   stepsPerSecond?: number;
   feasible?: FeasibleFigureSummary;
+  /** PointRobot only: the same policy evaluated from the fixed start. */
+  fixedStart?: { normalizedReward: number; normalizedCost: number; safeFraction: number };
+}
+
+/** 'PointRobot=12000,BallRun=4000' -> { PointRobot: 12000, BallRun: 4000 }; names are checked. */
+function parseTaskSteps(spec: string, tasks: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=');
+    const n = Number(value);
+    if (!tasks.includes(name)) throw new Error(`--task-steps: '${name}' is not one of the tasks run (${tasks.join(', ')})`);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--task-steps: steps for ${name} must be a positive integer, got '${value}'`);
+    out[name] = n;
+  }
+  return out;
 }
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -52,6 +69,7 @@ async function main(): Promise<void> {
   const f = parseFlags(process.argv.slice(2), flags);
   const tasks = f.tasks.split(',').map((s) => s.trim()).filter(Boolean);
   for (const t of tasks) taskReference(t);
+  const taskSteps = parseTaskSteps(f['task-steps'], tasks);
   if (f.seeds < 1) throw new Error(`--seeds must be >= 1, got ${f.seeds}`);
   const command = `npx tsx scripts/results.ts ${process.argv.slice(2).join(' ')}`.trim();
   const t0 = performance.now();
@@ -59,7 +77,7 @@ async function main(): Promise<void> {
   const configs: Record<string, FisorConfig> = {};
   const datasets: Record<string, string> = {};
   for (const task of tasks) {
-    const cfg = resolveConfig({ preset: f.preset, task, overrides: { steps: f.steps, evalEpisodes: f.episodes, evalEvery: 0 } });
+    const cfg = resolveConfig({ preset: f.preset, task, overrides: { steps: taskSteps[task] ?? f.steps, evalEpisodes: f.episodes, evalEvery: 0 } });
     configs[task] = cfg;
     const tc = performance.now();
     const ds = collect(task, { seed: 0 });
@@ -78,7 +96,12 @@ async function main(): Promise<void> {
           task, seed, ok: true, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction,
           trainSeconds: res.trainSeconds, stepsPerSecond: res.stepsPerSecond, wallSeconds: 0,
         };
-        if (task === 'PointRobot') run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed } });
+        if (task === 'PointRobot') {
+          run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed } });
+          // FISOR's own PointRobot evaluation starts from the fixed state [-1.8, 0, 2, pi/4]; report it too.
+          const fx = evaluate(res.agent, task, { episodes: f.episodes, seed: 1001, fixedStart: true });
+          run.fixedStart = { normalizedReward: fx.normalizedReward, normalizedCost: fx.normalizedCost, safeFraction: fx.safeFraction };
+        }
         run.wallSeconds = (performance.now() - tr) / 1000;
         runs.push(run);
         process.stdout.write(`  seed ${seed}: normalized reward ${f3(ev.normalizedReward)}, normalized cost ${f3(ev.normalizedCost)} (${formatDuration(run.wallSeconds)})\n`);
@@ -146,7 +169,22 @@ function report(r: {
     L.push('IoU of the learned infeasible set (V_h > 0) with the ground truth (env `feasibilityGrid`, 200 x 200 grid over [-3, 3]^2):', '');
     L.push(`| seed | ${pr[0].feasible!.slices.map((s) => s.label).join(' | ')} | mean |`, `|---|${pr[0].feasible!.slices.map(() => '---|').join('')}---|`);
     for (const x of pr) L.push(`| ${x.seed} | ${x.feasible!.slices.map((s) => f3(s.iou)).join(' | ')} | ${f3(x.feasible!.meanIou)} |`);
-    L.push('', `![feasible region, seed ${pr[0].seed}](${rel(pr[0].feasible!.png)})`, '', `(SVG with contours: ${rel(pr[0].feasible!.svg)}; black = learned V_h = 0, green = ground truth)`, '');
+    // Figures are copied beside the report so that they are committed with it (runs/ is not).
+    const figDir = join(r.reportPath, '..', 'figures');
+    mkdirSync(figDir, { recursive: true });
+    const png = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.png`);
+    const svg = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.svg`);
+    copyFileSync(pr[0].feasible!.png, png);
+    copyFileSync(pr[0].feasible!.svg, svg);
+    L.push('', `![feasible region, seed ${pr[0].seed}](${rel(png)})`, '', `(SVG with contours: ${rel(svg)}; black = learned V_h = 0, green = ground truth)`, '');
+    const fx = pr.filter((x) => x.fixedStart);
+    if (fx.length) {
+      L.push('### PointRobot from the fixed start [-1.8, 0, 2, π/4]', '');
+      L.push('The table above evaluates PointRobot from random starts; FISOR\'s own PointRobot rollouts start here, heading at speed 2 towards a hazard.', '');
+      L.push('| seed | normalized reward | normalized cost | episodes safe |', '|---|---|---|---|');
+      for (const x of fx) L.push(`| ${x.seed} | ${f3(x.fixedStart!.normalizedReward)} | ${f3(x.fixedStart!.normalizedCost)} | ${(100 * x.fixedStart!.safeFraction).toFixed(0)}% |`);
+      L.push('');
+    }
   }
   L.push('## Data', '');
   for (const t of r.tasks) L.push(`- ${t}: ${r.datasets[t]}`);
