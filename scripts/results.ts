@@ -7,7 +7,7 @@
  * figure, the command, the config, and the paper's claim tested (normalized cost <= 1 on every task).
  * Failures (exceptions, unsafe results) are reported, not hidden.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { getBackend } from '../core/index.js';
 import { collect } from '../rl/data/collect.js';
@@ -30,6 +30,7 @@ const flags = {
   out: { type: 'string', help: 'output directory for runs', default: 'runs/results', meta: 'DIR' },
   report: { type: 'string', help: 'markdown report path', default: 'RESULTS.md', meta: 'FILE' },
   quiet: { type: 'bool', help: 'no progress bars', default: false },
+  merge: { type: 'string', help: 'write the report from these results.json files (comma-separated) instead of running', default: '', meta: 'A,B' },
 } satisfies FlagSpecs;
 
 interface RunResult {
@@ -67,6 +68,7 @@ const f3 = (x: number) => x.toFixed(3);
 
 async function main(): Promise<void> {
   const f = parseFlags(process.argv.slice(2), flags);
+  if (f.merge) return mergeReports(f.merge.split(',').map((x) => x.trim()).filter(Boolean), f.report);
   const tasks = f.tasks.split(',').map((s) => s.trim()).filter(Boolean);
   for (const t of tasks) taskReference(t);
   const taskSteps = parseTaskSteps(f['task-steps'], tasks);
@@ -114,9 +116,39 @@ async function main(): Promise<void> {
   }
   const totalSeconds = (performance.now() - t0) / 1000;
   mkdirSync(f.out, { recursive: true });
-  writeFileSync(join(f.out, 'results.json'), JSON.stringify({ command, preset: f.preset, backend: getBackend().name, runs, configs, totalSeconds }, null, 2) + '\n');
+  const saved: SavedResults = { command, preset: f.preset, backend: getBackend().name, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds };
+  writeFileSync(join(f.out, 'results.json'), JSON.stringify(saved, null, 2) + '\n');
   writeFileSync(f.report, report({ command, preset: f.preset, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds, reportPath: f.report }));
   process.stdout.write(`wrote ${f.report} and ${join(f.out, 'results.json')} (${formatDuration(totalSeconds)})\n`);
+}
+
+/** What one run of this script saves (results.json); `--merge` joins several (e.g. run in parallel). */
+interface SavedResults {
+  command: string; preset: string; backend: string; tasks: string[]; runs: RunResult[]; configs: Record<string, FisorConfig>;
+  datasets: Record<string, string>; totalSeconds: number; episodes: number; seeds: number;
+}
+
+function mergeReports(files: string[], reportPath: string): void {
+  const parts = files.map((file) => {
+    const x = JSON.parse(readFileSync(file, 'utf8')) as SavedResults;
+    for (const key of ['runs', 'tasks', 'configs', 'datasets'] as const) {
+      if (!x[key]) throw new Error(`--merge: ${file} has no '${key}' (written by an older version of this script?)`);
+    }
+    return x;
+  });
+  const first = parts[0];
+  for (const p of parts) {
+    if (p.preset !== first.preset || p.episodes !== first.episodes || p.seeds !== first.seeds) {
+      throw new Error('--merge: the files differ in preset, episodes or seeds; merge only runs made with the same settings');
+    }
+  }
+  const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}`;
+  writeFileSync(reportPath, report({
+    command, preset: first.preset, tasks: parts.flatMap((p) => p.tasks), runs: parts.flatMap((p) => p.runs),
+    configs: Object.assign({}, ...parts.map((p) => p.configs)), datasets: Object.assign({}, ...parts.map((p) => p.datasets)),
+    totalSeconds: Math.max(...parts.map((p) => p.totalSeconds)), episodes: first.episodes, seeds: first.seeds, reportPath,
+  }));
+  process.stdout.write(`wrote ${reportPath} from ${files.join(', ')}\n`);
 }
 
 function report(r: {
