@@ -40,6 +40,9 @@ export type BinaryOp =
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 
+/** Activations a fused matmul epilogue applies (`Backend.matmulBiasAct`). */
+export type FusedActivation = 'none' | 'relu' | 'tanh' | 'mish';
+
 /** Hyper-parameters for the fused Adam / AdamW update. */
 export interface AdamParams {
   lr: number;
@@ -94,6 +97,20 @@ export interface Backend {
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
     accumulate?: boolean,
   ): void;
+  /**
+   * Optional fused linear layer (bias and activation in the GEMM epilogue):
+   *   out_i = act(op(A_i) op(B_i) + bias_i),  bias_i a row of n numbers broadcast over the m rows,
+   *   starting at i * biasBatchStride (0 shares one bias); `bias` null adds nothing.
+   * Same layout rules as `matmul` (no accumulate). Must equal matmul, then a broadcast `add`, then
+   * `unary(act)` of the same backend (the wasm kernel does, bit for bit). Ops call it through
+   * `matmulBiasActOn`, which composes those kernels for backends without it (js, gpujs).
+   */
+  matmulBiasAct?(
+    a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
+    batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
+    act: FusedActivation,
+  ): void;
   /** x viewed as [outer, mid, inner]; out[o, i] = reduce over mid. */
   reduce(op: ReduceOp, x: DataBuffer, out: DataBuffer, outer: number, mid: number, inner: number): void;
   /**
@@ -121,6 +138,34 @@ export interface Backend {
   adam(p: DataBuffer, g: DataBuffer, m: DataBuffer, v: DataBuffer, h: AdamParams): void;
   /** In place: dst += t * (src - dst) (Polyak averaging of target / EMA networks). */
   lerp(dst: DataBuffer, src: DataBuffer, t: number): void;
+}
+
+/**
+ * `matmulBiasAct` composed of a backend's own matmul, binary add and unary kernels: the
+ * reference for backends without the fused kernel (and for buffers of mixed backends).
+ */
+export function matmulBiasActReference(
+  be: Backend, a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
+  batch: number, m: number, n: number, k: number,
+  transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
+  act: FusedActivation,
+): void {
+  be.matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride);
+  if (bias !== null) {
+    be.binary('add', out, bias, out, [batch, m, n], [m * n, n, 1], [biasBatchStride, 0, 1]);
+  }
+  if (act !== 'none') be.unary(act, out, out);
+}
+
+/** Runs the fused kernel where the backend has one, else the composed reference. */
+export function matmulBiasActOn(
+  be: Backend, a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
+  batch: number, m: number, n: number, k: number,
+  transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
+  act: FusedActivation,
+): void {
+  if (be.matmulBiasAct) be.matmulBiasAct(a, b, bias, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, biasBatchStride, act);
+  else matmulBiasActReference(be, a, b, bias, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, biasBatchStride, act);
 }
 
 const registry = new Map<string, () => Backend>();

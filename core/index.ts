@@ -17,11 +17,12 @@ export { zeros, ones, full, arange, rand, randn, randint, manualSeed, type Creat
 export { Rng, type RngState } from './rng.js';
 export { where, concat, stack } from './ops/movement.js';
 export { matmul, matmulT } from './ops/matmul.js';
+export { linear, type LinearActivation } from './ops/linear.js';
 export { noGrad, isGradEnabled, apply, type OpDef } from './autograd.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { audit, formatAudit, type AuditRow, type AuditReport, type AuditOptions } from './audit.js';
 export { tidy, keep } from './memory.js';
 export {
   setBackend, getBackend, listBackends, registerBackend, backendByName,
-  type Backend, type DType, type DataBuffer,
+  type Backend, type DType, type DataBuffer, type FusedActivation,
 } from './backend.js';

@@ -3,10 +3,11 @@
  *
  * Shapes: a Linear weight is [in, out] (x · W, no transpose in the forward); an ensemble layer
  * stacks n of them, [n, in, out], with bias [n, 1, out], and runs all members in one batched
- * matrix product. The backward products come from core's matmul VJP, which emits transpose flags
+ * matrix product. Linear layers run as core's fused `linear` op (bias, and the activation when
+ * nothing sits between, in the GEMM epilogue); its backward products carry transpose flags
  * rather than transposed copies.
  */
-import { apply, Rng, Tensor, type DType, type OpDef } from '../core/index.js';
+import { apply, linear, Rng, Tensor, type DType, type OpDef } from '../core/index.js';
 import { makeParameter, Module } from './module.js';
 
 export type Activation = 'relu' | 'mish' | 'tanh' | 'none';
@@ -91,6 +92,14 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardAct(x, 'none');
+  }
+
+  /**
+   * activation(x · W + b) as one fused op (core `linear`: bias and activation in the GEMM
+   * epilogue where the backend has the kernel); same values and gradients as forward + activate.
+   */
+  forwardAct(x: Tensor, activation: Activation): Tensor {
     const last = x.shape[x.ndim - 1];
     if (x.ndim === 0 || last !== this.inFeatures) {
       throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): input of shape [${x.shape.join(', ')}] does not end in ${this.inFeatures}`);
@@ -98,9 +107,7 @@ export class Linear extends Module {
     // Rank 2 is the fast path; other ranks are flattened to rows (a view) so that the weight
     // gradient is one product, not a batch of them summed afterwards.
     const x2 = x.ndim === 2 ? x : x.reshape([-1, this.inFeatures]);
-    let y = x2.matmul(this.weight);
-    const bias = this.bias;
-    if (bias) y = y.add(bias);
+    const y = linear(x2, this.weight, this.bias, activation);
     return x.ndim === 2 ? y : y.reshape([...x.shape.slice(0, -1), this.outFeatures]);
   }
 }
@@ -272,11 +279,17 @@ export class MLP extends Module {
     let h = x;
     const n = this.layers.length;
     for (let i = 0; i < n; i++) {
+      const post = i < n - 1 || this.activateFinal;
+      const d = this.dropouts[i];
+      const ln = this.norms[i];
+      if (post && !(d && d.training && d.p > 0) && !ln) {
+        // Nothing between the layer and its activation: one fused op.
+        h = this.layers[i].forwardAct(h, this.activation);
+        continue;
+      }
       h = this.layers[i].forward(h);
-      if (i < n - 1 || this.activateFinal) {
-        const d = this.dropouts[i];
+      if (post) {
         if (d) h = d.forward(h);
-        const ln = this.norms[i];
         if (ln) h = ln.forward(h);
         h = activate(h, this.activation);
       }
@@ -301,11 +314,16 @@ export class EnsembleLinear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardAct(x, 'none');
+  }
+
+  /** activation(x · W + b) as one fused op (core `linear`). */
+  forwardAct(x: Tensor, activation: Activation): Tensor {
     const ok = (x.ndim === 2 || (x.ndim === 3 && x.shape[0] === this.members)) && x.shape[x.ndim - 1] === this.inFeatures;
     if (!ok) {
       throw new Error(`EnsembleLinear(${this.members} x ${this.inFeatures} -> ${this.outFeatures}): input must be [B, ${this.inFeatures}] or [${this.members}, B, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
     }
-    return x.matmul(this.weight).add(this.bias);
+    return linear(x, this.weight, this.bias, activation);
   }
 }
 
@@ -350,11 +368,17 @@ export class EnsembleMLP extends Module {
     let h = x;
     const n = this.layers.length;
     for (let i = 0; i < n; i++) {
+      const post = i < n - 1 || this.activateFinal;
+      const d = this.dropouts[i];
+      const ln = this.norms[i];
+      if (post && !(d && d.training && d.p > 0) && !ln) {
+        // Nothing between the layer and its activation: one fused op.
+        h = this.layers[i].forwardAct(h, this.activation);
+        continue;
+      }
       h = this.layers[i].forward(h);
-      if (i < n - 1 || this.activateFinal) {
-        const d = this.dropouts[i];
+      if (post) {
         if (d) h = d.forward(h);
-        const ln = this.norms[i];
         if (ln) h = ln.forward(h);
         h = activate(h, this.activation);
       }
@@ -407,7 +431,7 @@ export class MLPResNetBlock extends Module {
   forward(x: Tensor): Tensor {
     let h = this.dropout ? this.dropout.forward(x) : x;
     h = this.norm.forward(h);
-    h = this.fc1.forward(h).mish();
+    h = this.fc1.forwardAct(h, 'mish');
     h = this.fc2.forward(h);
     return x.add(h);
   }

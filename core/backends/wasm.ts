@@ -10,14 +10,20 @@
  *   Strided ops write collapsed shape / strides into a small static area of the memory.
  * - float64 is not supported (`supports('float64')` is false): the registry routes it to `js`.
  *   A buffer from another backend handed to a kernel makes that call use the js reference.
+ * - `matmulBiasAct`: bias + activation in the GEMM epilogue (the fused linear op).
+ * - Threads (`{ threads: 2 }` or FISOR_WASM_THREADS=2): the memory is a shared one and a worker
+ *   (wasm-worker.ts) running the same kernels takes chunks of large products; results are
+ *   bit-identical to one thread.
  *
  * See docs/WASM_DESIGN.md.
  */
 import type {
-  AdamParams, Backend, BinaryOp, DataBuffer, DType, ReduceOp, UnaryOp,
+  AdamParams, Backend, BinaryOp, DataBuffer, DType, FusedActivation, ReduceOp, UnaryOp,
 } from '../backend.js';
-import { kernelsWasmBase64 } from '../wasm/generated/kernels.js';
+import { matmulBiasActReference } from '../backend.js';
+import { kernelsMtWasmBase64, kernelsWasmBase64 } from '../wasm/generated/kernels.js';
 import { jsKernels } from './js.js';
+import { CTL_ARGS, WasmHelperThread } from './wasm-worker.js';
 
 /** The exports of core/wasm/assembly/index.ts (pointers are byte offsets). */
 interface Kernels {
@@ -44,6 +50,13 @@ interface Kernels {
     a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
     transA: number, transB: number, aBS: number, bBS: number, acc: number, pack: number,
   ): void;
+  matmulPart(
+    a: number, b: number, c: number, t0: number, t1: number, m: number, n: number, k: number,
+    i0: number, i1: number, j0: number, j1: number,
+    transA: number, transB: number, aBS: number, bBS: number, acc: number, pack: number,
+    bias: number, biasBS: number, act: number,
+  ): void;
+  setTmp(p: number): void;
 }
 
 const UNARY: Record<UnaryOp, number> = {
@@ -75,6 +88,60 @@ let kernelModule: WebAssembly.Module | null = null;
 function getModule(): WebAssembly.Module {
   if (!kernelModule) kernelModule = new WebAssembly.Module(decodeBase64(kernelsWasmBase64) as BufferSource);
   return kernelModule;
+}
+let kernelMtModule: WebAssembly.Module | null = null;
+/** The kernels-mt build: imports a shared memory (env.memory) so that a worker can share it. */
+function getMtModule(): WebAssembly.Module {
+  if (!kernelMtModule) kernelMtModule = new WebAssembly.Module(decodeBase64(kernelsMtWasmBase64) as BufferSource);
+  return kernelMtModule;
+}
+/** Maximum pages of the shared memory (4 GiB, as the module declares). */
+const MT_MAX_PAGES = 65536;
+
+/**
+ * Threads the wasm backend uses by default: $FISOR_WASM_THREADS if set (1 or 2; more are capped
+ * at 2), else DEFAULT_THREADS_NODE in Node when the machine has at least 2 cores, else 1.
+ * DEFAULT_THREADS_NODE is 1: two threads only pay with a core to spare, and on the shared 2-core
+ * development machine they measured slower than one (docs/WASM_DESIGN.md, Threads).
+ */
+const DEFAULT_THREADS_NODE: number = 1;
+export function defaultWasmThreads(): number {
+  const proc = (globalThis as {
+    process?: { env?: Record<string, string | undefined>; versions?: { node?: string }; getBuiltinModule?: (n: string) => unknown };
+  }).process;
+  const env = proc?.env?.FISOR_WASM_THREADS;
+  if (env !== undefined && env !== '') {
+    const t = Number(env);
+    if (!Number.isInteger(t) || t < 1) throw new Error(`FISOR_WASM_THREADS must be a positive integer, got '${env}'`);
+    return Math.min(t, 2);
+  }
+  if (!proc?.versions?.node) return 1;
+  const os = proc.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? 1;
+  return cores >= 2 ? DEFAULT_THREADS_NODE : 1;
+}
+
+/** Stops the worker of a backend that was garbage collected without closeThreads(). */
+const helperReaper = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<WasmHelperThread>((h) => h.close())
+  : null;
+
+/** Chunks a split product is cut into (both threads claim them dynamically). */
+const CHUNKS = 8;
+
+/** Products below this many multiply-adds (batch m n k) run on one thread (see WASM_DESIGN.md). */
+export const THREAD_MIN_MACS = 1 << 18;
+
+/** Options for `new WasmBackend(opts)`. */
+export interface WasmBackendOptions {
+  /** 1: one thread (own memory); 2: a worker shares the memory. Default: defaultWasmThreads(). */
+  threads?: number;
+  /** Multiply-adds below which a product is not split (default THREAD_MIN_MACS). */
+  threadMinMacs?: number;
+  /** Node: ms to wait at construction for the worker to start (default 5000); 0 = do not wait. */
+  threadStartMs?: number;
+  /** Atomics.load spins the worker makes after a job before it sleeps (default 0: it sleeps at once; the main thread never waits for it to wake, see wasm-worker.ts). */
+  workerSpin?: number;
 }
 
 /** (module (func (result v128) v128.const i32x4 0 0 0 0)) */
@@ -158,23 +225,77 @@ export class WasmBackend implements Backend {
   private pooledBytes = 0;
   private pooledBlocks = 0;
   private pack: Block = { ptr: 0, bytes: 0 };
+  private pack2: Block = { ptr: 0, bytes: 0 };
   private idx: Block = { ptr: 0, bytes: 0 };
+  /** matmulPart for the main thread's chunks, with its own pack scratch in place of the worker's. */
+  private readonly mainKernels = {
+    pack: 0,
+    k: null as unknown as Kernels,
+    matmulPart(...a: number[]): void {
+      this.k.matmulPart(
+        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
+        this.pack, a[18], a[19], a[20],
+      );
+    },
+  };
+  /** The helper thread (threads = 2), or null. */
+  private helper: WasmHelperThread | null = null;
+  private helperReady = false;
+  private readonly minMacs: number;
+  /** Threads requested (1 or 2); the worker may still be starting (see threadsActive). */
+  readonly threads: number;
 
-  constructor() {
+  constructor(opts: WasmBackendOptions = {}) {
     if (!wasmSimdAvailable()) throw new Error('wasm backend: WebAssembly SIMD128 is not available here');
-    const inst = new WebAssembly.Instance(getModule(), {
-      env: {
-        abort: () => {
-          throw new Error('wasm kernel abort');
-        },
-      },
-    });
+    const threads = Math.max(1, Math.min(2, Math.floor(opts.threads ?? defaultWasmThreads())));
+    this.minMacs = opts.threadMinMacs ?? THREAD_MIN_MACS;
+    const abort = (): never => {
+      throw new Error('wasm kernel abort');
+    };
+    let memory: WebAssembly.Memory | null = null;
+    let module = getModule();
+    if (threads > 1 && typeof SharedArrayBuffer === 'function') {
+      try {
+        memory = new WebAssembly.Memory({ initial: 1, maximum: MT_MAX_PAGES, shared: true });
+        module = getMtModule();
+      } catch {
+        memory = null; // no shared memory here (e.g. a browser page without cross-origin isolation)
+        module = getModule();
+      }
+    }
+    const inst = new WebAssembly.Instance(module, memory ? { env: { memory, abort } } : { env: { abort } });
     this.k = inst.exports as unknown as Kernels;
-    this.memory = this.k.memory;
+    this.mainKernels.k = this.k;
+    this.memory = memory ?? this.k.memory;
     this.heap = this.memory.buffer;
     this.i32 = new Int32Array(this.heap);
     this.meta = this.k.metaPtr() >> 2;
     this.top = (this.k.heapBase() + 63) & ~63;
+    this.threads = memory ? threads : 1;
+    if (memory) {
+      try {
+        const tmp = this.takeBlock(64);
+        this.helper = new WasmHelperThread({ module, memory, tmp, spin: opts.workerSpin ?? 0 });
+        helperReaper?.register(this, this.helper, this);
+        const wait = opts.threadStartMs ?? 5000;
+        if (wait > 0) this.helperReady = this.helper.waitReady(wait);
+      } catch {
+        this.helper = null;
+      }
+    }
+  }
+
+  /** Whether products are being split with the worker now (false while it starts, or with 1 thread). */
+  get threadsActive(): boolean {
+    return this.helper !== null && (this.helperReady || (this.helperReady = this.helper.ready));
+  }
+
+  /** Stops the worker thread; the backend keeps working on one thread. */
+  closeThreads(): void {
+    helperReaper?.unregister(this);
+    this.helper?.close();
+    this.helper = null;
+    this.helperReady = false;
   }
 
   supports(dtype: DType): boolean {
@@ -411,12 +532,77 @@ export class WasmBackend implements Backend {
     if (pa < 0 || pb < 0 || pc < 0) {
       return jsKernels.matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, accumulate);
     }
+    this.gemm(pa, pb, pc, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, accumulate, 0, 0, -1);
+  }
+
+  matmulBiasAct(
+    a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
+    batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
+    act: FusedActivation,
+  ): void {
+    const pa = this.p(a);
+    const pb = this.p(b);
+    const pc = this.p(out);
+    const pbias = bias === null ? 0 : this.p(bias);
+    if (pa < 0 || pb < 0 || pc < 0 || pbias < 0) {
+      return matmulBiasActReference(this, a, b, bias, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, biasBatchStride, act);
+    }
+    const code = act === 'none' ? -1 : UNARY[act];
+    this.gemm(pa, pb, pc, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, false, pbias, biasBatchStride, code);
+  }
+
+  private gemm(
+    pa: number, pb: number, pc: number, batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, accumulate: boolean,
+    pbias: number, biasBS: number, act: number,
+  ): void {
     if (batch <= 0 || m <= 0 || n <= 0) return;
-    const pack = this.scratch(this.pack, Math.ceil(n / 8) * 32 * Math.max(1, Math.min(k, KC)) + 16 * KC);
-    this.k.matmul(
-      pa, pb, pc, batch, m, n, k, transA ? 1 : 0, transB ? 1 : 0, aBatchStride, bBatchStride,
-      accumulate ? 1 : 0, pack,
-    );
+    const packSize = Math.ceil(n / 8) * 32 * Math.max(1, Math.min(k, KC)) + 16 * KC;
+    const pack = this.scratch(this.pack, packSize);
+    const tA = transA ? 1 : 0;
+    const tB = transB ? 1 : 0;
+    const acc = accumulate ? 1 : 0;
+    if (this.helper !== null && batch * m * n * k >= this.minMacs && this.threadsActive) {
+      // Chunks on tile boundaries (8-wide column panels, rows by 4, or batch items), about 4 per
+      // thread, claimed dynamically by both threads (see wasm-worker.ts). Each element of C is
+      // computed exactly as by the single-threaded kernel.
+      const np = (n + 7) >> 3;
+      let mode = -1, cs = 0, chunks = 0;
+      if (np >= 2) {
+        mode = 0;
+        cs = Math.ceil(np / Math.min(np, CHUNKS)) * 8;
+        chunks = Math.ceil(n / cs);
+      } else if (m >= 8) {
+        const groups = (m + 3) >> 2;
+        mode = 1;
+        cs = Math.ceil(groups / Math.min(groups, CHUNKS)) * 4;
+        chunks = Math.ceil(m / cs);
+      } else if (batch >= 2) {
+        mode = 2;
+        cs = 1;
+        chunks = batch;
+      }
+      if (chunks >= 2) {
+        // Take the worker's scratch first: taking it may grow the memory, never while it runs.
+        const pack2 = this.scratch(this.pack2, packSize);
+        const h = this.helper;
+        const c = h.ctl;
+        const q = CTL_ARGS;
+        c[q] = pa; c[q + 1] = pb; c[q + 2] = pc;
+        c[q + 3] = 0; c[q + 4] = batch; c[q + 5] = m; c[q + 6] = n; c[q + 7] = k;
+        c[q + 8] = 0; c[q + 9] = m; c[q + 10] = 0; c[q + 11] = n;
+        c[q + 12] = tA; c[q + 13] = tB; c[q + 14] = aBatchStride; c[q + 15] = bBatchStride;
+        c[q + 16] = acc; c[q + 17] = pack2; c[q + 18] = pbias; c[q + 19] = biasBS; c[q + 20] = act;
+        c[q + 21] = mode; c[q + 22] = cs;
+        // The main thread's chunks use its own scratch: run them through a view of the kernels
+        // whose pack argument is swapped.
+        this.mainKernels.pack = pack;
+        h.runMatmul(this.mainKernels, chunks);
+        return;
+      }
+    }
+    this.k.matmulPart(pa, pb, pc, 0, batch, m, n, k, 0, m, 0, n, tA, tB, aBatchStride, bBatchStride, acc, pack, pbias, biasBS, act);
   }
 
   reduce(op: ReduceOp, x: DataBuffer, out: DataBuffer, outer: number, mid: number, inner: number): void {

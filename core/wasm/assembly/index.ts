@@ -17,6 +17,17 @@ const TMP: usize = memory.data(256, 16);
 
 const MAXD: i32 = 8;
 
+/**
+ * This instance's temporary area (TMP by default). Each thread sharing the memory runs its own
+ * instance (globals are per instance) and points this at its own 64-byte block (setTmp), so that
+ * kernels run on the worker never write the main thread's temporaries. META stays main-thread only.
+ */
+let tmpp: usize = TMP;
+
+export function setTmp(p: usize): void {
+  tmpp = p;
+}
+
 export function metaPtr(): usize {
   return META;
 }
@@ -242,10 +253,10 @@ const KI: usize = memory.data<i32>([
   }
   const rem = <usize>(n & 3) << 2;
   if (rem) {
-    v128.store(TMP, v128.splat<i32>(0));
-    memory.copy(TMP, x + nv, rem);
-    v128.store(TMP + 16, uv(op, v128.load(TMP), vp0, vp1));
-    memory.copy(out + nv, TMP + 16, rem);
+    v128.store(tmpp, v128.splat<i32>(0));
+    memory.copy(tmpp, x + nv, rem);
+    v128.store(tmpp + 16, uv(op, v128.load(tmpp), vp0, vp1));
+    memory.copy(out + nv, tmpp + 16, rem);
   }
 }
 
@@ -332,12 +343,12 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32): 
   const rem = <usize>(n & 3) << 2;
   if (rem) {
     const z = v128.splat<i32>(0);
-    v128.store(TMP, z); v128.store(TMP + 16, z); v128.store(TMP + 32, z);
-    memory.copy(TMP, x + nv, rem);
-    memory.copy(TMP + 16, y + nv, rem);
-    memory.copy(TMP + 32, g + nv, rem);
-    v128.store(TMP + 48, ugv(op, v128.load(TMP), v128.load(TMP + 16), v128.load(TMP + 32), vp0, vp1));
-    memory.copy(out + nv, TMP + 48, rem);
+    v128.store(tmpp, z); v128.store(tmpp + 16, z); v128.store(tmpp + 32, z);
+    memory.copy(tmpp, x + nv, rem);
+    memory.copy(tmpp + 16, y + nv, rem);
+    memory.copy(tmpp + 32, g + nv, rem);
+    v128.store(tmpp + 48, ugv(op, v128.load(tmpp), v128.load(tmpp + 16), v128.load(tmpp + 32), vp0, vp1));
+    memory.copy(out + nv, tmpp + 48, rem);
   }
 }
 
@@ -965,11 +976,11 @@ function packB(B: usize, kc: i32, n: i32, bRow: i32, bCol: i32, pack: usize): vo
       v128.store(cp, f32x4.add(v128.load(cp, 16), v1), 16);
     }
   } else {
-    v128.store(TMP, v0);
-    v128.store(TMP, v1, 16);
+    v128.store(tmpp, v0);
+    v128.store(tmpp, v1, 16);
     for (let j = 0; j < nc; j++) {
       const q = cp + (<usize>j << 2);
-      const x = load<f32>(TMP + (<usize>j << 2));
+      const x = load<f32>(tmpp + (<usize>j << 2));
       store<f32>(q, first ? x : load<f32>(q) + x);
     }
   }
@@ -1058,30 +1069,93 @@ export function matmul(
   a: usize, b: usize, c: usize, batch: i32, m: i32, n: i32, k: i32,
   transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize,
 ): void {
+  matmulPart(a, b, c, 0, batch, m, n, k, 0, m, 0, n, transA, transB, aBS, bBS, acc, pack, 0, 0, -1);
+}
+
+// Fused epilogue: C = act(C + bias) over rows x nj columns (row stride ldc bytes), applied to a
+// stripe of rows as soon as its last K block is stored (it is still in L1). bias is a row of nj
+// floats (0 = none); act is a unary op code (8 tanh, 11 relu, 12 mish) or -1 for none. The same
+// vector code as the separate add and unary kernels, so the result is bit-identical to them.
+@inline function epiRows(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
+  const z = vsplat(0.0);
+  const nv = <usize>(nj >> 2) << 4;
+  const rem = <usize>(nj & 3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = cp + <usize>r * ldc;
+    for (let q: usize = 0; q < nv; q += 16) {
+      let v = v128.load(row + q);
+      if (bias) v = f32x4.add(v, v128.load(bias + q));
+      v128.store(row + q, act < 0 ? v : uv(act, v, z, z));
+    }
+    if (rem) {
+      v128.store(tmpp, z);
+      v128.store(tmpp + 16, z);
+      memory.copy(tmpp, row + nv, rem);
+      if (bias) memory.copy(tmpp + 16, bias + nv, rem);
+      let v = v128.load(tmpp);
+      if (bias) v = f32x4.add(v, v128.load(tmpp + 16));
+      v128.store(tmpp + 32, act < 0 ? v : uv(act, v, z, z));
+      memory.copy(row + nv, tmpp + 32, rem);
+    }
+  }
+}
+
+function epilogue(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
+  switch (act) {
+    case 8: epiRows(8, cp, rows, ldc, bias, nj); break;
+    case 11: epiRows(11, cp, rows, ldc, bias, nj); break;
+    case 12: epiRows(12, cp, rows, ldc, bias, nj); break;
+    default: epiRows(-1, cp, rows, ldc, bias, nj); break;
+  }
+}
+
+/**
+ * The part of matmul over batch items [t0, t1), rows [i0, i1) and columns [j0, j1) of C, with
+ * i0 a multiple of 4 and j0 a multiple of 8 (and i1 / j1 likewise unless equal to m / n): the
+ * tiles and each element's summation order are then those of the whole product, so threads
+ * that split one product between them give the single-threaded result bit for bit.
+ * `pack` is this caller's own scratch (packBytes(n, k) + 16 KC bytes). With `bias` (a pointer,
+ * or 0) or `act` (a unary op code, or -1) the fused epilogue C = act(C + bias) runs on each row
+ * stripe after its last K block; batch item t's bias row starts biasBS floats after item t-1's.
+ */
+export function matmulPart(
+  a: usize, b: usize, c: usize, t0: i32, t1: i32, m: i32, n: i32, k: i32,
+  i0: i32, i1: i32, j0: i32, j1: i32,
+  transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize,
+  bias: usize, biasBS: i32, act: i32,
+): void {
+  const epi = bias != 0 || act >= 0;
   const aRow = transA ? 1 : k;
   const aCol = transA ? m : 1;
   const bRow = transB ? 1 : n;
   const bCol = transB ? k : 1;
-  const np = (n + 7) >> 3;
+  const nj = j1 - j0;
+  if (nj <= 0 || i1 <= i0) return;
+  const np = (nj + 7) >> 3;
   const ars = <usize>aRow << 2;
   const acs = <usize>aCol << 2;
   const ldc = <usize>n << 2;
   const apack = pack + <usize>packBytes(n, k);
-  for (let t = 0; t < batch; t++) {
+  for (let t = t0; t < t1; t++) {
     const A = a + (<usize>(t * aBS) << 2);
-    const B = b + (<usize>(t * bBS) << 2);
-    const C = c + <usize>t * <usize>m * ldc;
+    const B = b + (<usize>(t * bBS + j0 * bCol) << 2);
+    const C = c + <usize>t * <usize>m * ldc + (<usize>j0 << 2);
+    const bt: usize = bias ? bias + (<usize>(t * biasBS + j0) << 2) : 0;
     if (k == 0) {
-      if (!acc) memory.fill(C, 0, <usize>m * ldc);
+      if (!acc) {
+        for (let i = i0; i < i1; i++) memory.fill(C + <usize>i * ldc, 0, <usize>nj << 2);
+      }
+      if (epi) epilogue(act, C + <usize>i0 * ldc, i1 - i0, ldc, bt, nj);
       continue;
     }
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      if (t == 0 || bBS != 0 || k > KC) packB(B + (<usize>(pc * bRow) << 2), kc, n, bRow, bCol, pack);
+      if (t == t0 || bBS != 0 || k > KC) packB(B + (<usize>(pc * bRow) << 2), kc, nj, bRow, bCol, pack);
       const first = pc == 0 && !acc;
+      const last = epi && pc + KC >= k;
       const panelBytes = <usize>kc << 5;
-      let i = 0;
-      for (; i + 4 <= m; i += 4) {
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) {
         const Ai = A + (<usize>(i * aRow + pc * aCol) << 2);
         const Ci = C + <usize>i * ldc;
         let bp = pack;
@@ -1091,25 +1165,35 @@ export function matmul(
           let s = Ai;
           for (let q: usize = 0, e = <usize>kc << 4; q < e; q += 16) { v128.store(apack + q, v128.load(s)); s += acs; }
           for (let jb = 0; jb < np; jb++) {
-            kern4x8T(apack, 16, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, n - (jb << 3)), first);
+            kern4x8T(apack, 16, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, nj - (jb << 3)), first);
             bp += panelBytes;
           }
         } else {
           for (let jb = 0; jb < np; jb++) {
-            kern4x8(Ai, ars, acs, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, n - (jb << 3)), first);
+            kern4x8(Ai, ars, acs, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, nj - (jb << 3)), first);
             bp += panelBytes;
           }
         }
+        if (last) epilogue(act, Ci, 4, ldc, bt, nj);
       }
-      for (; i < m; i++) {
+      for (; i < i1; i++) {
         const Ai = A + (<usize>(i * aRow + pc * aCol) << 2);
         const Ci = C + <usize>i * ldc;
         let bp = pack;
         for (let jb = 0; jb < np; jb++) {
-          kern1x8(Ai, acs, bp, kc, Ci + (<usize>jb << 5), min(8, n - (jb << 3)), first);
+          kern1x8(Ai, acs, bp, kc, Ci + (<usize>jb << 5), min(8, nj - (jb << 3)), first);
           bp += panelBytes;
         }
+        if (last) epilogue(act, Ci, 1, ldc, bt, nj);
       }
     }
   }
+}
+
+/** matmul with the fused epilogue C = act(op(A) op(B) [+ C] + bias) (see matmulPart). */
+export function matmulBiasAct(
+  a: usize, b: usize, c: usize, batch: i32, m: i32, n: i32, k: i32,
+  transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize, bias: usize, biasBS: i32, act: i32,
+): void {
+  matmulPart(a, b, c, 0, batch, m, n, k, 0, m, 0, n, transA, transB, aBS, bBS, acc, pack, bias, biasBS, act);
 }

@@ -1,0 +1,242 @@
+/**
+ * The second thread of the `wasm` backend (FISOR_WASM_THREADS=2): a worker that instantiates the
+ * same kernel module (the kernels-mt build) on the same shared WebAssembly.Memory and helps with
+ * the product the main thread publishes in a small control block, woken with Atomics (no message
+ * per call). See docs/WASM_DESIGN.md, "Threads".
+ *
+ * A product is cut into chunks on tile boundaries (column panels, row groups of 4 or batch items);
+ * both threads claim chunks with Atomics.add on a shared counter until none are left, so a
+ * worker that the OS has not scheduled costs nothing: the main thread then does every chunk. When
+ * it has run out of chunks the main thread tries to cancel the job (compareExchange PENDING ->
+ * CANCELLED); only if the worker took it first (PENDING -> TAKEN) does it wait for DONE.
+ * Every chunk is computed the same way whichever thread runs it: results are bit-identical to
+ * the single-threaded kernel.
+ *
+ * Control block (Int32Array over its own SharedArrayBuffer):
+ *   [0] SEQ    bumped by the main thread for each job (the worker sleeps on it)
+ *   [1] DONE   set to SEQ by the worker when it finished a job it took (the main thread waits on it)
+ *   [2] STATE  0 starting, 1 ready, 2 failed / stopped
+ *   [3] ERROR  1 if a chunk threw in the worker
+ *   [4] OP     0 quit, 1 matmul chunks
+ *   [5] JOB    1 pending, 2 taken by the worker, 3 cancelled by the main thread
+ *   [6] NEXT   the next chunk to claim (Atomics.add)
+ *   [8..40)    arguments: matmulPart's 21, then mode (0 columns, 1 rows, 2 batch items),
+ *              chunk size, number of chunks
+ *
+ * The worker source is a plain-JS string (no imports) so that it runs unchanged as a Node
+ * `worker_threads` eval worker and as a browser Web Worker (Blob URL; needs cross-origin
+ * isolation for SharedArrayBuffer). In Node the main thread blocks in `Atomics.wait` once it has
+ * spun for a while; a browser main thread may not block and only spins.
+ */
+
+export const CTL_SEQ = 0;
+export const CTL_DONE = 1;
+export const CTL_STATE = 2;
+export const CTL_ERROR = 3;
+export const CTL_OP = 4;
+export const CTL_JOB = 5;
+export const CTL_NEXT = 6;
+export const CTL_ARGS = 8;
+export const CTL_BYTES = 256;
+
+export const OP_QUIT = 0;
+export const OP_MATMUL = 1;
+
+export const JOB_PENDING = 1;
+export const JOB_TAKEN = 2;
+export const JOB_CANCELLED = 3;
+
+/**
+ * Chunk c of a product whose arguments (matmulPart's 21, then mode, chunk size) start at ctl[q]:
+ * runs matmulPart on its batch items / rows / columns. Shared by both threads (the worker gets
+ * this function's source), so that both cut chunks identically.
+ */
+export function runChunk(k: { matmulPart(...a: number[]): void }, ctl: Int32Array, q: number, c: number): void {
+  const mode = ctl[q + 21];
+  const cs = ctl[q + 22];
+  let t0 = 0, t1 = ctl[q + 4], i0 = 0, i1 = ctl[q + 5], j0 = 0, j1 = ctl[q + 6];
+  if (mode === 0) {
+    j0 = c * cs;
+    j1 = Math.min(j1, j0 + cs);
+  } else if (mode === 1) {
+    i0 = c * cs;
+    i1 = Math.min(i1, i0 + cs);
+  } else {
+    t0 = c;
+    t1 = c + 1;
+  }
+  k.matmulPart(
+    ctl[q], ctl[q + 1], ctl[q + 2], t0, t1, ctl[q + 5], ctl[q + 6], ctl[q + 7], i0, i1, j0, j1,
+    ctl[q + 12], ctl[q + 13], ctl[q + 14], ctl[q + 15], ctl[q + 16], ctl[q + 17], ctl[q + 18], ctl[q + 19], ctl[q + 20],
+  );
+}
+
+/** The worker's program. `d` = { module, memory, ctl, tmp, spin }. */
+export const WORKER_SOURCE = `'use strict';
+const runChunk = function ${runChunk.toString().replace(/^function\s*runChunk\s*/, '').replace(/^function\s*/, '')};
+function fisorWasmWorker(d) {
+  const ctl = new Int32Array(d.ctl);
+  let k;
+  try {
+    const inst = new WebAssembly.Instance(d.module, {
+      env: { memory: d.memory, abort: function () { throw new Error('wasm kernel abort'); } },
+    });
+    k = inst.exports;
+    k.setTmp(d.tmp);
+  } catch (e) {
+    Atomics.store(ctl, ${CTL_STATE}, 2);
+    Atomics.notify(ctl, ${CTL_STATE});
+    return;
+  }
+  const spin = d.spin;
+  let seq = Atomics.load(ctl, ${CTL_SEQ});
+  Atomics.store(ctl, ${CTL_STATE}, 1);
+  Atomics.notify(ctl, ${CTL_STATE});
+  for (;;) {
+    let s = Atomics.load(ctl, ${CTL_SEQ});
+    for (let i = 0; s === seq && i < spin; i++) s = Atomics.load(ctl, ${CTL_SEQ});
+    while (s === seq) {
+      Atomics.wait(ctl, ${CTL_SEQ}, seq);
+      s = Atomics.load(ctl, ${CTL_SEQ});
+    }
+    seq = s;
+    if (Atomics.load(ctl, ${CTL_OP}) === ${OP_QUIT}) break;
+    if (Atomics.compareExchange(ctl, ${CTL_JOB}, ${JOB_PENDING}, ${JOB_TAKEN}) !== ${JOB_PENDING}) continue;
+    seq = Atomics.load(ctl, ${CTL_SEQ}); // the job taken is the current one
+    const q = ${CTL_ARGS};
+    const n = ctl[q + 23];
+    try {
+      for (let c = Atomics.add(ctl, ${CTL_NEXT}, 1); c < n; c = Atomics.add(ctl, ${CTL_NEXT}, 1)) runChunk(k, ctl, q, c);
+    } catch (e) {
+      Atomics.store(ctl, ${CTL_ERROR}, 1);
+    }
+    Atomics.store(ctl, ${CTL_DONE}, seq);
+    Atomics.notify(ctl, ${CTL_DONE});
+  }
+}
+if (typeof process === 'object' && process.versions && process.versions.node) {
+  fisorWasmWorker(process.getBuiltinModule('node:worker_threads').workerData);
+} else {
+  self.onmessage = function (e) { fisorWasmWorker(e.data); };
+}
+`;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+  on(ev: string, f: (...a: unknown[]) => void): void;
+}
+
+/** What the worker needs: the kernels-mt module, the shared memory, its temporaries. */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** Byte pointer of a 64-byte block the worker uses as its kernel temporaries. */
+  tmp: number;
+  /** Atomics.load iterations the worker spins after a job before sleeping in Atomics.wait. */
+  spin: number;
+}
+
+/**
+ * One helper thread driven through a control block (see the file comment).
+ */
+export class WasmHelperThread {
+  readonly ctl: Int32Array;
+  private seq = 0;
+  private readonly canBlock: boolean;
+  private worker: NodeWorker | { terminate(): void } | null = null;
+  /** Spins of the main thread before it blocks in Atomics.wait (Node) when joining. */
+  joinSpin = 20000;
+
+  constructor(init: WorkerInit) {
+    const sab = new SharedArrayBuffer(CTL_BYTES);
+    this.ctl = new Int32Array(sab);
+    const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (n: string) => unknown } }).process;
+    const isNode = !!proc?.versions?.node;
+    this.canBlock = isNode;
+    const data = { module: init.module, memory: init.memory, ctl: sab, tmp: init.tmp, spin: init.spin };
+    if (isNode) {
+      const wt = proc!.getBuiltinModule?.('node:worker_threads') as
+        | { Worker: new (src: string, o: { eval: boolean; workerData: unknown; execArgv: string[] }) => NodeWorker }
+        | undefined;
+      if (!wt) throw new Error('node:worker_threads is not available (process.getBuiltinModule missing)');
+      const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data, execArgv: [] });
+      w.unref(); // never keeps the process alive
+      w.on('error', () => Atomics.store(this.ctl, CTL_STATE, 2));
+      w.on('exit', () => Atomics.store(this.ctl, CTL_STATE, 2));
+      this.worker = w;
+    } else {
+      const G = globalThis as unknown as {
+        Worker?: new (url: string) => { postMessage(d: unknown): void; terminate(): void };
+        Blob: new (parts: string[], o: { type: string }) => unknown;
+        URL: { createObjectURL(b: unknown): string };
+      };
+      if (typeof G.Worker !== 'function') throw new Error('no Worker in this environment');
+      const url = G.URL.createObjectURL(new G.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+      const w = new G.Worker(url);
+      w.postMessage(data);
+      this.worker = w;
+    }
+  }
+
+  /** True once the worker has instantiated the module (false while starting or if it failed). */
+  get ready(): boolean {
+    return Atomics.load(this.ctl, CTL_STATE) === 1;
+  }
+
+  /** Node only: blocks up to `ms` for the worker to start; returns whether it is ready. */
+  waitReady(ms: number): boolean {
+    if (!this.canBlock) return this.ready;
+    const end = Date.now() + ms;
+    for (;;) {
+      const s = Atomics.load(this.ctl, CTL_STATE);
+      if (s !== 0) return s === 1;
+      const left = end - Date.now();
+      if (left <= 0) return false;
+      Atomics.wait(this.ctl, CTL_STATE, 0, left);
+    }
+  }
+
+  /**
+   * Runs the matmul job whose 21 matmulPart arguments, mode and chunk size the caller wrote at
+   * ctl[CTL_ARGS..], in `chunks` chunks shared with the worker; returns when all are done.
+   */
+  runMatmul(k: { matmulPart(...a: number[]): void }, chunks: number): void {
+    const c = this.ctl;
+    const q = CTL_ARGS;
+    c[q + 23] = chunks;
+    c[CTL_OP] = OP_MATMUL;
+    Atomics.store(c, CTL_NEXT, 0);
+    Atomics.store(c, CTL_JOB, JOB_PENDING);
+    const seq = ++this.seq;
+    Atomics.store(c, CTL_SEQ, seq);
+    Atomics.notify(c, CTL_SEQ, 1);
+    for (let i = Atomics.add(c, CTL_NEXT, 1); i < chunks; i = Atomics.add(c, CTL_NEXT, 1)) runChunk(k, c, q, i);
+    if (Atomics.compareExchange(c, CTL_JOB, JOB_PENDING, JOB_CANCELLED) === JOB_PENDING) return; // worker never came
+    // The worker took the job: wait for its last chunk.
+    if (Atomics.load(c, CTL_DONE) !== seq) {
+      let i = 0;
+      const spin = this.joinSpin;
+      while (Atomics.load(c, CTL_DONE) !== seq) {
+        if (++i > spin && this.canBlock) {
+          if (Atomics.load(c, CTL_STATE) === 2) throw new Error('wasm backend: worker thread died');
+          Atomics.wait(c, CTL_DONE, Atomics.load(c, CTL_DONE), 1000);
+        }
+      }
+    }
+    if (c[CTL_ERROR] !== 0) {
+      c[CTL_ERROR] = 0;
+      throw new Error('wasm backend: kernel failed in the worker thread');
+    }
+  }
+
+  /** Stops the worker (it also never keeps a Node process alive). */
+  close(): void {
+    if (!this.worker) return;
+    this.ctl[CTL_OP] = OP_QUIT;
+    Atomics.store(this.ctl, CTL_SEQ, ++this.seq);
+    Atomics.notify(this.ctl, CTL_SEQ, 1);
+    Atomics.store(this.ctl, CTL_STATE, 2);
+    this.worker = null;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The two-thread wasm backend (shared memory + a worker woken with Atomics): products split
+ * between the threads must equal the single-threaded kernel bit for bit, memory growth must keep
+ * working, and the worker must never keep a Node process alive.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
+import type { DataBuffer } from '../../core/backend.js';
+import { WasmBackend, defaultWasmThreads } from '../../core/backends/wasm.js';
+
+// threadMinMacs 0: split every product that can be split, so small shapes exercise the split too.
+const w2 = new WasmBackend({ threads: 2, threadMinMacs: 0 });
+const w1 = new WasmBackend({ threads: 1 });
+
+function data(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = ((s >>> 8) / 16777216) * 2 - 1;
+  }
+  return out;
+}
+
+function put(b: WasmBackend, xs: Float32Array): DataBuffer {
+  const buf = b.alloc(xs.length, 'float32');
+  b.write(buf, xs);
+  return buf;
+}
+
+function sameBits(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) return i;
+  return -1;
+}
+
+function check(
+  batch: number, m: number, n: number, k: number, tA: boolean, tB: boolean, bcA: boolean, bcB: boolean, acc: boolean,
+): void {
+  const xa = data(m * k * (bcA ? 1 : batch), m * 31 + k);
+  const xb = data(k * n * (bcB ? 1 : batch), n * 17 + k + 1);
+  const c0 = data(batch * m * n, 7);
+  const res: Float32Array[] = [];
+  for (const b of [w1, w2]) {
+    const a = put(b, xa);
+    const bb = put(b, xb);
+    const c = put(b, c0);
+    b.matmul(a, bb, c, batch, m, n, k, tA, tB, bcA ? 0 : m * k, bcB ? 0 : k * n, acc);
+    res.push((c.view() as Float32Array).slice());
+    b.free(a);
+    b.free(bb);
+    b.free(c);
+  }
+  const i = sameBits(res[1], res[0]);
+  if (i >= 0) expect.fail(`b${batch} ${m}x${n}x${k} tA=${tA} tB=${tB} acc=${acc}: element ${i}: 2 threads ${res[1][i]} vs 1 thread ${res[0][i]}`);
+}
+
+describe('wasm backend with two threads', () => {
+  it('starts its worker', () => {
+    expect(w2.threads).toBe(2);
+    expect(w2.threadsActive).toBe(true);
+    expect(w1.threadsActive).toBe(false);
+    expect([1, 2]).toContain(defaultWasmThreads());
+  });
+
+  it('split products equal the single-threaded kernel bit for bit (random shapes, layouts, batch, accumulate)', () => {
+    const d = fc.constantFrom(1, 3, 4, 5, 8, 9, 12, 16, 17, 24, 33, 64);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }), d, d, d, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(),
+        (batch, m, n, k, tA, tB, bcA, bcB, acc) => check(batch, m, n, k, tA, tB, bcA, bcB, acc),
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('training-sized and odd products, K blocking, in all layouts', () => {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      check(1, 256, 256, 256, tA, tB, false, false, false);
+      check(1, 256, 1024, 256, tA, tB, false, false, true);
+      check(1, 257, 255, 300, tA, tB, false, false, false);
+      check(2, 256, 1, 256, tA, tB, false, false, false);
+      check(3, 17, 6, 513, tA, tB, true, false, false);
+      check(1, 1, 8, 5, tA, tB, false, false, false);
+    }
+  });
+
+  it('memory growth while threaded: new buffers and old views stay right', () => {
+    const before = w2.memoryStats().memoryBytes;
+    const a = put(w2, data(64 * 64, 1));
+    const b = put(w2, data(64 * 64, 2));
+    const big = w2.alloc(Math.ceil(before / 4) + (1 << 20), 'float32'); // forces a grow
+    expect(w2.memoryStats().memoryBytes).toBeGreaterThan(before);
+    const c = w2.alloc(64 * 64, 'float32');
+    w2.matmul(a, b, c, 1, 64, 64, 64, false, false, 0, 0);
+    const a1 = put(w1, data(64 * 64, 1));
+    const b1 = put(w1, data(64 * 64, 2));
+    const c1 = w1.alloc(64 * 64, 'float32');
+    w1.matmul(a1, b1, c1, 1, 64, 64, 64, false, false, 0, 0);
+    expect(sameBits(c.view() as Float32Array, c1.view() as Float32Array)).toBe(-1);
+    for (const x of [a, b, big, c]) w2.free(x);
+    for (const x of [a1, b1, c1]) w1.free(x);
+  });
+
+  it('the worker does not keep a Node process alive', () => {
+    const code = `
+      const { WasmBackend } = await import(${JSON.stringify(new URL('../../core/backends/wasm.ts', import.meta.url).href)});
+      const b = new WasmBackend({ threads: 2, threadMinMacs: 0 });
+      const x = b.alloc(64 * 64, 'float32'); b.fill(x, 1);
+      const y = b.alloc(64 * 64, 'float32');
+      b.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0);
+      console.log(b.threadsActive, y.view()[0]);
+    `;
+    const t0 = Date.now();
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      encoding: 'utf8', timeout: 60_000,
+    });
+    expect(out.trim()).toBe('true 64');
+    expect(Date.now() - t0).toBeLessThan(60_000);
+  });
+});

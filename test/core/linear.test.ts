@@ -1,0 +1,136 @@
+/**
+ * The fused linear op act(x · W + b): gradcheck in float64 (js backend, composed kernels),
+ * equality with the unfused ops, and bit-for-bit parity of the wasm fused kernel (bias and
+ * activation in the GEMM epilogue) with wasm's own matmul + add + activation, forward and
+ * backward, for plain and ensemble (batched) layers.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { gradcheck, linear, Rng, tensor, type LinearActivation, type Tensor } from '../../core/index.js';
+
+const ACTS: LinearActivation[] = ['none', 'relu', 'tanh', 'mish'];
+
+interface Case {
+  xShape: number[];
+  wShape: number[];
+  bShape: number[] | null;
+}
+
+const caseArb: fc.Arbitrary<Case> = fc
+  .record({
+    bsz: fc.constantFrom(1, 3, 5),
+    inF: fc.constantFrom(1, 4, 7),
+    outF: fc.constantFrom(1, 3, 9),
+    ens: fc.constantFrom(0, 1, 2, 3),
+    sharedX: fc.boolean(),
+    bias: fc.constantFrom<'none' | 'row' | 'member'>('none', 'row', 'member'),
+  })
+  .map(({ bsz, inF, outF, ens, sharedX, bias }) => {
+    if (ens === 0) return { xShape: [bsz, inF], wShape: [inF, outF], bShape: bias === 'none' ? null : [outF] };
+    return {
+      xShape: sharedX ? [bsz, inF] : [ens, bsz, inF],
+      wShape: [ens, inF, outF],
+      bShape: bias === 'none' ? null : bias === 'row' ? [outF] : [ens, 1, outF],
+    };
+  });
+
+function values(shape: number[], rng: Rng, scale = 1): number[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: n }, () => rng.normal() * scale);
+}
+
+function make(c: Case, seed: number, dtype: 'float32' | 'float64', backend: string): Tensor[] {
+  const rng = new Rng(seed);
+  const shapes = [c.xShape, c.wShape, ...(c.bShape ? [c.bShape] : [])];
+  return shapes.map((s, i) => tensor(values(s, rng, i === 2 ? 0.5 : 1), { shape: s, dtype, backend, requiresGrad: true }));
+}
+
+function composed(xs: Tensor[], act: LinearActivation): Tensor {
+  let y = xs[0].matmul(xs[1]);
+  if (xs[2]) y = y.add(xs[2]);
+  switch (act) {
+    case 'relu': return y.relu();
+    case 'tanh': return y.tanh();
+    case 'mish': return y.mish();
+    default: return y;
+  }
+}
+
+function fused(xs: Tensor[], act: LinearActivation): Tensor {
+  return linear(xs[0], xs[1], xs[2] ?? null, act);
+}
+
+/** Forward value and input gradients for a random cotangent. */
+function run(f: (xs: Tensor[], act: LinearActivation) => Tensor, xs: Tensor[], act: LinearActivation, seed: number): number[][] {
+  for (const x of xs) x.grad = null;
+  const y = f(xs, act);
+  const r = tensor(values([...y.shape], new Rng(seed + 99)), { shape: y.shape, dtype: y.dtype, backend: y.backend.name });
+  y.mul(r).sum().backward();
+  return [y.toFlatArray(), ...xs.map((x) => x.grad!.toFlatArray())];
+}
+
+describe('linear (fused matmul + bias + activation)', () => {
+  it('gradcheck in float64 (random shapes, ensembles, bias kinds, activations)', () => {
+    fc.assert(
+      fc.property(caseArb, fc.constantFrom(...ACTS), fc.integer({ min: 1, max: 1e6 }), (c, act, seed) => {
+        const xs = make(c, seed, 'float64', 'js');
+        if (act === 'relu') {
+          // Keep finite differences off the kink.
+          const pre = composed(xs, 'none').toFlatArray();
+          fc.pre(pre.every((v) => Math.abs(v) > 1e-2));
+        }
+        const r = gradcheck((...ts) => fused(ts, act), xs);
+        expect(r.maxRelErr, JSON.stringify(r.perInput)).toBeLessThanOrEqual(1e-6);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('equals the composed ops in float64 (values and gradients)', () => {
+    fc.assert(
+      fc.property(caseArb, fc.constantFrom(...ACTS), fc.integer({ min: 1, max: 1e6 }), (c, act, seed) => {
+        const a = run(fused, make(c, seed, 'float64', 'js'), act, seed);
+        const b = run(composed, make(c, seed, 'float64', 'js'), act, seed);
+        for (let i = 0; i < a.length; i++) {
+          expect(a[i].length).toBe(b[i].length);
+          for (let j = 0; j < a[i].length; j++) expect(Math.abs(a[i][j] - b[i][j])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(b[i][j])));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('wasm: the fused kernel equals wasm matmul + add + activation bit for bit (forward and backward)', () => {
+    const sizes: Case[] = [
+      { xShape: [256, 17], wShape: [17, 256], bShape: [256] },
+      { xShape: [37, 33], wShape: [33, 13], bShape: [13] },
+      { xShape: [5, 300], wShape: [300, 6], bShape: [6] },
+      { xShape: [7, 9], wShape: [9, 5], bShape: null },
+      { xShape: [64, 23], wShape: [2, 23, 64], bShape: [2, 1, 64] },
+      { xShape: [2, 17, 40], wShape: [2, 40, 1], bShape: [2, 1, 1] },
+    ];
+    for (const c of sizes) {
+      for (const act of ACTS) {
+        const a = run(fused, make(c, 7, 'float32', 'wasm'), act, 7);
+        const b = run(composed, make(c, 7, 'float32', 'wasm'), act, 7);
+        for (let i = 0; i < a.length; i++) expect(a[i], `${JSON.stringify(c)} ${act} output ${i}`).toEqual(b[i]);
+      }
+    }
+    fc.assert(
+      fc.property(caseArb, fc.constantFrom(...ACTS), fc.integer({ min: 1, max: 1e6 }), (c, act, seed) => {
+        const a = run(fused, make(c, seed, 'float32', 'wasm'), act, seed);
+        const b = run(composed, make(c, seed, 'float32', 'wasm'), act, seed);
+        for (let i = 0; i < a.length; i++) expect(a[i]).toEqual(b[i]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('rejects bad arguments', () => {
+    const x = tensor([1, 2], { shape: [1, 2] });
+    const w = tensor([1, 2, 3, 4], { shape: [2, 2] });
+    expect(() => linear(x, w, null, 'gelu' as LinearActivation)).toThrow(/unknown activation/);
+    expect(() => linear(tensor([1, 2]), w)).toThrow(/rank/);
+    expect(() => linear(x, tensor([1, 2, 3], { shape: [3, 1] }))).toThrow(/inner sizes/);
+  });
+});
