@@ -101,10 +101,11 @@ const MT_MAX_PAGES = 65536;
 /**
  * Threads the wasm backend uses by default: $FISOR_WASM_THREADS if set (1 or 2; more are capped
  * at 2), else DEFAULT_THREADS_NODE in Node when the machine has at least 2 cores, else 1.
- * DEFAULT_THREADS_NODE is 1: two threads only pay with a core to spare, and on the shared 2-core
- * development machine they measured slower than one (docs/WASM_DESIGN.md, Threads).
+ * DEFAULT_THREADS_NODE is 2: with a core to spare the MLP step drops from 5.5 to 3.5 ms and the
+ * denoiser step from 77 to 50 ms (BENCHMARKS.md); when the other core is busy, the work-stealing split
+ * lets the main thread finish the job alone, so two threads cost about as much as one.
  */
-const DEFAULT_THREADS_NODE: number = 1;
+const DEFAULT_THREADS_NODE: number = 2;
 export function defaultWasmThreads(): number {
   const proc = (globalThis as {
     process?: { env?: Record<string, string | undefined>; versions?: { node?: string }; getBuiltinModule?: (n: string) => unknown };
