@@ -244,17 +244,7 @@ export class FisorAgent {
       }
 
       // Processes 2 and 1 on the first criticBatchSize rows.
-      const C = cfg.criticBatchSize;
-      const cs = C === B ? s : s.slice([0, 0], [C, S]);
-      const ca = C === B ? a : a.slice([0, 0], [C, A]);
-      const s2 = this.t(b.nextObservations.subarray(0, C * S), [C, S]);
-      const r = this.t(b.rewards.subarray(0, C), [C]);
-      const h = this.t(b.h.subarray(0, C), [C]);
-      const mask = this.t(b.masks.subarray(0, C), [C]);
-      const vr = this.updateVr(cs, ca);
-      const qr = this.updateQr(cs, ca, s2, r, mask);
-      const vh = this.updateVh(cs, ca);
-      const qh = this.updateQh(cs, ca, s2, h, mask);
+      const { vr, qr, vh, qh } = this.criticStep(b, s, a);
 
       let wSum = 0, wMax = 0, zero = 0, unsafe = 0, feasible = 0;
       for (let i = 0; i < ws.length; i++) {
@@ -271,6 +261,34 @@ export class FisorAgent {
         feasibleFraction: feasible / n, unsafeFraction: unsafe / n, zeroWeightFraction: zero / n,
         weightMean: wSum / n, weightMax: wMax, actorLr,
       };
+    });
+  }
+
+  /** V_r, Q_r, V_h, Q_h (official order) on the first criticBatchSize rows of `b` (`s`, `a`: its tensors, if built). */
+  private criticStep(b: FisorBatch, s?: Tensor, a?: Tensor) {
+    const { obsDim: S, actDim: A, cfg } = this;
+    const C = cfg.criticBatchSize;
+    const cs = s && s.shape[0] === C ? s : s ? s.slice([0, 0], [C, S]) : this.t(b.observations.subarray(0, C * S), [C, S]);
+    const ca = a && a.shape[0] === C ? a : a ? a.slice([0, 0], [C, A]) : this.t(b.actions.subarray(0, C * A), [C, A]);
+    const s2 = this.t(b.nextObservations.subarray(0, C * S), [C, S]);
+    const r = this.t(b.rewards.subarray(0, C), [C]);
+    const h = this.t(b.h.subarray(0, C), [C]);
+    const mask = this.t(b.masks.subarray(0, C), [C]);
+    const vr = this.updateVr(cs, ca);
+    const qr = this.updateQr(cs, ca, s2, r, mask);
+    const vh = this.updateVh(cs, ca);
+    const qh = this.updateQh(cs, ca, s2, h, mask);
+    return { vr, qr, vh, qh };
+  }
+
+  /**
+   * Critic-only iteration (V_r, Q_r, V_h, Q_h) on the first criticBatchSize rows of `b`, without an actor
+   * step: the cpu preset's extra critic updates (config criticUpdates > 1), run before `update`.
+   */
+  updateCritics(b: FisorBatch): void {
+    if (b.size < this.cfg.criticBatchSize) throw new Error(`FisorAgent.updateCritics: batch of ${b.size} rows, need criticBatchSize ${this.cfg.criticBatchSize}`);
+    tidy(() => {
+      this.criticStep(b);
     });
   }
 

@@ -53,6 +53,11 @@ export interface FisorConfig {
   actorSplits: number;
   /** Critics and values use the first criticBatchSize rows of the batch. */
   criticBatchSize: number;
+  /**
+   * Critic iterations (V_r, Q_r, V_h, Q_h) per training step: the one inside `update` plus criticUpdates - 1
+   * extra ones on fresh batches of criticBatchSize rows. Paper 1.
+   */
+  criticUpdates: number;
   discount: number;
   /** Soft target update rate of Q_r and Q_h. */
   tau: number;
@@ -88,6 +93,7 @@ export const PAPER: FisorConfig = {
   batchSize: 2048,
   actorSplits: 2,
   criticBatchSize: 256,
+  criticUpdates: 1,
   discount: 0.99,
   tau: 0.005,
   rewardExpectile: 0.9,
@@ -168,7 +174,7 @@ const ENUMS: Record<string, readonly string[]> = {
   dtype: ['float32', 'float64'],
 };
 const INTEGER_KEYS = new Set([
-  'steps', 'batchSize', 'actorSplits', 'criticBatchSize', 'numSamples', 'evalEvery', 'evalEpisodes', 'logEvery', 'checkpointEvery',
+  'steps', 'batchSize', 'actorSplits', 'criticBatchSize', 'criticUpdates', 'numSamples', 'evalEvery', 'evalEpisodes', 'logEvery', 'checkpointEvery',
   'actor.hidden', 'actor.blocks', 'actor.timeFeatures', 'actor.timeHidden', 'actor.T', 'actor.decaySteps',
 ]);
 
@@ -312,6 +318,7 @@ export function checkConfig(c: FisorConfig): void {
   pos('actorSplits', c.actorSplits);
   if (c.batchSize % c.actorSplits !== 0) bad('batchSize', `(${c.batchSize}) must be divisible by actorSplits (${c.actorSplits})`);
   pos('criticBatchSize', c.criticBatchSize);
+  pos('criticUpdates', c.criticUpdates);
   if (c.criticBatchSize > c.batchSize) bad('criticBatchSize', `(${c.criticBatchSize}) must be <= batchSize (${c.batchSize})`);
   unit('discount', c.discount);
   unit('tau', c.tau);

@@ -84,12 +84,18 @@ export interface CheckpointMetadata {
   dataset: { source: string; size: number; hSource: string; rewardScale: number };
 }
 
+/** Configs saved before a key existed get the value that reproduces the old behaviour. */
+function withDefaults(c: FisorConfig): FisorConfig {
+  return { ...c, criticUpdates: c.criticUpdates ?? 1 };
+}
+
 /** Loads a training checkpoint into a fresh agent (for eval / plots). */
 export async function loadAgent(dir: string): Promise<{ agent: FisorAgent; meta: CheckpointMetadata; step: number; loaded: LoadedCheckpoint }> {
   const ckptDir = existsSync(join(dir, 'manifest.json')) ? dir : join(dir, CHECKPOINT_DIR);
   const loaded = await loadCheckpoint(ckptDir);
   const meta = loaded.metadata as unknown as CheckpointMetadata;
   if (!meta || typeof meta.task !== 'string' || !meta.config) throw new Error(`checkpoint ${ckptDir}: not a FISOR training checkpoint (no task/config metadata)`);
+  meta.config = withDefaults(meta.config);
   checkConfig(meta.config);
   const { agent } = buildAgent(meta.config, meta.obsDim, meta.actDim, meta.seed);
   agent.loadState(loaded);
@@ -118,7 +124,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const meta = loaded.metadata as unknown as CheckpointMetadata;
     if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${ckptDir} is for task ${meta.task}, not ${task}`);
     seed = meta.seed;
-    cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
+    cfg = { ...withDefaults(meta.config), steps: opts.steps ?? meta.config.steps };
   }
   checkConfig(cfg);
   const env = makeEnv(task);
@@ -172,6 +178,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (step === 0 && cfg.evalEvery > 0) runEval();
   const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
   const batch = allocFisorBatch(data, cfg.batchSize);
+  const criticBatch = cfg.criticUpdates > 1 ? allocFisorBatch(data, cfg.criticBatchSize) : null;
   const sums: Record<string, number> = {};
   let window = 0;
   let windowStart = performance.now();
@@ -179,6 +186,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const startStep = step;
   while (step < stopAt) {
     const t0 = performance.now();
+    for (let k = 1; k < cfg.criticUpdates; k++) agent.updateCritics(sampleBatch(data, streams.data, criticBatch!));
     sampleBatch(data, streams.data, batch);
     const m = agent.update(batch);
     trainMs += performance.now() - t0;

@@ -99,6 +99,29 @@ describe('FISOR agent', () => {
     for (const e of res.lastEval!.episodes) expect(Number.isFinite(e.normalizedReward) && Number.isFinite(e.normalizedCost)).toBe(true);
   });
 
+  it('criticUpdates > 1: updateCritics moves only the critics; training with it stays finite and resumable', async () => {
+    setBackend('js');
+    const cfg = tiny();
+    const agent = new FisorAgent(cfg, 11, 2, new Rng(0));
+    const ds = collect('PointRobot', { transitions: 400, seed: 4 });
+    const d = prepareData(ds, 'PointRobot', cfg);
+    const before = agent.stateTensors();
+    const snap = Object.fromEntries(Object.entries(before).map(([k, t]) => [k, Array.from(t.dataSync())]));
+    agent.updateCritics(sampleBatch(d, new Rng(1), allocFisorBatch(d, cfg.criticBatchSize)));
+    const after = agent.stateTensors();
+    const changed = (k: string) => Array.from(after[k].dataSync()).some((v, i) => v !== snap[k][i]);
+    const keys = Object.keys(after).filter((k) => !k.startsWith('opt.'));
+    expect(keys.filter((k) => /^(actor|actorEma)\./.test(k) && changed(k))).toEqual([]);
+    for (const net of ['qh', 'vh', 'qr', 'vr']) expect(keys.some((k) => k.startsWith(net + '.') && changed(k)), net).toBe(true);
+    const cfg2 = tiny(['steps=8', 'checkpointEvery=4', 'criticUpdates=3']);
+    const root = mkdtempSync(join(tmpdir(), 'fisor-cu-'));
+    const a = await train({ task: 'PointRobot', config: cfg2, seed: 7, outDir: join(root, 'a'), dataset: ds, skipFinalEval: true });
+    await train({ task: 'PointRobot', config: cfg2, seed: 7, outDir: join(root, 'b'), dataset: ds, stopAt: 4 });
+    const b = await train({ task: 'PointRobot', config: cfg2, seed: 7, outDir: join(root, 'b'), dataset: ds, resume: true, skipFinalEval: true });
+    const ta = a.agent.stateTensors(), tb = b.agent.stateTensors();
+    for (const k of Object.keys(ta)) expect(Array.from(tb[k].dataSync()), k).toEqual(Array.from(ta[k].dataSync()));
+  });
+
   it('prepares data as the reference: clipped actions, masks from terminals OR timeouts, h from costs or key h', () => {
     const ds = collect('PointRobot', { transitions: 400, seed: 2 });
     ds.actions[0] = 1;
