@@ -109,7 +109,7 @@ async function tensorAdd(name: string): Promise<number | null> {
 }
 
 export async function elementwiseSection(): Promise<SectionResult> {
-  const backends: [string, Backend][] = [['js', new JsBackend()], ['wasm', new WasmBackend()]];
+  const backends: [string, Backend][] = [['js', new JsBackend()], ['wasm', new WasmBackend({ threads: 1 })]];
   const rows: (string | number)[][] = [];
   let add64 = NaN;
   for (const c of CASES) {

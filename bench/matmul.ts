@@ -25,7 +25,7 @@ function ikj(A: Float32Array, B: Float32Array, C: Float32Array, m: number, n: nu
 }
 
 export async function matmulSection(): Promise<SectionResult> {
-  const backends: [string, Backend][] = [['js', new JsBackend()], ['wasm', new WasmBackend()]];
+  const backends: [string, Backend][] = [['js', new JsBackend()], ['wasm', new WasmBackend({ threads: 1 })]];
   let gpujsNote = '';
   try {
     const mod = (await import('../core/backends/gpujs.js')) as { GpujsBackend?: new () => Backend & { mode?: string } };

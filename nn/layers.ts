@@ -215,11 +215,10 @@ export class Dropout extends Module {
     if (!this.training || this.p === 0) return x;
     const keepScale = 1 / (1 - this.p);
     const mask = Tensor.empty(x.shape, x.dtype, x.backend);
-    const m = x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size);
+    // Written straight into the mask's buffer: nothing allocates between taking the view and the loop.
+    const m = mask.buffer.view();
     for (let i = 0; i < m.length; i++) m[i] = this.rng.uniform() < this.p ? 0 : keepScale;
-    mask.backend.write(mask.buffer, m);
-    const y = x.mul(mask);
-    return y;
+    return x.mul(mask);
   }
 }
 

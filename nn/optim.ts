@@ -46,7 +46,10 @@ function gradOn(p: Tensor): Tensor | null {
   if (!g || g.isDisposed) return null;
   if (g.size !== p.size) throw new Error(`optimizer: gradient of shape [${g.shape.join(', ')}] does not match parameter [${p.shape.join(', ')}]`);
   if (g.backend === p.backend && g.dtype === p.dtype) return g;
-  return g.cast(p.dtype).toBackend(p.backend.name);
+  const cast = g.dtype === p.dtype ? g : g.cast(p.dtype);
+  const moved = cast.toBackend(p.backend.name);
+  if (cast !== g && cast !== moved) cast.dispose();
+  return moved;
 }
 
 abstract class BaseOptimizer implements Optimizer {
@@ -282,7 +285,7 @@ export function softUpdate(target: Module, source: Module, tau: number): void {
   for (const [name, t] of tp) {
     const s = sp.get(name);
     if (!s) throw new Error(`softUpdate: source has no parameter '${name}'`);
-    if (s.size !== t.size || s.shape.some((d, i) => d !== t.shape[i])) {
+    if (s.ndim !== t.ndim || s.shape.some((d, i) => d !== t.shape[i])) {
       throw new Error(`softUpdate: '${name}' has shape [${s.shape.join(', ')}] in source, [${t.shape.join(', ')}] in target`);
     }
   }

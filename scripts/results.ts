@@ -7,7 +7,7 @@
  * figure, the command, the config, and the paper's claim tested (normalized cost <= 1 on every task).
  * Failures (exceptions, unsafe results) are reported, not hidden.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { getBackend } from '../core/index.js';
 import { collect } from '../rl/data/collect.js';
@@ -19,6 +19,7 @@ import { evaluate } from '../rl/fisor/evaluate.js';
 import { writeFeasibleFigure, type FeasibleFigureSummary } from '../rl/plot/feasible.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
+import { writeFileAtomic } from '../rl/io/atomic.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
@@ -117,8 +118,8 @@ async function main(): Promise<void> {
   const totalSeconds = (performance.now() - t0) / 1000;
   mkdirSync(f.out, { recursive: true });
   const saved: SavedResults = { command, preset: f.preset, backend: getBackend().name, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds };
-  writeFileSync(join(f.out, 'results.json'), JSON.stringify(saved, null, 2) + '\n');
-  writeFileSync(f.report, report({ command, preset: f.preset, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds, reportPath: f.report }));
+  writeFileAtomic(join(f.out, 'results.json'), JSON.stringify(saved, null, 2) + '\n');
+  writeFileAtomic(f.report, report({ command, preset: f.preset, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds, reportPath: f.report }));
   process.stdout.write(`wrote ${f.report} and ${join(f.out, 'results.json')} (${formatDuration(totalSeconds)})\n`);
 }
 
@@ -130,7 +131,12 @@ interface SavedResults {
 
 function mergeReports(files: string[], reportPath: string): void {
   const parts = files.map((file) => {
-    const x = JSON.parse(readFileSync(file, 'utf8')) as SavedResults;
+    let x: SavedResults;
+    try {
+      x = JSON.parse(readFileSync(file, 'utf8')) as SavedResults;
+    } catch (e) {
+      throw new Error(`--merge: cannot read ${file}: ${(e as Error).message}`);
+    }
     for (const key of ['runs', 'tasks', 'configs', 'datasets'] as const) {
       if (!x[key]) throw new Error(`--merge: ${file} has no '${key}' (written by an older version of this script?)`);
     }
@@ -143,7 +149,7 @@ function mergeReports(files: string[], reportPath: string): void {
     }
   }
   const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}`;
-  writeFileSync(reportPath, report({
+  writeFileAtomic(reportPath, report({
     command, preset: first.preset, tasks: parts.flatMap((p) => p.tasks), runs: parts.flatMap((p) => p.runs),
     configs: Object.assign({}, ...parts.map((p) => p.configs)), datasets: Object.assign({}, ...parts.map((p) => p.datasets)),
     totalSeconds: Math.max(...parts.map((p) => p.totalSeconds)), episodes: first.episodes, seeds: first.seeds, reportPath,

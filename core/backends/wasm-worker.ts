@@ -14,14 +14,14 @@
  *
  * Control block (Int32Array over its own SharedArrayBuffer):
  *   [0] SEQ    bumped by the main thread for each job (the worker sleeps on it)
- *   [1] DONE   set to SEQ by the worker when it finished a job it took (the main thread waits on it)
+ *   [1] DONE   set by the worker to the id of a job it took, once finished (the main thread waits on it)
  *   [2] STATE  0 starting, 1 ready, 2 failed / stopped
  *   [3] ERROR  1 if a chunk threw in the worker
  *   [4] OP     0 quit, 1 matmul chunks
  *   [5] JOB    1 pending, 2 taken by the worker, 3 cancelled by the main thread
  *   [6] NEXT   the next chunk to claim (Atomics.add)
- *   [8..40)    arguments: matmulPart's 21, then mode (0 columns, 1 rows, 2 batch items),
- *              chunk size, number of chunks
+ *   [8..33)    arguments: matmulPart's 21, then mode (0 columns, 1 rows, 2 batch items),
+ *              chunk size, number of chunks, job id (the SEQ value the job is published under)
  *
  * The worker source is a plain-JS string (no imports) so that it runs unchanged as a Node
  * `worker_threads` eval worker and as a browser Web Worker (Blob URL; needs cross-origin
@@ -102,15 +102,18 @@ function fisorWasmWorker(d) {
     seq = s;
     if (Atomics.load(ctl, ${CTL_OP}) === ${OP_QUIT}) break;
     if (Atomics.compareExchange(ctl, ${CTL_JOB}, ${JOB_PENDING}, ${JOB_TAKEN}) !== ${JOB_PENDING}) continue;
-    seq = Atomics.load(ctl, ${CTL_SEQ}); // the job taken is the current one
+    seq = Atomics.load(ctl, ${CTL_SEQ}); // do not wake again for the job taken
     const q = ${CTL_ARGS};
     const n = ctl[q + 23];
+    // Report the id written with the job, not SEQ: a worker still awake from an earlier job can
+    // take this one before the main thread has bumped SEQ for it.
+    const job = ctl[q + 24];
     try {
       for (let c = Atomics.add(ctl, ${CTL_NEXT}, 1); c < n; c = Atomics.add(ctl, ${CTL_NEXT}, 1)) runChunk(k, ctl, q, c);
     } catch (e) {
       Atomics.store(ctl, ${CTL_ERROR}, 1);
     }
-    Atomics.store(ctl, ${CTL_DONE}, seq);
+    Atomics.store(ctl, ${CTL_DONE}, job);
     Atomics.notify(ctl, ${CTL_DONE});
   }
 }
@@ -204,11 +207,12 @@ export class WasmHelperThread {
   runMatmul(k: { matmulPart(...a: number[]): void }, chunks: number): void {
     const c = this.ctl;
     const q = CTL_ARGS;
+    const seq = ++this.seq;
     c[q + 23] = chunks;
+    c[q + 24] = seq; // the job id the worker reports in DONE (visible to it through the CAS on JOB)
     c[CTL_OP] = OP_MATMUL;
     Atomics.store(c, CTL_NEXT, 0);
     Atomics.store(c, CTL_JOB, JOB_PENDING);
-    const seq = ++this.seq;
     Atomics.store(c, CTL_SEQ, seq);
     Atomics.notify(c, CTL_SEQ, 1);
     for (let i = Atomics.add(c, CTL_NEXT, 1); i < chunks; i = Atomics.add(c, CTL_NEXT, 1)) runChunk(k, c, q, i);

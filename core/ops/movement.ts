@@ -103,6 +103,7 @@ export function slice(x: Tensor, begin: number | readonly number[], size?: numbe
   const b = typeof begin === 'number' ? [begin] : [...begin];
   const s = size === undefined ? [] : typeof size === 'number' ? [size] : [...size];
   if (b.length > x.ndim) throw new Error(`slice: begin has ${b.length} entries for a rank-${x.ndim} tensor`);
+  if (s.length > x.ndim) throw new Error(`slice: size has ${s.length} entries for a rank-${x.ndim} tensor`);
   const fullBegin = x.shape.map((_, i) => b[i] ?? 0);
   const fullSize = x.shape.map((d, i) => {
     const v = s[i] ?? -1;
@@ -130,6 +131,7 @@ export const Concat: OpDef<number> = {
     for (const t of inputs) {
       const src = on(t, backend);
       backend.addStrided(src.buffer, out.buffer, at * os[axis], os, src.shape);
+      if (src !== t) src.dispose(); // a copy from another backend
       at += t.shape[axis];
     }
     return out;

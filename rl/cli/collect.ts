@@ -1,5 +1,5 @@
 /** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] --out <file.hdf5>` */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { taskReference } from '../envs/reference.js';
 import { collect } from '../data/collect.js';
@@ -9,6 +9,7 @@ import { costReturnScatterSvg } from '../data/scatter.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { Progress } from './progress.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 const flags = {
   task: { type: 'string', help: "task name (see 'fisor tasks')", required: true, meta: 'NAME' },
@@ -56,7 +57,7 @@ export const command: Command = {
     mkdirSync(dirname(f.out) || '.', { recursive: true });
     await writeDsrlHdf5(f.out, ds, { attrs: { task: f.task, seed: f.seed, generator: 'fisor-ts collect' } });
     const svgPath = scatterPathFor(f.out);
-    writeFileSync(svgPath, costReturnScatterSvg(ds, { kappa: ref.kappa, title: `${f.task}: episode return vs cost (${f.out.split('/').pop()})` }));
+    writeFileAtomic(svgPath, costReturnScatterSvg(ds, { kappa: ref.kappa, title: `${f.task}: episode return vs cost (${f.out.split('/').pop()})` }));
     const s = summarizeDataset(ds, ref.kappa);
     io.stdout.write(
       [

@@ -1,5 +1,4 @@
 /** `fisor eval --checkpoint <dir> [--episodes 20] [--seed S] [--fixed-start] [--samples N]` */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../core/index.js';
 import { selectBackend } from '../fisor/cli_common.js';
@@ -8,6 +7,7 @@ import { loadAgent } from '../fisor/train.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { Progress } from './progress.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 const flags = {
   checkpoint: { type: 'string', help: 'training output directory (or its checkpoint/ directory)', required: true, meta: 'DIR' },
@@ -40,7 +40,7 @@ export const command: Command = {
     });
     (prog as Progress | null)?.done();
     const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${f['fixed-start'] ? '-fixed' : ''}.json`);
-    writeFileSync(out, JSON.stringify({ checkpointStep: step, ...res }, null, 2) + '\n');
+    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, ...res }, null, 2) + '\n');
     io.stdout.write(
       `${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}):\n` +
         `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +

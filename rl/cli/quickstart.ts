@@ -3,7 +3,6 @@
  * evaluate from the fixed start and from random starts, print normalized reward and cost, and write the
  * feasible-region figure. Sized for ~10 minutes on 2 cores (about 6-7 of them training).
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../../core/index.js';
 import { collect } from '../data/collect.js';
@@ -16,6 +15,7 @@ import { writeFeasibleFigure } from '../plot/feasible.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { formatDuration, Progress } from './progress.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 const flags = {
   out: { type: 'string', help: 'output directory', default: 'runs/quickstart', meta: 'DIR' },
@@ -78,7 +78,7 @@ export const command: Command = {
     };
     const fixed = evalOne(true);
     const random = evalOne(false);
-    writeFileSync(join(f.out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random }, null, 2) + '\n');
+    writeFileAtomic(join(f.out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random }, null, 2) + '\n');
     const line = (name: string, r: typeof fixed) =>
       `    ${name.padEnd(14)} normalized reward ${r.normalizedReward.toFixed(3)} +- ${r.normalizedRewardStd.toFixed(3)}   normalized cost ${r.normalizedCost.toFixed(3)} +- ${r.normalizedCostStd.toFixed(3)}   ${r.safe ? 'safe' : 'UNSAFE'} (${(100 * r.safeFraction).toFixed(0)}% of episodes cost <= 10)`;
     say(`3/4 evaluation (${f.episodes} episodes each, ${cfg.numSamples} candidate actions per state):`);

@@ -38,6 +38,9 @@ export const command: Command = {
       throw new UsageError((e as Error).message);
     }
     if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
+    if (f.resume && (f.config !== undefined || sets.length > 0)) {
+      throw new UsageError('--resume takes the config from the checkpoint; drop --config / --set (only --steps may extend the run)');
+    }
     selectBackend(f.backend);
     let cfg;
     try {

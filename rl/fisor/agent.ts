@@ -327,6 +327,7 @@ export class FisorAgent {
   feasibilityValue(observations: Float32Array): Float32Array {
     const S = this.obsDim;
     const B = observations.length / S;
+    if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.feasibilityValue: ${observations.length} numbers are not whole observations of size ${S}`);
     return tidy(() => noGrad(() => Float32Array.from(this.vh.forward(this.t(observations, [B, S])).dataSync())));
   }
 

@@ -44,8 +44,13 @@ export function prepareData(ds: Dataset, task: string, cfg: FisorConfig): FisorD
   for (let i = 0; i < ds.size; i++) masks[i] = ds.terminals[i] > 0 || ds.timeouts[i] > 0 ? 0 : 1;
   let rewardScale = 1;
   if (scaleRewards) {
-    const rets = splitTrajectories(ds).map((t) => t.ret);
-    const span = Math.max(...rets) - Math.min(...rets);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const t of splitTrajectories(ds)) {
+      if (t.ret < lo) lo = t.ret;
+      if (t.ret > hi) hi = t.ret;
+    }
+    const span = hi - lo;
     if (span > 0) rewardScale = taskReference(task).maxEpisodeSteps / span;
   }
   const rewards = ds.rewards.map((r) => r * rewardScale);

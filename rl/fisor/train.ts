@@ -24,6 +24,7 @@ import { FisorAgent, deriveRng, type UpdateMetrics } from './agent.js';
 import { checkConfig, type FisorConfig } from './config.js';
 import { allocFisorBatch, prepareData, sampleBatch } from './data.js';
 import { evaluate, type EvalResult } from './evaluate.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export interface TrainOptions {
   task: string;
@@ -89,14 +90,33 @@ function withDefaults(c: FisorConfig): FisorConfig {
   return { ...c, criticUpdates: c.criticUpdates ?? 1 };
 }
 
+/**
+ * The checkpoint's metadata, checked field by field (a hand-edited or foreign manifest gets an error naming
+ * the field, not a TypeError later); the config is completed by `withDefaults` and range-checked.
+ */
+function checkpointMetadata(loaded: LoadedCheckpoint, ckptDir: string): CheckpointMetadata {
+  const meta = loaded.metadata as unknown as CheckpointMetadata | null;
+  const bad = (why: string): never => {
+    throw new Error(`checkpoint ${ckptDir}: not a FISOR training checkpoint: metadata ${why}`);
+  };
+  if (typeof meta !== 'object' || meta === null) return bad('is missing');
+  if (typeof meta.task !== 'string') bad("has no string 'task'");
+  if (typeof meta.config !== 'object' || meta.config === null) bad("has no object 'config'");
+  for (const k of ['seed', 'obsDim', 'actDim'] as const) {
+    if (!Number.isInteger(meta[k]) || (k !== 'seed' && meta[k] < 1)) bad(`field '${k}' must be ${k === 'seed' ? 'an integer' : 'a positive integer'}, got ${JSON.stringify(meta[k])}`);
+  }
+  if (typeof meta.rngs !== 'object' || meta.rngs === null) bad("has no object 'rngs'");
+  for (const k of ['actor', 'act', 'data', 'eval']) if (!Array.isArray(meta.rngs[k])) bad(`has no Rng state 'rngs.${k}'`);
+  meta.config = withDefaults(meta.config);
+  checkConfig(meta.config);
+  return meta;
+}
+
 /** Loads a training checkpoint into a fresh agent (for eval / plots). */
 export async function loadAgent(dir: string): Promise<{ agent: FisorAgent; meta: CheckpointMetadata; step: number; loaded: LoadedCheckpoint }> {
   const ckptDir = existsSync(join(dir, 'manifest.json')) ? dir : join(dir, CHECKPOINT_DIR);
   const loaded = await loadCheckpoint(ckptDir);
-  const meta = loaded.metadata as unknown as CheckpointMetadata;
-  if (!meta || typeof meta.task !== 'string' || !meta.config) throw new Error(`checkpoint ${ckptDir}: not a FISOR training checkpoint (no task/config metadata)`);
-  meta.config = withDefaults(meta.config);
-  checkConfig(meta.config);
+  const meta = checkpointMetadata(loaded, ckptDir);
   const { agent } = buildAgent(meta.config, meta.obsDim, meta.actDim, meta.seed);
   agent.loadState(loaded);
   agent.setRngStates(meta.rngs);
@@ -121,7 +141,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (opts.resume) {
     if (!existsSync(join(ckptDir, 'manifest.json'))) throw new Error(`--resume: no checkpoint in ${ckptDir}`);
     loaded = await loadCheckpoint(ckptDir);
-    const meta = loaded.metadata as unknown as CheckpointMetadata;
+    const meta = checkpointMetadata(loaded, ckptDir);
     if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${ckptDir} is for task ${meta.task}, not ${task}`);
     seed = meta.seed;
     cfg = { ...withDefaults(meta.config), steps: opts.steps ?? meta.config.steps };
@@ -133,6 +153,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
   const data = prepareData(ds, task, cfg);
+  const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
+  if (loaded) {
+    // Exact resume needs the same transitions: a different dataset would silently change the run.
+    const was = (loaded.metadata as unknown as CheckpointMetadata).dataset;
+    if (was && (was.source !== dsSource || was.size !== data.size)) {
+      throw new Error(`--resume: the checkpoint in ${ckptDir} was trained on ${was.source === 'given' ? 'a given dataset' : was.source} of ${was.size} transitions; this call gives ${dsSource === 'given' ? 'a given dataset' : dsSource} of ${data.size}`);
+    }
+  }
   const { agent, streams } = buildAgent(cfg, data.obsDim, data.actDim, seed);
 
   let step = 0;
@@ -145,15 +173,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     step = loaded.step;
     // Drop log lines written after the checkpoint (they will be written again).
     if (existsSync(metricsPath)) {
-      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
-      writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
+      // A line torn by a crash mid-append does not parse; it lies after the checkpoint, so it goes too.
+      const stepOf = (l: string): number => {
+        try {
+          return (JSON.parse(l) as { step: number }).step;
+        } catch {
+          return Infinity;
+        }
+      };
+      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && stepOf(l) <= step);
+      writeFileAtomic(metricsPath, kept.map((l) => l + '\n').join(''));
     }
     log(`resumed from ${ckptDir} at step ${step}`);
   } else {
     writeFileSync(metricsPath, '');
   }
-  const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
-  writeFileSync(join(outDir, 'config.json'), JSON.stringify({ task, seed, config: cfg, hSource: data.hSource, rewardScale: data.rewardScale, dataset: dsSource, datasetSize: data.size }, null, 2) + '\n');
+  writeFileAtomic(join(outDir, 'config.json'), JSON.stringify({ task, seed, config: cfg, hSource: data.hSource, rewardScale: data.rewardScale, dataset: dsSource, datasetSize: data.size }, null, 2) + '\n');
 
   const writeLine = (obj: Record<string, unknown>) => appendFileSync(metricsPath, JSON.stringify(obj) + '\n');
   const save = async () => {
@@ -171,7 +206,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     lastEvalStep = step;
     const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = lastEval;
     writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds });
-    writeFileSync(join(outDir, 'eval.json'), JSON.stringify({ step, ...(lastEval as EvalResult) }, null, 2) + '\n');
+    writeFileAtomic(join(outDir, 'eval.json'), JSON.stringify({ step, ...(lastEval as EvalResult) }, null, 2) + '\n');
     log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
   };
 

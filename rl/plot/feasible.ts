@@ -161,15 +161,16 @@ export interface FeasibleFigureSummary {
 
 /** Evaluates the paper's three slices and writes `<base>.svg`, `<base>.png` and `<base>.json` (IoU per slice). */
 export async function writeFeasibleFigure(valueFn: ValueFn, base: string, opts: { n?: number; extent?: number; meta?: Record<string, unknown> } = {}): Promise<FeasibleFigureSummary> {
-  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { mkdirSync } = await import('node:fs');
+  const { writeFileAtomic } = await import('../io/atomic.js');
   const { dirname } = await import('node:path');
   const slices = PAPER_SLICES.map((s) => evaluateSlice(valueFn, s, opts.n ?? 200, opts.extent ?? 3));
   mkdirSync(dirname(base) || '.', { recursive: true });
   const svg = `${base}.svg`, png = `${base}.png`, json = `${base}.json`;
-  writeFileSync(svg, feasibleSvg(slices));
-  writeFileSync(png, feasiblePng(slices));
+  writeFileAtomic(svg, feasibleSvg(slices));
+  writeFileAtomic(png, feasiblePng(slices));
   const summary = slices.map(({ v, theta, label, iou, learnedInfeasible, trueInfeasible }) => ({ v, theta, label, iou, learnedInfeasible, trueInfeasible }));
   const meanIou = summary.reduce((a, s) => a + s.iou, 0) / summary.length;
-  writeFileSync(json, JSON.stringify({ ...opts.meta, grid: opts.n ?? 200, extent: opts.extent ?? 3, slices: summary, meanIou }, null, 2) + '\n');
+  writeFileAtomic(json, JSON.stringify({ ...opts.meta, grid: opts.n ?? 200, extent: opts.extent ?? 3, slices: summary, meanIou }, null, 2) + '\n');
   return { svg, png, json, slices: summary, meanIou };
 }

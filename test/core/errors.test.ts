@@ -9,6 +9,7 @@ describe('bad input gets an error naming the op and shapes', () => {
     expect(() => ones([2, 3]).reshape([4, 2])).toThrow(/reshape: cannot reshape \[2, 3\]/);
     expect(() => concat([ones([2, 3]), ones([2, 4])], 0)).toThrow(/concat: tensor 1 has shape \[2, 4\]/);
     expect(() => ones([2, 3]).slice([1, 0], [2, 3])).toThrow(/slice/);
+    expect(() => ones([2, 3]).slice([0, 0], [1, 1, 1])).toThrow(/slice: size has 3 entries for a rank-2 tensor/);
     expect(() => ones([2, 3]).sum(2)).toThrow(/sum: axis 2 is out of range/);
     expect(() => ones([2]).expand([3])).toThrow(/expand/);
     expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(/3 values do not fill shape \[2, 2\]/);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -138,5 +138,23 @@ describe('FISOR agent', () => {
     const b = sampleBatch(d, new Rng(0), allocFisorBatch(d, 16));
     expect(b.observations).toHaveLength(16 * 11);
     tidy(() => undefined);
+  });
+});
+
+describe('FISOR checkpoint checks', () => {
+  it('resume refuses another dataset and names a missing metadata field', async () => {
+    setBackend('js');
+    const ds = collect('PointRobot', { transitions: 600, seed: 3 });
+    const cfg = tiny(['steps=4']);
+    const root = mkdtempSync(join(tmpdir(), 'fisor-ckcheck-'));
+    await train({ task: 'PointRobot', config: cfg, seed: 7, outDir: root, dataset: ds, stopAt: 2 });
+    const other = collect('PointRobot', { transitions: 500, seed: 3 });
+    await expect(train({ task: 'PointRobot', config: cfg, seed: 7, outDir: root, dataset: other, resume: true })).rejects.toThrow(/trained on a given dataset of 600 transitions; this call gives a given dataset of 500/);
+    const manifest = join(root, 'checkpoint', 'manifest.json');
+    const m = JSON.parse(readFileSync(manifest, 'utf8'));
+    delete m.metadata.rngs.data;
+    writeFileSync(manifest, JSON.stringify(m));
+    await expect(loadAgent(root)).rejects.toThrow(/metadata has no Rng state 'rngs.data'/);
+    await expect(train({ task: 'PointRobot', config: cfg, seed: 7, outDir: root, dataset: ds, resume: true })).rejects.toThrow(/rngs.data/);
   });
 });

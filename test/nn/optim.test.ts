@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, randn, tensor, tidy, Tensor } from '../../core/index.js';
 import {
-  Adam, AdamW, clipGradNorm, cosineDecay, Linear, MLP, mse, SGD, softUpdate,
+  Adam, AdamW, clipGradNorm, cosineDecay, LayerNorm, Linear, MLP, mse, SGD, softUpdate,
 } from '../../nn/index.js';
 
 const f64 = { dtype: 'float64' as const };
@@ -209,6 +209,11 @@ describe('softUpdate', () => {
     softUpdate(tgt, src, 1);
     tgt.weight.toFlatArray().forEach((v, i) => expect(v).toBeCloseTo(src.weight.toFlatArray()[i], 15));
     expect(() => softUpdate(tgt, new Linear(3, 3, { rng: new Rng(1), ...f64 }), 0.1)).toThrow(/'weight' has shape/);
+  });
+
+  it('rejects a parameter of another rank even when the sizes agree', () => {
+    const tgt = new LayerNorm(1, { paramShape: [3, 1] });
+    expect(() => softUpdate(tgt, new LayerNorm(3), 0.1)).toThrow(/'scale' has shape \[3\] in source, \[3, 1\] in target/);
   });
 });
 
