@@ -71,7 +71,10 @@ export class Tensor {
     return b;
   }
 
-  /** Releases the memory now (wasm); further use throws. Safe to call twice. */
+  /**
+   * Releases the memory now (wasm); further use throws. Safe to call twice. A graph that ran
+   * through this tensor ends here: a later backward sends no gradient into or past it.
+   */
   dispose(): void {
     if (this.storage.buffer === null) return;
     if (this.watched) unwatch(this.token);
@@ -79,7 +82,9 @@ export class Tensor {
     this.storage = new Storage(null);
     if (this.grad) this.grad.dispose();
     this.grad = null;
+    // A disposed tensor ends the graph: backward passes no gradient into it or through it.
     this.node = null;
+    this.requiresGrad = false;
   }
 
   /** Exempts this tensor from enclosing `tidy` scopes. */
