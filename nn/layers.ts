@@ -244,6 +244,40 @@ function checkMlpOpts(what: string, opts: MLPOptions): void {
   if (!(opts.rng instanceof Rng)) throw new Error(`${what}: opts.rng (an Rng) is required`);
 }
 
+/** The layers of an MLP-like stack, as `runStack` reads them. */
+interface LayerStack {
+  readonly layers: readonly { forward(x: Tensor): Tensor; forwardAct(x: Tensor, act: Activation): Tensor }[];
+  readonly dropouts: readonly (Dropout | null)[];
+  readonly norms: readonly (LayerNorm | null)[];
+  readonly activation: Activation;
+  readonly activateFinal: boolean;
+}
+
+/**
+ * Layer -> [Dropout] -> [LayerNorm] -> activation for each layer (the last one only with
+ * activateFinal). Where nothing sits between a layer and its activation, both run as one fused op.
+ */
+function runStack(s: LayerStack, x: Tensor): Tensor {
+  let h = x;
+  const n = s.layers.length;
+  for (let i = 0; i < n; i++) {
+    const post = i < n - 1 || s.activateFinal;
+    const d = s.dropouts[i];
+    const ln = s.norms[i];
+    if (post && !(d && d.training && d.p > 0) && !ln) {
+      h = s.layers[i].forwardAct(h, s.activation);
+      continue;
+    }
+    h = s.layers[i].forward(h);
+    if (post) {
+      if (d) h = d.forward(h);
+      if (ln) h = ln.forward(h);
+      h = activate(h, s.activation);
+    }
+  }
+  return h;
+}
+
 /**
  * Multi-layer perceptron, jaxrl/FISOR layout. For each hidden size: Linear -> [Dropout] ->
  * [LayerNorm] -> activation; then Linear(outputSize), followed by the same post-block only if
@@ -275,25 +309,7 @@ export class MLP extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let h = x;
-    const n = this.layers.length;
-    for (let i = 0; i < n; i++) {
-      const post = i < n - 1 || this.activateFinal;
-      const d = this.dropouts[i];
-      const ln = this.norms[i];
-      if (post && !(d && d.training && d.p > 0) && !ln) {
-        // Nothing between the layer and its activation: one fused op.
-        h = this.layers[i].forwardAct(h, this.activation);
-        continue;
-      }
-      h = this.layers[i].forward(h);
-      if (post) {
-        if (d) h = d.forward(h);
-        if (ln) h = ln.forward(h);
-        h = activate(h, this.activation);
-      }
-    }
-    return h;
+    return runStack(this, x);
   }
 }
 
@@ -364,25 +380,7 @@ export class EnsembleMLP extends Module {
 
   /** x: [B, in] shared by all members, or [n, B, in]; returns [n, B, out]. */
   forward(x: Tensor): Tensor {
-    let h = x;
-    const n = this.layers.length;
-    for (let i = 0; i < n; i++) {
-      const post = i < n - 1 || this.activateFinal;
-      const d = this.dropouts[i];
-      const ln = this.norms[i];
-      if (post && !(d && d.training && d.p > 0) && !ln) {
-        // Nothing between the layer and its activation: one fused op.
-        h = this.layers[i].forwardAct(h, this.activation);
-        continue;
-      }
-      h = this.layers[i].forward(h);
-      if (post) {
-        if (d) h = d.forward(h);
-        if (ln) h = ln.forward(h);
-        h = activate(h, this.activation);
-      }
-    }
-    return h;
+    return runStack(this, x);
   }
 
   /**
