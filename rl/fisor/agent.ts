@@ -35,6 +35,26 @@ export interface FisorBatch {
   masks: Float32Array;
 }
 
+/** Running statistics of the actor's weights over one update (read straight from the tensors' buffers). */
+class WeightStats {
+  n = 0;
+  sum = 0;
+  max = 0;
+  zero = 0;
+  /** Rows judged infeasible (V_h > 0). */
+  unsafe = 0;
+
+  add(w: ArrayLike<number>, vc: ArrayLike<number>): void {
+    for (let i = 0; i < w.length; i++) {
+      this.sum += w[i];
+      if (w[i] > this.max) this.max = w[i];
+      if (w[i] === 0) this.zero++;
+      if (vc[i] > 0) this.unsafe++;
+    }
+    this.n += w.length;
+  }
+}
+
 /** Scalars logged after each update. */
 export interface UpdateMetrics {
   actorLoss: number;
@@ -207,15 +227,16 @@ export class FisorAgent {
     });
   }
 
-  /** One weighted noise-prediction step of the actor, then the EMA update. */
-  private updateActor(s: Tensor, a: Tensor): { loss: number; w: number[]; vc: number[] } {
+  /** One weighted noise-prediction step of the actor, then the EMA update; adds its weights to `stats`. */
+  private updateActor(s: Tensor, a: Tensor, stats: WeightStats): number {
     const { w, vc } = this.policyWeights(s, a);
+    stats.add(w.buffer.view(), vc.buffer.view());
     const { loss } = diffusionLoss(this.actor, this.schedule, a, s, w, this.rngs.actor);
     this.actorOpt.zeroGrad();
     loss.backward();
     this.actorOpt.step();
     softUpdate(this.actorEma, this.actor, this.cfg.actor.emaTau);
-    return { loss: loss.item(), w: w.toFlatArray(), vc: vc.toFlatArray() };
+    return loss.item();
   }
 
   // =====================================================================================
@@ -233,33 +254,21 @@ export class FisorAgent {
       // Process 3 (official order: actor first), on actorSplits consecutive parts of the batch.
       const m = B / cfg.actorSplits;
       let actorLoss = 0;
-      const ws: number[] = [];
-      const vcs: number[] = [];
+      const stats = new WeightStats();
       const actorLr = this.actorOpt.lr;
       for (let k = 0; k < cfg.actorSplits; k++) {
-        const r = this.updateActor(s.slice([k * m, 0], [m, S]), a.slice([k * m, 0], [m, A]));
-        actorLoss += r.loss / cfg.actorSplits;
-        ws.push(...r.w);
-        vcs.push(...r.vc);
+        actorLoss += this.updateActor(s.slice([k * m, 0], [m, S]), a.slice([k * m, 0], [m, A]), stats) / cfg.actorSplits;
       }
 
       // Processes 2 and 1 on the first criticBatchSize rows.
       const { vr, qr, vh, qh } = this.criticStep(b, s, a);
 
-      let wSum = 0, wMax = 0, zero = 0, unsafe = 0, feasible = 0;
-      for (let i = 0; i < ws.length; i++) {
-        wSum += ws[i];
-        if (ws[i] > wMax) wMax = ws[i];
-        if (ws[i] === 0) zero++;
-        if (vcs[i] > 0) unsafe++;
-        else feasible++;
-      }
-      const n = ws.length;
+      const n = stats.n;
       return {
         actorLoss, qrLoss: qr.loss, vrLoss: vr.loss, qhLoss: qh.loss, vhLoss: vh.loss,
         meanQr: qr.mean, meanVr: vr.mean, meanQh: qh.mean, meanVh: vh.mean,
-        feasibleFraction: feasible / n, unsafeFraction: unsafe / n, zeroWeightFraction: zero / n,
-        weightMean: wSum / n, weightMax: wMax, actorLr,
+        feasibleFraction: (n - stats.unsafe) / n, unsafeFraction: stats.unsafe / n, zeroWeightFraction: stats.zero / n,
+        weightMean: stats.sum / n, weightMax: stats.max, actorLr,
       };
     });
   }

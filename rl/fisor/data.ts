@@ -11,16 +11,10 @@ import type { FisorBatch } from './agent.js';
 import type { FisorConfig } from './config.js';
 import { constraintValues } from './critics.js';
 
-export interface FisorData {
-  size: number;
+/** The whole prepared dataset: the same arrays as a minibatch, over every transition. */
+export interface FisorData extends FisorBatch {
   obsDim: number;
   actDim: number;
-  observations: Float32Array;
-  nextObservations: Float32Array;
-  actions: Float32Array;
-  rewards: Float32Array;
-  h: Float32Array;
-  masks: Float32Array;
   /** What was applied (recorded in checkpoints and RESULTS). */
   hSource: 'cost' | 'continuous';
   rewardScale: number;
