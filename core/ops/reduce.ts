@@ -91,5 +91,8 @@ export function reduceOp(kernel: ReduceOp, x: Tensor, axes: number | number[] | 
 export function mean(x: Tensor, axes: number | number[] | undefined, keepdim: boolean): Tensor {
   const norm = normAxes('mean', axes, x.ndim);
   const count = norm.reduce((n, a) => n * x.shape[a], 1);
-  return reduceOp('sum', x, norm, keepdim).mul(1 / count);
+  const sum = reduceOp('sum', x, norm, keepdim);
+  const out = sum.mul(1 / count);
+  if (!sum.requiresGrad) sum.dispose(); // no graph holds it: free now rather than at the end of tidy
+  return out;
 }
