@@ -3,7 +3,7 @@
  * take seconds) and one FISOR update / one batched `act` of the cpu preset per wasm thread count.
  */
 import { Rng, setBackend } from '../core/index.js';
-import { WasmBackend } from '../core/backends/wasm.js';
+import { WasmBackend } from '../core/backends/wasm/index.js';
 import { registerBackend } from '../core/backend.js';
 import { collect } from '../rl/data/collect.js';
 import { TASK_NAMES } from '../rl/envs/reference.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import type { DataBuffer } from '../../core/backend.js';
-import { WasmBackend, defaultWasmThreads } from '../../core/backends/wasm.js';
+import { WasmBackend, defaultWasmThreads } from '../../core/backends/wasm/index.js';
 
 // threadMinMacs 0: split every product that can be split, so small shapes exercise the split too.
 const w2 = new WasmBackend({ threads: 2, threadMinMacs: 0 });
@@ -109,7 +109,7 @@ describe('wasm backend with two threads', () => {
 
   it('the worker does not keep a Node process alive', () => {
     const code = `
-      const { WasmBackend } = await import(${JSON.stringify(new URL('../../core/backends/wasm.ts', import.meta.url).href)});
+      const { WasmBackend } = await import(${JSON.stringify(new URL('../../core/backends/wasm/index.ts', import.meta.url).href)});
       const b = new WasmBackend({ threads: 2, threadMinMacs: 0 });
       const x = b.alloc(64 * 64, 'float32'); b.fill(x, 1);
       const y = b.alloc(64 * 64, 'float32');

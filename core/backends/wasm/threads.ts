@@ -1,5 +1,6 @@
 /**
- * The second thread of the `wasm` backend (FISOR_WASM_THREADS=2): a worker that instantiates the
+ * Threads of the `wasm` backend: how many by default (`defaultWasmThreads`), and the second one
+ * (FISOR_WASM_THREADS=2): a worker that instantiates the
  * same kernel module (the kernels-mt build) on the same shared WebAssembly.Memory and helps with
  * the product the main thread publishes in a small control block, woken with Atomics (no message
  * per call). See docs/WASM_DESIGN.md, "Threads".
@@ -28,6 +29,31 @@
  * isolation for SharedArrayBuffer). In Node the main thread blocks in `Atomics.wait` once it has
  * spun for a while; a browser main thread may not block and only spins.
  */
+
+/**
+ * Threads the wasm backend uses by default: $FISOR_WASM_THREADS if set (1 or 2; more are capped
+ * at 2), else DEFAULT_THREADS_NODE in Node when the machine has at least 2 cores, else 1.
+ * DEFAULT_THREADS_NODE is 1. Two threads are faster with a core to spare (MLP step 5.5 -> 3.5 ms,
+ * denoiser 77 -> 50 ms; BENCHMARKS.md), but a results run hung once in the two-thread hand-off
+ * (a stale worker reported the wrong job; fixed with job ids, see wasm-worker.ts) and that race
+ * cannot be provoked deterministically in a test, so threads stay opt-in: FISOR_WASM_THREADS=2.
+ */
+const DEFAULT_THREADS_NODE: number = 1;
+export function defaultWasmThreads(): number {
+  const proc = (globalThis as {
+    process?: { env?: Record<string, string | undefined>; versions?: { node?: string }; getBuiltinModule?: (n: string) => unknown };
+  }).process;
+  const env = proc?.env?.FISOR_WASM_THREADS;
+  if (env !== undefined && env !== '') {
+    const t = Number(env);
+    if (!Number.isInteger(t) || t < 1) throw new Error(`FISOR_WASM_THREADS must be a positive integer, got '${env}'`);
+    return Math.min(t, 2);
+  }
+  if (!proc?.versions?.node) return 1;
+  const os = proc.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? 1;
+  return cores >= 2 ? DEFAULT_THREADS_NODE : 1;
+}
 
 export const CTL_SEQ = 0;
 export const CTL_DONE = 1;
