@@ -73,8 +73,8 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /** Extra provenance fields (Node's CLI adds the package version and git commit). */
   provenance?: Record<string, unknown>;
-  /** Progress callback after every step. */
-  onStep?: (step: number, total: number) => void;
+  /** Progress callback after every step (the agent is passed for inspection; tests inject faults through it). */
+  onStep?: (step: number, total: number, agent: FisorAgent) => void;
   /** One line per log / eval event (human-readable). */
   log?: (line: string) => void;
   /** Skip the final evaluation (tests). */
@@ -374,7 +374,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       }
       if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
       if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
-      opts.onStep?.(step, cfg.steps);
+      opts.onStep?.(step, cfg.steps, agent);
       // Let signal handlers (Ctrl-C) run: a synchronous loop would never see them. Timing only decides when
       // to yield, never what is computed.
       if (performance.now() - lastYield > 100) {
