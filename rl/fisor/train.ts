@@ -236,7 +236,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           throw new Error(`--resume: the checkpoint in ${where} was trained on ${desc(was.path ?? was.source, was.size)}; this call gives ${desc(opts.datasetPath ?? dsSource, ds.size)}${was.hash ? ` (content hash ${was.hash}, now ${dsHash})` : ''}; resume with the same data or start a new run`);
         }
       }
-      if (meta.finished && loaded.step >= cfg.steps) {
+      // Finished: the checkpoint reached its own config.steps (older checkpoints lack the flag) and no longer run was asked for.
+      if (loaded.step >= cfg.steps && (meta.finished ?? loaded.step >= meta.config.steps)) {
         log(`the run in ${where} already finished at step ${loaded.step}: nothing to do (pass --steps N > ${loaded.step} to extend it)`);
         const { agent } = buildAgent(meta.config, meta.obsDim, meta.actDim, meta.seed);
         agent.loadState(loaded);

@@ -289,7 +289,7 @@ describe('metrics, provenance, best checkpoint, cost limit', () => {
 });
 
 describe('platform seam', () => {
-  it("nothing train.ts imports statically needs a Node built-in (a browser supplies its own sink)", () => {
+  it("nothing train.ts, the FISOR index or the memory sink import statically needs a Node built-in (a browser supplies its own sink)", () => {
     const seen = new Set<string>();
     const nodeImports: string[] = [];
     const visit = (file: string) => {
@@ -304,6 +304,8 @@ describe('platform seam', () => {
       }
     };
     visit(join(__dirname, '../../rl/fisor/train.ts'));
+    visit(join(__dirname, '../../rl/fisor/index.ts'));
+    visit(join(__dirname, '../../rl/io/memory_sink.ts'));
     expect(seen.size).toBeGreaterThan(10);
     expect(nodeImports).toEqual([]);
   });
