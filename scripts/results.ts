@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       const outDir = join(f.out, `${task}-s${seed}`);
       const bar = new Progress(cfg.steps, { label: `${task} seed ${seed}`, quiet: f.quiet });
       try {
-        const res = await train({ task, config: cfg, seed, outDir, dataset: ds, onStep: (k) => bar.update(k) });
+        const res = await train({ task, config: cfg, seed, outDir, overwrite: true, dataset: ds, onStep: (k) => bar.update(k) });
         bar.done();
         const ev = res.lastEval!;
         const run: RunResult = {

@@ -1,7 +1,7 @@
 /** `fisor plot feasible --checkpoint <dir> [--out base] [--grid 200]`: PointRobot learned vs true feasible region. */
 import { join } from 'node:path';
 import { writeFeasibleFigure } from '../plot/feasible.js';
-import { selectBackend } from '../fisor/cli_common.js';
+import { selectBackend } from './common.js';
 import { loadAgent } from '../fisor/train.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';

@@ -8,7 +8,8 @@ import { getBackend } from '../../core/index.js';
 import { collect } from '../data/collect.js';
 import { summarizeDataset } from '../data/dataset.js';
 import { resolveConfig } from '../fisor/config.js';
-import { extractRepeated, selectBackend } from '../fisor/cli_common.js';
+import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
+import { existsSync, readdirSync } from 'node:fs';
 import { evaluate } from '../fisor/evaluate.js';
 import { train } from '../fisor/train.js';
 import { writeFeasibleFigure } from '../plot/feasible.js';
@@ -18,9 +19,10 @@ import { formatDuration, Progress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 const flags = {
-  out: { type: 'string', help: 'output directory', default: 'runs/quickstart', meta: 'DIR' },
+  out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
+  overwrite: { type: 'bool', help: 'replace what --out already holds (default: refuse)', default: false },
   steps: { type: 'int', help: 'training iterations (default: the cpu preset\'s)', meta: 'N' },
-  seed: { type: 'int', help: 'training seed', default: 0, meta: 'S' },
+  seed: { type: 'int', help: 'training seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
   episodes: { type: 'int', help: 'evaluation episodes per start mode', default: 20, meta: 'N' },
   set: { type: 'string', help: 'override one config field (repeatable)', meta: 'KEY=VALUE' },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
@@ -28,6 +30,13 @@ const flags = {
 } satisfies FlagSpecs;
 
 const TASK = 'PointRobot';
+
+/** runs/quickstart, or the first runs/quickstart-N that is free: a second quickstart never overwrites the first. */
+function freeQuickstartDir(): string {
+  const free = (d: string) => !existsSync(d) || readdirSync(d).length === 0;
+  if (free('runs/quickstart')) return 'runs/quickstart';
+  for (let n = 2; ; n++) if (free(`runs/quickstart-${n}`)) return `runs/quickstart-${n}`;
+}
 
 export const command: Command = {
   summary: 'collect PointRobot data, train FISOR (cpu preset), evaluate, and plot the feasible region (~10 min)',
@@ -37,7 +46,9 @@ export const command: Command = {
     const f = parseFlags(rest, flags);
     if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
     if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
+    checkSeedFlag(f.seed);
     selectBackend(f.backend);
+    const out = f.out ?? freeQuickstartDir();
     const cfg = resolveConfig({ preset: 'cpu', task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
     const t0 = performance.now();
     const say = (s: string) => io.stdout.write(s + '\n');
@@ -59,9 +70,9 @@ export const command: Command = {
 
     // 2. training
     const tb = new Progress(cfg.steps, { label: 'train', stream: io.stderr, quiet: f.quiet });
-    const res = await train({ task: TASK, config: cfg, seed: f.seed, outDir: f.out, dataset: ds, skipFinalEval: true, onStep: (s) => tb.update(s) });
+    const res = await train({ task: TASK, config: cfg, seed: f.seed, outDir: out, overwrite: f.overwrite, dataset: ds, skipFinalEval: true, onStep: (s) => tb.update(s) });
     tb.done();
-    say(`2/4 trained ${res.step} steps in ${formatDuration(res.trainSeconds)} (${res.stepsPerSecond.toFixed(1)} steps/s); checkpoint ${join(f.out, 'checkpoint')}`);
+    say(`2/4 trained ${res.step} steps in ${formatDuration(res.trainSeconds)} (${res.stepsPerSecond.toFixed(1)} steps/s); checkpoint ${join(out, 'checkpoint')}`);
 
     // 3. evaluation
     const evalOne = (fixedStart: boolean) => {
@@ -78,7 +89,7 @@ export const command: Command = {
     };
     const fixed = evalOne(true);
     const random = evalOne(false);
-    writeFileAtomic(join(f.out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random }, null, 2) + '\n');
+    writeFileAtomic(join(out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random }, null, 2) + '\n');
     const line = (name: string, r: typeof fixed) =>
       `    ${name.padEnd(14)} normalized reward ${r.normalizedReward.toFixed(3)} +- ${r.normalizedRewardStd.toFixed(3)}   normalized cost ${r.normalizedCost.toFixed(3)} +- ${r.normalizedCostStd.toFixed(3)}   ${r.safe ? 'safe' : 'UNSAFE'} (${(100 * r.safeFraction).toFixed(0)}% of episodes cost <= 10)`;
     say(`3/4 evaluation (${f.episodes} episodes each, ${cfg.numSamples} candidate actions per state):`);
@@ -86,7 +97,7 @@ export const command: Command = {
     say(line('random starts', random));
 
     // 4. feasible region
-    const fig = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(f.out, 'feasible'), { meta: { step: res.step, seed: f.seed } });
+    const fig = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(out, 'feasible'), { meta: { step: res.step, seed: f.seed } });
     say('4/4 feasible region, learned V_h <= 0 vs ground truth (IoU of the infeasible sets):');
     for (const s of fig.slices) say(`    ${s.label.padEnd(18)} IoU ${s.iou.toFixed(3)}`);
     say(`    figure ${fig.svg} and ${fig.png}; numbers ${fig.json}`);

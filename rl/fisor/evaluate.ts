@@ -46,6 +46,8 @@ export interface EvalOptions {
   fixedStart?: boolean;
   /** Candidates per observation (default: the policy's). */
   numSamples?: number;
+  /** Cost limit kappa for the normalised cost and every safe mark (default: the task's; 0 uses eps = 1, as DSRL). */
+  costLimit?: number;
   /** Called after each lockstep step with (steps so far, max steps). */
   onStep?: (t: number, maxSteps: number) => void;
 }
@@ -90,7 +92,7 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
   }
   const episodes: EpisodeResult[] = [];
   for (let i = 0; i < E; i++) {
-    const s = scoreEpisode(task, ret[i], cost[i]);
+    const s = scoreEpisode(task, ret[i], cost[i], opts.costLimit);
     episodes.push({ ret: ret[i], cost: cost[i], length: len[i], normalizedReward: s.normalizedReward, normalizedCost: s.normalizedCost, terminated: !!term[i] });
   }
   const [nr, nrs] = meanStd(episodes.map((e) => e.normalizedReward));
