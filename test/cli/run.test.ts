@@ -1,5 +1,7 @@
 /** `fisor train` / `fisor eval` / `fisor collect` run-directory and flag rules, through the CLI entry point. */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -137,6 +139,31 @@ describe('fisor train: run directories', () => {
     expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toEqual([]); // handler removed
     expect(existsSync(join(out, '.lock'))).toBe(false);
   });
+});
+
+describe('fisor train: a real SIGINT through bin/fisor.mjs', () => {
+  it('SIGINT to the launcher reaches the training child: checkpoint saved, exit 130, no orphan, lock released', async () => {
+    const out = join(dir, 'sigint-bin');
+    const bin = fileURLToPath(new URL('../../bin/fisor.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '1000000', ...TINY], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (existsSync(join(out, 'metrics.jsonl')) && readFileSync(join(out, 'metrics.jsonl'), 'utf8').includes('"train"')) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/stopped at step (\d+); checkpoint .* saved/);
+    const saved = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step;
+    expect(saved).toBe(Number(/stopped at step (\d+)/.exec(stdout)![1]));
+    expect(existsSync(join(out, '.lock'))).toBe(false); // the child finished (an orphan would still hold it)
+  }, 180_000);
 });
 
 describe('fisor eval: output checks and cost limit', () => {
