@@ -1,12 +1,13 @@
 /** `fisor train` / `fisor eval` / `fisor collect` run-directory and flag rules, through the CLI entry point. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../rl/cli/main.js';
+import { freeRunDir } from '../../rl/cli/quickstart.js';
 import { defaultRunDir } from '../../rl/cli/train.js';
 import { collect } from '../../rl/data/collect.js';
 import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
@@ -70,6 +71,18 @@ describe('fisor train: run directories', () => {
     const r = await run('train', '--task', 'PointRobot', '--resume');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--resume needs --out DIR/);
+  });
+
+  it('quickstart without --out picks a free directory instead of overwriting the last one', () => {
+    const q = join(dir, 'quickstart');
+    expect(freeRunDir(q)).toBe(q);
+    mkdirSync(q);
+    expect(freeRunDir(q)).toBe(q); // empty: free
+    writeFileSync(join(q, 'config.json'), '{}');
+    expect(freeRunDir(q)).toBe(`${q}-2`);
+    mkdirSync(`${q}-2`);
+    writeFileSync(join(`${q}-2`, 'x'), '');
+    expect(freeRunDir(q)).toBe(`${q}-3`);
   });
 
   it('--out that is a file: a clear error before any work', async () => {

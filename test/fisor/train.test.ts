@@ -72,6 +72,9 @@ describe('run directories', () => {
       if (s === 1) agent.stateTensors()['actorEma.' + Object.keys(agent.actorEma.stateDict())[0]].buffer.view()[0] = NaN;
     } }))).rejects.toThrow(/non-finite/);
     expect(existsSync(out)).toBe(false);
+    // nor does a resume of a run that does not exist
+    await expect(train(base(out, { resume: true }))).rejects.toThrow(/--resume: no checkpoint in .*cannot read \(ENOENT\)/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('two trainings on one run: the second is refused with the holder pid; a stale lock is taken over', async () => {
