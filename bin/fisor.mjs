@@ -6,6 +6,10 @@ import { fileURLToPath } from 'node:url';
 const main = fileURLToPath(new URL('../rl/cli/main.ts', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 const child = spawn(process.execPath, ['--import', tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });
+// Ctrl-C / kill: the child decides (train saves a checkpoint first). Forwarded, because a signal sent to this
+// launcher alone would otherwise end it and orphan the child; in a terminal both get Ctrl-C, and the child
+// counts the two deliveries as one.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => {
   if (signal) process.kill(process.pid, signal);
   else process.exit(code ?? 1);

@@ -31,11 +31,11 @@ const flags = {
 
 const TASK = 'PointRobot';
 
-/** runs/quickstart, or the first runs/quickstart-N that is free: a second quickstart never overwrites the first. */
-function freeQuickstartDir(): string {
+/** `base`, or the first `base-N` (N = 2, 3, ...) that is missing or empty: a second quickstart never overwrites the first. */
+export function freeRunDir(base: string): string {
   const free = (d: string) => !existsSync(d) || readdirSync(d).length === 0;
-  if (free('runs/quickstart')) return 'runs/quickstart';
-  for (let n = 2; ; n++) if (free(`runs/quickstart-${n}`)) return `runs/quickstart-${n}`;
+  if (free(base)) return base;
+  for (let n = 2; ; n++) if (free(`${base}-${n}`)) return `${base}-${n}`;
 }
 
 export const command: Command = {
@@ -48,7 +48,7 @@ export const command: Command = {
     if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
     checkSeedFlag(f.seed);
     selectBackend(f.backend);
-    const out = f.out ?? freeQuickstartDir();
+    const out = f.out ?? freeRunDir('runs/quickstart');
     const cfg = resolveConfig({ preset: 'cpu', task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
     const t0 = performance.now();
     const say = (s: string) => io.stdout.write(s + '\n');

@@ -76,9 +76,14 @@ export const command: Command = {
     const bar = new Progress(f.resume ? (f.steps ?? cfg.steps) : cfg.steps, { label: `train ${f.task}`, stream: io.stderr, quiet: f.quiet });
     const t0 = performance.now();
     let stop = false;
+    let stopAt = 0;
     const onSigint = () => {
-      if (stop) process.exit(130);
+      // One Ctrl-C may arrive twice (the terminal's process group and bin/fisor.mjs's forwarding): a second
+      // one counts only after a second.
+      if (stop && performance.now() - stopAt > 1000) process.exit(130);
+      if (stop) return;
       stop = true;
+      stopAt = performance.now();
       io.stderr.write('\ninterrupted: saving a checkpoint after this step (Ctrl-C again quits without saving)\n');
     };
     process.on('SIGINT', onSigint);

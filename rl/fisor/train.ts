@@ -405,6 +405,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
     throw e;
   } finally {
-    await sink.close();
+    await sink.close({ removeIfEmpty: true }); // e.g. a --resume of a directory that did not exist
   }
 }

@@ -1,10 +1,13 @@
 /** `fisor train` / `fisor eval` / `fisor collect` run-directory and flag rules, through the CLI entry point. */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../rl/cli/main.js';
+import { freeRunDir } from '../../rl/cli/quickstart.js';
 import { defaultRunDir } from '../../rl/cli/train.js';
 import { collect } from '../../rl/data/collect.js';
 import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
@@ -68,6 +71,18 @@ describe('fisor train: run directories', () => {
     const r = await run('train', '--task', 'PointRobot', '--resume');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--resume needs --out DIR/);
+  });
+
+  it('quickstart without --out picks a free directory instead of overwriting the last one', () => {
+    const q = join(dir, 'quickstart');
+    expect(freeRunDir(q)).toBe(q);
+    mkdirSync(q);
+    expect(freeRunDir(q)).toBe(q); // empty: free
+    writeFileSync(join(q, 'config.json'), '{}');
+    expect(freeRunDir(q)).toBe(`${q}-2`);
+    mkdirSync(`${q}-2`);
+    writeFileSync(join(`${q}-2`, 'x'), '');
+    expect(freeRunDir(q)).toBe(`${q}-3`);
   });
 
   it('--out that is a file: a clear error before any work', async () => {
@@ -137,6 +152,31 @@ describe('fisor train: run directories', () => {
     expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toEqual([]); // handler removed
     expect(existsSync(join(out, '.lock'))).toBe(false);
   });
+});
+
+describe('fisor train: a real SIGINT through bin/fisor.mjs', () => {
+  it('SIGINT to the launcher reaches the training child: checkpoint saved, exit 130, no orphan, lock released', async () => {
+    const out = join(dir, 'sigint-bin');
+    const bin = fileURLToPath(new URL('../../bin/fisor.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '1000000', ...TINY], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (existsSync(join(out, 'metrics.jsonl')) && readFileSync(join(out, 'metrics.jsonl'), 'utf8').includes('"train"')) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/stopped at step (\d+); checkpoint .* saved/);
+    const saved = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step;
+    expect(saved).toBe(Number(/stopped at step (\d+)/.exec(stdout)![1]));
+    expect(existsSync(join(out, '.lock'))).toBe(false); // the child finished (an orphan would still hold it)
+  }, 180_000);
 });
 
 describe('fisor eval: output checks and cost limit', () => {

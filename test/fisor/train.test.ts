@@ -72,6 +72,9 @@ describe('run directories', () => {
       if (s === 1) agent.stateTensors()['actorEma.' + Object.keys(agent.actorEma.stateDict())[0]].buffer.view()[0] = NaN;
     } }))).rejects.toThrow(/non-finite/);
     expect(existsSync(out)).toBe(false);
+    // nor does a resume of a run that does not exist
+    await expect(train(base(out, { resume: true }))).rejects.toThrow(/--resume: no checkpoint in .*cannot read \(ENOENT\)/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('two trainings on one run: the second is refused with the holder pid; a stale lock is taken over', async () => {
@@ -269,6 +272,12 @@ describe('metrics, provenance, best checkpoint, cost limit', () => {
     expect(r.lastEval!.safeFraction).toBe(r.lastEval!.episodes.filter((e) => e.cost === 0).length / r.lastEval!.episodes.length);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).costLimit).toBe(0);
     await expect(train(base(fresh(), { costLimit: -1 }))).rejects.toThrow(/cost limit must be a number >= 0/);
+    // a resume keeps the run's cost limit and refuses another one, or another task
+    const half = fresh();
+    await train(base(half, { costLimit: 0, stopAt: 2 }));
+    await expect(train(base(half, { costLimit: 5, resume: true }))).rejects.toThrow(/scores with cost limit 0; a resume cannot change it to 5/);
+    await expect(train(base(half, { task: 'BallRun', dataset: collect('BallRun', { episodes: 1, seed: 0 }), resume: true }))).rejects.toThrow(/is for task PointRobot, not BallRun/);
+    expect((await train(base(half, { resume: true, skipFinalEval: false }))).costLimit).toBe(0);
   });
 
   it('trains into a memory sink: the loop writes only through the sink', async () => {
