@@ -8,6 +8,7 @@ import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { Progress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { isAlgoCheckpoint } from '../algos/train.js';
 
 const flags = {
   checkpoint: { type: 'string', help: 'training output directory (or its checkpoint/ directory)', required: true, meta: 'DIR' },
@@ -28,6 +29,7 @@ export const command: Command = {
     if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
     if (f.samples !== undefined && f.samples <= 0) throw new UsageError(`--samples must be > 0, got ${f.samples}`);
     selectBackend(f.backend);
+    if (isAlgoCheckpoint(f.checkpoint)) return (await import('./eval_algo.js')).runEvalAlgo(f, io);
     const { agent, meta, step } = await loadAgent(f.checkpoint);
     agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
     let prog: Progress | null = null;
