@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../core/index.js';
 import { presetOf, resolveAlgoConfig } from '../rl/algos/config.js';
-import { algorithmDef, algorithmNames } from '../rl/algos/registry.js';
+import { algorithmDef, algorithmNames, baselineNames } from '../rl/algos/registry.js';
 import { trainAlgorithm } from '../rl/algos/train.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration } from '../rl/cli/progress.js';
@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
 
 const flags = {
-  algos: { type: 'string', help: 'comma-separated algorithms', default: algorithmNames().join(','), meta: 'A,B' },
+  algos: { type: 'string', help: 'comma-separated algorithms', default: baselineNames().join(','), meta: 'A,B' },
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
   seeds: { type: 'int', help: 'seeds per entry (0..n-1)', default: 3, meta: 'N' },
   episodes: { type: 'int', help: 'evaluation episodes per run', default: 20, meta: 'N' },

@@ -1,13 +1,14 @@
 /**
  * Additive attention masks (constants, no gradient): added to the attention logits before softmax, a
  * masked entry gets MASKED_LOGIT, whose exponential underflows to exactly 0 after the row-max shift.
- * A finite value (not -Infinity) keeps the arithmetic NaN-free, and a row always has its diagonal open.
+ * exp(-1e4) underflows to exactly 0 in float32 and float64, so any logits well below 1e4 in size are fully masked;
+ * a finite value (not -Infinity or -1e9) keeps the arithmetic NaN-free and finite differences (audit) precise.
  */
 import type { DType } from '../backend.js';
 import { backendByName, backendFor, getBackend } from '../backend.js';
 import { Tensor } from '../tensor.js';
 
-export const MASKED_LOGIT = -1e9;
+export const MASKED_LOGIT = -1e4;
 
 /** [T, T]: 0 where key j <= query i (a token sees itself and the past), MASKED_LOGIT where j > i. */
 export function causalMask(T: number, opts: { dtype?: DType; backend?: string } = {}): Tensor {

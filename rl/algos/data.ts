@@ -11,7 +11,8 @@ import { taskReference } from '../envs/reference.js';
 /** Draws uniform minibatches of `size` rows from a dataset into one reused Batch. */
 export class TransitionSampler {
   private readonly batch: Batch;
-  private readonly idx: Int32Array;
+  /** Dataset rows of the last batch drawn. */
+  readonly idx: Int32Array;
 
   constructor(readonly dataset: Dataset, readonly size: number) {
     if (dataset.size < 1) throw new Error('TransitionSampler: the dataset is empty');

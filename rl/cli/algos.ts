@@ -8,7 +8,7 @@ export const command: Command = {
   flags: {},
   async run(argv, io) {
     if (argv.length) throw new (await import('./args.js')).UsageError(`'fisor algos' takes no arguments, got '${argv[0]}'`);
-    const rows = [['fisor', 'FISOR: feasibility-guided diffusion (the default; rl/fisor)', '-', '-']];
+    const rows: string[][] = [];
     for (const d of Object.values(ALGORITHMS)) rows.push([d.name, d.summary, String(presetOf(d, 'paper').steps), String(presetOf(d, 'cpu').steps)]);
     const w = Math.max(...rows.map((r) => r[0].length));
     io.stdout.write(`${'name'.padEnd(w + 2)}${'paper steps'.padEnd(13)}${'cpu steps'.padEnd(11)}summary\n`);
