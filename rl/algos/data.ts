@@ -81,8 +81,8 @@ export interface BatchTensors {
 
 export function batchTensors(b: Batch, obsDim: number, actDim: number, dtype: 'float32' | 'float64', rewardScale = 1, costScale = 1): BatchTensors {
   const B = b.size;
-  const t = (d: Float32Array, shape: number[]) => tensor(d, { shape, dtype });
-  const scale = (d: Float32Array, k: number) => (k === 1 ? d : d.map((v) => v * k));
+  const t = (d: Float32Array | Float64Array, shape: number[]) => tensor(d, { shape, dtype });
+  const scale = (d: Float32Array, k: number) => (k === 1 ? d : Float64Array.from(d, (v) => v * k));
   return {
     s: t(b.observations, [B, obsDim]), s2: t(b.nextObservations, [B, obsDim]), a: t(b.actions, [B, actDim]),
     r: t(scale(b.rewards, rewardScale), [B]), c: t(scale(b.costs, costScale), [B]), done: t(b.dones, [B]),
