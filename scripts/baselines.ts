@@ -105,8 +105,11 @@ function report(res: ResultsFile, path: string, figDir: string): void {
     'algorithms of the task; † = unsafe (mean normalized cost > 1). Seeds per cell in parentheses where fewer than 3.',
     '',
     '**Environments are this project\'s re-implementations of the task definitions on light 2-D dynamics and the datasets are our own;',
-    'scores compare within this project only, not with the numbers in the FISOR or OSRL papers. The cpu presets train 30-100x',
+    'scores compare within this project only, not with the numbers in the FISOR or OSRL papers. The cpu presets train 50-250x',
     'fewer steps than OSRL.**',
+    '',
+    'Any single run: `fisor train --algo <name> --task <task> [--preset cpu|paper] [--seed S]`, then `fisor eval --checkpoint <dir>`',
+    '(the algorithm is read from the checkpoint); `fisor algos` lists the algorithms.',
     '',
     `| Task | ${algos.join(' | ')} |`,
     `|---|${algos.map(() => '---').join('|')}|`,
@@ -142,6 +145,13 @@ function report(res: ResultsFile, path: string, figDir: string): void {
   for (const e of [...res.entries].sort((x, y) => key(x).localeCompare(key(y)))) {
     lines.push(`| ${e.algo} | ${e.task} | ${e.seed} | ${e.steps} | ${e.normalizedReward.toFixed(3)} | ${e.normalizedCost.toFixed(3)} | ${(100 * e.safeFraction).toFixed(0)}% | ${formatDuration(e.trainSeconds)} | ${e.backend} |`);
   }
+  lines.push(
+    '', '## Known differences from OSRL', '',
+    '- CDT: OSRL\'s Pareto-frontier data augmentation (augment_percent 0.2) is not implemented; CDT trains on the original episodes.',
+    '  Its evaluation target is one pair (R̂ = best return among dataset episodes with cost <= κ, Ĉ = κ), not OSRL\'s three per-task pairs.',
+    '- CPQ: the OOD penalty is a constant in the cost-critic loss, as in OSRL\'s code (computed under no_grad); reproduced on purpose.',
+    '- All: evaluated on the last checkpoint (OSRL also keeps a lowest-cost "best" checkpoint); episode length T of qc_thres = the env\'s time limit.',
+  );
   lines.push('', '## Commands', '', ...res.command.map((c) => `- \`${c}\``), '', '## cpu presets', '');
   for (const a of algos) {
     const d = algorithmDef(a);
