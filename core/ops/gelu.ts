@@ -47,14 +47,16 @@ export const Gelu: OpDef<null> = {
     out.backend.write(out.buffer, res);
     return out;
   },
-  backward: (g, [x]) => {
+  backward: (g, [x], y) => {
     const gx = Tensor.empty(x.shape, x.dtype, x.backend);
     const xv = x.buffer.view();
+    const yv = y.buffer.view();
     const gv = g.buffer.view();
     const res = new Float64Array(xv.length);
     for (let i = 0; i < xv.length; i++) {
       const v = xv[i];
-      const cdf = 0.5 * (1 + erf(v * INV_SQRT2));
+      // Φ(x) = y / x from the forward's output (no second erf), except near 0 where the quotient is unstable.
+      const cdf = Math.abs(v) > 1e-3 ? yv[i] / v : 0.5 * (1 + erf(v * INV_SQRT2));
       res[i] = gv[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
     }
     gx.backend.write(gx.buffer, res);
