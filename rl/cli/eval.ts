@@ -10,6 +10,7 @@ import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { checkCostLimitFlag, checkSeedFlag, selectBackend } from './common.js';
 import { Progress } from './progress.js';
+import { isAlgoCheckpoint } from '../algos/train.js';
 
 const flags = {
   checkpoint: { type: 'string', help: 'training output directory (or its checkpoint/ directory)', required: true, meta: 'DIR' },
@@ -41,6 +42,7 @@ export const command: Command = {
     checkSeedFlag(f.seed);
     checkCostLimitFlag(f['cost-limit']);
     selectBackend(f.backend);
+    if (isAlgoCheckpoint(f.checkpoint)) return (await import('./eval_algo.js')).runEvalAlgo(f, io);
     const { agent, meta, step } = await loadAgent(f.checkpoint);
     const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}`;
     const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${suffix}.json`);

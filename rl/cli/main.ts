@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   eval: async () => (await import('./eval.js')).command,
   plot: async () => (await import('./plot.js')).command,
   quickstart: async () => (await import('./quickstart.js')).command,
+  algos: async () => (await import('./algos.js')).command,
 };
 
 export async function mainUsage(): Promise<string> {

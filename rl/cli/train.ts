@@ -18,8 +18,10 @@ import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { formatDuration, Progress } from './progress.js';
+import { algoOf } from './train_algo.js';
 
 const flags = {
+  algo: { type: 'string', help: "algorithm: fisor (default) or one of 'fisor algos'", default: 'fisor', meta: 'NAME' },
   task: { type: 'string', help: "task name (see 'fisor tasks')", required: true, meta: 'NAME' },
   preset: { type: 'string', help: 'config preset: cpu (minutes on 2 cores) or paper (official values)', default: 'cpu', meta: 'NAME' },
   steps: { type: 'int', help: 'training iterations (default: the preset\'s); with --resume: extend the run to N', meta: 'N' },
@@ -45,6 +47,8 @@ export const command: Command = {
   summary: 'train FISOR on a task (offline, from a DSRL dataset)',
   flags,
   async run(argv, io) {
+    const algo = algoOf(argv);
+    if (algo !== undefined && algo !== 'fisor') return (await import('./train_algo.js')).runTrainAlgo(argv, io);
     const { values: sets, rest } = extractRepeated(argv, 'set');
     const f = parseFlags(rest, flags);
     try {

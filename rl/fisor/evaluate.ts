@@ -8,6 +8,14 @@ import { makeEnv } from '../envs/registry.js';
 
 export interface Policy {
   act(observations: Float32Array, n?: number): Float32Array;
+  /**
+   * Optional hooks for policies with per-episode state (CDT's return- and cost-to-go tokens): called once
+   * with the number of episodes, then each step `actEpisodes` (instead of `act`) with the ids of the live
+   * episodes, and `observeStep` with the rewards and costs those episodes received.
+   */
+  beginEpisodes?(count: number): void;
+  actEpisodes?(observations: Float32Array, live: readonly number[]): Float32Array;
+  observeStep?(live: readonly number[], rewards: Float64Array, costs: Float64Array): void;
 }
 
 export interface EpisodeResult {
@@ -70,15 +78,19 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
   const ret = new Float64Array(E), cost = new Float64Array(E), len = new Int32Array(E);
   const done = new Uint8Array(E), term = new Uint8Array(E);
   const A = envs[0].actionSize;
+  policy.beginEpisodes?.(E);
   for (let t = 0; t < maxSteps; t++) {
     const live: number[] = [];
     for (let i = 0; i < E; i++) if (!done[i]) live.push(i);
     if (live.length === 0) break;
     const batch = new Float32Array(live.length * S);
     live.forEach((i, k) => batch.set(obs[i], k * S));
-    const actions = policy.act(batch, opts.numSamples);
+    const actions = policy.actEpisodes ? policy.actEpisodes(batch, live) : policy.act(batch, opts.numSamples);
+    const stepR = new Float64Array(live.length), stepC = new Float64Array(live.length);
     live.forEach((i, k) => {
       const r = envs[i].step(actions.subarray(k * A, k * A + A));
+      stepR[k] = r.reward;
+      stepC[k] = r.cost;
       ret[i] += r.reward;
       cost[i] += r.cost;
       len[i]++;
@@ -88,6 +100,7 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
         term[i] = r.terminated ? 1 : 0;
       }
     });
+    policy.observeStep?.(live, stepR, stepC);
     opts.onStep?.(t + 1, maxSteps);
   }
   const episodes: EpisodeResult[] = [];
