@@ -5,6 +5,7 @@
  *   scatter  --data FILE [--cost-limit K] [--out BASE] [--title T]     dataset episode return vs cost
  */
 import { join } from 'node:path';
+import { splitTrajectories } from '../data/dataset.js';
 import { readDsrlHdf5 } from '../data/hdf5.js';
 import { costReturnScatterFigure } from '../data/scatter.js';
 import { selectBackend } from '../fisor/cli_common.js';
@@ -86,6 +87,6 @@ export const command: Command = {
     const ds = await readDsrlHdf5(f.data);
     const base = f.out ?? f.data.replace(/\.(hdf5|h5)$/i, '') + '.scatter';
     const out = await writeFigure(base, costReturnScatterFigure(ds, { kappa: f['cost-limit'], title: f.title ?? `${f.data.split('/').pop()}: episode return vs cost` }));
-    io.stdout.write(`scatter of ${ds.size} transitions:\n  wrote ${out.svg}, ${out.png}\n`);
+    io.stdout.write(`scatter of ${splitTrajectories(ds).length} trajectories (${ds.size} transitions), cost limit ${f['cost-limit']}:\n  wrote ${out.svg}, ${out.png}\n`);
   },
 };
