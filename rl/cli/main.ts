@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./train.js')).command,
   eval: async () => (await import('./eval.js')).command,
   plot: async () => (await import('./plot.js')).command,
+  filter: async () => (await import('./filter.js')).command,
   quickstart: async () => (await import('./quickstart.js')).command,
   algos: async () => (await import('./algos.js')).command,
 };

@@ -11,12 +11,14 @@
  * converted to float32; 1-D keys may also be N x 1. The whole file is validated before anything is
  * returned (all seven keys, equal lengths, finite values, actions within [-1, 1] +- 1e-5,
  * terminals/timeouts in {0, 1}); failures throw an Error naming the file, the key and the first bad row.
+ * FISOR's PointRobot layout (state, action, next_state, reward, done, h, cost) is read too: fisor_layout.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { validateDataset, type Dataset } from './dataset.js';
+import { fisorLayoutDataset, isFisorLayout } from './fisor_layout.js';
 
 export const DSRL_KEYS = ['observations', 'next_observations', 'actions', 'rewards', 'costs', 'terminals', 'timeouts'] as const;
 
@@ -143,6 +145,7 @@ export async function readDsrlHdf5(path: string): Promise<Dataset> {
       const data = toFloat32(value, path, key);
       return { data, rows: shape[0], width: shape.length === 2 ? shape[1] : 1 };
     };
+    if (isFisorLayout(keys)) return fisorLayoutDataset(path, (k) => readKey(k, true)!);
     const cols = {} as Record<(typeof DSRL_KEYS)[number], { data: Float32Array; rows: number; width: number }>;
     for (const k of DSRL_KEYS) cols[k] = readKey(k, true)!;
     const h = readKey('h', false);
