@@ -24,6 +24,7 @@ import { FisorAgent, deriveRng, type UpdateMetrics } from './agent.js';
 import { checkConfig, type FisorConfig } from './config.js';
 import { allocFisorBatch, prepareData, sampleBatch } from './data.js';
 import { evaluate, type EvalResult } from './evaluate.js';
+import { makeConvergenceProbe } from './convergence.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 export interface TrainOptions {
@@ -87,7 +88,7 @@ export interface CheckpointMetadata {
 
 /** Configs saved before a key existed get the value that reproduces the old behaviour. */
 function withDefaults(c: FisorConfig): FisorConfig {
-  return { ...c, criticUpdates: c.criticUpdates ?? 1 };
+  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0 };
 }
 
 /**
@@ -219,11 +220,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let windowStart = performance.now();
   let trainMs = 0;
   const startStep = step;
+  const probe = cfg.convergenceEvery > 0 ? makeConvergenceProbe(task, cfg, data, opts.datasetSeed ?? 0) : null;
   while (step < stopAt) {
     const t0 = performance.now();
     for (let k = 1; k < cfg.criticUpdates; k++) agent.updateCritics(sampleBatch(data, streams.data, criticBatch!));
     sampleBatch(data, streams.data, batch);
-    const m = agent.update(batch);
+    const m = agent.update(batch, step);
     trainMs += performance.now() - t0;
     step++;
     for (const k of METRIC_KEYS) sums[k] = (sums[k] ?? 0) + m[k];
@@ -239,6 +241,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       window = 0;
       windowStart = now;
     }
+    if (probe && (step % cfg.convergenceEvery === 0 || step === cfg.steps)) writeLine({ type: 'convergence', step, ...probe.measure(agent) });
     if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) runEval();
     if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
     opts.onStep?.(step, cfg.steps);
