@@ -42,6 +42,7 @@ const flags = {
   report: { type: 'string', help: 'markdown report path (results.json is written beside it)', default: 'RESULTS.md', meta: 'FILE' },
   shard: { type: 'string', help: 'i/n: run only the (task, seed) pairs whose index mod n is i', default: '0/1', meta: 'I/N' },
   fresh: { type: 'bool', help: 'retrain runs that already have a run.json (default: reuse them)', default: false },
+  'report-only': { type: 'bool', help: 'train nothing: report the runs that already have a run.json', default: false },
   quiet: { type: 'bool', help: 'no progress bars', default: false },
   merge: { type: 'string', help: 'write the report from these results.json files (comma-separated) instead of running', default: '', meta: 'A,B' },
 } satisfies FlagSpecs;
@@ -155,16 +156,22 @@ async function main(): Promise<void> {
   const runs: RunResult[] = [];
   const configs: Record<string, FisorConfig> = {};
   const datasets: Record<string, string> = {};
-  let pair = -1;
+  const data = new Map<string, ReturnType<typeof collect>>();
   for (const task of tasks) {
     const cfg = resolveConfig({ preset: f.preset, task, set: sets, overrides: { steps: taskSteps[task] ?? f.steps, evalEpisodes: f.episodes, evalEvery: 0 } });
     configs[task] = cfg;
     const tc = performance.now();
-    const ds = collect(task, { seed: 0 });
+    const ds = collect(task, { seed: 0, recipe: cfg.dataRecipe });
     const s = summarizeDataset(ds, taskReference(task).kappa);
     datasets[task] = `${s.transitions} transitions, ${s.trajectories} trajectories, ${(100 * s.fractionSafe).toFixed(0)}% with cost <= kappa (collected in ${((performance.now() - tc) / 1000).toFixed(1)} s)`;
-    for (let seed = 0; seed < f.seeds; seed++) {
+    data.set(task, ds);
+  }
+  // Seed-major order: a partly finished sweep already covers every task.
+  let pair = -1;
+  for (let seed = 0; seed < f.seeds; seed++) {
+    for (const task of tasks) {
       if (++pair % shards !== shard) continue;
+      const cfg = configs[task];
       const outDir = join(f.out, `${task}-s${seed}`);
       const runPath = join(outDir, 'run.json');
       if (!f.fresh && existsSync(runPath)) {
@@ -176,7 +183,11 @@ async function main(): Promise<void> {
         process.stdout.write(`${task} seed ${seed}: reused ${runPath}\n`);
         continue;
       }
-      const run = await runOne(task, seed, cfg, f.preset, f.episodes, outDir, ds, f.quiet);
+      if (f['report-only']) {
+        process.stdout.write(`${task} seed ${seed}: not run yet (--report-only)\n`);
+        continue;
+      }
+      const run = await runOne(task, seed, cfg, f.preset, f.episodes, outDir, data.get(task)!, f.quiet);
       runs.push(run);
       if (run.ok) writeFileAtomic(runPath, JSON.stringify({ config: cfg, episodes: f.episodes, run }, null, 2) + '\n');
       process.stdout.write(run.ok
@@ -184,12 +195,15 @@ async function main(): Promise<void> {
         : `${task} seed ${seed}: FAILED: ${run.error}\n`);
     }
   }
+  runs.sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
   const totalSeconds = (performance.now() - t0) / 1000;
   mkdirSync(f.out, { recursive: true });
-  const saved: SavedResults = { command, preset: f.preset, sets, backend: getBackend().name, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds };
-  writeFileAtomic(join(f.out, 'results.json'), JSON.stringify(saved, null, 2) + '\n');
-  if (shards === 1) writeReport(saved, f.report);
-  process.stdout.write(`wrote ${join(f.out, 'results.json')}${shards === 1 ? ` and ${f.report}` : ''} (${formatDuration(totalSeconds)})\n`);
+  const saved: SavedResults = { command: command.replace(' --report-only', ''), preset: f.preset, sets, backend: getBackend().name, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds };
+  // Shards share --out (their run.json files are disjoint); each writes its own summary.
+  const summary = join(f.out, shards === 1 ? 'results.json' : `results-shard${shard}of${shards}.json`);
+  writeFileAtomic(summary, JSON.stringify(saved, null, 2) + '\n');
+  if (shards === 1 && runs.length) writeReport(saved, f.report);
+  process.stdout.write(`wrote ${summary}${shards === 1 && runs.length ? ` and ${f.report}` : ''} (${formatDuration(totalSeconds)})\n`);
 }
 
 /** What one run of this script saves (results.json); `--merge` joins several (e.g. shards run in parallel). */
@@ -324,7 +338,7 @@ function report(r: SavedResults, reportPath: string): string {
     L.push('');
   }
   L.push('## Data', '');
-  for (const t of r.tasks) L.push(`- ${t}: ${r.datasets[t]}`);
+  for (const t of r.tasks) L.push(`- ${t} (recipe \`${r.configs[t].dataRecipe}\`): ${r.datasets[t]}`);
   L.push('', '## Config', '');
   L.push('Changes of the cpu preset from the paper\'s values:', '');
   for (const [k, { value, why }] of Object.entries(CPU_CHANGES)) L.push(`- \`${k}\` = ${JSON.stringify(value)}: ${why}`);

@@ -117,11 +117,11 @@ export class ConvergenceProbe {
 }
 
 /**
- * The probe for a run: held-out data = the task's behaviour data collected with seed
+ * The probe for a run: held-out data = the task's behaviour data (recipe cfg.dataRecipe) collected with seed
  * datasetSeed + HELD_OUT_SEED_OFFSET, prepared with `cfg`, rewards in the training data's scale.
  */
 export function makeConvergenceProbe(task: string, cfg: FisorConfig, train: FisorData, datasetSeed = 0): ConvergenceProbe {
-  const ds = collect(task, { seed: datasetSeed + HELD_OUT_SEED_OFFSET });
+  const ds = collect(task, { seed: datasetSeed + HELD_OUT_SEED_OFFSET, recipe: cfg.dataRecipe });
   const held = prepareData(ds, task, cfg);
   const rescale = train.rewardScale / held.rewardScale;
   const rewards = held.rewards.map((r) => r * rescale);

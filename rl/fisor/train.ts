@@ -88,7 +88,7 @@ export interface CheckpointMetadata {
 
 /** Configs saved before a key existed get the value that reproduces the old behaviour. */
 function withDefaults(c: FisorConfig): FisorConfig {
-  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0 };
+  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0, dataRecipe: c.dataRecipe ?? 'fixed' };
 }
 
 /**
@@ -149,7 +149,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   checkConfig(cfg);
   const env = makeEnv(task);
-  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0 });
+  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0, recipe: cfg.dataRecipe });
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
     throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
@@ -241,7 +241,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       window = 0;
       windowStart = now;
     }
-    if (probe && (step % cfg.convergenceEvery === 0 || step === cfg.steps)) writeLine({ type: 'convergence', step, ...probe.measure(agent) });
+    if (probe && (step % cfg.convergenceEvery === 0 || step === cfg.steps || (cfg.schedule === 'critics-first' && step === cfg.criticSteps))) writeLine({ type: 'convergence', step, ...probe.measure(agent) });
     if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) runEval();
     if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
     opts.onStep?.(step, cfg.steps);

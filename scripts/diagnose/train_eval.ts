@@ -17,6 +17,7 @@ const recipe = (arg('--recipe') ?? 'fixed') as CollectRecipe;
 const E = Number(arg('--episodes') ?? 20);
 const cfg = resolveConfig({ preset: arg('--preset') ?? 'cpu', task, set: sets });
 const ds = collect(task, { seed: 0, recipe });
+cfg.dataRecipe = recipe;
 const t0 = performance.now();
 const res = await train({ task, config: cfg, seed: 0, outDir: out, dataset: ds, skipFinalEval: true });
 console.log(`${task} ${recipe} ${sets.join(' ')}: trained in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
