@@ -90,7 +90,7 @@ function cells(entries: Entry[]): Map<string, Cell> {
   return out;
 }
 
-function report(res: ResultsFile, path: string, figDir: string): void {
+async function report(res: ResultsFile, path: string, figDir: string): Promise<void> {
   const cs = cells(res.entries);
   const algos = algorithmNames().filter((a) => res.entries.some((e) => e.algo === a));
   const tasks = TASK_NAMES.filter((t) => res.entries.some((e) => e.task === t));
@@ -138,7 +138,7 @@ function report(res: ResultsFile, path: string, figDir: string): void {
       return c ? [{ name: a, mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((e) => [e.normalizedCost, e.normalizedReward] as [number, number]) }] : [];
     });
     const base = join(figDir, `baselines-${t}`);
-    writeScatter(base, `${t}: normalized reward vs cost`, series);
+    await writeScatter(base, `${t}: normalized reward vs cost`, series);
     lines.push(`![${t}](../${base}.png)`, '');
   }
   lines.push('## Per seed', '', '| algo | task | seed | steps | normalized reward | normalized cost | episodes safe | train time | backend |', '|---|---|---|---|---|---|---|---|---|');
@@ -203,7 +203,7 @@ async function main(): Promise<void> {
   }
   save();
   mkdirSync(f.figures, { recursive: true });
-  report(res, f.report, f.figures);
+  await report(res, f.report, f.figures);
   process.stdout.write(`wrote ${f.json}, ${f.report}, ${f.figures}/baselines-*.svg|png\n`);
 }
 

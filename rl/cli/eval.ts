@@ -17,6 +17,7 @@ const flags = {
   episodes: { type: 'int', help: 'evaluation episodes (run in lockstep)', default: 20, meta: 'N' },
   seed: { type: 'int', help: 'seed of the episode resets and action sampling, in [0, 2^32 - 1]', default: 12345, meta: 'S' },
   'fixed-start': { type: 'bool', help: 'PointRobot: start every episode at [-1.8, 0, 2, pi/4]', default: false },
+  monitor: { type: 'bool', help: 'safety monitor: attribute every violation to critic / actor / recovery (rl/fisor/monitor.ts)', default: false },
   samples: { type: 'int', help: 'candidate actions per state (default: the config\'s numSamples)', meta: 'N' },
   'cost-limit': { type: 'float', help: "cost limit kappa for the scores and safe marks (default: the run's, else the task's)", meta: 'K' },
   out: { type: 'string', help: 'write the result as JSON here (default <checkpoint>/eval-<seed>.json)', meta: 'FILE' },
@@ -51,7 +52,7 @@ export const command: Command = {
     agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
     let prog: Progress | null = null;
     const res = evaluate(agent, meta.task, {
-      episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'], numSamples: f.samples, costLimit,
+      episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'], numSamples: f.samples, costLimit, monitor: f.monitor,
       onStep: (t, max) => {
         prog ??= new Progress(max, { label: `eval ${meta.task}`, unit: 'env steps', stream: io.stderr, quiet: f.quiet });
         prog.update(t);
@@ -65,6 +66,7 @@ export const command: Command = {
         `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +
         `  normalized cost   ${res.normalizedCost.toFixed(3)} +- ${res.normalizedCostStd.toFixed(3)}  (${res.safe ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * res.safeFraction).toFixed(0)}% of episodes safe)\n` +
         `  return ${res.meanReturn.toFixed(2)}, cost ${res.meanCost.toFixed(2)} per episode; ${res.seconds.toFixed(1)} s\n` +
+        (res.monitor ? `  monitor: ${res.monitor.violations} violating steps; causes ${JSON.stringify(res.monitor.byCause)}; root causes ${JSON.stringify(res.monitor.rootCause)}\n` : '') +
         `  wrote ${out}\n` +
         `  (environments re-implement the task definitions; scores compare within this project only)\n`,
     );

@@ -1,5 +1,6 @@
 /**
- * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the cpu preset,
+ * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe preset
+ * (critics first, then the actor; `--preset cpu` for the paper's joint schedule at cpu size),
  * evaluate from the fixed start and from random starts, print normalized reward and cost, and write the
  * feasible-region figure. Sized for ~10 minutes on 2 cores (about 6-7 of them training).
  */
@@ -21,7 +22,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 const flags = {
   out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
   overwrite: { type: 'bool', help: 'replace what --out already holds (default: refuse)', default: false },
-  steps: { type: 'int', help: 'training iterations (default: the cpu preset\'s)', meta: 'N' },
+  preset: { type: 'string', help: 'config preset (safe, cpu, paper)', default: 'safe', meta: 'NAME' },
+  steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
   seed: { type: 'int', help: 'training seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
   episodes: { type: 'int', help: 'evaluation episodes per start mode', default: 20, meta: 'N' },
   set: { type: 'string', help: 'override one config field (repeatable)', meta: 'KEY=VALUE' },
@@ -39,7 +41,7 @@ export function freeRunDir(base: string): string {
 }
 
 export const command: Command = {
-  summary: 'collect PointRobot data, train FISOR (cpu preset), evaluate, and plot the feasible region (~10 min)',
+  summary: 'collect PointRobot data, train FISOR (safe preset), evaluate, and plot the feasible region (~10 min)',
   flags,
   async run(argv, io) {
     const { values: sets, rest } = extractRepeated(argv, 'set');
@@ -49,16 +51,18 @@ export const command: Command = {
     checkSeedFlag(f.seed);
     selectBackend(f.backend);
     const out = f.out ?? freeRunDir('runs/quickstart');
-    const cfg = resolveConfig({ preset: 'cpu', task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
+    const cfg = resolveConfig({ preset: f.preset, task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
     const t0 = performance.now();
     const say = (s: string) => io.stdout.write(s + '\n');
-    say(`FISOR quickstart: ${TASK}, cpu preset (${cfg.steps} steps, batch ${cfg.batchSize}), seed ${f.seed}, backend ${getBackend().name}`);
+    const schedule = cfg.schedule === 'critics-first' ? `critics first for ${cfg.criticSteps} of ${cfg.steps} steps, then the actor` : `${cfg.steps} joint steps`;
+    say(`FISOR quickstart: ${TASK}, ${f.preset} preset (${schedule}, batch ${cfg.batchSize}, data recipe ${cfg.dataRecipe}), seed ${f.seed}, backend ${getBackend().name}`);
     say('(the environment re-implements FISOR\'s PointRobot; scores compare within this project only)');
 
     // 1. data
     let bar: Progress | null = null;
     const ds = collect(TASK, {
       seed: 0,
+      recipe: cfg.dataRecipe,
       onProgress: (done, total) => {
         bar ??= new Progress(total, { label: 'collect', stream: io.stderr, quiet: f.quiet });
         bar.update(done);

@@ -8,7 +8,7 @@ import { algorithmDef, algorithmNames } from '../algos/registry.js';
 import { trainAlgorithm } from '../algos/train.js';
 import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
-import { extractRepeated, selectBackend } from '../fisor/cli_common.js';
+import { extractRepeated, selectBackend } from './common.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { CliIO } from './command.js';
 import { formatDuration, Progress } from './progress.js';

@@ -41,6 +41,7 @@ import { evaluate, type EvalResult } from './evaluate.js';
 import { checkSeed, checkpointMetadata, type BestRecord, type CheckpointMetadata } from './train_meta.js';
 
 export { checkpointMetadata, type CheckpointMetadata, type BestRecord } from './train_meta.js';
+import { makeConvergenceProbe } from './convergence.js';
 
 export interface TrainOptions {
   task: string;
@@ -183,7 +184,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     checkConfig(opts.config);
   }
   if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new Error(`steps must be a positive integer, got ${opts.steps}`);
-  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0 });
+  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0, recipe: opts.config.dataRecipe ?? 'fixed' });
   validateDataset(ds, opts.datasetPath ?? 'dataset');
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
     throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
@@ -345,12 +346,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let trainMs = 0;
     const startStep = step;
     let interrupted = false;
+    const probe = cfg.convergenceEvery > 0 ? makeConvergenceProbe(task, cfg, data, opts.datasetSeed ?? 0) : null;
     while (step < stopAt) {
       const t0 = performance.now();
       for (let k = 1; k < cfg.criticUpdates; k++) agent.updateCritics(sampleBatch(data, streams.data, criticBatch!));
       const before = streams.data.getState();
       sampleBatch(data, streams.data, batch);
-      const m = agent.update(batch);
+      const m = agent.update(batch, step);
       trainMs += performance.now() - t0;
       step++;
       const badKeys = METRIC_KEYS.filter((k) => !Number.isFinite(m[k]));
@@ -372,6 +374,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         window = 0;
         windowHere = 0;
         windowStart = now;
+      }
+      if (probe && (step % cfg.convergenceEvery === 0 || step === cfg.steps || (cfg.schedule === 'critics-first' && step === cfg.criticSteps))) {
+        await writeLine({ type: 'convergence', step, ...probe.measure(agent) });
       }
       if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
       if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
