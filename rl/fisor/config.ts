@@ -10,7 +10,7 @@
  * ones, not the step/batch schedule) -> JSON file -> --set entries. Unknown keys and ill-typed values are
  * rejected with an error naming the key.
  */
-import { readFileSync } from 'node:fs';
+import { platform } from '../../core/platform.js';
 
 export interface ActorConfig {
   /** MLPResNet width (4x inside each block), number of residual blocks, dropout before each block. */
@@ -293,7 +293,7 @@ export function resolveConfig(opts: ResolveOptions = {}): FisorConfig {
   if (opts.configFile) {
     let obj: unknown;
     try {
-      obj = JSON.parse(readFileSync(opts.configFile, 'utf8'));
+      obj = JSON.parse(platform().readTextFile(opts.configFile));
     } catch (e) {
       throw new Error(`--config ${opts.configFile}: ${(e as Error).message}`);
     }
