@@ -33,3 +33,4 @@ export {
   setBackend, getBackend, listBackends, registerBackend, backendByName,
   type Backend, type DType, type DataBuffer, type FusedActivation,
 } from './backend.js';
+export { platform, setPlatform, type Platform, type NodeBuiltins } from './platform.js';

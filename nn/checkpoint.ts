@@ -21,6 +21,7 @@
  *   (UTF-8), zero padding to a multiple of 8, blob.
  */
 import { Tensor, type DType } from '../core/index.js';
+import { platform, type NodeBuiltins } from '../core/platform.js';
 import type { Module } from './module.js';
 import type { Optimizer } from './optim.js';
 
@@ -222,12 +223,13 @@ export interface SaveOptions {
 
 let saveCounter = 0;
 
-async function nodeModules(): Promise<{ fs: typeof import('node:fs/promises'); path: typeof import('node:path') }> {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  return { fs, path };
+/** fs and path from the platform seam (a browser gets an error naming the call; use the ArrayBuffer form there). */
+async function nodeModules(what: string): Promise<{ fs: NodeBuiltins['node:fs/promises']; path: NodeBuiltins['node:path'] }> {
+  const p = platform();
+  return { fs: p.builtin('node:fs/promises', what), path: p.builtin('node:path', what) };
 }
 
-async function exists(fs: typeof import('node:fs/promises'), p: string): Promise<boolean> {
+async function exists(fs: NodeBuiltins['node:fs/promises'], p: string): Promise<boolean> {
   try {
     await fs.stat(p);
     return true;
@@ -238,7 +240,7 @@ async function exists(fs: typeof import('node:fs/promises'), p: string): Promise
 
 /** Writes `dir/manifest.json` and `dir/tensors.bin` atomically (see the file comment). */
 export async function saveCheckpoint(dir: string, content: CheckpointContent, opts: SaveOptions = {}): Promise<void> {
-  const { fs, path } = await nodeModules();
+  const { fs, path } = await nodeModules('saveCheckpoint');
   const { manifest, blob } = encode(content); // all reads happen here, before any write
   const json = new TextEncoder().encode(JSON.stringify(manifest, null, 1));
   const target = path.resolve(dir);
@@ -278,7 +280,7 @@ export async function saveCheckpoint(dir: string, content: CheckpointContent, op
 
 /** Reads and validates a checkpoint directory; errors name the file, tensor and what differs. */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const { fs, path } = await nodeModules();
+  const { fs, path } = await nodeModules('loadCheckpoint');
   const target = path.resolve(dir);
   const manifestPath = path.join(target, 'manifest.json');
   let text: string;

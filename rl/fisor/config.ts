@@ -14,6 +14,7 @@
  * ones, not the step/batch schedule) -> JSON file -> --set entries. Unknown keys and ill-typed values are
  * rejected with an error naming the key.
  */
+import { platform } from '../../core/platform.js';
 
 export interface ActorConfig {
   /** MLPResNet width (4x inside each block), number of residual blocks, dropout before each block. */
@@ -342,8 +343,7 @@ export function resolveConfig(opts: ResolveOptions = {}): FisorConfig {
   if (opts.configFile) {
     let obj: unknown;
     try {
-      const { readFileSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs'); // Node only: keeps node:fs out of browser imports
-      obj = JSON.parse(readFileSync(opts.configFile, 'utf8'));
+      obj = JSON.parse(platform().readTextFile(opts.configFile));
     } catch (e) {
       throw new Error(`--config ${opts.configFile}: ${(e as Error).message}`);
     }

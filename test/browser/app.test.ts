@@ -1,0 +1,165 @@
+/**
+ * The built web app in Debian's Chromium (playwright-core, never a downloaded browser): collect + 200 FISOR
+ * steps + a clicked rollout complete; the numbers equal Node's for the same seed on wasm; gpu.js in WebGL
+ * mode matches wasm within float32 tolerance; a saved agent loads back to the same map. A screenshot of
+ * the finished page goes to out/browser/app.png (a CI artifact). Without /usr/bin/chromium this fails: CI
+ * (.ci/run) installs it.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FisorSession, type Rollout } from '../../web/src/session.js';
+// @ts-expect-error plain JS module without types
+import { serve } from '../../web/serve.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const outDir = fileURLToPath(new URL('../../out/browser/', import.meta.url));
+const STEPS = 200;
+const SEED = 0;
+/** The fixed start of PointRobot's evaluation, clicked on the learned map. */
+const CLICK: [number, number] = [-1.8, 0];
+
+interface PageState {
+  status: string;
+  error: string | null;
+  backend: { name: string; detail: string } | null;
+  crossOriginIsolated: boolean;
+  step: number;
+  metrics: Record<string, number>[];
+  map: { v: number; theta: number; n: number; values: number[] } | null;
+  rollouts: (Rollout & { start: [number, number, number, number] })[];
+  busy: number;
+}
+
+let browser: Browser;
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install -y chromium; .ci/run does this)`);
+  }
+  await build({ configFile: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+  ({ server, url } = await serve({ port: 0 }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(outDir, { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function openApp(query: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1150, height: 700 }, acceptDownloads: true });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}?${query}`);
+  return { page, errors };
+}
+
+const state = (page: Page) => page.evaluate(() => (window as unknown as { fisorApp: PageState }).fisorApp);
+
+async function waitTrained(page: Page, errors: string[]): Promise<PageState> {
+  await page.waitForFunction(() => {
+    const a = (window as unknown as { fisorApp: PageState }).fisorApp;
+    return a.status === 'error' || (a.status === 'trained' && a.busy === 0);
+  }, null, { timeout: 420_000, polling: 500 });
+  const s = await state(page);
+  if (s.status !== 'trained') throw new Error(`the page failed: ${s.error} ${errors.join('; ')}`);
+  return s;
+}
+
+/** Clicks the learned V_h map at world (x, y) and waits for the rollout. */
+async function clickRollout(page: Page, x: number, y: number): Promise<PageState> {
+  const box = (await page.locator('#vh').boundingBox())!;
+  const n = (await state(page)).rollouts.length;
+  await page.mouse.click(box.x + ((x + 3) / 6) * box.width, box.y + (1 - (y + 3) / 6) * box.height);
+  await page.waitForFunction((k) => {
+    const a = (window as unknown as { fisorApp: PageState }).fisorApp;
+    return a.status === 'error' || (a.rollouts.length > k && a.busy === 0);
+  }, n, { timeout: 120_000 });
+  return state(page);
+}
+
+describe('web app in Chromium', () => {
+  it(`wasm: collects, trains ${STEPS} steps, draws the map and a clicked rollout, equal to Node's numbers`, async () => {
+    const { page, errors } = await openApp(`task=PointRobot&backend=wasm&steps=${STEPS}&seed=${SEED}&autorun=1`);
+    await waitTrained(page, errors);
+    const wasm = await clickRollout(page, ...CLICK);
+    await page.screenshot({ path: `${outDir}app.png` });
+    expect(errors).toEqual([]);
+    expect(wasm.crossOriginIsolated).toBe(true);
+    expect(wasm.backend?.name).toBe('wasm');
+    expect(wasm.step).toBe(STEPS);
+    expect(wasm.metrics).toHaveLength(STEPS);
+    const map = wasm.map!;
+    expect(map.values).toHaveLength(map.n * map.n);
+    const r = wasm.rollouts[0];
+    expect(r.steps).toBeGreaterThan(0);
+    expect(r.xs).toHaveLength(r.steps + 1);
+    expect(Math.abs(r.start[0] - CLICK[0])).toBeLessThan(0.05);
+
+    // Node, same module, same seed, same order of calls.
+    const s = FisorSession.create({ task: 'PointRobot', seed: SEED, steps: STEPS });
+    const metrics: Record<string, number>[] = [];
+    while (!s.done) metrics.push({ ...s.update() });
+    // actorLr is the cosine schedule's Math.cos, which differs in the last bit between Node 20's V8 and
+    // Chromium's on some steps; the kernels take it as float32, where the two agree (as every loss does).
+    const lrAsF32 = (ms: Record<string, number>[]) => ms.map((m) => ({ ...m, actorLr: Math.fround(m.actorLr) }));
+    expect(lrAsF32(wasm.metrics)).toEqual(lrAsF32(metrics));
+    expect(map.values).toEqual(Array.from(s.valueMap(map.v, map.theta, map.n).values));
+    const [x, y, v, theta] = r.start;
+    const nodeRollout = s.rollout(x, y, v, theta);
+    expect(r.xs).toEqual(nodeRollout.xs);
+    expect(r.ys).toEqual(nodeRollout.ys);
+    expect(r.violations).toEqual(nodeRollout.violations);
+
+    // Save (a download), load it back (file upload): the same map.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+    const file = `${outDir}agent.fisor`;
+    await download.saveAs(file);
+    await page.setInputFiles('#load', file);
+    await page.waitForFunction(() => {
+      const a = (window as unknown as { fisorApp: PageState }).fisorApp;
+      return a.status === 'error' || (a.map !== null && a.rollouts.length === 0 && a.busy === 0);
+    }, null, { timeout: 60_000 });
+    const reloaded = await state(page);
+    expect(reloaded.status).toBe('trained');
+    expect(reloaded.map!.values).toEqual(map.values);
+    await page.close();
+  }, 900_000);
+
+  it('gpu.js runs WebGL kernels and matches wasm within float32 tolerance', async () => {
+    // Few steps: Adam turns tiny gradient differences into whole-lr steps, so runs drift apart with time;
+    // both runs use the same step count (the cosine schedule depends on it).
+    const steps = 5;
+    const run = async (backend: string) => {
+      const { page, errors } = await openApp(`task=PointRobot&backend=${backend}&steps=${steps}&seed=${SEED}&map=0&autorun=1`);
+      const s = await waitTrained(page, errors);
+      await page.close();
+      return s;
+    };
+    const w = await run('wasm');
+    const g = await run('gpujs');
+    expect(g.backend?.name).toBe('gpujs');
+    // gpu.js's WebGL kernels (gpujsMode reports 'gpu', 'webgl' or 'webgl2' for them), not its CPU fallback.
+    expect(g.backend?.detail).toMatch(/mode (gpu|webgl2?)$/);
+    for (let i = 0; i < steps; i++) {
+      // Step 1 starts from identical weights: float32 rounding only. Later steps: after i Adam updates.
+      const tol = i === 0 ? 2e-5 : 1e-3;
+      for (const k of ['qhLoss', 'vhLoss', 'qrLoss', 'vrLoss', 'actorLoss', 'meanVh', 'meanQh', 'meanQr', 'meanVr']) {
+        const a = g.metrics[i][k], b = w.metrics[i][k];
+        expect(Math.abs(a - b), `step ${i + 1} ${k}: gpujs ${a} vs wasm ${b}`).toBeLessThanOrEqual(tol * Math.max(1e-2, Math.abs(b)));
+      }
+    }
+  }, 600_000);
+});

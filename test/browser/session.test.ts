@@ -1,0 +1,39 @@
+/**
+ * The web app's session (web/src/session.ts) is the CLI's training run, step for step: the same seed gives
+ * the same weights as rl/fisor/train.ts's `train()`. (The browser tests then compare the page with this
+ * session, so together the page equals `fisor train`.) Also: its checkpoint ArrayBuffer round-trips.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { train } from '../../rl/fisor/train.js';
+import { FisorSession } from '../../web/src/session.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fisor-session-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('web session', () => {
+  it('trains the same weights as train() with the same seed', async () => {
+    const s = FisorSession.create({ task: 'PointRobot', seed: 7, steps: 3, set: ['evalEvery=0', 'checkpointEvery=0'] });
+    while (!s.done) s.update();
+    const r = await train({ task: 'PointRobot', config: s.cfg, seed: 7, outDir: join(dir, 'run'), skipFinalEval: true });
+    expect(r.step).toBe(3);
+    const mine = s.agent.stateTensors();
+    const theirs = r.agent.stateTensors();
+    expect(Object.keys(mine).sort()).toEqual(Object.keys(theirs).sort());
+    for (const k of Object.keys(mine)) expect(Array.from(mine[k].dataSync()), k).toEqual(Array.from(theirs[k].dataSync()));
+  });
+
+  it('a checkpoint ArrayBuffer loads into a viewer with the same V_h and actions', () => {
+    const s = FisorSession.create({ task: 'PointRobot', seed: 1, steps: 2, set: ['evalEvery=0'] });
+    while (!s.done) s.update();
+    const buf = s.checkpoint('wasm');
+    const v = FisorSession.fromCheckpoint(buf);
+    expect(v.step).toBe(2);
+    expect(Array.from(v.valueMap(1, Math.PI / 4, 12).values)).toEqual(Array.from(s.valueMap(1, Math.PI / 4, 12).values));
+    expect(v.rollout(-1.8, 0, 2, Math.PI / 4, 20).xs).toEqual(s.rollout(-1.8, 0, 2, Math.PI / 4, 20).xs);
+    expect(() => v.update()).toThrow(/without data/);
+    expect(() => FisorSession.fromCheckpoint(new Uint8Array(8))).toThrow(/checkpoint/);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * The package as a user gets it: a copy of the sources as a fresh clone has them (no dist/, no generated
+ * kernels) is packed with `npm pack` (its prepack script builds dist/), the tarball is installed into an
+ * empty folder, and plain `node` imports every entry point by name, trains, and runs the installed CLI.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'fisor-pack-'));
+const app = join(dir, 'app');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run { status: number | null; stdout: string; stderr: string }
+
+/** Runs a command without blocking the event loop (a blocked test worker misses vitest's heartbeats). */
+function sh(cmd: string, args: string[], cwd: string, timeoutMs = 600_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, FISOR_BACKEND: '' }, timeout: timeoutMs });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+async function ok(run: Promise<Run>, what: string): Promise<string> {
+  const r = await run;
+  if (r.status !== 0) throw new Error(`${what} exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  return r.stdout;
+}
+
+let packed: { filename: string; files: { path: string }[] };
+
+beforeAll(async () => {
+  // A fresh clone: the tracked sources, without build outputs; node_modules shared (dev dependencies).
+  const src = join(dir, 'src');
+  const skip = new Set(['node_modules', 'dist', '.git', 'runs', 'out', 'generated', 'test', 'web', 'bench', 'scripts', 'figures']);
+  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'core', 'nn', 'diffusion', 'rl']) {
+    cpSync(join(root, entry), join(src, entry), { recursive: true, filter: (p) => !skip.has(relative(root, p).split('/').at(-1)!) || relative(root, p) === entry });
+  }
+  symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'), 'dir');
+  expect(existsSync(join(src, 'core/wasm/generated'))).toBe(false);
+  const t0 = Date.now();
+  const out = await ok(sh('npm', ['pack', '--json', '--pack-destination', dir], src), 'npm pack');
+  packed = JSON.parse(out.slice(out.indexOf('[')))[0];
+
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fisor-user', private: true, type: 'module' }));
+  const t1 = Date.now();
+  await ok(sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed.filename)], app), 'npm install <tarball>');
+  console.log(`npm pack ${((t1 - t0) / 1000).toFixed(1)} s, npm install ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+}, 1_300_000);
+
+describe('npm pack + install', () => {
+  it('the tarball holds the compiled library with its kernels and types, not the sources', () => {
+    const files = packed.files.map((f) => f.path);
+    for (const f of ['dist/core/index.js', 'dist/core/index.d.ts', 'dist/core/wasm/generated/kernels.js', 'dist/nn/index.js', 'dist/diffusion/index.js', 'dist/rl/index.js', 'dist/rl/node.js', 'dist/rl/cli/main.js', 'bin/fisor.mjs']) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    const kernels = readFileSync(join(app, 'node_modules/fisor-ts/dist/core/wasm/generated/kernels.js'), 'utf8');
+    expect(kernels).toMatch(/kernelsWasmBase64/);
+  });
+
+  it('installs only the runtime dependencies (no tsx, no build tools)', () => {
+    const nm = join(app, 'node_modules');
+    for (const dep of ['gpu.js', 'h5wasm']) expect(existsSync(join(nm, dep)), dep).toBe(true);
+    for (const dev of ['tsx', 'typescript', 'assemblyscript', 'vite']) expect(existsSync(join(nm, dev)), dev).toBe(false);
+  });
+
+  it('plain node imports every entry point, trains an MLP and runs FISOR updates', async () => {
+    cpSync(fileURLToPath(new URL('./smoke.mjs', import.meta.url)), join(app, 'smoke.mjs'));
+    const out = JSON.parse((await ok(sh(process.execPath, ['smoke.mjs'], app), 'node smoke.mjs')).trim().split('\n').at(-1)!);
+    expect(out.backend).toBe('wasm');
+    expect(out.platform).toBe('node');
+    expect(out.exports).toEqual({ core: 'function', nn: 'function', diffusion: 'function', rl: 'function', rlNode: 'function' });
+    expect(out.mlp.last).toBeLessThan(out.mlp.first / 20);
+    expect(out.fisor.updates).toBe(3);
+    for (const v of [...out.fisor.vhLoss, ...out.fisor.actorLoss]) expect(Number.isFinite(v)).toBe(true);
+    expect(out.fisor.action).toHaveLength(2);
+    for (const a of out.fisor.action) expect(Math.abs(a)).toBeLessThanOrEqual(1);
+    expect(out.fisor.checkpointBytes).toBeGreaterThan(1000);
+  });
+
+  it('the installed fisor CLI lists tasks, trains and evaluates', async () => {
+    expect(await ok(sh('npx', ['--no-install', 'fisor', 'tasks'], app), 'fisor tasks')).toMatch(/PointRobot/);
+    const train = await ok(sh('npx', ['--no-install', 'fisor', 'train', '--task', 'PointRobot', '--steps', '5', '--out', 'run', '--set', 'evalEpisodes=1', '--quiet'], app), 'fisor train');
+    expect(train).toMatch(/done: 5 steps/);
+    expect(existsSync(join(app, 'run/checkpoint/manifest.json'))).toBe(true);
+    const ev = await ok(sh('npx', ['--no-install', 'fisor', 'eval', '--checkpoint', 'run', '--episodes', '1', '--quiet'], app), 'fisor eval');
+    expect(ev).toMatch(/normalized reward/);
+    expect(existsSync(join(app, 'run/eval-12345.json'))).toBe(true);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * One FISOR run as the web app drives it, step by step so the page can show progress: collect the
+ * behaviour data, prepare it, build the agent, update, and query the learned V_h and the policy.
+ * Browser-safe (no Node built-ins); the Node tests run this same module to check the browser's numbers.
+ *
+ * The seeding is rl/fisor/train.ts's `buildAgent` (kept out of this bundle: that file writes files):
+ * master Rng(seed) -> agent streams, then the minibatch stream, then the evaluation stream. A test checks
+ * that a session and `train()` with the same seed end with identical weights.
+ */
+import { Rng, type RngState } from '../../core/index.js';
+import { checkpointFromArrayBuffer, checkpointToArrayBuffer } from '../../nn/index.js';
+import { collect } from '../../rl/data/collect.js';
+import { feasibilityGrid, pointRobotObservation, POINT_ROBOT } from '../../rl/envs/point_robot.js';
+import { makeEnv } from '../../rl/envs/registry.js';
+import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from '../../rl/fisor/agent.js';
+import { checkConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { allocFisorBatch, prepareData, sampleBatch, type FisorData } from '../../rl/fisor/data.js';
+
+export interface SessionOptions {
+  task: string;
+  /** Seed of the networks, minibatches and action sampling (as `fisor train --seed`). */
+  seed: number;
+  /** Training steps (overrides the preset's). */
+  steps: number;
+  /** Seed of the behaviour data (as train()'s datasetSeed; the CLI's default dataset is seed 0). */
+  datasetSeed?: number;
+  /** Config preset (default 'cpu') and `key=value` overrides (as `--set`). */
+  preset?: string;
+  set?: string[];
+}
+
+/** What a checkpoint's metadata holds (the fields of rl/fisor/train.ts's CheckpointMetadata that a viewer needs). */
+export interface WebCheckpointMeta {
+  task: string;
+  seed: number;
+  config: FisorConfig;
+  obsDim: number;
+  actDim: number;
+  backend: string;
+  rngs: Record<string, RngState>;
+  dataset: { source: string; size: number; hSource: string; rewardScale: number };
+}
+
+export interface Rollout {
+  /** Positions visited, start included (PointRobot x, y). */
+  xs: number[];
+  ys: number[];
+  /** Per step: whether the state after it violates the constraint (cost > 0). */
+  violations: boolean[];
+  totalReward: number;
+  totalCost: number;
+  goalReached: boolean;
+  steps: number;
+}
+
+export class FisorSession {
+  step = 0;
+  private batch: FisorBatch | null;
+  private criticBatch: FisorBatch | null;
+
+  private constructor(
+    readonly task: string,
+    readonly seed: number,
+    readonly cfg: FisorConfig,
+    readonly agent: FisorAgent,
+    readonly data: FisorData | null,
+    private readonly dataRng: Rng,
+    readonly datasetSource: string,
+  ) {
+    this.batch = data ? allocFisorBatch(data, cfg.batchSize) : null;
+    this.criticBatch = data && cfg.criticUpdates > 1 ? allocFisorBatch(data, cfg.criticBatchSize) : null;
+  }
+
+  /** Collects the task's default behaviour dataset and builds the agent (onCollect: transitions so far, target). */
+  static create(opts: SessionOptions, onCollect?: (done: number, total: number) => void): FisorSession {
+    const cfg = resolveConfig({ preset: opts.preset ?? 'cpu', task: opts.task, set: opts.set, overrides: { steps: opts.steps } });
+    const datasetSeed = opts.datasetSeed ?? 0;
+    const ds = collect(opts.task, { seed: datasetSeed, onProgress: onCollect });
+    const data = prepareData(ds, opts.task, cfg);
+    const master = new Rng(opts.seed);
+    const agent = new FisorAgent(cfg, data.obsDim, data.actDim, deriveRng(master));
+    const dataRng = deriveRng(master);
+    return new FisorSession(opts.task, opts.seed, cfg, agent, data, dataRng, `collect(${opts.task}, seed ${datasetSeed})`);
+  }
+
+  /** A viewer of a saved agent (no data: it can draw and roll out, not train further). */
+  static fromCheckpoint(buf: ArrayBuffer | Uint8Array): FisorSession {
+    const loaded = checkpointFromArrayBuffer(buf);
+    const meta = loaded.metadata as unknown as WebCheckpointMeta;
+    if (typeof meta?.task !== 'string' || typeof meta.config !== 'object' || !Number.isInteger(meta.obsDim) || !Number.isInteger(meta.actDim)) {
+      throw new Error('checkpoint: not a FISOR checkpoint (metadata needs task, config, obsDim, actDim)');
+    }
+    checkConfig(meta.config);
+    const master = new Rng(meta.seed);
+    const agent = new FisorAgent(meta.config, meta.obsDim, meta.actDim, deriveRng(master));
+    agent.loadState(loaded);
+    agent.setRngStates(meta.rngs);
+    const s = new FisorSession(meta.task, meta.seed, meta.config, agent, null, deriveRng(master), meta.dataset?.source ?? 'unknown');
+    if (meta.rngs.data) s.dataRng.setState(meta.rngs.data);
+    s.step = loaded.step;
+    return s;
+  }
+
+  get done(): boolean {
+    return this.step >= this.cfg.steps;
+  }
+
+  /** One training step, exactly as train()'s loop does it. */
+  update(): UpdateMetrics {
+    if (!this.data || !this.batch) throw new Error('this session was loaded from a checkpoint without data: it cannot train');
+    for (let k = 1; k < this.cfg.criticUpdates; k++) this.agent.updateCritics(sampleBatch(this.data, this.dataRng, this.criticBatch!));
+    const m = this.agent.update(sampleBatch(this.data, this.dataRng, this.batch));
+    this.step++;
+    return m;
+  }
+
+  /** The agent's full state as one ArrayBuffer (nn's checkpoint format; train()'s metadata fields). */
+  checkpoint(backend: string): ArrayBuffer {
+    const meta: WebCheckpointMeta = {
+      task: this.task, seed: this.seed, config: this.cfg, obsDim: this.agent.obsDim, actDim: this.agent.actDim, backend,
+      rngs: { ...this.agent.rngStates(), data: this.dataRng.getState() },
+      dataset: { source: this.datasetSource, size: this.data?.size ?? 0, hSource: this.data?.hSource ?? '', rewardScale: this.data?.rewardScale ?? 1 },
+    };
+    return checkpointToArrayBuffer({ tensors: this.agent.stateTensors(), step: this.step, metadata: meta as unknown as Record<string, unknown> });
+  }
+
+  /**
+   * PointRobot: learned V_h and the ground-truth feasibility on an n x n grid over [-3, 3]^2 at speed v and
+   * heading theta. Layout of feasibilityGrid: index = row * n + col, row 0 = y = -3.
+   */
+  valueMap(v: number, theta: number, n: number): { values: Float32Array; truth: Uint8Array; xs: Float64Array; ys: Float64Array } {
+    if (this.task !== 'PointRobot') throw new Error(`the feasibility map needs PointRobot's state space; task is ${this.task}`);
+    const truth = feasibilityGrid({ v, theta, n, extent: POINT_ROBOT.bound });
+    const obs = new Float32Array(n * n * 11);
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) pointRobotObservation(truth.xs[c], truth.ys[r], v, theta, obs, (r * n + c) * 11);
+    return { values: this.agent.feasibilityValue(obs), truth: truth.grid, xs: truth.xs, ys: truth.ys };
+  }
+
+  /** PointRobot: one episode of the policy from the state (x, y, v, theta). */
+  rollout(x: number, y: number, v: number, theta: number, maxSteps: number = POINT_ROBOT.maxEpisodeSteps): Rollout {
+    const env = makeEnv(this.task) as ReturnType<typeof makeEnv> & { setState?(x: number, y: number, v: number, th: number): Float32Array };
+    if (!env.setState) throw new Error(`rollouts from a chosen state need PointRobot; task is ${this.task}`);
+    env.reset({ seed: 0 });
+    let obs = env.setState(x, y, v, theta);
+    const out: Rollout = { xs: [x], ys: [y], violations: [], totalReward: 0, totalCost: 0, goalReached: false, steps: 0 };
+    for (let t = 0; t < maxSteps; t++) {
+      const a = this.agent.act(obs);
+      const r = env.step(a);
+      obs = r.observation;
+      out.xs.push(obs[0]);
+      out.ys.push(obs[1]);
+      out.violations.push(r.cost > 0);
+      out.totalReward += r.reward;
+      out.totalCost += r.cost;
+      out.steps++;
+      if (r.info.goalReached) out.goalReached = true;
+      if (r.terminated || r.truncated) break;
+    }
+    return out;
+  }
+}
