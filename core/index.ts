@@ -19,10 +19,10 @@ export { where, concat, stack } from './ops/movement.js';
 export { matmul, matmulT } from './ops/matmul.js';
 export { linear, type LinearActivation } from './ops/linear.js';
 export { layerNormalize, LayerNormalize } from './ops/layernorm.js';
-export { noGrad, isGradEnabled, apply, type OpDef } from './autograd.js';
+export { noGrad, isGradEnabled, apply, setDebugNonFinite, isDebugNonFinite, type OpDef } from './autograd.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { audit, formatAudit, type AuditRow, type AuditReport, type AuditOptions } from './audit.js';
-export { tidy, keep } from './memory.js';
+export { tidy, keep, setMemoryWarningBytes, wasmMemoryInUse } from './memory.js';
 export {
   sizeOf, stridesOf, sameShape, fmtShape, broadcastShapes, broadcastStrides, normAxis, normAxes, checkShape, type Shape,
 } from './shape.js';

@@ -23,7 +23,7 @@ import type {
 import { adamCoefficients, matmulBiasActReference } from '../../backend.js';
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from '../../wasm/generated/codes.js';
 import { jsKernels } from '../js.js';
-import { blockBytes, PoolAllocator, type WasmMemoryStats } from './allocator.js';
+import { blockBytes, BlockAllocator, type WasmMemoryStats } from './allocator.js';
 import {
   getModule, getMtModule, KC, MAXD, MT_MAX_PAGES, PAGE, wasmSimdAvailable, type Kernels,
 } from './module.js';
@@ -153,7 +153,7 @@ export class WasmBackend implements Backend {
   private readonly memory: WebAssembly.Memory;
   private i32: Int32Array;
   private readonly meta: number; // i32 index of the META area
-  private readonly blocks: PoolAllocator;
+  private readonly blocks: BlockAllocator;
   private pack: Block = { ptr: 0, bytes: 0 };
   private pack2: Block = { ptr: 0, bytes: 0 };
   private idx: Block = { ptr: 0, bytes: 0 };
@@ -215,7 +215,7 @@ export class WasmBackend implements Backend {
     this.heap = this.memory.buffer;
     this.i32 = new Int32Array(this.heap);
     this.meta = this.k.metaPtr() >> 2;
-    this.blocks = new PoolAllocator(this.k.heapBase(), (needTop) => this.grow(needTop));
+    this.blocks = new BlockAllocator(this.k.heapBase(), (needTop) => this.grow(needTop));
     this.threads = memory ? threads : 1;
     adaptKernels(this, nativeKernels);
     if (memory) {
