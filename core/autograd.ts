@@ -69,9 +69,61 @@ export function stopTape(): void {
   tape = null;
 }
 
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+let debugNonFinite = env?.FISOR_DEBUG_NONFINITE === '1' || env?.FISOR_DEBUG_NONFINITE === 'true';
+
+/**
+ * Debug mode (also FISOR_DEBUG_NONFINITE=1): every op's output is scanned, and the first op that
+ * produces a NaN or an infinity throws, naming the op, the element and the shapes (and whether
+ * an input already held one). Costs one pass over every output; off by default.
+ */
+export function setDebugNonFinite(on: boolean): void {
+  debugNonFinite = on;
+}
+
+export function isDebugNonFinite(): boolean {
+  return debugNonFinite;
+}
+
+function firstNonFinite(t: Tensor): number {
+  const v = t.buffer.view();
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return i;
+  return -1;
+}
+
+function checkFinite(op: OpDef<any>, inputs: readonly Tensor[], out: Tensor): void {
+  const i = firstNonFinite(out);
+  if (i < 0) return;
+  const bad = inputs.map((t, k) => (firstNonFinite(t) >= 0 ? k : -1)).filter((k) => k >= 0);
+  const from = bad.length
+    ? `input ${bad.join(', ')} already held non-finite values`
+    : 'all inputs finite';
+  throw new Error(
+    `non-finite value (debug mode, setDebugNonFinite / FISOR_DEBUG_NONFINITE): op '${op.name}' produced ` +
+      `${out.buffer.view()[i]} at element ${i} of its output ${fmtShape(out.shape)} from inputs ` +
+      `${inputs.map((t) => fmtShape(t.shape)).join(', ')} (${from})`,
+  );
+}
+
+function checkFiniteGrads(op: OpDef<any>, inputs: readonly Tensor[], grads: readonly (Tensor | null)[]): void {
+  grads.forEach((g, k) => {
+    const i = g ? firstNonFinite(g) : -1;
+    if (!g || i < 0) return;
+    throw new Error(
+      `non-finite value (debug mode, setDebugNonFinite / FISOR_DEBUG_NONFINITE): the backward of op '${op.name}' ` +
+        `produced ${g.buffer.view()[i]} at element ${i} of the gradient ${fmtShape(g.shape)} of input ${k} ` +
+        `(inputs ${inputs.map((t) => fmtShape(t.shape)).join(', ')})`,
+    );
+  });
+}
+
 /** Runs an op and, if any input wants a gradient, links the output into the graph. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  if (!gradEnabled) return op.forward(inputs, attrs);
+  if (!gradEnabled) {
+    const out = op.forward(inputs, attrs);
+    if (debugNonFinite) checkFinite(op, inputs, out);
+    return out;
+  }
   gradEnabled = false; // a forward never records (it may call other ops internally)
   let out: Tensor;
   try {
@@ -79,6 +131,7 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
   } finally {
     gradEnabled = true;
   }
+  if (debugNonFinite) checkFinite(op, inputs, out);
   const needs = inputs.some((t, i) => t.requiresGrad && !op.nondiff?.includes(i));
   if (!needs) return out;
   out.requiresGrad = true;
@@ -117,6 +170,8 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
   const stack: [Tensor, number][] = [[root, 0]];
+  /** The first input found disposed by tidy while part of the graph. */
+  let cut: { op: string; input: Tensor } | null = null;
   seen.add(root);
   while (stack.length) {
     const top = stack[stack.length - 1];
@@ -125,6 +180,7 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
     if (i < inputs.length) {
       top[1]++;
       const child = inputs[i];
+      if (child.releasedByScope && !cut) cut = { op: t.node!.op.name, input: child };
       if (child.requiresGrad && !seen.has(child)) {
         if (child.node?.released) throw releasedError(child.node.op.name);
         seen.add(child);
@@ -135,6 +191,11 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
       stack.pop();
     }
   }
+
+  // A graph that tidy released before backward reaches no leaf at all: say so rather than
+  // leave every gradient null. (A branch cut on purpose, e.g. a target network's output made in
+  // its own tidy, still just passes no gradient.)
+  if (cut && !order.some((t) => t.node === null)) throw scopeReleasedError(cut.op, cut.input);
 
   noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
@@ -154,6 +215,7 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
       }
       const needs = node.inputs.map((x, i) => x.requiresGrad && !node.op.nondiff?.includes(i));
       const ins = node.op.backward(g, node.inputs, t, node.attrs, needs);
+      if (debugNonFinite) checkFiniteGrads(node.op, node.inputs, ins);
       const stored = new Set<Tensor>();
       node.inputs.forEach((x, i) => {
         const gi = ins[i];
@@ -197,6 +259,15 @@ function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
     leaf.grad = keep(g.isShared ? g.clone() : g);
     if (leaf.grad !== g) g.dispose();
   }
+}
+
+function scopeReleasedError(op: string, input: Tensor): Error {
+  return new Error(
+    `backward(): the graph was released by tidy() before backward() ran: an input of '${op}' ` +
+      `(shape ${fmtShape(input.shape)}) was disposed when the tidy that made it returned, so no gradient could ` +
+      'reach the parameters. Call backward() inside the tidy, e.g. ' +
+      'tidy(() => { const loss = model.forward(x).sum(); loss.backward(); return loss; })',
+  );
 }
 
 function releasedError(op: string): Error {

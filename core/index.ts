@@ -22,10 +22,10 @@ export { layerNormalize, LayerNormalize } from './ops/layernorm.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { gelu, erf } from './ops/gelu.js';
 export { causalMask, keyPaddingMask, MASKED_LOGIT } from './ops/mask.js';
-export { noGrad, isGradEnabled, apply, type OpDef } from './autograd.js';
+export { noGrad, isGradEnabled, apply, setDebugNonFinite, isDebugNonFinite, type OpDef } from './autograd.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { audit, formatAudit, type AuditRow, type AuditReport, type AuditOptions } from './audit.js';
-export { tidy, keep } from './memory.js';
+export { tidy, keep, setMemoryWarningBytes, wasmMemoryInUse } from './memory.js';
 export {
   sizeOf, stridesOf, sameShape, fmtShape, broadcastShapes, broadcastStrides, normAxis, normAxes, checkShape, type Shape,
 } from './shape.js';

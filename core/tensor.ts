@@ -5,7 +5,7 @@
  */
 import { apply, isGradEnabled, runBackward, type GraphNode } from './autograd.js';
 import { backendByName, backendFor, getBackend, type Backend, type DType, type TypedArray } from './backend.js';
-import { keep, Storage, track, unwatch, watch } from './memory.js';
+import { isKept, isScopeDisposing, keep, owned, Storage, track, unwatch, watch } from './memory.js';
 import { fmtShape, sizeOf, type Shape } from './shape.js';
 import * as binary from './ops/binary.js';
 import * as unary from './ops/unary.js';
@@ -21,6 +21,12 @@ export class Tensor {
   /** dL/dself after `backward`, for tensors with `requiresGrad` that no op produced. */
   grad: Tensor | null = null;
   requiresGrad = false;
+  /**
+   * @internal Set when tidy() disposed this tensor while it was part of a graph: a later
+   * backward() through it throws (telling to call backward inside the tidy) instead of
+   * silently passing no gradient.
+   */
+  releasedByScope = false;
   private storage: Storage;
   private readonly token = {};
   private watched = false;
@@ -32,10 +38,15 @@ export class Tensor {
 
   /** Arms the garbage-collector safety net (once) for a tensor no tidy scope owns. */
   untracked(): void {
-    if (this.watched || !this.storage.buffer) return;
+    if (!this.storage.buffer) return;
+    if (this.watched) {
+      if (isKept(this)) owned(this.storage); // kept after it escaped: owned on purpose
+      return;
+    }
     this.watched = true;
     watch(this, this.storage, this.token);
   }
+
 
   /** A new uninitialised tensor on `backend` (the current one by default). */
   static empty(shape: Shape, dtype: DType = 'float32', backend?: Backend): Tensor {
@@ -82,7 +93,9 @@ export class Tensor {
     this.storage = new Storage(null);
     if (this.grad) this.grad.dispose();
     this.grad = null;
-    // A disposed tensor ends the graph: backward passes no gradient into it or through it.
+    // A disposed tensor ends the graph: backward passes no gradient into it or through it
+    // (and throws if tidy disposed it: see releasedByScope).
+    if (this.requiresGrad && isScopeDisposing()) this.releasedByScope = true;
     this.node = null;
     this.requiresGrad = false;
   }

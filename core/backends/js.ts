@@ -30,8 +30,9 @@ export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
     case 'sub': return (a, b) => a - b;
     case 'mul': return (a, b) => a * b;
     case 'div': return (a, b) => a / b;
-    case 'maximum': return (a, b) => (a >= b ? a : b);
-    case 'minimum': return (a, b) => (a <= b ? a : b);
+    // NaN on either side gives NaN, as torch.maximum / torch.minimum.
+    case 'maximum': return (a, b) => (a >= b || a !== a ? a : b);
+    case 'minimum': return (a, b) => (a <= b || a !== a ? a : b);
     case 'gt': return (a, b) => (a > b ? 1 : 0);
     case 'ge': return (a, b) => (a >= b ? 1 : 0);
     case 'lt': return (a, b) => (a < b ? 1 : 0);

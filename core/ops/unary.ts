@@ -6,6 +6,9 @@
  * kernels are specialised rewrites of the same formulas, and the kernel-parity suite
  * (test/backends/parity.test.ts) checks every backend against it. Its type is keyed by every
  * `UnaryOp`, so adding an op to the union without its math here does not compile.
+ *
+ * NaN propagates (IEEE, as PyTorch): f(NaN) is NaN for every op (pow(NaN, 0) = 1, as IEEE pow).
+ * See docs/ARCHITECTURE.md, "NaN".
  */
 import type { DType, UnaryOp } from '../backend.js';
 import { backendFor } from '../backend.js';
@@ -38,11 +41,13 @@ export const UNARY_MATH: { readonly [op in UnaryOp]: UnaryMath } = {
   sqrt: { f: (x) => Math.sqrt(x), df: (_x, y) => 0.5 / y },
   square: { f: (x) => x * x, df: (x) => 2 * x },
   abs: { f: (x) => Math.abs(x), df: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) },
-  sign: { f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), df: () => 0 },
+  /** sign(NaN) = NaN. */
+  sign: { f: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x), df: () => 0 },
   tanh: { f: (x) => Math.tanh(x), df: (_x, y) => 1 - y * y },
   sigmoid: { f: sigmoid, df: (_x, y) => y * (1 - y) },
   softplus: { f: softplus, df: (x) => sigmoid(x) },
-  relu: { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0) },
+  /** relu(NaN) = NaN, as torch.relu. */
+  relu: { f: (x) => (x > 0 ? x : x === x ? 0 : x), df: (x) => (x > 0 ? 1 : 0) },
   /** x tanh(sp(x)); f' = tanh(sp) + x sigmoid(x) (1 - tanh²(sp)). */
   mish: {
     f: (x) => x * Math.tanh(softplus(x)),
@@ -59,8 +64,8 @@ export const UNARY_MATH: { readonly [op in UnaryOp]: UnaryMath } = {
   scale: { f: (x, s) => x * s, df: (_x, _y, s) => s },
   addScalar: { f: (x, s) => x + s, df: () => 1 },
   reciprocal: { f: (x) => 1 / x, df: (_x, y) => -y * y },
-  /** Heaviside [x > 0]. */
-  step: { f: (x) => (x > 0 ? 1 : 0), df: () => 0 },
+  /** Heaviside [x > 0]; step(NaN) = NaN. */
+  step: { f: (x) => (x > 0 ? 1 : x === x ? 0 : x), df: () => 0 },
 };
 
 export const UNARY_OPS = Object.keys(UNARY_MATH) as UnaryOp[];

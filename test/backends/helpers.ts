@@ -4,6 +4,9 @@
  */
 import { expect } from 'vitest';
 import type { Backend, DataBuffer } from '../../core/backend.js';
+import { JsBackend } from '../../core/backends/js.js';
+import { WasmBackend } from '../../core/backends/wasm/index.js';
+import { GpujsBackend } from '../../core/backends/gpujs/index.js';
 
 /** Deterministic pseudo-random float32 data in [lo, hi). */
 export function data(n: number, lo = -1, hi = 1, seed = n * 7919 + 17): Float32Array {
@@ -75,3 +78,19 @@ export function operand(shape: readonly number[], keep: boolean[]): { len: numbe
   return { len: own.reduce((a: number, b: number) => a * b, 1), strides: own.map((s, d) => (s === 1 ? 0 : rm[d])) };
 }
 
+export interface BackendCase {
+  name: string;
+  make(): Backend;
+  /** Share of the property-test runs this backend does (gpu.js compiles a kernel per shape). */
+  share: number;
+}
+
+/** Every backend (and mode) the cross-backend suites run over, like TF.js's ALL_ENVS. */
+export const ALL_BACKENDS: BackendCase[] = [
+  { name: 'js', make: () => new JsBackend(), share: 1 },
+  { name: 'wasm', make: () => new WasmBackend({ threads: 1 }), share: 1 },
+  // Splits every product it can between the two threads.
+  { name: 'wasm, 2 threads', make: () => new WasmBackend({ threads: 2, threadMinMacs: 1 }), share: 0.5 },
+  { name: 'gpujs', make: () => new GpujsBackend(), share: 0.1 },
+  { name: 'gpujs cpu mode', make: () => new GpujsBackend({ mode: 'cpu' }), share: 0.1 },
+];

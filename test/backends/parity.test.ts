@@ -16,23 +16,7 @@ import { WasmBackend } from '../../core/backends/wasm/index.js';
 import { GpujsBackend } from '../../core/backends/gpujs/index.js';
 import { broadcastStrides } from '../../core/shape.js';
 import { UNARY_MATH } from '../../core/ops/unary.js';
-import { data, expectClose as closeWithin, operand, put, release, rowMajor } from './helpers.js';
-
-interface BackendCase {
-  name: string;
-  make(): Backend;
-  /** Share of the property-test runs this backend does (gpu.js compiles a kernel per shape). */
-  share: number;
-}
-
-export const ALL_BACKENDS: BackendCase[] = [
-  { name: 'js', make: () => new JsBackend(), share: 1 },
-  { name: 'wasm', make: () => new WasmBackend({ threads: 1 }), share: 1 },
-  // Splits every product it can between the two threads.
-  { name: 'wasm, 2 threads', make: () => new WasmBackend({ threads: 2, threadMinMacs: 1 }), share: 0.5 },
-  { name: 'gpujs', make: () => new GpujsBackend(), share: 0.1 },
-  { name: 'gpujs cpu mode', make: () => new GpujsBackend({ mode: 'cpu' }), share: 0.1 },
-];
+import { ALL_BACKENDS, data, expectClose as closeWithin, operand, put, release, rowMajor } from './helpers.js';
 
 const SIZES = [1, 3, 7, 17, 255, 257];
 const RTOL = 1e-5;

@@ -86,7 +86,7 @@ describe('memory pool', () => {
   });
 
   it('free then alloc of the same size reuses the block; steady state does not grow the arena', () => {
-    const b = new WasmBackend();
+    const b = new WasmBackend({ threads: 1 });
     const a1 = b.alloc(100, 'float32');
     const arena = b.memoryStats().arenaBytes;
     b.free(a1);
@@ -109,7 +109,7 @@ describe('memory pool', () => {
   });
 
   it('double free and use after free are rejected', () => {
-    const b = new WasmBackend();
+    const b = new WasmBackend({ threads: 1 });
     const x = b.alloc(8, 'float32');
     b.free(x);
     expect(() => b.free(x)).toThrow(/double free/);
@@ -130,7 +130,7 @@ describe('memory pool', () => {
           { minLength: 1, maxLength: 80 },
         ),
         (cmds) => {
-          const b = new WasmBackend();
+          const b = new WasmBackend({ threads: 1 });
           const live: { buf: DataBuffer; id: number }[] = [];
           let nextId = 1;
           for (const c of cmds) {

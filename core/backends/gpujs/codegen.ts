@@ -19,11 +19,11 @@ export function unaryBody(op: UnaryOp, p0: number): string | null {
     case 'sqrt': return 'return Math.sqrt(xv);';
     case 'square': return 'return xv * xv;';
     case 'abs': return 'return Math.abs(xv);';
-    case 'sign': return 'if (xv > 0.0) { return 1.0; } if (xv < 0.0) { return -1.0; } return 0.0;';
+    case 'sign': return 'if (xv > 0.0) { return 1.0; } if (xv < 0.0) { return -1.0; } if (xv == 0.0) { return 0.0; } return xv;';
     case 'tanh': return 'return Math.tanh(xv);';
     case 'sigmoid': return SIGMOID('xv', 'return');
     case 'softplus': return 'if (xv > 0.0) { return xv + Math.log1p(Math.exp(-xv)); } return Math.log1p(Math.exp(xv));';
-    case 'relu': return 'if (xv > 0.0) { return xv; } return 0.0;';
+    case 'relu': return 'if (xv > 0.0) { return xv; } if (xv == xv) { return 0.0; } return xv;';
     case 'mish': return `${SOFTPLUS_TO('sp', 'xv')} return xv * Math.tanh(sp);`;
     case 'sin': return 'return Math.sin(xv);';
     case 'cos': return 'return Math.cos(xv);';
@@ -35,7 +35,7 @@ export function unaryBody(op: UnaryOp, p0: number): string | null {
     case 'scale': return 'return xv * p0;';
     case 'addScalar': return 'return xv + p0;';
     case 'reciprocal': return 'return 1.0 / xv;';
-    case 'step': return 'if (xv > 0.0) { return 1.0; } return 0.0;';
+    case 'step': return 'if (xv > 0.0) { return 1.0; } if (xv == xv) { return 0.0; } return xv;';
   }
 }
 
@@ -107,8 +107,8 @@ export const BINARY_BODY: Record<BinaryOp, string> = {
   sub: 'return av - bv;',
   mul: 'return av * bv;',
   div: 'return av / bv;',
-  maximum: 'if (av >= bv) { return av; } return bv;',
-  minimum: 'if (av <= bv) { return av; } return bv;',
+  maximum: 'if (av >= bv || av != av) { return av; } return bv;',
+  minimum: 'if (av <= bv || av != av) { return av; } return bv;',
   gt: 'if (av > bv) { return 1.0; } return 0.0;',
   ge: 'if (av >= bv) { return 1.0; } return 0.0;',
   lt: 'if (av < bv) { return 1.0; } return 0.0;',

@@ -23,11 +23,11 @@ import type {
 import { adamCoefficients, matmulBiasActReference } from '../../backend.js';
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from '../../wasm/generated/codes.js';
 import { jsKernels } from '../js.js';
-import { blockBytes, PoolAllocator, type WasmMemoryStats } from './allocator.js';
+import { blockBytes, BlockAllocator, type WasmMemoryStats } from './allocator.js';
 import {
   getModule, getMtModule, KC, MAXD, MT_MAX_PAGES, PAGE, wasmSimdAvailable, type Kernels,
 } from './module.js';
-import { CTL_ARGS, defaultWasmThreads, WasmHelperThread } from './threads.js';
+import { CTL_ARGS, defaultWasmThreads, WasmHelperThread, WorkerStalledError } from './threads.js';
 
 export type { WasmMemoryStats } from './allocator.js';
 
@@ -52,6 +52,8 @@ export interface WasmBackendOptions {
   threadStartMs?: number;
   /** Atomics.load spins the worker makes after a job before it sleeps (default 0: it sleeps at once; the main thread never waits for it to wake, see threads.ts). */
   workerSpin?: number;
+  /** ms the main thread waits for the worker's share of a product before the watchdog stops it (default 30000). */
+  watchdogMs?: number;
 }
 
 class WasmBuffer implements DataBuffer {
@@ -153,7 +155,7 @@ export class WasmBackend implements Backend {
   private readonly memory: WebAssembly.Memory;
   private i32: Int32Array;
   private readonly meta: number; // i32 index of the META area
-  private readonly blocks: PoolAllocator;
+  private readonly blocks: BlockAllocator;
   private pack: Block = { ptr: 0, bytes: 0 };
   private pack2: Block = { ptr: 0, bytes: 0 };
   private idx: Block = { ptr: 0, bytes: 0 };
@@ -215,13 +217,13 @@ export class WasmBackend implements Backend {
     this.heap = this.memory.buffer;
     this.i32 = new Int32Array(this.heap);
     this.meta = this.k.metaPtr() >> 2;
-    this.blocks = new PoolAllocator(this.k.heapBase(), (needTop) => this.grow(needTop));
+    this.blocks = new BlockAllocator(this.k.heapBase(), (needTop) => this.grow(needTop));
     this.threads = memory ? threads : 1;
     adaptKernels(this, nativeKernels);
     if (memory) {
       try {
         const tmp = this.blocks.take(64);
-        this.helper = new WasmHelperThread({ module, memory, tmp, spin: opts.workerSpin ?? 0 });
+        this.helper = new WasmHelperThread({ module, memory, tmp, spin: opts.workerSpin ?? 0, watchdogMs: opts.watchdogMs });
         helperReaper?.register(this, this.helper, this);
         const wait = opts.threadStartMs ?? 5000;
         if (wait > 0) this.helperReady = this.helper.waitReady(wait);
@@ -398,7 +400,18 @@ export class WasmBackend implements Backend {
         // The main thread's chunks use its own scratch: run them through a view of the kernels
         // whose pack argument is swapped.
         this.mainKernels.pack = pack;
-        h.runMatmul(this.mainKernels, chunks);
+        try {
+          h.runMatmul(this.mainKernels, chunks);
+        } catch (e) {
+          // The watchdog fired: stop the worker for good and go on with one thread.
+          if (e instanceof WorkerStalledError) {
+            helperReaper?.unregister(this);
+            h.close(true);
+            this.helper = null;
+            this.helperReady = false;
+          }
+          throw e;
+        }
         return;
       }
     }

@@ -16,18 +16,18 @@ import { vsplat, vexp, vlog, vtanh, vsigmoid, vsoftplus, vtsp, vsign } from './v
     case Unary.sqrt: return f32x4.sqrt(x);
     case Unary.square: return f32x4.mul(x, x);
     case Unary.abs: return f32x4.abs(x);
-    case Unary.sign: return vsign(x);
+    case Unary.sign: return v128.bitselect(x, vsign(x), f32x4.ne(x, x)); // sign(NaN) = NaN
     case Unary.tanh: return vtanh(x);
     case Unary.sigmoid: return vsigmoid(x);
     case Unary.softplus: return vsoftplus(x);
-    case Unary.relu: return v128.and(x, f32x4.gt(x, vsplat(0.0)));
+    case Unary.relu: return v128.andnot(x, f32x4.le(x, vsplat(0.0))); // relu(NaN) = NaN
     case Unary.mish: return f32x4.mul(x, vtsp(x));
     case Unary.pow: return f32x4.mul(x, x); // pow with p0 == 2 only
     case Unary.clamp: return v128.bitselect(p0, v128.bitselect(p1, x, f32x4.gt(x, p1)), f32x4.lt(x, p0));
     case Unary.scale: return f32x4.mul(x, p0);
     case Unary.addScalar: return f32x4.add(x, p0);
     case Unary.reciprocal: return f32x4.div(kf(C.ONE), x);
-    case Unary.step: return v128.and(f32x4.gt(x, vsplat(0.0)), kf(C.ONE));
+    case Unary.step: return v128.bitselect(x, v128.and(f32x4.gt(x, vsplat(0.0)), kf(C.ONE)), f32x4.ne(x, x));
     default: return x;
   }
 }
