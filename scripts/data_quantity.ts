@@ -8,8 +8,9 @@
  * For every task the default behaviour dataset (collect seed 0) is cut to a random `fraction` of its
  * trajectories (`fisor filter --fraction`, one subset per fraction, subset seed --subset-seed, the same for
  * every training seed, as FISOR's one file per ratio), each algorithm is trained on it per seed and
- * evaluated (DSRL normalisation). The markdown report, a JSON of every cell and a figure (reward and cost
- * against data fraction, seeds as dots, mean as a bold line) are rewritten after every finished cell.
+ * evaluated (DSRL normalisation). The markdown report and a JSON of every cell are rewritten after every
+ * finished cell, the figure (reward and cost against data fraction, seeds as dots, mean as a bold line) at
+ * most every 30 s and at the end.
  *
  * Resumable: a finished cell's result.json under --work is reused; an interrupted training continues from
  * its checkpoint. A cell whose saved settings differ from this call's is an error (use another --work).
@@ -157,7 +158,13 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     }
   }
   result.pending = keys.map((k) => k.key);
-  const write = async () => writeReport(o, result);
+  // The table is rewritten after every run; the figure (a PNG render) at most every 30 s and at the end.
+  let lastFigure = -Infinity;
+  const write = async (final: boolean) => {
+    const figure = final || performance.now() - lastFigure > 30_000;
+    if (figure) lastFigure = performance.now();
+    await writeReport(o, result, figure);
+  };
   for (const { key, data } of keys) {
     const dir = cellDir(o, key);
     const file = join(dir, 'result.json');
@@ -182,8 +189,9 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     }
     result.pending = result.pending.filter((k) => k !== key);
     if (cell) result.cells.push(cell);
-    await write();
+    if (result.pending.length) await write(false);
   }
+  await write(true);
   return result;
 }
 
@@ -211,7 +219,7 @@ export function studyFigure(o: Pick<StudyOptions, 'tasks' | 'algos' | 'fractions
 const figureBase = (o: StudyOptions) => join(dirname(o.report), 'figures', 'data-quantity');
 const jsonPath = (o: StudyOptions) => o.report.replace(/\.md$/i, '') + '.json';
 
-async function writeReport(o: StudyOptions, r: StudyResult): Promise<void> {
+async function writeReport(o: StudyOptions, r: StudyResult, renderFigure: boolean): Promise<void> {
   mkdirSync(dirname(o.report) || '.', { recursive: true });
   const L: string[] = ['# Data-quantity study', ''];
   L.push('Made by `scripts/data_quantity.ts` (this file is rewritten as cells finish). Command:', '', '```', o.command, '```', '');
@@ -239,9 +247,10 @@ async function writeReport(o: StudyOptions, r: StudyResult): Promise<void> {
   }
   if (r.pending.length) L.push(`${r.pending.length} run(s) not finished when this file was written.`, '');
   if (r.cells.length) {
-    const fig = await writeFigure(figureBase(o), studyFigure(o, r.cells));
+    const base = figureBase(o);
+    if (renderFigure) await writeFigure(base, studyFigure(o, r.cells));
     const rel = (p: string) => relative(dirname(o.report), p);
-    L.push(`![data quantity](${rel(fig.png)})`, '', `(SVG: ${rel(fig.svg)}; JSON of every run: ${rel(jsonPath(o))})`, '');
+    L.push(`![data quantity](${rel(`${base}.png`)})`, '', `(SVG: ${rel(`${base}.svg`)}; JSON of every run: ${rel(jsonPath(o))})`, '');
   }
   writeFileAtomic(o.report, L.join('\n'));
   writeFileAtomic(jsonPath(o), JSON.stringify({ command: o.command, preset: o.preset, steps: o.steps ?? null, episodes: o.episodes, seeds: o.seeds, subsetSeed: o.subsetSeed, datasets: r.datasets, cells: r.cells, failures: r.failures, pending: r.pending.length }, null, 2) + '\n');

@@ -22,6 +22,7 @@ const flags = {
   rbins: { type: 'int', help: `grid cells along return (default ${DSRL_GRID_DEFAULTS.rbins})`, meta: 'N' },
   'max-per-bin': { type: 'int', help: `keep at most N random trajectories per cell (default ${DSRL_GRID_DEFAULTS.maxPerBin})`, meta: 'N' },
   'min-per-bin': { type: 'int', help: `drop cells with at most N trajectories (default ${DSRL_GRID_DEFAULTS.minPerBin})`, meta: 'N' },
+  'add-outliers': { type: 'float', help: "DSRL outliers_percent: corrupt this fraction of the high-cost, high-return trajectories into fake safe ones (robustness tests; drops h)", meta: 'P' },
   epsilon: { type: 'float', help: "DSRL epsilon: > 0 drops safe trajectories within epsilon of the best safe return, < 0 the unsafe ones within |epsilon| of the best unsafe return", meta: 'E' },
   fraction: { type: 'float', help: 'keep a random fraction of the (remaining) trajectories, in (0, 1]', meta: 'F' },
   seed: { type: 'int', help: 'random seed (grid sampling, fraction)', default: 0, meta: 'S' },
@@ -43,13 +44,14 @@ export const command: Command = {
       grid: f.grid
         ? { cbins: f.cbins ?? DSRL_GRID_DEFAULTS.cbins, rbins: f.rbins ?? DSRL_GRID_DEFAULTS.rbins, maxPerBin: f['max-per-bin'] ?? DSRL_GRID_DEFAULTS.maxPerBin, minPerBin: f['min-per-bin'] ?? DSRL_GRID_DEFAULTS.minPerBin }
         : undefined,
+      addOutliers: f['add-outliers'],
       epsilon: f.epsilon,
       fraction: f.fraction,
       kappa: f['cost-limit'],
       seed: f.seed,
     };
-    if (opts.outlierIqr === undefined && !opts.grid && opts.epsilon === undefined && opts.fraction === undefined) {
-      throw new UsageError('no filter given: use --outlier-iqr, --grid, --epsilon and/or --fraction');
+    if (opts.outlierIqr === undefined && !opts.grid && opts.addOutliers === undefined && opts.epsilon === undefined && opts.fraction === undefined) {
+      throw new UsageError('no filter given: use --outlier-iqr, --grid, --add-outliers, --epsilon and/or --fraction');
     }
     try {
       checkFilterOptions(opts);
@@ -67,7 +69,11 @@ export const command: Command = {
     const fig = await writeFigure(figureBaseFor(f.out), beforeAfterScatterFigure(ds, res.dataset, kappa, `fisor filter: ${f.data.split('/').pop()} -> ${f.out.split('/').pop()}`));
     const a = summarizeDataset(ds, kappa), b = summarizeDataset(res.dataset, kappa);
     const lines = [`wrote ${f.out}`, `  before        ${a.trajectories} trajectories, ${a.transitions} transitions, ${(100 * a.fractionSafe).toFixed(1)}% with cost <= ${kappa}`];
-    for (const s of res.steps) lines.push(`  ${s.name.padEnd(13)} removed ${s.removed} of ${s.before}`);
+    for (const s of res.steps) {
+      lines.push(s.name === 'add-outliers'
+        ? `  add-outliers  relabelled ${res.injected.length} of ${s.before} as safe, high-return outliers (h dropped)`
+        : `  ${s.name.padEnd(13)} removed ${s.removed} of ${s.before}`);
+    }
     lines.push(`  after         ${b.trajectories} trajectories, ${b.transitions} transitions, ${(100 * b.fractionSafe).toFixed(1)}% with cost <= ${kappa}`);
     lines.push(`  scatter       ${fig.svg}, ${fig.png}`);
     io.stdout.write(lines.join('\n') + '\n');

@@ -5,12 +5,16 @@
  * Applied in this order, each on what the previous one kept:
  *
  * 1. outliers (`outlierIqr = k`): drop trajectories whose R or C lies outside Tukey's fences
- *    [Q1 - k IQR, Q3 + k IQR] of the current set. (DSRL's `outliers_percent` does the opposite, it
- *    injects corrupted trajectories for robustness tests; that is not implemented here.)
+ *    [Q1 - k IQR, Q3 + k IQR] of the current set.
  * 2. density grid (`grid`): DSRL's `grid_filter` on the (C, R) plane: cbins x rbins cells spanning
  *    [Cmin, Cmax] x [Rmin, Rmax], cell index floor((C - Cmin) / step); a cell with more than maxPerBin
  *    trajectories keeps a random maxPerBin of them, a cell with at most minPerBin is dropped whole.
  *    DSRL turns this on with `density < 1` (defaults cbins 10, rbins 50, max_npb 5, min_npb 2).
+ * 2b. outlier injection (`addOutliers = p`, DSRL's `outliers_percent`, a robustness test that ADDS
+ *    corrupted data): max(floor(p n), 1) random trajectories with C >= Cmax / 2 and R >= Rmax / 2 (DSRL
+ *    uses the env's max episode cost / reward; here the current set's maxima) are relabelled to look safe
+ *    and better: costs zeroed, then c ~ U{0..ceil(kappa) - 1} random steps set to cost 1, rewards x 1.5.
+ *    The continuous `h` no longer matches such costs, so the output drops `h` when outliers are injected.
  * 3. epsilon (DSRL's `epsilon`, needs the cost limit kappa): epsilon > 0 drops the safe trajectories
  *    (C <= kappa) with R >= max_safe R - epsilon (harder: the best safe behaviour is gone);
  *    epsilon < 0 drops the unsafe ones (C > kappa) with R >= max_unsafe R + epsilon (easier).
@@ -35,6 +39,8 @@ export interface FilterOptions {
   outlierIqr?: number;
   /** DSRL density grid filter; undefined = off. */
   grid?: GridFilterOptions;
+  /** DSRL outliers_percent: fraction of trajectories to corrupt into fake safe, high-return ones; undefined = off. */
+  addOutliers?: number;
   /** DSRL epsilon; undefined = off. */
   epsilon?: number;
   /** Fraction of trajectories to keep, in (0, 1]; undefined = 1. */
@@ -47,7 +53,7 @@ export interface FilterOptions {
 export const DSRL_GRID_DEFAULTS: GridFilterOptions = { cbins: 10, rbins: 50, maxPerBin: 5, minPerBin: 2 };
 
 export interface FilterStep {
-  name: 'outliers' | 'grid' | 'epsilon' | 'fraction';
+  name: 'outliers' | 'grid' | 'add-outliers' | 'epsilon' | 'fraction';
   before: number;
   removed: number;
 }
@@ -56,6 +62,8 @@ export interface FilterResult {
   dataset: Dataset;
   /** Indices (into the input's trajectory list) of the kept trajectories, ascending. */
   kept: number[];
+  /** Trajectories relabelled by `addOutliers` (indices into the input's list). */
+  injected: number[];
   trajectoriesBefore: number;
   steps: FilterStep[];
 }
@@ -73,6 +81,7 @@ export function checkFilterOptions(o: FilterOptions): void {
     if (g.minPerBin >= g.maxPerBin) bad('grid minPerBin', `must be < maxPerBin (${g.maxPerBin})`, g.minPerBin);
   }
   if (o.epsilon !== undefined && !Number.isFinite(o.epsilon)) bad('epsilon', 'must be a finite number', o.epsilon);
+  if (o.addOutliers !== undefined && !(o.addOutliers > 0 && o.addOutliers <= 1)) bad('add-outliers fraction', 'must be in (0, 1]', o.addOutliers);
   if (o.fraction !== undefined && !(o.fraction > 0 && o.fraction <= 1)) bad('fraction', 'must be in (0, 1]', o.fraction);
   if (o.kappa !== undefined && !(Number.isFinite(o.kappa) && o.kappa >= 0)) bad('cost limit kappa', 'must be a number >= 0', o.kappa);
   if (o.seed !== undefined && !Number.isInteger(o.seed)) bad('seed', 'must be an integer', o.seed);
@@ -160,7 +169,27 @@ export function selectTrajectories(ds: Dataset, trajs: Trajectory[], kept: numbe
   return out;
 }
 
-/** Applies the enabled filters in order (outliers, grid, epsilon, fraction). Throws if nothing is left. */
+/**
+ * DSRL's outlier injection (see the file comment): picks the trajectories to corrupt and, for each, the
+ * step offsets that get cost 1. Returns the new per-trajectory (return, cost) too.
+ */
+export function injectOutliers(trajs: Trajectory[], idx: number[], p: number, kappa: number, rng: Rng): Map<number, number[]> {
+  const maxC = Math.max(...idx.map((i) => trajs[i].cost)), maxR = Math.max(...idx.map((i) => trajs[i].ret));
+  const cand = idx.filter((i) => trajs[i].cost >= maxC / 2 && trajs[i].ret >= maxR / 2);
+  const num = Math.max(Math.floor(idx.length * p), 1);
+  if (cand.length < num) {
+    throw new Error(`filter: add-outliers ${p} needs ${num} trajectories with cost >= ${maxC / 2} and return >= ${maxR / 2} to corrupt, found ${cand.length}`);
+  }
+  const out = new Map<number, number[]>();
+  for (const i of sample(cand, num, rng)) {
+    const c = Math.min(rng.int(Math.max(1, Math.ceil(kappa))), trajs[i].length);
+    const steps = sample(Array.from({ length: trajs[i].length }, (_, k) => k), c, rng);
+    out.set(i, steps);
+  }
+  return out;
+}
+
+/** Applies the enabled filters in order (outliers, grid, add-outliers, epsilon, fraction). Throws if nothing is left. */
 export function filterDataset(ds: Dataset, opts: FilterOptions): FilterResult {
   checkFilterOptions(opts);
   const trajs = splitTrajectories(ds);
@@ -177,7 +206,30 @@ export function filterDataset(ds: Dataset, opts: FilterOptions): FilterResult {
   };
   if (opts.outlierIqr !== undefined) apply('outliers', (v) => outlierKeep(trajs, v, opts.outlierIqr!));
   if (opts.grid) apply('grid', (v) => gridKeep(trajs, v, opts.grid!, rng));
+  let injected = new Map<number, number[]>();
+  if (opts.addOutliers !== undefined) {
+    injected = injectOutliers(trajs, idx, opts.addOutliers, kappa, rng);
+    steps.push({ name: 'add-outliers', before: idx.length, removed: 0 });
+    // later filters (epsilon) see the corrupted returns and costs, as in DSRL
+    for (const [i, s] of injected) trajs[i] = { ...trajs[i], ret: 1.5 * trajs[i].ret, cost: s.length };
+  }
   if (opts.epsilon !== undefined) apply('epsilon', (v) => epsilonKeep(trajs, v, opts.epsilon!, kappa));
   if (opts.fraction !== undefined && opts.fraction < 1) apply('fraction', (v) => sample(v, Math.max(1, Math.floor(v.length * opts.fraction!)), rng));
-  return { dataset: selectTrajectories(ds, trajs, idx), kept: idx, trajectoriesBefore: trajs.length, steps };
+  const out = selectTrajectories(ds, trajs, idx);
+  if (injected.size) {
+    let o = 0;
+    for (const i of idx) {
+      const s = injected.get(i);
+      if (s) {
+        for (let k = 0; k < trajs[i].length; k++) {
+          out.costs[o + k] = 0;
+          out.rewards[o + k] *= 1.5;
+        }
+        for (const k of s) out.costs[o + k] = 1;
+      }
+      o += trajs[i].length;
+    }
+    out.h = undefined;
+  }
+  return { dataset: out, kept: idx, injected: [...injected.keys()].filter((i) => idx.includes(i)).sort((a, b) => a - b), trajectoriesBefore: trajs.length, steps };
 }

@@ -77,6 +77,34 @@ describe('trajectory filters on a hand-made dataset', () => {
     expect(() => filterDataset(handMade([[1, 50]]), { epsilon: 1 })).toThrow(/best safe \(cost <= 10\) trajectories, but there are none/);
   });
 
+  it("add-outliers (DSRL outliers_percent) relabels high-cost, high-return trajectories as safe and 1.5x better", () => {
+    // 10 trajectories of 20 rows; max cost 40, max return 10: candidates have cost >= 20 and return >= 5
+    const pairs: [number, number][] = [[1, 0], [2, 1], [3, 2], [4, 5], [6, 10], [7, 25], [8, 30], [9, 35], [10, 40], [5.5, 20]];
+    const ds = handMade(pairs, 20);
+    const r = filterDataset(ds, { addOutliers: 0.3, kappa: 10, seed: 2 });
+    expect(r.injected).toHaveLength(3);
+    for (const i of r.injected) expect([5, 6, 7, 8, 9]).toContain(i);
+    const after = splitTrajectories(r.dataset);
+    expect(after).toHaveLength(10);
+    after.forEach((t, i) => {
+      if (r.injected.includes(i)) {
+        expect(t.ret).toBeCloseTo(1.5 * pairs[i][0], 5);
+        expect(t.cost).toBeLessThan(10);
+        for (let k = t.start; k < t.end; k++) expect([0, 1]).toContain(r.dataset.costs[k]);
+      } else {
+        expect([t.ret, t.cost]).toEqual(pairs[i]);
+      }
+    });
+    expect(r.dataset.h).toBeUndefined(); // costs no longer match h
+    expect(filterDataset(ds, { addOutliers: 0.3, kappa: 10, seed: 2 }).injected).toEqual(r.injected);
+    // later filters see the corrupted values: epsilon > 0 now finds the fake safe ones among the best
+    const e = filterDataset(ds, { addOutliers: 0.3, kappa: 10, seed: 2, epsilon: 0.5 });
+    const best = Math.max(...r.injected.map((i) => 1.5 * pairs[i][0]));
+    expect(e.kept).not.toContain(r.injected.find((i) => 1.5 * pairs[i][0] === best));
+    expect(() => filterDataset(ds, { addOutliers: 0.9 })).toThrow(/add-outliers 0\.9 needs 9 trajectories with cost >= 20 and return >= 5 to corrupt, found 5/);
+    expect(() => checkFilterOptions({ addOutliers: 0 })).toThrow(/add-outliers fraction must be in \(0, 1\]/);
+  });
+
   it('fraction keeps floor(f n) distinct trajectories, the same for the same seed', () => {
     const ds = handMade(Array.from({ length: 10 }, (_, i): [number, number] => [i, i]));
     const a = keptIds(filterDataset(ds, { fraction: 0.5, seed: 3 }).dataset);
