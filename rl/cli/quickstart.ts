@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 
 const flags = {
   out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
-  overwrite: { type: 'bool', help: 'replace what --out already holds (default: refuse)', default: false },
+  overwrite: { type: 'bool', help: 'replace what --out already holds (without it a non-empty directory is refused)', default: false },
   preset: { type: 'string', help: 'config preset (safe, cpu, paper)', default: 'safe', meta: 'NAME' },
   steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
   seed: { type: 'int', help: 'training seed in [0, 2^32 - 1]', default: 0, meta: 'S' },

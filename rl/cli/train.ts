@@ -30,7 +30,7 @@ const flags = {
   'allow-task-mismatch': { type: 'bool', help: "train on a dataset whose 'task' attribute names another task", default: false },
   out: { type: 'string', help: 'run directory (default runs/<task>-<preset>-s<seed>-<config hash>; required with --resume)', meta: 'DIR' },
   resume: { type: 'bool', help: 'continue the run in --out from its checkpoint', default: false },
-  overwrite: { type: 'bool', help: 'replace a run that --out already holds (default: refuse)', default: false },
+  overwrite: { type: 'bool', help: 'replace what --out already holds (without it a non-empty run directory is refused)', default: false },
   config: { type: 'string', help: 'JSON file of config overrides', meta: 'FILE' },
   set: { type: 'string', help: 'override one config field, dotted (repeatable): --set actor.hidden=128', meta: 'KEY=VALUE' },
   'cost-limit': { type: 'float', help: "cost limit kappa for evaluation scores and safe marks (default: the task's, 10)", meta: 'K' },
