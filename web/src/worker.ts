@@ -13,16 +13,30 @@ let session: FisorSession | null = null;
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 const progress = (p: Progress) => post({ id: null, progress: p });
 
+let wasmThreads = 1;
+
+/** What actually runs: the backend's name and, for wasm, whether the second thread is splitting products. */
+function describeBackend(): { name: string; detail: string } {
+  const b = getBackend();
+  if (b instanceof WasmBackend) {
+    const two = wasmThreads > 1 && b.threadsActive;
+    return { name: b.name, detail: two ? '2 threads' : wasmThreads > 1 ? '1 thread (the second has not started)' : '1 thread' };
+  }
+  return { name: b.name, detail: b.name === 'gpujs' ? `gpu.js mode ${gpujsMode()}` : 'plain TypeScript reference kernels' };
+}
+
 function chooseBackend(name: string, threads: number): Reply {
   if (name === 'wasm') {
     // Two threads need SharedArrayBuffer, which a browser gives only to a cross-origin isolated page.
-    const t = threads >= 2 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ? 2 : 1;
+    wasmThreads = threads >= 2 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ? 2 : 1;
+    const t = wasmThreads;
     registerBackend('wasm', () => new WasmBackend({ threads: t }));
-    const b = setBackend('wasm') as WasmBackend;
-    return { type: 'backend', name: b.name, detail: `${t} thread${t > 1 ? 's' : ''}` };
+    setBackend('wasm');
+    const d = describeBackend();
+    return { type: 'backend', name: d.name, detail: t > 1 ? '2 threads requested' : d.detail };
   }
-  const b = setBackend(name);
-  return { type: 'backend', name: b.name, detail: name === 'gpujs' ? `gpu.js mode ${gpujsMode()}` : 'plain TypeScript reference kernels' };
+  setBackend(name);
+  return { type: 'backend', ...describeBackend() };
 }
 
 async function train(task: string, seed: number, steps: number, datasetSeed: number): Promise<Reply> {
@@ -45,7 +59,7 @@ async function train(task: string, seed: number, steps: number, datasetSeed: num
       await new Promise((r) => setTimeout(r, 0)); // let the progress message go out
     }
   }
-  return { type: 'trained', step: session.step, seconds: ms / 1000, metrics: all };
+  return { type: 'trained', step: session.step, seconds: ms / 1000, metrics: all, backend: describeBackend() };
 }
 
 function need(): FisorSession {
