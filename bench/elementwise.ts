@@ -4,7 +4,7 @@
  */
 import type { Backend, DataBuffer } from '../core/backend.js';
 import { JsBackend } from '../core/backends/js.js';
-import { WasmBackend } from '../core/backends/wasm.js';
+import { WasmBackend } from '../core/backends/wasm/index.js';
 import { filled, fmt, measure, type SectionResult, type Table, type Target } from './harness.js';
 
 interface Case {

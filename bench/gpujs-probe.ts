@@ -5,7 +5,7 @@
  */
 import type { Backend, DataBuffer } from '../core/backend.js';
 import { JsBackend } from '../core/backends/js.js';
-import { GpujsBackend } from '../core/backends/gpujs.js';
+import { GpujsBackend } from '../core/backends/gpujs/index.js';
 
 function filled(b: Backend, n: number, seed: number): DataBuffer {
   const buf = b.alloc(n, 'float32');

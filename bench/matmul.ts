@@ -4,7 +4,7 @@
  */
 import type { Backend } from '../core/backend.js';
 import { JsBackend } from '../core/backends/js.js';
-import { WasmBackend } from '../core/backends/wasm.js';
+import { WasmBackend } from '../core/backends/wasm/index.js';
 import { filled, fmt, measure, type SectionResult, type Table, type Target } from './harness.js';
 
 /** [m, k, n]: C (m x n) = A (m x k) B (k x n). */
@@ -28,7 +28,7 @@ export async function matmulSection(): Promise<SectionResult> {
   const backends: [string, Backend][] = [['js', new JsBackend()], ['wasm', new WasmBackend({ threads: 1 })]];
   let gpujsNote = '';
   try {
-    const mod = (await import('../core/backends/gpujs.js')) as { GpujsBackend?: new () => Backend & { mode?: string } };
+    const mod = (await import('../core/backends/gpujs/index.js')) as { GpujsBackend?: new () => Backend & { mode?: string } };
     if (mod.GpujsBackend) {
       const g = new mod.GpujsBackend();
       backends.push([`gpujs (${g.mode ?? '?'})`, g]);

@@ -3,8 +3,8 @@
  * take seconds) and one FISOR update / one batched `act` of the cpu preset per wasm thread count.
  */
 import { Rng, setBackend } from '../core/index.js';
-import { WasmBackend } from '../core/backends/wasm.js';
-import { registerBackend } from '../core/backend.js';
+import { WasmBackend } from '../core/backends/wasm/index.js';
+import { registerBackend, type Backend } from '../core/backend.js';
 import { collect } from '../rl/data/collect.js';
 import { TASK_NAMES } from '../rl/envs/reference.js';
 import { resolveConfig } from '../rl/fisor/config.js';
@@ -49,31 +49,83 @@ export function collectSection(): SectionResult {
   };
 }
 
+/** Multiply-adds x 2 of every matrix product `fn` runs on `be` (the wasm kernels are own properties). */
+function countFlops(be: Backend, fn: () => void): number {
+  let flops = 0;
+  const target = be as unknown as Record<string, (...a: unknown[]) => void>;
+  const saved = { matmul: target.matmul, matmulBiasAct: target.matmulBiasAct };
+  for (const name of ['matmul', 'matmulBiasAct'] as const) {
+    const orig = saved[name];
+    if (!orig) continue;
+    target[name] = (...a: unknown[]) => {
+      const batch = a[name === 'matmul' ? 3 : 4] as number;
+      const m = a[name === 'matmul' ? 4 : 5] as number;
+      const n = a[name === 'matmul' ? 5 : 6] as number;
+      const k = a[name === 'matmul' ? 6 : 7] as number;
+      flops += 2 * batch * m * n * k;
+      return orig.apply(be, a);
+    };
+  }
+  try {
+    fn();
+  } finally {
+    target.matmul = saved.matmul;
+    target.matmulBiasAct = saved.matmulBiasAct;
+  }
+  return flops;
+}
+
+/** GFLOP/s of one thread's GEMM on a training-sized product (the SIMD ceiling the update is compared to). */
+function gemmCeiling(): number {
+  const be = new WasmBackend({ threads: 1 });
+  const [m, n, k] = [256, 1024, 256];
+  const a = be.alloc(m * k, 'float32');
+  const b = be.alloc(k * n, 'float32');
+  const c = be.alloc(m * n, 'float32');
+  be.fill(a, 0.5);
+  be.fill(b, 0.25);
+  let best = Infinity;
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    be.matmul(a, b, c, 1, m, n, k, false, false, 0, 0);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (2 * m * n * k) / (best / 1000) / 1e9;
+}
+
 export function fisorSection(): SectionResult {
   const rows: (string | number)[][] = [];
   const ds = collect('PointRobot', { seed: 0 });
-  for (const threads of [1, 2]) {
-    registerBackend(`wasm-bench-${threads}`, () => new WasmBackend({ threads }));
-    setBackend(`wasm-bench-${threads}`);
-    const cfg = resolveConfig({ preset: 'cpu', task: 'PointRobot' });
-    const data = prepareData(ds, 'PointRobot', cfg);
-    const agent = new FisorAgent(cfg, data.obsDim, data.actDim, new Rng(0));
-    const rng = new Rng(1);
-    const batch = allocFisorBatch(data, cfg.batchSize);
-    for (let i = 0; i < 5; i++) agent.update(sampleBatch(data, rng, batch));
-    const update = timeRepeated(() => agent.update(sampleBatch(data, rng, batch)), 30);
-    const obs = data.observations.subarray(0, 20 * data.obsDim);
-    agent.act(obs);
-    const act = timeRepeated(() => agent.act(obs), 10);
-    rows.push([`wasm, ${threads} thread${threads > 1 ? 's' : ''}`, fmt(update, 2), fmt(1000 / update, 1), fmt(act, 2)]);
+  const ceiling = gemmCeiling();
+  for (const preset of ['cpu', 'paper'] as const) {
+    for (const threads of [1, 2]) {
+      registerBackend(`wasm-bench-${threads}`, () => new WasmBackend({ threads }));
+      const be = setBackend(`wasm-bench-${threads}`);
+      const cfg = resolveConfig({ preset, task: 'PointRobot' });
+      const data = prepareData(ds, 'PointRobot', cfg);
+      const agent = new FisorAgent(cfg, data.obsDim, data.actDim, new Rng(0));
+      const rng = new Rng(1);
+      const batch = allocFisorBatch(data, cfg.batchSize);
+      for (let i = 0; i < 3; i++) agent.update(sampleBatch(data, rng, batch));
+      const flops = countFlops(be, () => agent.update(sampleBatch(data, rng, batch)));
+      const update = timeRepeated(() => agent.update(sampleBatch(data, rng, batch)), preset === 'paper' ? 8 : 30);
+      const gflops = flops / (update / 1000) / 1e9;
+      const obs = data.observations.subarray(0, 20 * data.obsDim);
+      agent.act(obs);
+      const act = timeRepeated(() => agent.act(obs), preset === 'paper' ? 3 : 10);
+      rows.push([
+        preset, `wasm, ${threads} thread${threads > 1 ? 's' : ''}`, fmt(update, 2), fmt(1000 / update, 1),
+        fmt(flops / 1e9, 2), fmt(gflops, 1), `${fmt((100 * gflops) / (ceiling * threads), 0)} %`, fmt(act, 2),
+      ]);
+    }
   }
   setBackend('wasm');
   return {
     name: 'FISOR',
     tables: [{
-      title: 'FISOR cpu preset on PointRobot (median ms)',
-      note: 'update = two actor steps on halves of a 256 batch + V_r, Q_r, V_h, Q_h steps; act = 20 observations x 8 candidates, 5 denoising steps, safest by Q_h.',
-      columns: ['backend', 'update ms', 'updates/s', 'act (20 obs) ms'],
+      title: 'FISOR update on PointRobot at the cpu preset and the paper\'s shapes (median ms)',
+      note: `update = two actor steps on halves of the batch + V_r, Q_r, V_h, Q_h steps (cpu: batch 256, denoiser 64 wide, 2 blocks, critics 128x128; paper: batch 1024, denoiser 256 wide, 3 blocks of 1024, critics 256x256); GFLOP = matrix products only; ceiling = one thread's GEMM on 256x1024x256 in this run (${fmt(ceiling, 1)} GFLOP/s) times the threads; act = 20 observations x 8 candidates, 5 denoising steps, safest by Q_h.`,
+      columns: ['preset', 'backend', 'update ms', 'updates/s', 'GFLOP / update', 'GFLOP/s', 'share of SIMD ceiling', 'act (20 obs) ms'],
       rows,
     }],
   };

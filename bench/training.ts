@@ -21,7 +21,7 @@ async function availableBackends(): Promise<{ names: string[]; notes: string[] }
   const notes: string[] = [];
   if (!listBackends().includes('wasm')) {
     try {
-      const mod = (await import('../core/backends/wasm.js')) as { WasmBackend?: new () => import('../core/index.js').Backend };
+      const mod = (await import('../core/backends/wasm/index.js')) as { WasmBackend?: new () => import('../core/index.js').Backend };
       if (mod.WasmBackend) registerBackend('wasm', () => new mod.WasmBackend!());
     } catch (e) {
       notes.push(`wasm backend not available: ${(e as Error).message.split('\n')[0]}`);
@@ -29,7 +29,7 @@ async function availableBackends(): Promise<{ names: string[]; notes: string[] }
   }
   // The wasm backend at a fixed thread count each (FISOR_WASM_THREADS only sets 'wasm''s default).
   try {
-    const mod = (await import('../core/backends/wasm.js')) as typeof import('../core/backends/wasm.js');
+    const mod = (await import('../core/backends/wasm/index.js')) as typeof import('../core/backends/wasm/index.js');
     if (mod.wasmSimdAvailable()) {
       if (!listBackends().includes('wasm-1t')) registerBackend('wasm-1t', () => new mod.WasmBackend({ threads: 1 }));
       const two = new mod.WasmBackend({ threads: 2 });

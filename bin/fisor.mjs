@@ -18,6 +18,10 @@ if (existsSync(source)) {
     process.exit(1);
   }
   const child = spawn(process.execPath, ['--import', tsx, source, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Ctrl-C / kill: the child decides (train saves a checkpoint first). Forwarded, because a signal sent to this
+  // launcher alone would otherwise end it and orphan the child; in a terminal both get Ctrl-C, and the child
+  // counts the two deliveries as one.
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
     if (signal) process.kill(process.pid, signal);
     else process.exit(code ?? 1);

@@ -56,6 +56,20 @@ export interface AdamParams {
   step: number;
 }
 
+/**
+ * The per-step scalars of Adam / AdamW, computed once for every backend:
+ * bias corrections bc1 = 1 - beta1^t, bc2 = 1 - beta2^t; AdamW's decay factor 1 - lr wd (1 for
+ * Adam); Adam's L2 coefficient wd coupled into the gradient (0 for AdamW).
+ */
+export function adamCoefficients(h: AdamParams): { bc1: number; bc2: number; decay: number; l2: number } {
+  return {
+    bc1: 1 - Math.pow(h.beta1, h.step),
+    bc2: 1 - Math.pow(h.beta2, h.step),
+    decay: h.decoupled ? 1 - h.lr * h.weightDecay : 1,
+    l2: h.decoupled ? 0 : h.weightDecay,
+  };
+}
+
 export interface Backend {
   readonly name: string;
   /** Which dtypes the backend's kernels accept. */
@@ -199,6 +213,11 @@ export function backendByName(name: string): Backend {
 /** Switches the backend new tensors are made on and mixed-backend ops run on. */
 export function setBackend(name: string): Backend {
   current = backendByName(name);
+  return current;
+}
+
+/** The backend chosen so far (by setBackend or a first getBackend), or null: never creates one. */
+export function currentBackend(): Backend | null {
   return current;
 }
 

@@ -4,8 +4,8 @@
  */
 import { registerBackend } from './backend.js';
 import { JsBackend } from './backends/js.js';
-import { GpujsBackend } from './backends/gpujs.js';
-import { WasmBackend, wasmSimdAvailable } from './backends/wasm.js';
+import { GpujsBackend } from './backends/gpujs/index.js';
+import { WasmBackend, wasmSimdAvailable } from './backends/wasm/index.js';
 
 registerBackend('js', () => new JsBackend(), { preferred: true });
 // The default where WebAssembly SIMD exists; otherwise 'js' stays the default (plain TS fallback).
@@ -18,10 +18,17 @@ export { Rng, type RngState } from './rng.js';
 export { where, concat, stack } from './ops/movement.js';
 export { matmul, matmulT } from './ops/matmul.js';
 export { linear, type LinearActivation } from './ops/linear.js';
-export { noGrad, isGradEnabled, apply, type OpDef } from './autograd.js';
+export { layerNormalize, LayerNormalize } from './ops/layernorm.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { gelu, erf } from './ops/gelu.js';
+export { causalMask, keyPaddingMask, MASKED_LOGIT } from './ops/mask.js';
+export { noGrad, isGradEnabled, apply, setDebugNonFinite, isDebugNonFinite, type OpDef } from './autograd.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { audit, formatAudit, type AuditRow, type AuditReport, type AuditOptions } from './audit.js';
-export { tidy, keep } from './memory.js';
+export { tidy, keep, setMemoryWarningBytes, wasmMemoryInUse } from './memory.js';
+export {
+  sizeOf, stridesOf, sameShape, fmtShape, broadcastShapes, broadcastStrides, normAxis, normAxes, checkShape, type Shape,
+} from './shape.js';
 export {
   setBackend, getBackend, listBackends, registerBackend, backendByName,
   type Backend, type DType, type DataBuffer, type FusedActivation,

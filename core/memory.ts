@@ -9,9 +9,48 @@
  */
 import type { DataBuffer } from './backend.js';
 
+/** Bytes of live wasm storage, and of those no tidy scope owns (neither in a scope nor kept). */
+let wasmLiveBytes = 0;
+let wasmUnscopedBytes = 0;
+let warnBytes = 256 * 1024 * 1024;
+let warned = false;
+
+/**
+ * Live wasm bytes above which `memoryWarning` fires (once) when most of them are in tensors no
+ * tidy scope owns. Default 256 MiB; also re-arms the warning (tests).
+ */
+export function setMemoryWarningBytes(bytes: number): void {
+  warnBytes = bytes;
+  warned = false;
+}
+
+/** Live wasm tensor bytes: all, and those in tensors no tidy scope owns (and not kept). */
+export function wasmMemoryInUse(): { liveBytes: number; unscopedBytes: number } {
+  return { liveBytes: wasmLiveBytes, unscopedBytes: wasmUnscopedBytes };
+}
+
+function memoryWarning(): void {
+  if (warned || wasmLiveBytes <= warnBytes || wasmUnscopedBytes * 2 <= wasmLiveBytes) return;
+  warned = true;
+  const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
+  console.warn(
+    `fisor-ts: ${mb(wasmLiveBytes)} of wasm tensor memory is live, ${mb(wasmUnscopedBytes)} of it in tensors that ` +
+      'no tidy() scope owns. Outside tidy a tensor is freed only by dispose() or, late, by the garbage ' +
+      "collector's finalizer, which does not run inside a synchronous loop: run each step in " +
+      'tidy(() => ...) (and keep() what must outlive it). This warning is shown once.',
+  );
+}
+
 export class Storage {
   private refs = 1;
-  constructor(public buffer: DataBuffer | null) {}
+  /** Bytes counted in wasmLiveBytes (wasm storages only, else 0). */
+  readonly bytes: number;
+  /** @internal Counted in wasmUnscopedBytes. */
+  unscoped = false;
+  constructor(public buffer: DataBuffer | null) {
+    this.bytes = buffer !== null && buffer.backend.name === 'wasm' ? buffer.length * 4 : 0;
+    wasmLiveBytes += this.bytes;
+  }
 
   retain(): this {
     if (!this.buffer) throw new Error('storage was already released');
@@ -24,6 +63,8 @@ export class Storage {
     if (--this.refs === 0) {
       const b = this.buffer;
       this.buffer = null;
+      wasmLiveBytes -= this.bytes;
+      if (this.unscoped) wasmUnscopedBytes -= this.bytes;
       b.backend.free(b);
     }
   }
@@ -44,11 +85,31 @@ export interface Disposable {
   untracked(): void;
 }
 
+/** Tensors exempted from tidy (parameters, optimizer state): owned on purpose, not 'unscoped'. */
+const kept = new WeakSet<Disposable>();
+
 const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
 
 /** Releases the storage when `owner` is garbage collected without `dispose()`. */
 export function watch(owner: object, storage: Storage, token: object): void {
-  if (storage.buffer && storage.buffer.backend.name !== 'js') finalizer.register(owner, storage, token);
+  if (!storage.buffer || storage.buffer.backend.name === 'js') return;
+  finalizer.register(owner, storage, token);
+  if (!storage.unscoped && !kept.has(owner as Disposable)) {
+    storage.unscoped = true;
+    wasmUnscopedBytes += storage.bytes;
+    memoryWarning();
+  }
+}
+
+export function isKept(t: Disposable): boolean {
+  return kept.has(t);
+}
+
+/** A storage whose tensor was kept: owned on purpose, no longer counted as unscoped. */
+export function owned(storage: Storage): void {
+  if (!storage.unscoped) return;
+  storage.unscoped = false;
+  wasmUnscopedBytes -= storage.bytes;
 }
 
 export function unwatch(token: object): void {
@@ -60,6 +121,22 @@ interface Scope {
 }
 
 const scopes: Scope[] = [];
+
+/** True while tidy() disposes the tensors of a scope that ended (see Tensor.releasedByScope). */
+let scopeDisposing = false;
+
+export function isScopeDisposing(): boolean {
+  return scopeDisposing;
+}
+
+function disposeScope(tensors: Iterable<Disposable>, except: (t: Disposable) => boolean): void {
+  scopeDisposing = true;
+  try {
+    for (const t of tensors) if (!except(t)) t.dispose();
+  } finally {
+    scopeDisposing = false;
+  }
+}
 
 /**
  * Called for every new tensor: the innermost tidy scope owns it. Returns false outside any scope,
@@ -73,7 +150,6 @@ export function track(t: Disposable): boolean {
   return true;
 }
 
-const kept = new WeakSet<Disposable>();
 
 /** Exempts a tensor from every enclosing `tidy` (parameters, optimizer state, leaf gradients). */
 export function keep<T extends Disposable>(t: T): T {
@@ -108,7 +184,7 @@ export function tidy<T>(fn: () => T): T {
     result = fn();
   } catch (e) {
     scopes.pop();
-    for (const t of scope.tracked) if (!kept.has(t)) t.dispose();
+    disposeScope(scope.tracked, (t) => kept.has(t));
     throw e;
   }
   scopes.pop();
@@ -120,9 +196,8 @@ export function tidy<T>(fn: () => T): T {
     if (keepers.has(t)) {
       if (parent) parent.tracked.push(t);
       else t.untracked();
-    } else if (!kept.has(t)) {
-      t.dispose();
     }
   }
+  disposeScope(scope.tracked, (t) => keepers.has(t) || kept.has(t));
   return result;
 }

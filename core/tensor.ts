@@ -1,11 +1,11 @@
 /**
  * Tensor: contiguous row-major numbers on a backend, plus the autodiff graph link.
  *
- * Methods are thin: each op's math lives in core/ops/*. `backward` is the reverse-mode engine.
+ * Methods are thin: each op's math lives in core/ops/*; `backward` runs core/autograd.ts's engine.
  */
-import { apply, isGradEnabled, noGrad, type GraphNode } from './autograd.js';
+import { apply, isGradEnabled, runBackward, type GraphNode } from './autograd.js';
 import { backendByName, backendFor, getBackend, type Backend, type DType, type TypedArray } from './backend.js';
-import { keep, Storage, track, unwatch, watch } from './memory.js';
+import { isKept, isScopeDisposing, keep, owned, Storage, track, unwatch, watch } from './memory.js';
 import { fmtShape, sizeOf, type Shape } from './shape.js';
 import * as binary from './ops/binary.js';
 import * as unary from './ops/unary.js';
@@ -21,6 +21,12 @@ export class Tensor {
   /** dL/dself after `backward`, for tensors with `requiresGrad` that no op produced. */
   grad: Tensor | null = null;
   requiresGrad = false;
+  /**
+   * @internal Set when tidy() disposed this tensor while it was part of a graph: a later
+   * backward() through it throws (telling to call backward inside the tidy) instead of
+   * silently passing no gradient.
+   */
+  releasedByScope = false;
   private storage: Storage;
   private readonly token = {};
   private watched = false;
@@ -32,10 +38,15 @@ export class Tensor {
 
   /** Arms the garbage-collector safety net (once) for a tensor no tidy scope owns. */
   untracked(): void {
-    if (this.watched || !this.storage.buffer) return;
+    if (!this.storage.buffer) return;
+    if (this.watched) {
+      if (isKept(this)) owned(this.storage); // kept after it escaped: owned on purpose
+      return;
+    }
     this.watched = true;
     watch(this, this.storage, this.token);
   }
+
 
   /** A new uninitialised tensor on `backend` (the current one by default). */
   static empty(shape: Shape, dtype: DType = 'float32', backend?: Backend): Tensor {
@@ -82,7 +93,9 @@ export class Tensor {
     this.storage = new Storage(null);
     if (this.grad) this.grad.dispose();
     this.grad = null;
-    // A disposed tensor ends the graph: backward passes no gradient into it or through it.
+    // A disposed tensor ends the graph: backward passes no gradient into it or through it
+    // (and throws if tidy disposed it: see releasedByScope).
+    if (this.requiresGrad && isScopeDisposing()) this.releasedByScope = true;
     this.node = null;
     this.requiresGrad = false;
   }
@@ -253,115 +266,6 @@ function flatten(data: NestedArray | ArrayLike<number>): { flat: ArrayLike<numbe
   };
   walk(data, 0);
   return { flat, shape };
-}
-
-/**
- * The engine. Orders the graph depth-first, then visits outputs before inputs, summing each
- * tensor's incoming gradients before passing them on through its op's VJP.
- */
-function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolean): void {
-  if (!root.requiresGrad) {
-    throw new Error('backward(): this tensor does not require grad (no input of its graph has requiresGrad)');
-  }
-  if (!seed && root.size !== 1) {
-    throw new Error(`backward(): tensor of shape ${fmtShape(root.shape)} is not a scalar; pass a seed gradient of that shape`);
-  }
-  if (seed && (seed.shape.length !== root.shape.length || seed.shape.some((d, i) => d !== root.shape[i]))) {
-    throw new Error(`backward(): seed gradient of shape ${fmtShape(seed.shape)} does not match tensor shape ${fmtShape(root.shape)}`);
-  }
-  if (root.node?.released) throw releasedError(root.node.op.name);
-
-  // Topological order (iterative DFS, post-order).
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
-  const stack: [Tensor, number][] = [[root, 0]];
-  seen.add(root);
-  while (stack.length) {
-    const top = stack[stack.length - 1];
-    const [t, i] = top;
-    const inputs = t.node?.inputs ?? [];
-    if (i < inputs.length) {
-      top[1]++;
-      const child = inputs[i];
-      if (child.requiresGrad && !seen.has(child)) {
-        if (child.node?.released) throw releasedError(child.node.op.name);
-        seen.add(child);
-        stack.push([child, 0]);
-      }
-    } else {
-      order.push(t);
-      stack.pop();
-    }
-  }
-
-  noGrad(() => {
-    const grads = new Map<Tensor, Tensor>();
-    // The seed is copied so that every gradient in `grads` is owned by this walk.
-    const start = seed ? seed.cast(root.dtype) : Tensor.empty(root.shape, root.dtype, root.backend);
-    if (!seed) start.backend.fill(start.buffer, 1);
-    grads.set(root, start);
-    for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k];
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      const node = t.node;
-      if (!node) {
-        accumulateLeafGrad(t, g);
-        continue;
-      }
-      const needs = node.inputs.map((x, i) => x.requiresGrad && !node.op.nondiff?.includes(i));
-      const ins = node.op.backward(g, node.inputs, t, node.attrs, needs);
-      const stored = new Set<Tensor>();
-      node.inputs.forEach((x, i) => {
-        const gi = ins[i];
-        if (!gi) return;
-        if (!needs[i]) {
-          if (gi !== g) gi.dispose();
-          return;
-        }
-        // Own every incoming gradient: a VJP may hand back `g` itself, one tensor twice, or a view.
-        let own = gi;
-        if (gi === g || gi.isShared || stored.has(gi)) {
-          own = gi.clone();
-          if (gi !== g && !stored.has(gi)) gi.dispose();
-        }
-        stored.add(own);
-        const prev = grads.get(x);
-        if (prev) {
-          grads.set(x, prev.add(own));
-          prev.dispose();
-          own.dispose();
-        } else {
-          grads.set(x, own);
-        }
-      });
-      if (!stored.has(g)) g.dispose();
-      if (!retainGraph) {
-        node.released = true;
-        node.inputs = [];
-      }
-    }
-  });
-}
-
-/** Adds g into leaf.grad in place (no allocation once the gradient exists); takes ownership of g. */
-function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
-  if (leaf.grad && !leaf.grad.isDisposed) {
-    const acc = leaf.grad;
-    acc.backend.binary('add', acc.buffer, g.buffer, acc.buffer, [acc.size], [1], [1]);
-    g.dispose();
-  } else {
-    leaf.grad = keep(g.isShared ? g.clone() : g);
-    if (leaf.grad !== g) g.dispose();
-  }
-}
-
-function releasedError(op: string): Error {
-  return new Error(
-    `backward(): the graph through '${op}' was already released by an earlier backward(); ` +
-      'pass { retainGraph: true } to the first backward() to run it twice',
-  );
 }
 
 export { apply, isGradEnabled };

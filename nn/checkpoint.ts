@@ -6,7 +6,9 @@
  *                    blob: { file: 'tensors.bin', byteLength, checksum },
  *                    tensors: [{ name, shape, dtype, byteOffset, byteLength, checksum }] }
  *   tensors.bin    the tensors' bytes, little-endian, each starting at an 8-byte aligned offset.
- * Checksums are FNV-1a 32-bit over the bytes, written 'fnv1a32:xxxxxxxx'.
+ * Checksums are FNV-1a 32-bit over the bytes, written 'fnv1a32:xxxxxxxx'. Version 2 adds
+ * `metadataChecksum`, the same checksum over the UTF-8 of JSON.stringify({ step, metadata }), so a
+ * hand-edited step or metadata field is refused on load (version 1 manifests, which lack it, still load).
  *
  * Saving is atomic: everything is serialised in memory first (so a failure reading a tensor
  * writes nothing), then written to `<dir>.tmp-<pid>-<n>`; an existing `<dir>` is renamed to
@@ -24,7 +26,9 @@ import type { Module } from './module.js';
 import type { Optimizer } from './optim.js';
 
 export const CHECKPOINT_FORMAT = 'fisor-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+/** Versions this build reads (1: before the metadata checksum). */
+const READABLE_VERSIONS = [1, 2];
 const MAGIC = 'FSRCKPT\0';
 
 export interface CheckpointContent {
@@ -54,6 +58,7 @@ interface Manifest {
   version: number;
   step: number;
   metadata: Record<string, unknown>;
+  metadataChecksum?: string;
   blob: { file: string; byteLength: number; checksum: string };
   tensors: TensorEntry[];
 }
@@ -72,6 +77,11 @@ function checksumOf(bytes: Uint8Array): string {
   return `fnv1a32:${fnv1a32(bytes).toString(16).padStart(8, '0')}`;
 }
 
+/** Checksum of a checkpoint's step and metadata (what `metadataChecksum` holds). */
+export function metadataChecksum(step: number, metadata: Record<string, unknown>): string {
+  return checksumOf(new TextEncoder().encode(JSON.stringify({ step, metadata })));
+}
+
 const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
 
 function align8(n: number): number {
@@ -83,7 +93,7 @@ function encode(content: CheckpointContent): { manifest: Manifest; blob: Uint8Ar
   if (!content || typeof content !== 'object' || !content.tensors || typeof content.tensors !== 'object') {
     throw new Error('saveCheckpoint: content must be { tensors: Record<string, Tensor>, step, metadata? }');
   }
-  if (typeof content.step !== 'number' || !Number.isFinite(content.step)) throw new Error(`saveCheckpoint: step must be a finite number, got ${content.step}`);
+  if (!Number.isSafeInteger(content.step) || content.step < 0) throw new Error(`saveCheckpoint: step must be an integer >= 0, got ${content.step}`);
   const entries: TensorEntry[] = [];
   const views: Uint8Array[] = [];
   let offset = 0;
@@ -108,6 +118,7 @@ function encode(content: CheckpointContent): { manifest: Manifest; blob: Uint8Ar
       version: CHECKPOINT_VERSION,
       step: content.step,
       metadata: meta,
+      metadataChecksum: metadataChecksum(content.step, meta),
       blob: { file: 'tensors.bin', byteLength: blob.length, checksum: checksumOf(blob) },
       tensors: entries,
     },
@@ -121,8 +132,13 @@ function decode(manifestRaw: unknown, blob: Uint8Array, where: { manifest: strin
   if (!manifestRaw || typeof manifestRaw !== 'object') throw bad('manifest is not a JSON object');
   const m = manifestRaw as Partial<Manifest>;
   if (m.format !== CHECKPOINT_FORMAT) throw bad(`not a checkpoint manifest (format is ${JSON.stringify(m.format)}, expected '${CHECKPOINT_FORMAT}')`);
-  if (m.version !== CHECKPOINT_VERSION) throw bad(`unknown format version ${JSON.stringify(m.version)} (this build reads version ${CHECKPOINT_VERSION})`);
-  if (typeof m.step !== 'number') throw bad('step is missing or not a number');
+  if (!READABLE_VERSIONS.includes(m.version as number)) throw bad(`unknown format version ${JSON.stringify(m.version)} (this build reads versions ${READABLE_VERSIONS.join(', ')})`);
+  if (!Number.isSafeInteger(m.step) || (m.step as number) < 0) throw bad(`step must be an integer >= 0, got ${JSON.stringify(m.step)}`);
+  if (!m.metadata || typeof m.metadata !== 'object' || Array.isArray(m.metadata)) throw bad('metadata is missing or not an object');
+  if (m.version !== 1) {
+    const sum = metadataChecksum(m.step as number, m.metadata);
+    if (m.metadataChecksum !== sum) throw bad(`metadata checksum mismatch: manifest says ${JSON.stringify(m.metadataChecksum)}, step and metadata give ${sum} (edited or corrupted manifest?)`);
+  }
   if (!Array.isArray(m.tensors)) throw bad('tensors list is missing');
   if (!m.blob || typeof m.blob.byteLength !== 'number') throw bad('blob entry is missing');
   if (blob.length !== m.blob.byteLength) {
@@ -150,8 +166,7 @@ function decode(manifestRaw: unknown, blob: Uint8Array, where: { manifest: strin
     tensors[name] = e.dtype === 'float64' ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
     shapes[name] = [...e.shape];
   }
-  const metadata = m.metadata && typeof m.metadata === 'object' ? m.metadata : {};
-  return { tensors, shapes, step: m.step, metadata };
+  return { tensors, shapes, step: m.step as number, metadata: m.metadata };
 }
 
 // ---- in memory ----

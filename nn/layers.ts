@@ -7,8 +7,11 @@
  * nothing sits between, in the GEMM epilogue); its backward products carry transpose flags
  * rather than transposed copies.
  */
-import { apply, linear, Rng, Tensor, type DType, type OpDef } from '../core/index.js';
+import { layerNormalize, linear, Rng, Tensor, type DType } from '../core/index.js';
 import { makeParameter, Module } from './module.js';
+
+/** LayerNorm's op lives in core (core/ops/layernorm.ts); re-exported for nn's users. */
+export { layerNormalize, LayerNormalize } from '../core/index.js';
 
 export type Activation = 'relu' | 'mish' | 'tanh' | 'none';
 export type Init = 'xavier' | 'torch' | 'lecun';
@@ -110,66 +113,6 @@ export class Linear extends Module {
     const y = linear(x2, this.weight, this.bias, activation);
     return x.ndim === 2 ? y : y.reshape([...x.shape.slice(0, -1), this.outFeatures]);
   }
-}
-
-interface NormAttrs {
-  eps: number;
-}
-
-/** rstd = 1 / sqrt(var(x) + eps) over the last axis, keepdim; also returns x - mean. */
-function centredAndRstd(x: Tensor, eps: number): { xc: Tensor; rstd: Tensor } {
-  const mu = x.mean(-1, true);
-  const xc = x.sub(mu);
-  mu.dispose();
-  const sq = xc.square();
-  const variance = sq.mean(-1, true);
-  sq.dispose();
-  const ve = variance.add(eps);
-  variance.dispose();
-  const rstd = ve.pow(-0.5);
-  ve.dispose();
-  return { xc, rstd };
-}
-
-/**
- * Normalisation over the last axis, without the affine part:
- *   y = (x - μ) · r,  μ = mean(x),  r = (mean((x - μ)²) + eps)^(-1/2)
- * VJP (n = size of the last axis, all means over it):
- *   dx = r · (g - mean(g) - y · mean(g · y))
- */
-export const LayerNormalize: OpDef<NormAttrs> = {
-  name: 'layerNormalize',
-  forward: ([x], { eps }) => {
-    const { xc, rstd } = centredAndRstd(x, eps);
-    const y = xc.mul(rstd);
-    xc.dispose();
-    rstd.dispose();
-    return y;
-  },
-  backward: (g, [x], y, { eps }) => {
-    const { xc, rstd } = centredAndRstd(x, eps);
-    xc.dispose();
-    const gm = g.mean(-1, true);
-    const gy = g.mul(y);
-    const gym = gy.mean(-1, true);
-    gy.dispose();
-    const t1 = g.sub(gm);
-    gm.dispose();
-    const t2 = y.mul(gym);
-    gym.dispose();
-    const t3 = t1.sub(t2);
-    t1.dispose();
-    t2.dispose();
-    const dx = t3.mul(rstd);
-    t3.dispose();
-    rstd.dispose();
-    return [dx];
-  },
-};
-
-/** (x - mean) / sqrt(var + eps) over the last axis (one graph op). */
-export function layerNormalize(x: Tensor, eps = 1e-6): Tensor {
-  return apply(LayerNormalize, [x], { eps });
 }
 
 /**

@@ -6,17 +6,9 @@
  * Everything that writes parameters (`loadStateDict`, `copyFrom`) validates every name and shape
  * first and only then copies, so a failed load leaves the module untouched.
  */
-import { Tensor, tensor, type DType } from '../core/index.js';
+import { fmtShape, sameShape, sizeOf, Tensor, tensor, type DType } from '../core/index.js';
 
 export type StateValue = Tensor | Float32Array | Float64Array;
-
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
-function sizeOfShape(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 /** Makes a parameter: a kept leaf tensor with requiresGrad, on the current backend. */
 export function makeParameter(data: ArrayLike<number>, shape: readonly number[], dtype: DType = 'float32'): Tensor {
@@ -32,13 +24,13 @@ export function makeParameter(data: ArrayLike<number>, shape: readonly number[],
 function checkValue(name: string, target: Tensor, value: unknown, where: string): string | null {
   if (value instanceof Tensor) {
     if (value.isDisposed) return `${where}: '${name}' is a disposed tensor`;
-    const same = value.shape.length === target.shape.length && value.shape.every((d, i) => d === target.shape[i]);
-    if (!same) return `${where}: '${name}' has shape ${fmt(value.shape)}, expected ${fmt(target.shape)}`;
+    const same = sameShape(value.shape, target.shape);
+    if (!same) return `${where}: '${name}' has shape ${fmtShape(value.shape)}, expected ${fmtShape(target.shape)}`;
     return null;
   }
   if (value instanceof Float32Array || value instanceof Float64Array) {
     if (value.length !== target.size) {
-      return `${where}: '${name}' has ${value.length} values, expected shape ${fmt(target.shape)} (${target.size} values)`;
+      return `${where}: '${name}' has ${value.length} values, expected shape ${fmtShape(target.shape)} (${target.size} values)`;
     }
     return null;
   }
@@ -63,7 +55,7 @@ export function loadInto(
   const names = Object.keys(targets);
   for (const name of names) {
     if (!(name in sd)) {
-      if (strict) errors.push(`${where}: missing '${name}' (expected shape ${fmt(targets[name].shape)})`);
+      if (strict) errors.push(`${where}: missing '${name}' (expected shape ${fmtShape(targets[name].shape)})`);
       continue;
     }
     const msg = checkValue(name, targets[name], sd[name], where);
@@ -151,8 +143,8 @@ export abstract class Module {
         const local = parts.slice(k).join('.');
         const cur = m.params.get(local);
         if (!cur) throw new Error(`withParameters: no parameter '${path}'`);
-        if (!(t instanceof Tensor) || t.shape.length !== cur.shape.length || t.shape.some((d, i) => d !== cur.shape[i])) {
-          throw new Error(`withParameters: '${path}' must be a Tensor of shape ${fmt(cur.shape)}`);
+        if (!(t instanceof Tensor) || !sameShape(t.shape, cur.shape)) {
+          throw new Error(`withParameters: '${path}' must be a Tensor of shape ${fmtShape(cur.shape)}`);
         }
         swaps.push([m.params, local, cur]);
         m.params.set(local, t);
@@ -211,4 +203,5 @@ export abstract class Module {
   }
 }
 
-export { fmt as fmtShape, sizeOfShape };
+/** Kept for nn's users: the shape helpers are core's (core/shape.ts). */
+export { fmtShape, sizeOf as sizeOfShape };

@@ -1,53 +1,78 @@
 /**
- * Results: `npx tsx scripts/results.ts [--tasks a,b] [--seeds 3] [--steps N] [--preset cpu] [--episodes 20] [--out runs/results]`
+ * Results: `npx tsx scripts/results.ts [--tasks a,b] [--seeds 3] [--preset safe] [--set k=v ...] [--steps N]
+ *   [--episodes 20] [--out runs/results] [--shard i/n] [--fresh]`, and `--merge a.json,b.json` to join shards.
  *
- * For every task: collect the default dataset (seed 0), train FISOR for each seed, evaluate `episodes`
- * episodes (DSRL normalisation), and write RESULTS.md (and results.json) with normalized reward and cost
- * (mean and spread over seeds), preset, steps, wall time, PointRobot feasible-region IoU per slice and
- * figure, the command, the config, and the paper's claim tested (normalized cost <= 1 on every task).
+ * For every task x seed: collect the default dataset (seed 0), train FISOR, evaluate `episodes` episodes with
+ * the safety monitor (every violation attributed to critic / actor / recovery), train and evaluate BC-Safe
+ * (the reward reference) on the same seed and episodes; PointRobot also from the fixed start, from 60
+ * ground-truth-feasible random starts (rl/fisor/starts.ts), and the feasible-region IoU per slice. The
+ * critics' convergence measures are read from the run's metrics.jsonl. Each finished run is saved as
+ * OUT/TASK-sSEED/run.json and reused on a rerun with the same config (resumable; interrupted training
+ * resumes from its checkpoint); --shard i/n runs every n-th (task, seed) pair so that n processes split a sweep.
+ * Writes OUT/results.json and the markdown report (default RESULTS.md) with results.json beside it.
  * Failures (exceptions, unsafe results) are reported, not hidden.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { getBackend } from '../core/index.js';
 import { collect } from '../rl/data/collect.js';
 import { summarizeDataset } from '../rl/data/dataset.js';
 import { TASK_NAMES, taskReference } from '../rl/envs/reference.js';
-import { CPU_CHANGES, resolveConfig, type FisorConfig } from '../rl/fisor/config.js';
-import { train } from '../rl/fisor/train.js';
-import { evaluate } from '../rl/fisor/evaluate.js';
+import { CPU_CHANGES, SAFE_CHANGES, resolveConfig, type FisorConfig } from '../rl/fisor/config.js';
+import { CHECKPOINT_DIR, train } from '../rl/fisor/train.js';
+import { evaluate, type EvalResult } from '../rl/fisor/evaluate.js';
+import type { MonitorSummary } from '../rl/fisor/monitor.js';
+import type { ConvergenceMeasures } from '../rl/fisor/convergence.js';
+import { feasibleStarts } from '../rl/fisor/starts.js';
+import { extractRepeated } from '../rl/cli/common.js';
 import { writeFeasibleFigure, type FeasibleFigureSummary } from '../rl/plot/feasible.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
+import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
   seeds: { type: 'int', help: 'seeds per task (0..n-1)', default: 3, meta: 'N' },
   steps: { type: 'int', help: 'training steps per run (default: the preset\'s)', meta: 'N' },
   'task-steps': { type: 'string', help: 'per-task steps overriding --steps, e.g. PointRobot=12000,BallRun=4000', default: '', meta: 'T=N,...' },
-  preset: { type: 'string', help: 'config preset', default: 'cpu', meta: 'NAME' },
+  preset: { type: 'string', help: 'config preset', default: 'safe', meta: 'NAME' },
   episodes: { type: 'int', help: 'evaluation episodes per run', default: 20, meta: 'N' },
   out: { type: 'string', help: 'output directory for runs', default: 'runs/results', meta: 'DIR' },
-  report: { type: 'string', help: 'markdown report path', default: 'RESULTS.md', meta: 'FILE' },
+  report: { type: 'string', help: 'markdown report path (results.json is written beside it)', default: 'RESULTS.md', meta: 'FILE' },
+  shard: { type: 'string', help: 'i/n: run only the (task, seed) pairs whose index mod n is i', default: '0/1', meta: 'I/N' },
+  fresh: { type: 'bool', help: 'retrain runs that already have a run.json (default: reuse them)', default: false },
+  'report-only': { type: 'bool', help: 'train nothing: report the runs that already have a run.json', default: false },
   quiet: { type: 'bool', help: 'no progress bars', default: false },
   merge: { type: 'string', help: 'write the report from these results.json files (comma-separated) instead of running', default: '', meta: 'A,B' },
 } satisfies FlagSpecs;
+
+/** Fixed-start and feasible-start evaluations of PointRobot. */
+interface StartResult { normalizedReward: number; normalizedCost: number; safeFraction: number; monitor?: MonitorSummary }
 
 interface RunResult {
   task: string;
   seed: number;
   ok: boolean;
   error?: string;
+  preset: string;
+  schedule: string;
+  steps: number;
+  criticSteps: number;
   normalizedReward?: number;
   normalizedCost?: number;
   safeFraction?: number;
+  monitor?: MonitorSummary;
   trainSeconds?: number;
   wallSeconds: number;
   stepsPerSecond?: number;
+  /** Convergence on held-out data at the end of the critic phase (critics-first) and at the end of the run. */
+  convergence?: { afterCritics?: ConvergenceMeasures & { step: number }; final?: ConvergenceMeasures & { step: number } };
+  bcSafe?: { normalizedReward: number; normalizedCost: number; safeFraction: number };
   feasible?: FeasibleFigureSummary;
-  /** PointRobot only: the same policy evaluated from the fixed start. */
-  fixedStart?: { normalizedReward: number; normalizedCost: number; safeFraction: number };
+  /** PointRobot only: from the fixed start, and from 60 ground-truth-feasible random starts. */
+  fixedStart?: StartResult;
+  feasibleStarts?: StartResult;
 }
 
 /** 'PointRobot=12000,BallRun=4000' -> { PointRobot: 12000, BallRun: 4000 }; names are checked. */
@@ -63,70 +88,134 @@ function parseTaskSteps(spec: string, tasks: string[]): Record<string, number> {
   return out;
 }
 
+function parseShard(spec: string): [number, number] {
+  const m = /^(\d+)\/(\d+)$/.exec(spec);
+  const i = m ? Number(m[1]) : NaN, n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || i >= n) throw new Error(`--shard must be i/n with 0 <= i < n, got '${spec}'`);
+  return [i, n];
+}
+
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
 const f3 = (x: number) => x.toFixed(3);
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const startResult = (e: EvalResult): StartResult => ({ normalizedReward: e.normalizedReward, normalizedCost: e.normalizedCost, safeFraction: e.safeFraction, monitor: e.monitor });
+
+/** The convergence lines of a run's metrics.jsonl: the one at the end of the critic phase and the last. */
+function readConvergence(outDir: string, cfg: FisorConfig): RunResult['convergence'] {
+  const path = join(outDir, 'metrics.jsonl');
+  if (!existsSync(path)) return undefined;
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('"convergence"')).map((l) => JSON.parse(l) as ConvergenceMeasures & { step: number });
+  if (lines.length === 0) return undefined;
+  const afterCritics = cfg.schedule === 'critics-first' ? lines.filter((l) => l.step <= cfg.criticSteps).pop() : undefined;
+  return { afterCritics, final: lines[lines.length - 1] };
+}
+
+async function runOne(task: string, seed: number, cfg: FisorConfig, preset: string, episodes: number, outDir: string, ds: ReturnType<typeof collect>, quiet: boolean): Promise<RunResult> {
+  const tr = performance.now();
+  const base = { task, seed, preset, schedule: cfg.schedule, steps: cfg.steps, criticSteps: cfg.schedule === 'critics-first' ? cfg.criticSteps : 0 };
+  const bar = new Progress(cfg.steps, { label: `${task} seed ${seed}`, quiet });
+  try {
+    const resume = existsSync(join(outDir, CHECKPOINT_DIR, 'manifest.json'));
+    const res = await train({ task, config: cfg, seed, outDir, dataset: ds, resume, overwrite: !resume, skipFinalEval: true, onStep: (k) => bar.update(k) });
+    bar.done();
+    // Evaluation with the monitor (it does not change the actions: same bits as without).
+    const ev = evaluate(res.agent, task, { episodes, seed: 2000 + seed, monitor: true });
+    const bc = evaluate(trainBcSafe(task, ds, seed), task, { episodes, seed: 2000 + seed });
+    const run: RunResult = {
+      ...base, ok: true, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction, monitor: ev.monitor,
+      trainSeconds: res.trainSeconds, stepsPerSecond: res.stepsPerSecond, wallSeconds: 0, convergence: readConvergence(outDir, cfg),
+      bcSafe: { normalizedReward: bc.normalizedReward, normalizedCost: bc.normalizedCost, safeFraction: bc.safeFraction },
+    };
+    if (task === 'PointRobot') {
+      run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed } });
+      // FISOR's own PointRobot rollouts start at [-1.8, 0, 2, pi/4]; the policy samples, so 20 episodes differ.
+      run.fixedStart = startResult(evaluate(res.agent, task, { episodes, seed: 1001, fixedStart: true, monitor: true }));
+      const starts = feasibleStarts(60);
+      run.feasibleStarts = startResult(evaluate(res.agent, task, { episodes: starts.length, seed: 1002, starts, monitor: true }));
+    }
+    run.wallSeconds = (performance.now() - tr) / 1000;
+    return run;
+  } catch (e) {
+    bar.done();
+    return { ...base, ok: false, error: (e as Error).message, wallSeconds: (performance.now() - tr) / 1000 };
+  }
+}
 
 async function main(): Promise<void> {
-  const f = parseFlags(process.argv.slice(2), flags);
+  const { values: sets, rest } = extractRepeated(process.argv.slice(2), 'set');
+  const f = parseFlags(rest, flags);
   if (f.merge) return mergeReports(f.merge.split(',').map((x) => x.trim()).filter(Boolean), f.report);
   const tasks = f.tasks.split(',').map((s) => s.trim()).filter(Boolean);
   for (const t of tasks) taskReference(t);
   const taskSteps = parseTaskSteps(f['task-steps'], tasks);
+  const [shard, shards] = parseShard(f.shard);
   if (f.seeds < 1) throw new Error(`--seeds must be >= 1, got ${f.seeds}`);
   const command = `npx tsx scripts/results.ts ${process.argv.slice(2).join(' ')}`.trim();
   const t0 = performance.now();
   const runs: RunResult[] = [];
   const configs: Record<string, FisorConfig> = {};
   const datasets: Record<string, string> = {};
+  const data = new Map<string, ReturnType<typeof collect>>();
   for (const task of tasks) {
-    const cfg = resolveConfig({ preset: f.preset, task, overrides: { steps: taskSteps[task] ?? f.steps, evalEpisodes: f.episodes, evalEvery: 0 } });
+    const cfg = resolveConfig({ preset: f.preset, task, set: sets, overrides: { steps: taskSteps[task] ?? f.steps, evalEpisodes: f.episodes, evalEvery: 0 } });
     configs[task] = cfg;
     const tc = performance.now();
-    const ds = collect(task, { seed: 0 });
+    const ds = collect(task, { seed: 0, recipe: cfg.dataRecipe });
     const s = summarizeDataset(ds, taskReference(task).kappa);
     datasets[task] = `${s.transitions} transitions, ${s.trajectories} trajectories, ${(100 * s.fractionSafe).toFixed(0)}% with cost <= kappa (collected in ${((performance.now() - tc) / 1000).toFixed(1)} s)`;
-    process.stdout.write(`${task}: ${datasets[task]}\n`);
-    for (let seed = 0; seed < f.seeds; seed++) {
-      const tr = performance.now();
+    data.set(task, ds);
+  }
+  // Seed-major order: a partly finished sweep already covers every task.
+  let pair = -1;
+  for (let seed = 0; seed < f.seeds; seed++) {
+    for (const task of tasks) {
+      if (++pair % shards !== shard) continue;
+      const cfg = configs[task];
       const outDir = join(f.out, `${task}-s${seed}`);
-      const bar = new Progress(cfg.steps, { label: `${task} seed ${seed}`, quiet: f.quiet });
-      try {
-        const res = await train({ task, config: cfg, seed, outDir, dataset: ds, onStep: (k) => bar.update(k) });
-        bar.done();
-        const ev = res.lastEval!;
-        const run: RunResult = {
-          task, seed, ok: true, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction,
-          trainSeconds: res.trainSeconds, stepsPerSecond: res.stepsPerSecond, wallSeconds: 0,
-        };
-        if (task === 'PointRobot') {
-          run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed } });
-          // FISOR's own PointRobot evaluation starts from the fixed state [-1.8, 0, 2, pi/4]; report it too.
-          const fx = evaluate(res.agent, task, { episodes: f.episodes, seed: 1001, fixedStart: true });
-          run.fixedStart = { normalizedReward: fx.normalizedReward, normalizedCost: fx.normalizedCost, safeFraction: fx.safeFraction };
+      const runPath = join(outDir, 'run.json');
+      if (!f.fresh && existsSync(runPath)) {
+        const saved = JSON.parse(readFileSync(runPath, 'utf8')) as { config: FisorConfig; episodes: number; run: RunResult };
+        if (JSON.stringify(saved.config) !== JSON.stringify(cfg) || saved.episodes !== f.episodes) {
+          throw new Error(`${runPath} was made with another config or episode count; use another --out, or --fresh to retrain`);
         }
-        run.wallSeconds = (performance.now() - tr) / 1000;
-        runs.push(run);
-        process.stdout.write(`  seed ${seed}: normalized reward ${f3(ev.normalizedReward)}, normalized cost ${f3(ev.normalizedCost)} (${formatDuration(run.wallSeconds)})\n`);
-      } catch (e) {
-        bar.done();
-        runs.push({ task, seed, ok: false, error: (e as Error).message, wallSeconds: (performance.now() - tr) / 1000 });
-        process.stdout.write(`  seed ${seed}: FAILED: ${(e as Error).message}\n`);
+        runs.push(saved.run);
+        process.stdout.write(`${task} seed ${seed}: reused ${runPath}\n`);
+        continue;
       }
+      if (f['report-only']) {
+        process.stdout.write(`${task} seed ${seed}: not run yet (--report-only)\n`);
+        continue;
+      }
+      const run = await runOne(task, seed, cfg, f.preset, f.episodes, outDir, data.get(task)!, f.quiet);
+      runs.push(run);
+      if (run.ok) writeFileAtomic(runPath, JSON.stringify({ config: cfg, episodes: f.episodes, run }, null, 2) + '\n');
+      process.stdout.write(run.ok
+        ? `${task} seed ${seed}: normalized reward ${f3(run.normalizedReward!)}, normalized cost ${f3(run.normalizedCost!)}${run.fixedStart ? `, fixed start cost ${f3(run.fixedStart.normalizedCost)}, feasible starts safe ${pct(run.feasibleStarts!.safeFraction)}` : ''} (${formatDuration(run.wallSeconds)})\n`
+        : `${task} seed ${seed}: FAILED: ${run.error}\n`);
     }
   }
+  runs.sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
   const totalSeconds = (performance.now() - t0) / 1000;
   mkdirSync(f.out, { recursive: true });
-  const saved: SavedResults = { command, preset: f.preset, backend: getBackend().name, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds };
-  writeFileAtomic(join(f.out, 'results.json'), JSON.stringify(saved, null, 2) + '\n');
-  writeFileAtomic(f.report, report({ command, preset: f.preset, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds, reportPath: f.report }));
-  process.stdout.write(`wrote ${f.report} and ${join(f.out, 'results.json')} (${formatDuration(totalSeconds)})\n`);
+  const saved: SavedResults = { command: command.replace(' --report-only', ''), preset: f.preset, sets, backend: getBackend().name, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds };
+  // Shards share --out (their run.json files are disjoint); each writes its own summary.
+  const summary = join(f.out, shards === 1 ? 'results.json' : `results-shard${shard}of${shards}.json`);
+  writeFileAtomic(summary, JSON.stringify(saved, null, 2) + '\n');
+  if (shards === 1 && runs.length) writeReport(saved, f.report);
+  process.stdout.write(`wrote ${summary}${shards === 1 && runs.length ? ` and ${f.report}` : ''} (${formatDuration(totalSeconds)})\n`);
 }
 
-/** What one run of this script saves (results.json); `--merge` joins several (e.g. run in parallel). */
+/** What one run of this script saves (results.json); `--merge` joins several (e.g. shards run in parallel). */
 interface SavedResults {
-  command: string; preset: string; backend: string; tasks: string[]; runs: RunResult[]; configs: Record<string, FisorConfig>;
+  command: string; preset: string; sets?: string[]; backend: string; tasks: string[]; runs: RunResult[]; configs: Record<string, FisorConfig>;
   datasets: Record<string, string>; totalSeconds: number; episodes: number; seeds: number;
+}
+
+function writeReport(r: SavedResults, reportPath: string): void {
+  writeFileAtomic(reportPath, report(r, reportPath));
+  // The machine-readable entries beside the report: one per task x seed.
+  writeFileAtomic(join(dirname(reportPath), 'results.json'), JSON.stringify({ ...r, runs: r.runs.map((x) => ({ ...x, feasible: x.feasible && { slices: x.feasible.slices, meanIou: x.feasible.meanIou } })) }, null, 2) + '\n');
 }
 
 function mergeReports(files: string[], reportPath: string): void {
@@ -144,91 +233,117 @@ function mergeReports(files: string[], reportPath: string): void {
   });
   const first = parts[0];
   for (const p of parts) {
-    if (p.preset !== first.preset || p.episodes !== first.episodes || p.seeds !== first.seeds) {
-      throw new Error('--merge: the files differ in preset, episodes or seeds; merge only runs made with the same settings');
+    if (p.preset !== first.preset || p.episodes !== first.episodes || p.seeds !== first.seeds || JSON.stringify(p.sets ?? []) !== JSON.stringify(first.sets ?? [])) {
+      throw new Error('--merge: the files differ in preset, --set, episodes or seeds; merge only runs made with the same settings');
     }
   }
+  const tasks = [...new Set(parts.flatMap((p) => p.tasks))];
+  const runs = parts.flatMap((p) => p.runs).sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
   const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}`;
-  writeFileAtomic(reportPath, report({
-    command, preset: first.preset, tasks: parts.flatMap((p) => p.tasks), runs: parts.flatMap((p) => p.runs),
+  writeReport({
+    command, preset: first.preset, sets: first.sets, backend: first.backend, tasks, runs,
     configs: Object.assign({}, ...parts.map((p) => p.configs)), datasets: Object.assign({}, ...parts.map((p) => p.datasets)),
-    totalSeconds: Math.max(...parts.map((p) => p.totalSeconds)), episodes: first.episodes, seeds: first.seeds, reportPath,
-  }));
+    totalSeconds: Math.max(...parts.map((p) => p.totalSeconds)), episodes: first.episodes, seeds: first.seeds,
+  }, reportPath);
   process.stdout.write(`wrote ${reportPath} from ${files.join(', ')}\n`);
 }
 
-function report(r: {
-  command: string; preset: string; tasks: string[]; runs: RunResult[]; configs: Record<string, FisorConfig>; datasets: Record<string, string>;
-  totalSeconds: number; episodes: number; seeds: number; reportPath: string;
-}): string {
+function report(r: SavedResults, reportPath: string): string {
   const L: string[] = [];
-  const rel = (p: string) => relative(join(r.reportPath, '..'), p);
+  const rel = (p: string) => relative(join(reportPath, '..'), p);
+  const ok = r.runs.filter((x) => x.ok);
   L.push('# FISOR results', '');
   L.push(`Command: \`${r.command}\``, '');
-  L.push(`Preset \`${r.preset}\`, backend \`${getBackend().name}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; total wall time ${formatDuration(r.totalSeconds)}.`, '');
+  L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time ${formatDuration(r.totalSeconds)} (longest process). Schedule per run in the tables; reruns of one (task, seed) with the same command give the same numbers.`, '');
   L.push('**Environments are this project\'s TypeScript re-implementations of the task definitions on light 2-D dynamics, and datasets are our own',
-    'behaviour data; scores are comparable within this project only, not with the numbers in the FISOR paper.**', '');
+    'behaviour data (docs/DATASETS.md); scores are comparable within this project only, not with the numbers in the FISOR paper.**', '');
   L.push('## Normalized reward and cost', '');
-  L.push('Mean over seeds of the per-seed mean over episodes (= the mean over all episodes), ± the standard deviation across seeds; DSRL normalisation, kappa = 10.', '');
-  L.push('| Task | steps | normalized reward | normalized cost | safe (cost <= 1) | episodes safe | train time / seed | steps/s |');
-  L.push('|---|---|---|---|---|---|---|---|');
+  L.push('Mean over seeds of the per-seed mean over episodes, ± the standard deviation across seeds; DSRL normalisation, kappa = 10. BC-Safe: behaviour cloning on the trajectories with cost <= kappa (scripts/bc_safe.ts), same seeds and episodes.', '');
+  L.push('| Task | schedule | steps (critic-only) | normalized reward | normalized cost | safe (cost <= 1) | episodes safe | BC-Safe reward / cost | reward / BC-Safe | train time / seed |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|');
   const claims: string[] = [];
   for (const task of r.tasks) {
     const runs = r.runs.filter((x) => x.task === task);
-    const ok = runs.filter((x) => x.ok);
-    const steps = r.configs[task].steps;
-    if (ok.length === 0) {
-      L.push(`| ${task} | ${steps} | FAILED | FAILED | - | - | - | - |`);
+    const good = runs.filter((x) => x.ok);
+    const c = r.configs[task];
+    const sched = `${c.schedule}`;
+    const steps = `${c.steps}${c.schedule === 'critics-first' ? ` (${c.criticSteps})` : ''}`;
+    if (good.length === 0) {
+      L.push(`| ${task} | ${sched} | ${steps} | FAILED | FAILED | - | - | - | - | - |`);
       claims.push(`${task}: no result (all runs failed)`);
       continue;
     }
-    const nr = ok.map((x) => x.normalizedReward!), nc = ok.map((x) => x.normalizedCost!);
+    const nr = good.map((x) => x.normalizedReward!), nc = good.map((x) => x.normalizedCost!);
+    const bcr = good.map((x) => x.bcSafe!.normalizedReward), bcc = good.map((x) => x.bcSafe!.normalizedCost);
     const safe = mean(nc) <= 1;
-    const fail = runs.length - ok.length;
-    L.push(`| ${task} | ${steps} | ${f3(mean(nr))} ± ${f3(std(nr))} | ${f3(mean(nc))} ± ${f3(std(nc))} | ${safe ? 'yes' : '**no**'}${fail ? ` (${fail} run(s) failed)` : ''} | ${(100 * mean(ok.map((x) => x.safeFraction!))).toFixed(0)}% | ${formatDuration(mean(ok.map((x) => x.trainSeconds!)))} | ${mean(ok.map((x) => x.stepsPerSecond!)).toFixed(1)} |`);
+    const fail = runs.length - good.length;
+    const ratio = mean(bcr) > 0 ? mean(nr) / mean(bcr) : NaN;
+    L.push(`| ${task} | ${sched} | ${steps} | ${f3(mean(nr))} ± ${f3(std(nr))} | ${f3(mean(nc))} ± ${f3(std(nc))} | ${safe ? 'yes' : '**no**'}${fail ? ` (${fail} run(s) failed)` : ''} | ${pct(mean(good.map((x) => x.safeFraction!)))} | ${f3(mean(bcr))} / ${f3(mean(bcc))} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'} | ${formatDuration(mean(good.map((x) => x.trainSeconds!)))} |`);
     if (!safe) claims.push(`${task}: mean normalized cost ${f3(mean(nc))} > 1`);
-    const unsafeSeeds = ok.filter((x) => x.normalizedCost! > 1).map((x) => x.seed);
-    if (safe && unsafeSeeds.length) claims.push(`${task}: safe on average, but seed(s) ${unsafeSeeds.join(', ')} individually exceed 1`);
+    if (Number.isFinite(ratio) && ratio < 0.8) claims.push(`${task}: normalized reward ${f3(mean(nr))} is ${ratio.toFixed(2)}x BC-Safe's ${f3(mean(bcr))} (< 0.8x)`);
   }
   L.push('');
   L.push('Per seed:', '');
-  L.push('| Task | seed | normalized reward | normalized cost | wall time | note |', '|---|---|---|---|---|---|');
-  for (const x of r.runs) L.push(`| ${x.task} | ${x.seed} | ${x.ok ? f3(x.normalizedReward!) : '-'} | ${x.ok ? f3(x.normalizedCost!) : '-'} | ${formatDuration(x.wallSeconds)} | ${x.ok ? '' : `FAILED: ${x.error}`} |`);
+  L.push('| Task | seed | normalized reward | normalized cost | episodes safe | BC-Safe reward | preset | schedule | steps | wall time | note |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const x of r.runs) {
+    L.push(`| ${x.task} | ${x.seed} | ${x.ok ? f3(x.normalizedReward!) : '-'} | ${x.ok ? f3(x.normalizedCost!) : '-'} | ${x.ok ? pct(x.safeFraction!) : '-'} | ${x.ok ? f3(x.bcSafe!.normalizedReward) : '-'} | ${x.preset} | ${x.schedule} | ${x.steps} | ${formatDuration(x.wallSeconds)} | ${x.ok ? '' : `FAILED: ${x.error}`} |`);
+  }
   L.push('');
-  L.push('## The paper\'s claim tested', '');
-  L.push('FISOR (Table 1) claims safety on every task: normalized cost <= 1. Here:', '');
-  const failed = r.tasks.filter((t) => claims.some((c) => c.startsWith(`${t}:`) && !c.includes('safe on average')));
-  L.push(failed.length === 0 ? `- **Holds** on all ${r.tasks.length} task(s) tested (mean over seeds).` : `- **Does not hold** on ${failed.length} of ${r.tasks.length} task(s).`);
+  const unsafeRuns = ok.filter((x) => x.normalizedCost! > 1);
+  L.push('## The promise tested (issue 9)', '');
+  const taskMeansSafe = r.tasks.every((t) => !claims.some((c) => c.startsWith(`${t}: mean normalized cost`) || c.startsWith(`${t}: no result`)));
+  L.push(`- Normalized cost <= 1 on every task's mean: **${taskMeansSafe ? 'yes' : 'no'}**.`);
+  L.push(`- (task, seed) runs with normalized cost <= 1: **${ok.length - unsafeRuns.length} of ${r.runs.length}**${unsafeRuns.length ? ` (over 1: ${unsafeRuns.map((x) => `${x.task} seed ${x.seed} ${f3(x.normalizedCost!)}`).join(', ')})` : ''}.`);
   for (const c of claims) L.push(`- ${c}`);
-  L.push('- Caveats: the cpu preset trains ~100x fewer steps with smaller networks than the paper (see the config below); the paper reports 3 seeds x 20 episodes.', '');
-  const pr = r.runs.filter((x) => x.task === 'PointRobot' && x.ok && x.feasible);
-  if (pr.length) {
-    L.push('## PointRobot feasible region', '');
-    L.push('IoU of the learned infeasible set (V_h > 0) with the ground truth (env `feasibilityGrid`, 200 x 200 grid over [-3, 3]^2):', '');
-    L.push(`| seed | ${pr[0].feasible!.slices.map((s) => s.label).join(' | ')} | mean |`, `|---|${pr[0].feasible!.slices.map(() => '---|').join('')}---|`);
-    for (const x of pr) L.push(`| ${x.seed} | ${x.feasible!.slices.map((s) => f3(s.iou)).join(' | ')} | ${f3(x.feasible!.meanIou)} |`);
-    // Figures are copied beside the report so that they are committed with it (runs/ is not).
-    const figDir = join(r.reportPath, '..', 'figures');
-    mkdirSync(figDir, { recursive: true });
-    const png = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.png`);
-    const svg = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.svg`);
-    copyFileSync(pr[0].feasible!.png, png);
-    copyFileSync(pr[0].feasible!.svg, svg);
-    L.push('', `![feasible region, seed ${pr[0].seed}](${rel(png)})`, '', `(SVG with contours: ${rel(svg)}; black = learned V_h = 0, green = ground truth)`, '');
-    const fx = pr.filter((x) => x.fixedStart);
-    if (fx.length) {
-      L.push('### PointRobot from the fixed start [-1.8, 0, 2, π/4]', '');
-      L.push('The table above evaluates PointRobot from random starts; FISOR\'s own PointRobot rollouts start here, heading at speed 2 towards a hazard.', '');
-      L.push('| seed | normalized reward | normalized cost | episodes safe |', '|---|---|---|---|');
-      for (const x of fx) L.push(`| ${x.seed} | ${f3(x.fixedStart!.normalizedReward)} | ${f3(x.fixedStart!.normalizedCost)} | ${(100 * x.fixedStart!.safeFraction).toFixed(0)}% |`);
-      L.push('');
+  L.push('');
+  L.push('## Where the violations come from (safety monitor)', '');
+  L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state).', '');
+  L.push('| Task | violating steps | episodes with a violation | critic | actor | recovery | root: critic | root: actor | root: start | steps judged infeasible | steps with no feasible candidate |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const task of r.tasks) {
+    const ms = ok.filter((x) => x.task === task && x.monitor).map((x) => x.monitor!);
+    if (!ms.length) continue;
+    const sum = (g: (m: MonitorSummary) => number) => ms.reduce((a, m) => a + g(m), 0);
+    L.push(`| ${task} | ${sum((m) => m.violations)} | ${sum((m) => m.violatingEpisodes)} of ${ms.length * r.episodes} | ${sum((m) => m.byCause.critic)} | ${sum((m) => m.byCause.actor + m.byCause.selection)} | ${sum((m) => m.byCause.recovery)} | ${sum((m) => m.rootCause.critic)} | ${sum((m) => m.rootCause.actor + m.rootCause.selection)} | ${sum((m) => m.rootCause.start)} | ${pct(mean(ms.map((m) => m.judgedInfeasibleFraction)))} | ${pct(mean(ms.map((m) => m.noFeasibleCandidateFraction)))} |`);
+  }
+  L.push('');
+  L.push('## Critic convergence (held-out data)', '');
+  L.push('Measured on 4096 transitions of behaviour data collected with another seed (never trained on; rl/fisor/convergence.ts), mean over seeds: RMS feasible Bellman residual of Q_h (h in [-1, 25] for cost tasks, PointRobot h in metres) and reward Bellman residual of Q_r, fraction of held-out states whose sign of V_h did not change since the previous measurement (every convergenceEvery steps), fraction of Q_h inside [min h, max h], and the ROC AUC of V_h(s) as a predictor of a violation later in the same episode (calibration).', '');
+  L.push('| Task | when | step | Q_h residual | Q_r residual | V_h sign agreement | Q_h in [min h, max h] | V_h AUC (future violation) | judged feasible |', '|---|---|---|---|---|---|---|---|---|');
+  for (const task of r.tasks) {
+    const rs = ok.filter((x) => x.task === task && x.convergence);
+    for (const when of ['afterCritics', 'final'] as const) {
+      const cs = rs.map((x) => x.convergence![when]).filter((c): c is ConvergenceMeasures & { step: number } => !!c);
+      if (!cs.length) continue;
+      const agree = cs.map((c) => c.vhSignAgreement).filter((a): a is number => a !== null);
+      L.push(`| ${task} | ${when === 'final' ? 'end of run' : 'end of critic phase'} | ${cs[0].step} | ${f3(mean(cs.map((c) => c.qhResidual)))} | ${f3(mean(cs.map((c) => c.qrResidual)))} | ${agree.length ? f3(mean(agree)) : '-'} | ${f3(mean(cs.map((c) => c.qhInRange)))} | ${f3(mean(cs.map((c) => c.vhAuc)))} | ${pct(mean(cs.map((c) => c.feasibleFraction)))} |`);
     }
   }
+  L.push('');
+  const pr = ok.filter((x) => x.task === 'PointRobot' && x.feasible);
+  if (pr.length) {
+    L.push('## PointRobot', '');
+    L.push('Fixed start [-1.8, 0, 2, π/4] (FISOR\'s own rollouts; heading at speed 2 towards a hazard; ' + `${r.episodes} episodes, the policy samples), 60 random starts from the reset distribution that the ground truth calls feasible (fixed list, rl/fisor/starts.ts), and the IoU of the learned infeasible set (V_h > 0) with the ground truth (env \`feasibilityGrid\`, 200 x 200 grid over [-3, 3]^2) per slice:`, '');
+    L.push(`| seed | fixed start cost | fixed start episodes safe | feasible starts safe (of 60) | ${pr[0].feasible!.slices.map((s) => `IoU ${s.label}`).join(' | ')} |`, `|---|---|---|---|${pr[0].feasible!.slices.map(() => '---|').join('')}`);
+    for (const x of pr) L.push(`| ${x.seed} | ${f3(x.fixedStart!.normalizedCost)} | ${pct(x.fixedStart!.safeFraction)} | ${Math.round(60 * x.feasibleStarts!.safeFraction)} (${pct(x.feasibleStarts!.safeFraction)}) | ${x.feasible!.slices.map((s) => f3(s.iou)).join(' | ')} |`);
+    const figDir = join(reportPath, '..', 'figures');
+    mkdirSync(figDir, { recursive: true });
+    const src = pr[0].feasible!;
+    if (existsSync(src.png)) {
+      const png = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.png`);
+      const svg = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.svg`);
+      copyFileSync(src.png, png);
+      copyFileSync(src.svg, svg);
+      L.push('', `![feasible region, seed ${pr[0].seed}](${rel(png)})`, '', `(SVG with contours: ${rel(svg)}; black = learned V_h = 0, green = ground truth)`);
+    }
+    L.push('');
+  }
   L.push('## Data', '');
-  for (const t of r.tasks) L.push(`- ${t}: ${r.datasets[t]}`);
+  for (const t of r.tasks) L.push(`- ${t} (recipe \`${r.configs[t].dataRecipe}\`): ${r.datasets[t]}`);
   L.push('', '## Config', '');
-  L.push(`Preset \`${r.preset}\`; changes from the paper's values in the cpu preset:`, '');
+  L.push('Changes of the cpu preset from the paper\'s values:', '');
   for (const [k, { value, why }] of Object.entries(CPU_CHANGES)) L.push(`- \`${k}\` = ${JSON.stringify(value)}: ${why}`);
+  L.push('', 'Further changes of the safe preset (on top of cpu):', '');
+  for (const [k, { value, why }] of Object.entries(SAFE_CHANGES)) L.push(`- \`${k}\` = ${JSON.stringify(value)}: ${why}`);
   L.push('', 'Resolved config of the first task:', '', '```json', JSON.stringify(r.configs[r.tasks[0]], null, 2), '```', '');
   return L.join('\n') + '\n';
 }

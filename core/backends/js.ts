@@ -2,11 +2,14 @@
  * The reference backend: plain TypeScript loops over typed arrays, float32 and float64.
  *
  * Every kernel reads and writes through `buf.view()`, so the same functions also serve as the
- * fallback for any kernel another backend leaves out (see `jsKernels`).
+ * fallback for any kernel another backend leaves out (see `jsKernels`). The unary kernels run
+ * each op's math as written in core/ops/unary.ts (`UNARY_MATH`).
  */
 import type {
   AdamParams, Backend, BinaryOp, DataBuffer, DType, ReduceOp, TypedArray, UnaryOp,
 } from '../backend.js';
+import { adamCoefficients } from '../backend.js';
+import { UNARY_MATH } from '../ops/unary.js';
 
 class JsBuffer implements DataBuffer {
   constructor(readonly backend: Backend, readonly data: TypedArray) {}
@@ -21,89 +24,21 @@ class JsBuffer implements DataBuffer {
   }
 }
 
-/** f(x; p0, p1) for each unary op. */
-export function unaryFn(op: UnaryOp, p0 = 0, p1 = 0): (x: number) => number {
-  switch (op) {
-    case 'copy': return (x) => x;
-    case 'neg': return (x) => -x;
-    case 'exp': return Math.exp;
-    case 'log': return Math.log;
-    case 'sqrt': return Math.sqrt;
-    case 'square': return (x) => x * x;
-    case 'abs': return Math.abs;
-    case 'sign': return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
-    case 'tanh': return Math.tanh;
-    case 'sigmoid': return sigmoid;
-    case 'softplus': return softplus;
-    case 'relu': return (x) => (x > 0 ? x : 0);
-    case 'mish': return (x) => x * Math.tanh(softplus(x));
-    case 'sin': return Math.sin;
-    case 'cos': return Math.cos;
-    case 'pow': return (x) => Math.pow(x, p0);
-    case 'clamp': return (x) => (x < p0 ? p0 : x > p1 ? p1 : x);
-    case 'scale': return (x) => x * p0;
-    case 'addScalar': return (x) => x + p0;
-    case 'reciprocal': return (x) => 1 / x;
-    case 'step': return (x) => (x > 0 ? 1 : 0);
-  }
-}
-
-/** f'(x) given x and y = f(x). */
-export function unaryDerivative(op: UnaryOp, p0 = 0, p1 = 0): (x: number, y: number) => number {
-  switch (op) {
-    case 'copy': return () => 1;
-    case 'neg': return () => -1;
-    case 'exp': return (_x, y) => y;
-    case 'log': return (x) => 1 / x;
-    case 'sqrt': return (_x, y) => 0.5 / y;
-    case 'square': return (x) => 2 * x;
-    case 'abs': return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
-    case 'sign': return () => 0;
-    case 'tanh': return (_x, y) => 1 - y * y;
-    case 'sigmoid': return (_x, y) => y * (1 - y);
-    case 'softplus': return (x) => sigmoid(x);
-    case 'relu': return (x) => (x > 0 ? 1 : 0);
-    case 'mish': return (x) => {
-      // d/dx x tanh(sp(x)) = tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2)
-      const t = Math.tanh(softplus(x));
-      return t + x * sigmoid(x) * (1 - t * t);
-    };
-    case 'sin': return Math.cos;
-    case 'cos': return (x) => -Math.sin(x);
-    case 'pow': return (x) => p0 * Math.pow(x, p0 - 1);
-    case 'clamp': return (x) => (x >= p0 && x <= p1 ? 1 : 0);
-    case 'scale': return () => p0;
-    case 'addScalar': return () => 1;
-    case 'reciprocal': return (_x, y) => -y * y;
-    case 'step': return () => 0;
-  }
-}
-
 export function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
     case 'add': return (a, b) => a + b;
     case 'sub': return (a, b) => a - b;
     case 'mul': return (a, b) => a * b;
     case 'div': return (a, b) => a / b;
-    case 'maximum': return (a, b) => (a >= b ? a : b);
-    case 'minimum': return (a, b) => (a <= b ? a : b);
+    // NaN on either side gives NaN, as torch.maximum / torch.minimum.
+    case 'maximum': return (a, b) => (a >= b || a !== a ? a : b);
+    case 'minimum': return (a, b) => (a <= b || a !== a ? a : b);
     case 'gt': return (a, b) => (a > b ? 1 : 0);
     case 'ge': return (a, b) => (a >= b ? 1 : 0);
     case 'lt': return (a, b) => (a < b ? 1 : 0);
     case 'le': return (a, b) => (a <= b ? 1 : 0);
     case 'eq': return (a, b) => (a === b ? 1 : 0);
   }
-}
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
-/** log(1 + e^x), computed without overflow. */
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
 /**
@@ -156,19 +91,19 @@ export const jsKernels = {
   },
 
   unary(op: UnaryOp, x: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {
-    const f = unaryFn(op, p0, p1);
+    const { f } = UNARY_MATH[op];
     const xv = x.view();
     const ov = out.view();
-    for (let i = 0; i < xv.length; i++) ov[i] = f(xv[i]);
+    for (let i = 0; i < xv.length; i++) ov[i] = f(xv[i], p0, p1);
   },
 
   unaryGrad(op: UnaryOp, x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {
-    const df = unaryDerivative(op, p0, p1);
+    const { df } = UNARY_MATH[op];
     const xv = x.view();
     const yv = y.view();
     const gv = g.view();
     const ov = out.view();
-    for (let i = 0; i < xv.length; i++) ov[i] = gv[i] * df(xv[i], yv[i]);
+    for (let i = 0; i < xv.length; i++) ov[i] = gv[i] * df(xv[i], yv[i], p0, p1);
   },
 
   binary(
@@ -308,10 +243,7 @@ export const jsKernels = {
     const gv = g.view();
     const mv = m.view();
     const vv = v.view();
-    const bc1 = 1 - Math.pow(h.beta1, h.step);
-    const bc2 = 1 - Math.pow(h.beta2, h.step);
-    const decay = h.decoupled ? 1 - h.lr * h.weightDecay : 1;
-    const l2 = h.decoupled ? 0 : h.weightDecay;
+    const { bc1, bc2, decay, l2 } = adamCoefficients(h);
     for (let i = 0; i < pv.length; i++) {
       const gi = gv[i] + l2 * pv[i];
       const mi = h.beta1 * mv[i] + (1 - h.beta1) * gi;

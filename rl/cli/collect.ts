@@ -1,4 +1,4 @@
-/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] --out <file.hdf5>` */
+/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] [--cost-limit K] --out <file.hdf5>` */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { taskReference } from '../envs/reference.js';
@@ -8,6 +8,7 @@ import { writeDsrlHdf5 } from '../data/hdf5.js';
 import { costReturnScatterSvg } from '../data/scatter.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
+import { checkCostLimitFlag, checkSeedFlag } from './common.js';
 import { Progress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
@@ -15,7 +16,8 @@ const flags = {
   task: { type: 'string', help: "task name (see 'fisor tasks')", required: true, meta: 'NAME' },
   episodes: { type: 'int', help: 'number of episodes (default: per task)', meta: 'N' },
   transitions: { type: 'int', help: 'collect exactly N transitions instead (PointRobot default 100000)', meta: 'N' },
-  seed: { type: 'int', help: 'random seed', default: 0, meta: 'S' },
+  seed: { type: 'int', help: 'random seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
+  'cost-limit': { type: 'float', help: "cost limit kappa for the summary and the scatter's safe marks (default: the task's)", meta: 'K' },
   out: { type: 'string', help: 'output HDF5 file (DSRL layout)', required: true, meta: 'FILE' },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
@@ -40,7 +42,10 @@ export const command: Command = {
     if (f.episodes !== undefined && f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
     if (f.transitions !== undefined && f.transitions <= 0) throw new UsageError(`--transitions must be > 0, got ${f.transitions}`);
     if (f.episodes !== undefined && f.transitions !== undefined) throw new UsageError('give --episodes or --transitions, not both');
+    checkSeedFlag(f.seed);
+    checkCostLimitFlag(f['cost-limit']);
     const ref = taskReference(f.task);
+    const kappa = f['cost-limit'] ?? ref.kappa;
     let bar: Progress | null = null;
     const t0 = performance.now();
     const ds = collect(f.task, {
@@ -57,8 +62,8 @@ export const command: Command = {
     mkdirSync(dirname(f.out) || '.', { recursive: true });
     await writeDsrlHdf5(f.out, ds, { attrs: { task: f.task, seed: f.seed, generator: 'fisor-ts collect' } });
     const svgPath = scatterPathFor(f.out);
-    writeFileAtomic(svgPath, costReturnScatterSvg(ds, { kappa: ref.kappa, title: `${f.task}: episode return vs cost (${f.out.split('/').pop()})` }));
-    const s = summarizeDataset(ds, ref.kappa);
+    writeFileAtomic(svgPath, costReturnScatterSvg(ds, { kappa, title: `${f.task}: episode return vs cost (${f.out.split('/').pop()})` }));
+    const s = summarizeDataset(ds, kappa);
     io.stdout.write(
       [
         `wrote ${f.out}`,
@@ -67,7 +72,7 @@ export const command: Command = {
         `  trajectories  ${s.trajectories}`,
         `  return        min ${fmt(s.returns.min)}  median ${fmt(s.returns.median)}  max ${fmt(s.returns.max)}`,
         `  cost          min ${fmt(s.costs.min)}  median ${fmt(s.costs.median)}  max ${fmt(s.costs.max)}`,
-        `  cost <= ${ref.kappa}     ${(100 * s.fractionSafe).toFixed(1)}% of trajectories`,
+        `  cost <= ${kappa}`.padEnd(16) + `${(100 * s.fractionSafe).toFixed(1)}% of trajectories`,
         `  scatter       ${svgPath}`,
       ].join('\n') + '\n',
     );

@@ -11,6 +11,9 @@ export interface Command {
   summary: string;
   /** Flag table (used for `fisor <command> --help`). */
   flags: FlagSpecs;
-  /** Run with the arguments after the command name. Throw UsageError for bad usage, Error for failures. */
-  run(argv: string[], io: CliIO): Promise<void>;
+  /**
+   * Run with the arguments after the command name. Throw UsageError for bad usage, Error for failures;
+   * return an exit code to end otherwise than 0 without an error (130: interrupted by Ctrl-C).
+   */
+  run(argv: string[], io: CliIO): Promise<void | number>;
 }

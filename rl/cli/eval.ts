@@ -1,24 +1,37 @@
-/** `fisor eval --checkpoint <dir> [--episodes 20] [--seed S] [--fixed-start] [--samples N]` */
-import { join } from 'node:path';
+/** `fisor eval --checkpoint <dir> [--episodes 20] [--seed S] [--fixed-start] [--samples N] [--cost-limit K] [--out file]` */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Rng } from '../../core/index.js';
-import { selectBackend } from '../fisor/cli_common.js';
+import { taskReference } from '../envs/reference.js';
 import { evaluate } from '../fisor/evaluate.js';
 import { loadAgent } from '../fisor/train.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
+import { checkCostLimitFlag, checkSeedFlag, selectBackend } from './common.js';
 import { Progress } from './progress.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { isAlgoCheckpoint } from '../algos/train.js';
 
 const flags = {
   checkpoint: { type: 'string', help: 'training output directory (or its checkpoint/ directory)', required: true, meta: 'DIR' },
   episodes: { type: 'int', help: 'evaluation episodes (run in lockstep)', default: 20, meta: 'N' },
-  seed: { type: 'int', help: 'seed of the episode resets and action sampling', default: 12345, meta: 'S' },
+  seed: { type: 'int', help: 'seed of the episode resets and action sampling, in [0, 2^32 - 1]', default: 12345, meta: 'S' },
   'fixed-start': { type: 'bool', help: 'PointRobot: start every episode at [-1.8, 0, 2, pi/4]', default: false },
+  monitor: { type: 'bool', help: 'safety monitor: attribute every violation to critic / actor / recovery (rl/fisor/monitor.ts)', default: false },
   samples: { type: 'int', help: 'candidate actions per state (default: the config\'s numSamples)', meta: 'N' },
+  'cost-limit': { type: 'float', help: "cost limit kappa for the scores and safe marks (default: the run's, else the task's)", meta: 'K' },
   out: { type: 'string', help: 'write the result as JSON here (default <checkpoint>/eval-<seed>.json)', meta: 'FILE' },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
+
+/** Refuses an output path that cannot be written, before minutes of evaluation are spent. */
+export function checkOutFile(out: string): void {
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a directory; give a file name`);
+  const dir = dirname(out) || '.';
+  if (!existsSync(dir)) throw new UsageError(`--out ${out}: directory ${dir} does not exist`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${out}: ${dir} is a file, not a directory`);
+}
 
 export const command: Command = {
   summary: 'evaluate a trained FISOR checkpoint (normalized reward and cost, DSRL formulas)',
@@ -27,25 +40,33 @@ export const command: Command = {
     const f = parseFlags(argv, flags);
     if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
     if (f.samples !== undefined && f.samples <= 0) throw new UsageError(`--samples must be > 0, got ${f.samples}`);
+    checkSeedFlag(f.seed);
+    checkCostLimitFlag(f['cost-limit']);
     selectBackend(f.backend);
+    if (isAlgoCheckpoint(f.checkpoint)) return (await import('./eval_algo.js')).runEvalAlgo(f, io);
     const { agent, meta, step } = await loadAgent(f.checkpoint);
+    const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}`;
+    const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${suffix}.json`);
+    checkOutFile(out);
+    const costLimit = f['cost-limit'] ?? meta.costLimit;
     agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
     let prog: Progress | null = null;
     const res = evaluate(agent, meta.task, {
-      episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'], numSamples: f.samples,
+      episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'], numSamples: f.samples, costLimit, monitor: f.monitor,
       onStep: (t, max) => {
         prog ??= new Progress(max, { label: `eval ${meta.task}`, unit: 'env steps', stream: io.stderr, quiet: f.quiet });
         prog.update(t);
       },
     });
     (prog as Progress | null)?.done();
-    const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${f['fixed-start'] ? '-fixed' : ''}.json`);
-    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, ...res }, null, 2) + '\n');
+    const kappa = costLimit ?? taskReference(meta.task).kappa;
+    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, costLimit: kappa, ...res }, null, 2) + '\n');
     io.stdout.write(
-      `${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}):\n` +
+      `${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}, cost limit ${kappa}):\n` +
         `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +
         `  normalized cost   ${res.normalizedCost.toFixed(3)} +- ${res.normalizedCostStd.toFixed(3)}  (${res.safe ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * res.safeFraction).toFixed(0)}% of episodes safe)\n` +
         `  return ${res.meanReturn.toFixed(2)}, cost ${res.meanCost.toFixed(2)} per episode; ${res.seconds.toFixed(1)} s\n` +
+        (res.monitor ? `  monitor: ${res.monitor.violations} violating steps; causes ${JSON.stringify(res.monitor.byCause)}; root causes ${JSON.stringify(res.monitor.rootCause)}\n` : '') +
         `  wrote ${out}\n` +
         `  (environments re-implement the task definitions; scores compare within this project only)\n`,
     );

@@ -2,7 +2,8 @@
  * `fisor <command> [flags]`: CLI dispatcher.
  *
  * To add a command, write `rl/cli/<name>.ts` exporting `command: Command` and add one line to COMMANDS.
- * Exit codes: 0 ok, 1 runtime error (`error: <message>` on stderr), 2 usage error.
+ * Exit codes: 0 ok, 1 runtime error (`error: <message>` on stderr), 2 usage error, 130 interrupted (Ctrl-C;
+ * train saves a checkpoint first).
  */
 import { pathToFileURL } from 'node:url';
 import { UsageError, usageText } from './args.js';
@@ -15,7 +16,9 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./train.js')).command,
   eval: async () => (await import('./eval.js')).command,
   plot: async () => (await import('./plot.js')).command,
+  filter: async () => (await import('./filter.js')).command,
   quickstart: async () => (await import('./quickstart.js')).command,
+  algos: async () => (await import('./algos.js')).command,
 };
 
 export async function mainUsage(): Promise<string> {
@@ -43,8 +46,8 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       io.stdout.write(usageText(name, cmd.summary, cmd.flags) + '\n');
       return 0;
     }
-    await cmd.run(rest, io);
-    return 0;
+    const code = await cmd.run(rest, io);
+    return typeof code === 'number' ? code : 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     io.stderr.write(`error: ${msg}\n`);

@@ -1,5 +1,6 @@
 /**
- * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the cpu preset,
+ * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe preset
+ * (critics first, then the actor; `--preset cpu` for the paper's joint schedule at cpu size),
  * evaluate from the fixed start and from random starts, print normalized reward and cost, and write the
  * feasible-region figure. Sized for ~10 minutes on 2 cores (about 6-7 of them training).
  */
@@ -8,7 +9,8 @@ import { getBackend } from '../../core/index.js';
 import { collect } from '../data/collect.js';
 import { summarizeDataset } from '../data/dataset.js';
 import { resolveConfig } from '../fisor/config.js';
-import { extractRepeated, selectBackend } from '../fisor/cli_common.js';
+import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
+import { existsSync, readdirSync } from 'node:fs';
 import { evaluate } from '../fisor/evaluate.js';
 import { train } from '../fisor/train.js';
 import { writeFeasibleFigure } from '../plot/feasible.js';
@@ -18,9 +20,11 @@ import { formatDuration, Progress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 const flags = {
-  out: { type: 'string', help: 'output directory', default: 'runs/quickstart', meta: 'DIR' },
-  steps: { type: 'int', help: 'training iterations (default: the cpu preset\'s)', meta: 'N' },
-  seed: { type: 'int', help: 'training seed', default: 0, meta: 'S' },
+  out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
+  overwrite: { type: 'bool', help: 'replace what --out already holds (default: refuse)', default: false },
+  preset: { type: 'string', help: 'config preset (safe, cpu, paper)', default: 'safe', meta: 'NAME' },
+  steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
+  seed: { type: 'int', help: 'training seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
   episodes: { type: 'int', help: 'evaluation episodes per start mode', default: 20, meta: 'N' },
   set: { type: 'string', help: 'override one config field (repeatable)', meta: 'KEY=VALUE' },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
@@ -29,25 +33,36 @@ const flags = {
 
 const TASK = 'PointRobot';
 
+/** `base`, or the first `base-N` (N = 2, 3, ...) that is missing or empty: a second quickstart never overwrites the first. */
+export function freeRunDir(base: string): string {
+  const free = (d: string) => !existsSync(d) || readdirSync(d).length === 0;
+  if (free(base)) return base;
+  for (let n = 2; ; n++) if (free(`${base}-${n}`)) return `${base}-${n}`;
+}
+
 export const command: Command = {
-  summary: 'collect PointRobot data, train FISOR (cpu preset), evaluate, and plot the feasible region (~10 min)',
+  summary: 'collect PointRobot data, train FISOR (safe preset), evaluate, and plot the feasible region (~10 min)',
   flags,
   async run(argv, io) {
     const { values: sets, rest } = extractRepeated(argv, 'set');
     const f = parseFlags(rest, flags);
     if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
     if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
+    checkSeedFlag(f.seed);
     selectBackend(f.backend);
-    const cfg = resolveConfig({ preset: 'cpu', task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
+    const out = f.out ?? freeRunDir('runs/quickstart');
+    const cfg = resolveConfig({ preset: f.preset, task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
     const t0 = performance.now();
     const say = (s: string) => io.stdout.write(s + '\n');
-    say(`FISOR quickstart: ${TASK}, cpu preset (${cfg.steps} steps, batch ${cfg.batchSize}), seed ${f.seed}, backend ${getBackend().name}`);
+    const schedule = cfg.schedule === 'critics-first' ? `critics first for ${cfg.criticSteps} of ${cfg.steps} steps, then the actor` : `${cfg.steps} joint steps`;
+    say(`FISOR quickstart: ${TASK}, ${f.preset} preset (${schedule}, batch ${cfg.batchSize}, data recipe ${cfg.dataRecipe}), seed ${f.seed}, backend ${getBackend().name}`);
     say('(the environment re-implements FISOR\'s PointRobot; scores compare within this project only)');
 
     // 1. data
     let bar: Progress | null = null;
     const ds = collect(TASK, {
       seed: 0,
+      recipe: cfg.dataRecipe,
       onProgress: (done, total) => {
         bar ??= new Progress(total, { label: 'collect', stream: io.stderr, quiet: f.quiet });
         bar.update(done);
@@ -59,9 +74,9 @@ export const command: Command = {
 
     // 2. training
     const tb = new Progress(cfg.steps, { label: 'train', stream: io.stderr, quiet: f.quiet });
-    const res = await train({ task: TASK, config: cfg, seed: f.seed, outDir: f.out, dataset: ds, skipFinalEval: true, onStep: (s) => tb.update(s) });
+    const res = await train({ task: TASK, config: cfg, seed: f.seed, outDir: out, overwrite: f.overwrite, dataset: ds, skipFinalEval: true, onStep: (s) => tb.update(s) });
     tb.done();
-    say(`2/4 trained ${res.step} steps in ${formatDuration(res.trainSeconds)} (${res.stepsPerSecond.toFixed(1)} steps/s); checkpoint ${join(f.out, 'checkpoint')}`);
+    say(`2/4 trained ${res.step} steps in ${formatDuration(res.trainSeconds)} (${res.stepsPerSecond.toFixed(1)} steps/s); checkpoint ${join(out, 'checkpoint')}`);
 
     // 3. evaluation
     const evalOne = (fixedStart: boolean) => {
@@ -78,7 +93,7 @@ export const command: Command = {
     };
     const fixed = evalOne(true);
     const random = evalOne(false);
-    writeFileAtomic(join(f.out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random }, null, 2) + '\n');
+    writeFileAtomic(join(out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random }, null, 2) + '\n');
     const line = (name: string, r: typeof fixed) =>
       `    ${name.padEnd(14)} normalized reward ${r.normalizedReward.toFixed(3)} +- ${r.normalizedRewardStd.toFixed(3)}   normalized cost ${r.normalizedCost.toFixed(3)} +- ${r.normalizedCostStd.toFixed(3)}   ${r.safe ? 'safe' : 'UNSAFE'} (${(100 * r.safeFraction).toFixed(0)}% of episodes cost <= 10)`;
     say(`3/4 evaluation (${f.episodes} episodes each, ${cfg.numSamples} candidate actions per state):`);
@@ -86,7 +101,7 @@ export const command: Command = {
     say(line('random starts', random));
 
     // 4. feasible region
-    const fig = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(f.out, 'feasible'), { meta: { step: res.step, seed: f.seed } });
+    const fig = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(out, 'feasible'), { meta: { step: res.step, seed: f.seed } });
     say('4/4 feasible region, learned V_h <= 0 vs ground truth (IoU of the infeasible sets):');
     for (const s of fig.slices) say(`    ${s.label.padEnd(18)} IoU ${s.iou.toFixed(3)}`);
     say(`    figure ${fig.svg} and ${fig.png}; numbers ${fig.json}`);

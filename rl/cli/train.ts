@@ -1,35 +1,54 @@
 /**
  * `fisor train --task <name> [--preset cpu|paper] [--steps N] [--seed S] [--dataset file.hdf5] [--out dir]
- *  [--resume] [--config file.json] [--set key=value ...] [--backend js|wasm]`
+ *  [--resume | --overwrite] [--config file.json] [--set key=value ...] [--cost-limit K] [--backend js|wasm]`
+ *
+ * The default run directory is runs/<task>-<preset>-s<seed>-<hash>, the hash covering the resolved config
+ * (so --set / --steps / --config / --preset give distinct runs) and the dataset path. Ctrl-C saves a
+ * checkpoint at the next step and exits 130; a second Ctrl-C quits at once.
  */
 import { getBackend } from '../../core/index.js';
 import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
 import { resolveConfig } from '../fisor/config.js';
-import { extractRepeated, selectBackend } from '../fisor/cli_common.js';
 import { train } from '../fisor/train.js';
+import { nodeProvenance } from '../io/node_provenance.js';
+import { NodeRunSink } from '../io/node_sink.js';
+import { hashText } from '../io/provenance.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
+import { checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { formatDuration, Progress } from './progress.js';
+import { algoOf } from './train_algo.js';
 
 const flags = {
+  algo: { type: 'string', help: "algorithm: fisor (default) or one of 'fisor algos'", default: 'fisor', meta: 'NAME' },
   task: { type: 'string', help: "task name (see 'fisor tasks')", required: true, meta: 'NAME' },
   preset: { type: 'string', help: 'config preset: cpu (minutes on 2 cores) or paper (official values)', default: 'cpu', meta: 'NAME' },
-  steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
-  seed: { type: 'int', help: 'random seed (networks, minibatches, sampling, evaluation)', default: 0, meta: 'S' },
+  steps: { type: 'int', help: 'training iterations (default: the preset\'s); with --resume: extend the run to N', meta: 'N' },
+  seed: { type: 'int', help: 'random seed in [0, 2^32 - 1] (networks, minibatches, sampling, evaluation)', default: 0, meta: 'S' },
   dataset: { type: 'string', help: 'DSRL HDF5 dataset (default: collect the task\'s default dataset, seed 0)', meta: 'FILE' },
-  out: { type: 'string', help: 'output directory (metrics.jsonl, checkpoint/, eval.json)', meta: 'DIR' },
-  resume: { type: 'bool', help: 'continue from <out>/checkpoint', default: false },
+  'allow-task-mismatch': { type: 'bool', help: "train on a dataset whose 'task' attribute names another task", default: false },
+  out: { type: 'string', help: 'run directory (default runs/<task>-<preset>-s<seed>-<config hash>; required with --resume)', meta: 'DIR' },
+  resume: { type: 'bool', help: 'continue the run in --out from its checkpoint', default: false },
+  overwrite: { type: 'bool', help: 'replace a run that --out already holds (default: refuse)', default: false },
   config: { type: 'string', help: 'JSON file of config overrides', meta: 'FILE' },
   set: { type: 'string', help: 'override one config field, dotted (repeatable): --set actor.hidden=128', meta: 'KEY=VALUE' },
+  'cost-limit': { type: 'float', help: "cost limit kappa for evaluation scores and safe marks (default: the task's, 10)", meta: 'K' },
   backend: { type: 'string', help: 'tensor backend (js, wasm, ...; default: $FISOR_BACKEND or the fastest)', meta: 'NAME' },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
+
+/** runs/<task>-<preset>-s<seed>-<8 hex>: the hash covers the resolved config and the dataset path. */
+export function defaultRunDir(task: string, preset: string, seed: number, config: unknown, dataset: string | undefined): string {
+  return `runs/${task}-${preset}-s${seed}-${hashText(JSON.stringify({ config, dataset: dataset ?? null }))}`;
+}
 
 export const command: Command = {
   summary: 'train FISOR on a task (offline, from a DSRL dataset)',
   flags,
   async run(argv, io) {
+    const algo = algoOf(argv);
+    if (algo !== undefined && algo !== 'fisor') return (await import('./train_algo.js')).runTrainAlgo(argv, io);
     const { values: sets, rest } = extractRepeated(argv, 'set');
     const f = parseFlags(rest, flags);
     try {
@@ -38,9 +57,13 @@ export const command: Command = {
       throw new UsageError((e as Error).message);
     }
     if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
+    checkSeedFlag(f.seed);
+    checkCostLimitFlag(f['cost-limit']);
     if (f.resume && (f.config !== undefined || sets.length > 0)) {
       throw new UsageError('--resume takes the config from the checkpoint; drop --config / --set (only --steps may extend the run)');
     }
+    if (f.resume && f.overwrite) throw new UsageError('--resume and --overwrite exclude each other');
+    if (f.resume && f.out === undefined) throw new UsageError('--resume needs --out DIR, the run directory to continue (a fresh run prints it)');
     selectBackend(f.backend);
     let cfg;
     try {
@@ -48,25 +71,51 @@ export const command: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const out = f.out ?? `runs/${f.task}-${f.preset}-s${f.seed}`;
+    const out = f.out ?? defaultRunDir(f.task, f.preset, f.seed, cfg, f.dataset);
+    NodeRunSink.check(out); // a file in the way: say so before reading data or training
     const dataset = f.dataset ? await readDsrlHdf5(f.dataset) : undefined;
     io.stdout.write(f.resume
       ? `resuming FISOR on ${f.task} from ${out}/checkpoint (config and seed from the checkpoint), backend ${getBackend().name}\n`
       : `training FISOR on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
     const bar = new Progress(f.resume ? (f.steps ?? cfg.steps) : cfg.steps, { label: `train ${f.task}`, stream: io.stderr, quiet: f.quiet });
     const t0 = performance.now();
-    const res = await train({
-      task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, resume: f.resume, steps: f.steps,
-      onStep: (s) => bar.update(s),
-      log: (line) => {
-        if (io.stderr.isTTY && !f.quiet) io.stderr.write('\r\x1b[K');
-        io.stdout.write(line + '\n');
-      },
-    });
+    let stop = false;
+    let stopAt = 0;
+    const onSigint = () => {
+      // One Ctrl-C may arrive twice (the terminal's process group and bin/fisor.mjs's forwarding): a second
+      // one counts only after a second.
+      if (stop && performance.now() - stopAt > 1000) process.exit(130);
+      if (stop) return;
+      stop = true;
+      stopAt = performance.now();
+      io.stderr.write('\ninterrupted: saving a checkpoint after this step (Ctrl-C again quits without saving)\n');
+    };
+    process.on('SIGINT', onSigint);
+    let res;
+    try {
+      res = await train({
+        task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, allowTaskMismatch: f['allow-task-mismatch'],
+        resume: f.resume, overwrite: f.overwrite, steps: f.steps, costLimit: f['cost-limit'], provenance: nodeProvenance(),
+        shouldStop: () => stop,
+        onStep: (s) => bar.update(s),
+        log: (line) => {
+          if (io.stderr.isTTY && !f.quiet) io.stderr.write('\r\x1b[K');
+          io.stdout.write(line + '\n');
+        },
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
     bar.done();
+    if (res.alreadyFinished) return 0;
     const ev = res.lastEval;
+    if (res.interrupted) {
+      io.stdout.write(`stopped at step ${res.step}; checkpoint ${out}/checkpoint saved. Continue with: fisor train --task ${f.task} --out ${out} --resume\n`);
+      return stop ? 130 : 0;
+    }
     io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} steps/s, wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
-    if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'})\n`);
-    io.stdout.write(`checkpoint ${out}/checkpoint, metrics ${out}/metrics.jsonl\n`);
+    if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'} at cost limit ${res.costLimit})\n`);
+    if (res.best) io.stdout.write(`best checkpoint ${out}/checkpoint-best (step ${res.best.step}: normalized cost ${res.best.normalizedCost.toFixed(3)}, reward ${res.best.normalizedReward.toFixed(3)})\n`);
+    io.stdout.write(`checkpoint ${out}/checkpoint, metrics ${out}/metrics.jsonl and metrics.csv\n`);
   },
 };

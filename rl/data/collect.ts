@@ -1,12 +1,26 @@
 /**
  * Behaviour data collection: roll out a mixture of scripted policies (risk ~ U[0, 1], Gaussian noise) and
- * uniform random policies, one behaviour per episode, into a DSRL-layout `Dataset`.
+ * uniform random policies into a DSRL-layout `Dataset`.
+ *
+ * Recipes (docs/DATASETS.md):
+ *   - 'fixed' (the original data): one behaviour per episode.
+ *   - 'recovery': the same draws, and in RECOVERY_FRACTION of the episodes the behaviour switches at a
+ *     uniformly drawn step to a cautious scripted one (risk ~ U[0, 0.3], noise ~ U[0, 0.1]): trajectories
+ *     that go near or over the constraint boundary and then recover, as DSRL's data (many policies over the
+ *     reward-cost plane, including ones that recover) holds and the fixed recipe lacks.
  */
 import { Rng } from '../../core/rng.js';
 import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { emptyDataset, truncateDataset, type Dataset } from './dataset.js';
-import { drawBehaviour, makeBehaviourPolicy } from './policies.js';
+import { drawBehaviour, makeBehaviourPolicy, type BehaviourPolicy } from './policies.js';
+
+export type CollectRecipe = 'fixed' | 'recovery';
+export const COLLECT_RECIPES: CollectRecipe[] = ['fixed', 'recovery'];
+/** The recipe `collect` uses when none is given. */
+export const DEFAULT_RECIPE: CollectRecipe = 'fixed';
+/** 'recovery': fraction of episodes that switch to a cautious behaviour mid-episode. */
+export const RECOVERY_FRACTION = 0.5;
 
 export interface CollectOptions {
   /** Number of episodes (default per task, see DEFAULT_EPISODES). Ignored when `transitions` is set. */
@@ -14,6 +28,8 @@ export interface CollectOptions {
   /** Collect exactly this many transitions (the last episode is cut and marked as a timeout). */
   transitions?: number;
   seed: number;
+  /** Behaviour recipe (default DEFAULT_RECIPE). */
+  recipe?: CollectRecipe;
   /** Called after each episode with (transitions so far, target). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -45,6 +61,8 @@ export function collect(task: string, opts: CollectOptions): Dataset {
   if (transitions === undefined && !(Number.isInteger(episodes) && episodes! > 0)) {
     throw new Error(`collect: episodes must be a positive integer, got ${episodes}`);
   }
+  const recipe = opts.recipe ?? DEFAULT_RECIPE;
+  if (!COLLECT_RECIPES.includes(recipe)) throw new Error(`collect: recipe must be one of ${COLLECT_RECIPES.join(', ')}, got '${recipe}'`);
   const cap = transitions ?? episodes! * ref.maxEpisodeSteps;
   const rng = new Rng(opts.seed);
   const env = makeEnv(task, { seed: opts.seed });
@@ -56,10 +74,16 @@ export function collect(task: string, opts: CollectOptions): Dataset {
   const target = transitions ?? cap;
   while (transitions !== undefined ? n < transitions : ep < episodes!) {
     const spec = drawBehaviour(task, rng);
-    const policy = makeBehaviourPolicy(task, spec, new Rng(rng.nextU32()));
+    const first = makeBehaviourPolicy(task, spec, new Rng(rng.nextU32()));
     let obs = env.reset({ seed: rng.nextU32() });
-    for (;;) {
-      policy.act(env, act);
+    let later: BehaviourPolicy | null = null;
+    let switchAt = Infinity;
+    if (recipe === 'recovery' && rng.uniform53() < RECOVERY_FRACTION) {
+      switchAt = rng.int(ref.maxEpisodeSteps);
+      later = makeBehaviourPolicy(task, { kind: 'scripted', risk: 0.3 * rng.uniform53(), noise: 0.1 * rng.uniform53() }, new Rng(rng.nextU32()));
+    }
+    for (let t = 0; ; t++) {
+      (t >= switchAt ? later! : first).act(env, act);
       const r = env.step(act);
       ds.observations.set(obs, n * O);
       ds.nextObservations.set(r.observation, n * O);

@@ -24,7 +24,37 @@ export interface Dataset {
   size: number;
   observationSize: number;
   actionSize: number;
+  /** Root attributes of the file it was read from (DSRL files written here carry `task`, `seed`). */
+  attrs?: Record<string, string | number>;
 }
+
+/**
+ * Content hash of a dataset: FNV-1a 32-bit over the bytes of every key in a fixed order, twice with two
+ * offset bases (64 bits in all), written 'fnv1a64x2:xxxxxxxxxxxxxxxx'. Resume compares it, so a different
+ * file of the same size is refused.
+ */
+export function datasetHash(ds: Dataset): string {
+  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ 0x5bd1e995;
+  const cols = [ds.observations, ds.nextObservations, ds.actions, ds.rewards, ds.costs, ds.terminals, ds.timeouts, ds.h ?? new Float32Array(0)];
+  for (const c of cols) {
+    const b = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+    for (let i = 0; i < b.length; i++) {
+      h1 = Math.imul(h1 ^ b[i], 0x01000193);
+      h2 = Math.imul(h2 ^ b[i], 0x01000193);
+    }
+    h1 = Math.imul(h1 ^ 0xff, 0x01000193); // column separator
+    h2 = Math.imul(h2 ^ 0xfe, 0x01000193);
+  }
+  const hex = (h: number) => (h >>> 0).toString(16).padStart(8, '0');
+  return `fnv1a64x2:${hex(h1)}${hex(h2)}`;
+}
+
+/**
+ * Largest magnitude accepted for observations, rewards and h (and the largest cost). Real task data is
+ * many orders of magnitude below it; a value above it is a unit or export error that would otherwise
+ * train to exit 0 with losses ~1e20 (1e12 observation) or scale every other reward to ~0 (1e30 reward).
+ */
+export const MAX_ABS_VALUE = 1e6;
 
 /** Allocate an all-zero dataset. */
 export function emptyDataset(size: number, observationSize: number, actionSize: number, withH = false): Dataset {
@@ -179,7 +209,8 @@ export function summarizeDataset(ds: Dataset, kappa = 10): DatasetSummary {
 
 /**
  * Check a dataset's invariants; throws an Error naming the key and the first bad row:
- * equal lengths, finite values, actions within [-1, 1] (tolerance 1e-5), terminals/timeouts in {0, 1}.
+ * equal lengths, finite values, magnitudes <= MAX_ABS_VALUE, costs >= 0, actions within [-1, 1]
+ * (tolerance 1e-5), terminals/timeouts in {0, 1}.
  */
 export function validateDataset(ds: Dataset, source = 'dataset'): void {
   const N = ds.size, O = ds.observationSize, A = ds.actionSize;
@@ -201,6 +232,10 @@ export function validateDataset(ds: Dataset, source = 'dataset'): void {
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i];
       if (!Number.isFinite(v)) throw new Error(`${source}: key '${key}' row ${Math.floor(i / w)}: non-finite value ${v}`);
+      if (Math.abs(v) > MAX_ABS_VALUE) {
+        throw new Error(`${source}: key '${key}' row ${Math.floor(i / w)}${w > 1 ? ` column ${i % w}` : ''}: value ${v} exceeds the bound ${MAX_ABS_VALUE} on magnitudes (a unit or export error?)`);
+      }
+      if (key === 'costs' && v < 0) throw new Error(`${source}: key 'costs' row ${i}: negative cost ${v} (costs must be >= 0)`);
       if (key === 'actions' && (v > 1 + 1e-5 || v < -1 - 1e-5)) {
         throw new Error(`${source}: key '${key}' row ${Math.floor(i / w)}: value ${v} outside [-1, 1]`);
       }

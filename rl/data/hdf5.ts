@@ -11,12 +11,14 @@
  * converted to float32; 1-D keys may also be N x 1. The whole file is validated before anything is
  * returned (all seven keys, equal lengths, finite values, actions within [-1, 1] +- 1e-5,
  * terminals/timeouts in {0, 1}); failures throw an Error naming the file, the key and the first bad row.
+ * FISOR's PointRobot layout (state, action, next_state, reward, done, h, cost) is read too: fisor_layout.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { validateDataset, type Dataset } from './dataset.js';
+import { fisorLayoutDataset, isFisorLayout } from './fisor_layout.js';
 
 export const DSRL_KEYS = ['observations', 'next_observations', 'actions', 'rewards', 'costs', 'terminals', 'timeouts'] as const;
 
@@ -61,6 +63,10 @@ function hasHdf5Signature(path: string): boolean {
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
+/** HDF5 type classes (H5T_class_t) whose values are numbers: integer, float, enum (h5py's bool). */
+const NUMERIC_CLASSES: Record<number, string> = { 0: 'integer', 1: 'float', 8: 'enum' };
+const CLASS_NAMES: Record<number, string> = { 2: 'time', 3: 'string', 4: 'bitfield', 5: 'opaque', 6: 'compound', 7: 'reference', 9: 'variable-length', 10: 'array' };
+
 function toFloat32(value: unknown, file: string, key: string): Float32Array {
   if (value instanceof Float32Array) return value;
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
@@ -69,8 +75,29 @@ function toFloat32(value: unknown, file: string, key: string): Float32Array {
     for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
     return out;
   }
-  if (Array.isArray(value)) return Float32Array.from(value.flat(Infinity).map((v) => Number(v)));
+  if (Array.isArray(value)) {
+    const flat = value.flat(Infinity) as unknown[];
+    const odd = flat.find((v) => typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean');
+    if (odd !== undefined) throw new Error(`${file}: key '${key}' holds ${typeof odd} values (e.g. ${JSON.stringify(odd)}), expected numbers`);
+    return Float32Array.from(flat.map((v) => Number(v)));
+  }
   throw new Error(`${file}: key '${key}' has an unsupported data type`);
+}
+
+/** The root group's string and number attributes (others are skipped). */
+function readAttrs(f: H5File): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  try {
+    for (const [k, a] of Object.entries(f.attrs)) {
+      const v = a.value as unknown;
+      if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+      else if (typeof v === 'bigint') out[k] = Number(v);
+      else if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<number>).length === 1) out[k] = Number((v as unknown as ArrayLike<number>)[0]);
+    }
+  } catch {
+    // unreadable attributes are not part of the DSRL layout: ignore
+  }
+  return out;
 }
 
 /** Read a DSRL HDF5 file into a validated Dataset. Throws (naming file / key / row) on any problem. */
@@ -107,14 +134,18 @@ export async function readDsrlHdf5(path: string): Promise<Dataset> {
         if (!(ent instanceof h5wasm.Dataset)) throw new Error('not a dataset');
         d = ent;
         shape = d.shape;
+        const cls = d.metadata.type;
+        if (!(cls in NUMERIC_CLASSES)) throw new TypeError(`has HDF5 type ${CLASS_NAMES[cls] ?? `class ${cls}`} (dtype ${JSON.stringify(d.dtype)}), expected numbers`);
         value = d.value;
       } catch (e) {
+        if (e instanceof TypeError && /expected numbers/.test(e.message)) throw new Error(`${path}: key '${key}' ${e.message}`);
         throw new Error(`${path}: cannot read key '${key}' (truncated or corrupt file?): ${hdf5Reason(e)}`);
       }
       if (!shape || shape.length === 0 || shape.length > 2) throw new Error(`${path}: key '${key}' has shape ${JSON.stringify(shape)}, expected 1-D or 2-D`);
       const data = toFloat32(value, path, key);
       return { data, rows: shape[0], width: shape.length === 2 ? shape[1] : 1 };
     };
+    if (isFisorLayout(keys)) return fisorLayoutDataset(path, (k) => readKey(k, true)!);
     const cols = {} as Record<(typeof DSRL_KEYS)[number], { data: Float32Array; rows: number; width: number }>;
     for (const k of DSRL_KEYS) cols[k] = readKey(k, true)!;
     const h = readKey('h', false);
@@ -144,6 +175,7 @@ export async function readDsrlHdf5(path: string): Promise<Dataset> {
       size: N,
       observationSize: O,
       actionSize: A,
+      attrs: readAttrs(f),
     };
     validateDataset(ds, path);
     return ds;

@@ -4,7 +4,9 @@
  * Conventions (all environments):
  * - `reset({ seed })` reseeds the environment's own generator (the project's `Rng`) when a seed is
  *   given and returns the first observation. Same seed + same actions => identical trajectory.
- * - `step(action)` clips every action component to [-1, 1] (NaN is treated as 0), advances one
+ * - `step(action)` refuses a non-finite action component (NaN, +-Infinity) with an Error naming the env,
+ *   the component and the value (a NaN policy must never be scored as a safe one that stood still), clips
+ *   every component to [-1, 1], advances one
  *   control step and returns `{ observation, reward, cost, terminated, truncated, info }`.
  *   `terminated` is a true episode end (goal reached, left the arena); `truncated` is the time limit.
  * - An action whose length differs from `actionSize` throws an Error naming the env and both sizes.
@@ -48,14 +50,15 @@ export interface EnvOptions {
   fixedStart?: boolean;
 }
 
-/** Clip `action` into `out` (length `n`), checking the length. Non-finite -> 0. */
+/** Clip `action` into `out` (length `n`), checking the length; a non-finite component throws. */
 export function clipAction(envName: string, action: ArrayLike<number>, n: number, out: Float64Array): Float64Array {
   if (action == null || action.length !== n) {
     throw new Error(`${envName}: action must have length ${n} (actionSize), got ${action == null ? String(action) : action.length}`);
   }
   for (let i = 0; i < n; i++) {
     const a = +action[i];
-    out[i] = a > 1 ? 1 : a < -1 ? -1 : a === a ? a : 0;
+    if (!Number.isFinite(a)) throw new Error(`${envName}: action component ${i} is ${a}; non-finite actions are refused (a diverged or NaN policy?)`);
+    out[i] = a > 1 ? 1 : a < -1 ? -1 : a;
   }
   return out;
 }

@@ -17,12 +17,15 @@
  * Execution order of one `update` follows the official code: two actor steps (halves of the batch), then
  * V_r, Q_r, V_h, Q_h on the first criticBatchSize rows. Q_r and Q_h have soft targets (tau); the actor has an
  * EMA copy used for acting. All randomness comes from Rngs held here (saved in checkpoints).
+ *
+ * With config schedule 'critics-first' (not the paper's), `update(batch, step)` runs critics only for the
+ * first criticSteps iterations and the actor only afterwards, against the then frozen critics.
  */
 import { Rng, concat, noGrad, tensor, tidy, type Tensor } from '../../core/index.js';
 import { Adam, AdamW, Dropout, EnsembleMLP, MLP, Module, cosineDecay, ensembleMax, ensembleMin, restoreState, softUpdate, stateOf, type LoadedCheckpoint, type Optimizer } from '../../nn/index.js';
 import { Denoiser, ddpmSample, diffusionLoss, vpSchedule, type DiffusionSchedule } from '../../diffusion/index.js';
 import type { FisorConfig } from './config.js';
-import { expectile, feasibleTarget, fisorWeights, reversedExpectile, rewardTarget } from './critics.js';
+import { advantageWeights, expectile, feasibleTarget, fisorWeights, reversedExpectile, rewardTarget } from './critics.js';
 
 /** One minibatch, row-major Float32Arrays. `h` is the constraint value, `masks` = 1 - (terminal OR timeout). */
 export interface FisorBatch {
@@ -138,7 +141,7 @@ export class FisorAgent {
     this.actor = denoiser();
     this.actorEma = denoiser().eval();
     this.actorEma.copyFrom(this.actor);
-    const decaySteps = a.decaySteps > 0 ? a.decaySteps : cfg.steps * cfg.actorSplits;
+    const decaySteps = a.decaySteps > 0 ? a.decaySteps : actorIterations(cfg) * cfg.actorSplits;
     this.actorOpt = new AdamW(this.actor.parameters(), { schedule: cosineDecay(a.lr, decaySteps), weightDecay: a.weightDecay });
     // Target and value networks never use dropout; keep the critics' modes explicit.
     for (const m of [this.qhTarget, this.qrTarget]) m.eval();
@@ -161,7 +164,8 @@ export class FisorAgent {
   private updateVh(s: Tensor, a: Tensor): { loss: number; mean: number } {
     const qc = noGrad(() => this.targetQh(s, a));
     const vc = this.vh.forward(s).reshape([-1]);
-    const loss = reversedExpectile(qc.sub(vc), this.cfg.feasibilityExpectile).mean();
+    const vhLoss = this.cfg.vhExpectile === 'plain' ? expectile : reversedExpectile;
+    const loss = vhLoss(qc.sub(vc), this.cfg.feasibilityExpectile).mean();
     this.vhOpt.zeroGrad();
     loss.backward();
     this.vhOpt.step();
@@ -223,7 +227,8 @@ export class FisorAgent {
       const v = this.vr.forward(s).reshape([-1]);
       const qc = this.targetQh(s, a);
       const vc = this.vh.forward(s).reshape([-1]);
-      return { w: fisorWeights(q, v, qc, vc, this.cfg.weights), vc };
+      const w = this.cfg.actorWeights === 'reward' ? advantageWeights(q, v, this.cfg.weights) : fisorWeights(q, v, qc, vc, this.cfg.weights);
+      return { w, vc };
     });
   }
 
@@ -243,13 +248,26 @@ export class FisorAgent {
   // One training iteration and acting
   // =====================================================================================
 
-  update(b: FisorBatch): UpdateMetrics {
+  /**
+   * One training iteration (`step` = iterations done before it): actor steps then critic steps (joint), or,
+   * with schedule 'critics-first', critics only while step < criticSteps and the actor only afterwards.
+   */
+  update(b: FisorBatch, step = 0): UpdateMetrics {
     return tidy(() => {
       const { obsDim: S, actDim: A, cfg } = this;
       const B = b.size;
       if (B !== cfg.batchSize) throw new Error(`FisorAgent.update: batch of ${B} rows, config batchSize is ${cfg.batchSize}`);
       const s = this.t(b.observations, [B, S]);
       const a = this.t(b.actions, [B, A]);
+      const phase = iterationPhase(cfg, step);
+      if (phase === 'critics') {
+        const { vr, qr, vh, qh } = this.criticStep(b, s, a);
+        return {
+          actorLoss: 0, qrLoss: qr.loss, vrLoss: vr.loss, qhLoss: qh.loss, vhLoss: vh.loss,
+          meanQr: qr.mean, meanVr: vr.mean, meanQh: qh.mean, meanVh: vh.mean,
+          feasibleFraction: 0, unsafeFraction: 0, zeroWeightFraction: 0, weightMean: 0, weightMax: 0, actorLr: 0,
+        };
+      }
 
       // Process 3 (official order: actor first), on actorSplits consecutive parts of the batch.
       const m = B / cfg.actorSplits;
@@ -260,8 +278,9 @@ export class FisorAgent {
         actorLoss += this.updateActor(s.slice([k * m, 0], [m, S]), a.slice([k * m, 0], [m, A]), stats) / cfg.actorSplits;
       }
 
-      // Processes 2 and 1 on the first criticBatchSize rows.
-      const { vr, qr, vh, qh } = this.criticStep(b, s, a);
+      // Processes 2 and 1 on the first criticBatchSize rows (frozen after the critic phase of critics-first).
+      const none = { loss: 0, mean: 0 };
+      const { vr, qr, vh, qh } = phase === 'joint' ? this.criticStep(b, s, a) : { vr: none, qr: none, vh: none, qh: none };
 
       const n = stats.n;
       return {
@@ -307,6 +326,14 @@ export class FisorAgent {
    * Q_h (max over the ensemble). Returns [B * actDim].
    */
   act(observations: Float32Array, n = this.cfg.numSamples): Float32Array {
+    return this.actWithCandidates(observations, n).actions;
+  }
+
+  /**
+   * `act`, also returning what the choice was based on (the safety monitor): `candidateQh` [B * n] the
+   * target Q_h (ensemble max) of every candidate, `chosen` [B] the index of the executed one per observation.
+   */
+  actWithCandidates(observations: Float32Array, n = this.cfg.numSamples): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array } {
     const S = this.obsDim, A = this.actDim;
     const B = observations.length / S;
     if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.act: ${observations.length} numbers are not whole observations of size ${S}`);
@@ -320,15 +347,17 @@ export class FisorAgent {
       const a = ddpmSample(this.actorEma, this.schedule, s, A, this.rngs.act, {
         clip: this.cfg.actor.clipSampler, temperature: this.cfg.actor.temperature, dtype: this.cfg.dtype,
       });
-      const qc = this.targetQh(s, a).dataSync();
+      const qc = Float32Array.from(this.targetQh(s, a).dataSync());
       const av = a.dataSync();
       const out = new Float32Array(B * A);
+      const chosen = new Int32Array(B);
       for (let i = 0; i < B; i++) {
         let best = i * n;
         for (let j = 1; j < n; j++) if (qc[i * n + j] < qc[best]) best = i * n + j;
         for (let d = 0; d < A; d++) out[i * A + d] = av[best * A + d];
+        chosen[i] = best - i * n;
       }
-      return out;
+      return { actions: out, candidateQh: qc, chosen };
     }));
   }
 
@@ -386,11 +415,22 @@ export class FisorAgent {
 }
 
 /**
- * A child generator seeded from `parent` (core's Rng.fork() currently throws for about half of all
- * states: it passes `x | 1`, a signed int, to setState; reported).
+ * A child generator seeded from `parent`'s next 32 bits. (Kept instead of Rng.fork() because every saved
+ * checkpoint and published result was made with this derivation; changing it would change every run's bits.)
  */
 export function deriveRng(parent: Rng): Rng {
   return new Rng(parent.nextU32());
+}
+
+/** Actor iterations of a run: all of them (joint), or those after the critic phase (critics-first). */
+export function actorIterations(cfg: FisorConfig): number {
+  return cfg.schedule === 'critics-first' ? cfg.steps - cfg.criticSteps : cfg.steps;
+}
+
+/** What iteration `step` (0-based) trains: both (joint), or critics / actor under critics-first. */
+export function iterationPhase(cfg: FisorConfig, step: number): 'joint' | 'critics' | 'actor' {
+  if (cfg.schedule !== 'critics-first') return 'joint';
+  return step < cfg.criticSteps ? 'critics' : 'actor';
 }
 
 /** The distinct Rngs of all Dropout layers inside `m`, in module order. */

@@ -48,6 +48,14 @@ export function fisorWeights(q: Tensor, v: Tensor, qc: Tensor, vc: Tensor, w: We
 }
 
 /**
+ * Ablation 'reward' (config actorWeights; not the paper): plain IQL advantage weights on every row,
+ * w = clip(exp((q - v) * rewardTemperature), 0, rewardUb), with no feasibility term.
+ */
+export function advantageWeights(q: Tensor, v: Tensor, w: WeightConfig): Tensor {
+  return q.sub(v).mul(w.rewardTemperature).exp().clamp(0, w.rewardUb);
+}
+
+/**
  * The constraint value h of every transition, as a Float32Array: from the dataset's continuous `h`
  * (PointRobot: 0.8 - distance to the nearest hazard centre of s') or from costs (+costScale where cost > 0, else -1).
  */

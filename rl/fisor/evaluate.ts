@@ -5,9 +5,19 @@
 import { Rng } from '../../core/index.js';
 import { scoreEpisode } from '../data/scoring.js';
 import { makeEnv } from '../envs/registry.js';
+import type { PointRobot } from '../envs/point_robot.js';
+import { isMonitoredPolicy, monitoredAct, summarizeMonitor, type MonitorStep, type MonitorSummary } from './monitor.js';
 
 export interface Policy {
   act(observations: Float32Array, n?: number): Float32Array;
+  /**
+   * Optional hooks for policies with per-episode state (CDT's return- and cost-to-go tokens): called once
+   * with the number of episodes, then each step `actEpisodes` (instead of `act`) with the ids of the live
+   * episodes, and `observeStep` with the rewards and costs those episodes received.
+   */
+  beginEpisodes?(count: number): void;
+  actEpisodes?(observations: Float32Array, live: readonly number[]): Float32Array;
+  observeStep?(live: readonly number[], rewards: Float64Array, costs: Float64Array): void;
 }
 
 export interface EpisodeResult {
@@ -35,6 +45,8 @@ export interface EvalResult {
   /** Mean normalised cost <= 1 (DSRL's criterion). */
   safe: boolean;
   seconds: number;
+  /** With EvalOptions.monitor: the violation attribution (rl/fisor/monitor.ts). */
+  monitor?: MonitorSummary;
 }
 
 export interface EvalOptions {
@@ -46,6 +58,14 @@ export interface EvalOptions {
   fixedStart?: boolean;
   /** Candidates per observation (default: the policy's). */
   numSamples?: number;
+  /** Cost limit kappa for the normalised cost and every safe mark (default: the task's; 0 uses eps = 1, as DSRL). */
+  costLimit?: number;
+  /** PointRobot: start episode i from the state starts[i] = [x, y, v, theta] (episodes must equal starts.length). */
+  starts?: ArrayLike<number>[];
+  /** Record V_h and the candidates' Q_h at every step and attribute every violation (policy must be a FisorAgent). */
+  monitor?: boolean;
+  /** With monitor: keep the per-step traces in the result. */
+  monitorTraces?: boolean;
   /** Called after each lockstep step with (steps so far, max steps). */
   onStep?: (t: number, maxSteps: number) => void;
 }
@@ -64,19 +84,42 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
   const envs = Array.from({ length: E }, () => makeEnv(task, { fixedStart: opts.fixedStart }));
   const S = envs[0].observationSize;
   const maxSteps = envs[0].maxEpisodeSteps;
-  const obs = envs.map((env) => env.reset({ seed: rng.nextU32() }));
+  let obs = envs.map((env) => env.reset({ seed: rng.nextU32() }));
+  if (opts.starts) {
+    if (task !== 'PointRobot') throw new Error(`evaluate: starts are supported for PointRobot only, not ${task}`);
+    if (opts.starts.length !== E) throw new Error(`evaluate: ${opts.starts.length} starts given for ${E} episodes`);
+    obs = envs.map((env, i) => {
+      const st = opts.starts![i];
+      if (st.length !== 4) throw new Error(`evaluate: start ${i} has ${st.length} numbers, need [x, y, v, theta]`);
+      return (env as PointRobot).setState(st[0], st[1], st[2], st[3]);
+    });
+  }
+  const monitor = opts.monitor ?? false;
+  if (monitor && !isMonitoredPolicy(policy)) throw new Error('evaluate: monitor needs a policy with actWithCandidates and feasibilityValue (a FisorAgent)');
+  const traces: MonitorStep[][] = Array.from({ length: monitor ? E : 0 }, () => []);
   const ret = new Float64Array(E), cost = new Float64Array(E), len = new Int32Array(E);
   const done = new Uint8Array(E), term = new Uint8Array(E);
   const A = envs[0].actionSize;
+  policy.beginEpisodes?.(E);
   for (let t = 0; t < maxSteps; t++) {
     const live: number[] = [];
     for (let i = 0; i < E; i++) if (!done[i]) live.push(i);
     if (live.length === 0) break;
     const batch = new Float32Array(live.length * S);
     live.forEach((i, k) => batch.set(obs[i], k * S));
-    const actions = policy.act(batch, opts.numSamples);
+    let actions: Float32Array;
+    let records: MonitorStep[] | null = null;
+    if (monitor) ({ actions, records } = monitoredAct(policy as unknown as Parameters<typeof monitoredAct>[0], batch, live.length, opts.numSamples));
+    else actions = policy.actEpisodes ? policy.actEpisodes(batch, live) : policy.act(batch, opts.numSamples);
+    const stepR = new Float64Array(live.length), stepC = new Float64Array(live.length);
     live.forEach((i, k) => {
       const r = envs[i].step(actions.subarray(k * A, k * A + A));
+      stepR[k] = r.reward;
+      stepC[k] = r.cost;
+      if (records) {
+        records[k].cost = r.cost;
+        traces[i].push(records[k]);
+      }
       ret[i] += r.reward;
       cost[i] += r.cost;
       len[i]++;
@@ -86,11 +129,12 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
         term[i] = r.terminated ? 1 : 0;
       }
     });
+    policy.observeStep?.(live, stepR, stepC);
     opts.onStep?.(t + 1, maxSteps);
   }
   const episodes: EpisodeResult[] = [];
   for (let i = 0; i < E; i++) {
-    const s = scoreEpisode(task, ret[i], cost[i]);
+    const s = scoreEpisode(task, ret[i], cost[i], opts.costLimit);
     episodes.push({ ret: ret[i], cost: cost[i], length: len[i], normalizedReward: s.normalizedReward, normalizedCost: s.normalizedCost, terminated: !!term[i] });
   }
   const [nr, nrs] = meanStd(episodes.map((e) => e.normalizedReward));
@@ -102,5 +146,6 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
     safeFraction: episodes.filter((e) => e.normalizedCost <= 1).length / E,
     safe: nc <= 1,
     seconds: (performance.now() - t0) / 1000,
+    ...(monitor ? { monitor: summarizeMonitor(traces, opts.monitorTraces) } : {}),
   };
 }

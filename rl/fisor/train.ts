@@ -1,49 +1,81 @@
 /**
- * FISOR training loop: seeded end to end, JSONL metrics, periodic evaluation, checkpoints and exact resume.
+ * FISOR training loop: seeded end to end, metrics (JSONL + CSV), periodic evaluation, checkpoints (latest and
+ * best) and exact resume. It writes only through a `RunSink` (rl/io/sink.ts): `outDir` gives the Node run
+ * directory (rl/io/node_sink.ts, loaded on demand so nothing here imports a Node built-in); a browser passes
+ * its own `sink`.
  *
  * Randomness: one master `Rng(seed)` derives, in this order, the agent's streams (network init, actor noise,
  * action sampling, dropout masks inside the actor), the minibatch stream and the evaluation stream. All of
  * their states are saved with each checkpoint, so `resume` continues exactly: on one backend, a run
- * interrupted and resumed equals an uninterrupted one bit for bit.
+ * interrupted and resumed equals an uninterrupted one bit for bit, metrics lines included (the logging
+ * window in progress is saved too; only timings differ).
  *
- * Output directory:
- *   config.json      the resolved config, task, seed, data options
+ * Run contents:
+ *   config.json      task, seed, resolved config, cost limit, dataset (source, path, content hash, size),
+ *                    provenance (package, git commit, Node, backend, threads, config hash)
  *   metrics.jsonl    {"type":"train","step",...means over the last logEvery steps, "stepsPerSec"} and
- *                    {"type":"eval","step","normalizedReward","normalizedCost",...} lines
- *   checkpoint/      nn's checkpoint: all networks, targets, EMA, optimizers, Rng states, step
+ *                    {"type":"eval","step","normalizedReward","normalizedCost",...} lines; metrics.csv the same
+ *   checkpoint/      nn's checkpoint: networks, targets, EMA, optimizers, Rng states, step, metadata
+ *   checkpoint-best/ with periodic evaluation: the evaluated state with the lowest normalized cost, then the
+ *                    highest normalized reward (OSRL's rule); best.json says which step
  *   eval.json        the last evaluation
+ *
+ * Safety rules: a fresh run refuses a run that already holds files (unless `overwrite`); the run is locked
+ * while training; a fresh run that fails before its first checkpoint leaves nothing behind; resuming a
+ * finished run does nothing; every loss is checked each step and every parameter and optimizer tensor at
+ * each log line and before each save, stopping with the tensor's name and the step.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Rng, getBackend, type RngState } from '../../core/index.js';
-import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '../../nn/index.js';
+import { Rng, getBackend } from '../../core/index.js';
+import type { LoadedCheckpoint } from '../../nn/index.js';
 import { collect } from '../data/collect.js';
-import type { Dataset } from '../data/dataset.js';
+import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
-import { FisorAgent, deriveRng, type UpdateMetrics } from './agent.js';
+import { taskReference } from '../envs/reference.js';
+import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
+import { runProvenance } from '../io/provenance.js';
+import type { RunSink } from '../io/sink.js';
+import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from './agent.js';
 import { checkConfig, type FisorConfig } from './config.js';
-import { allocFisorBatch, prepareData, sampleBatch } from './data.js';
+import { allocFisorBatch, prepareData, sampleBatch, type FisorData } from './data.js';
 import { evaluate, type EvalResult } from './evaluate.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { checkSeed, checkpointMetadata, type BestRecord, type CheckpointMetadata } from './train_meta.js';
+
+export { checkpointMetadata, type CheckpointMetadata, type BestRecord } from './train_meta.js';
+import { makeConvergenceProbe } from './convergence.js';
 
 export interface TrainOptions {
   task: string;
   config: FisorConfig;
   seed: number;
-  outDir: string;
+  /** Node: the run directory. Give this or `sink`. */
+  outDir?: string;
+  /** Where to write (default: a NodeRunSink on outDir). */
+  sink?: RunSink;
   /** Training data; default: the task's default behaviour dataset (collect with `datasetSeed`). */
   dataset?: Dataset;
   datasetSeed?: number;
+  /** Where `dataset` was read from (recorded in config.json). */
+  datasetPath?: string;
+  /** Train even though the dataset's `task` attribute names another task. */
+  allowTaskMismatch?: boolean;
   /**
-   * Continue from outDir/checkpoint: config and seed come from the checkpoint; `steps` (if given) extends
+   * Continue from the run's checkpoint: config and seed come from the checkpoint; `steps` (if given) extends
    * the run (with actor.decaySteps = 0 the cosine schedule then stretches to the new length).
    */
   resume?: boolean;
+  /** Replace whatever the run holds (a fresh run otherwise refuses a non-empty run). */
+  overwrite?: boolean;
   steps?: number;
+  /** Cost limit kappa for evaluation scores and safe marks (default: the task's, 10). Fixed at the start. */
+  costLimit?: number;
   /** Stop (with a checkpoint) once this step is reached, as if interrupted (tests). */
   stopAt?: number;
-  /** Progress callback after every step. */
-  onStep?: (step: number, total: number) => void;
+  /** Polled after every step: true stops the run with a checkpoint (the CLI's Ctrl-C). */
+  shouldStop?: () => boolean;
+  /** Extra provenance fields (Node's CLI adds the package version and git commit). */
+  provenance?: Record<string, unknown>;
+  /** Progress callback after every step (the agent is passed for inspection; tests inject faults through it). */
+  onStep?: (step: number, total: number, agent: FisorAgent) => void;
   /** One line per log / eval event (human-readable). */
   log?: (line: string) => void;
   /** Skip the final evaluation (tests). */
@@ -58,9 +90,17 @@ export interface TrainResult {
   stepsPerSecond: number;
   lastEval: EvalResult | null;
   outDir: string;
+  /** Stopped by stopAt / shouldStop before config.steps (a checkpoint was saved). */
+  interrupted: boolean;
+  /** Resume found the run finished: nothing was trained or written. */
+  alreadyFinished: boolean;
+  best: BestRecord | null;
+  /** The cost limit the evaluations used. */
+  costLimit: number;
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';
+export const BEST_CHECKPOINT_DIR = 'checkpoint-best';
 
 interface Streams {
   data: Rng;
@@ -74,46 +114,9 @@ export function buildAgent(cfg: FisorConfig, obsDim: number, actDim: number, see
   return { agent, streams: { data: deriveRng(master), eval: deriveRng(master) } };
 }
 
-export interface CheckpointMetadata {
-  task: string;
-  seed: number;
-  config: FisorConfig;
-  rngs: Record<string, RngState>;
-  obsDim: number;
-  actDim: number;
-  backend: string;
-  dataset: { source: string; size: number; hSource: string; rewardScale: number };
-}
-
-/** Configs saved before a key existed get the value that reproduces the old behaviour. */
-function withDefaults(c: FisorConfig): FisorConfig {
-  return { ...c, criticUpdates: c.criticUpdates ?? 1 };
-}
-
-/**
- * The checkpoint's metadata, checked field by field (a hand-edited or foreign manifest gets an error naming
- * the field, not a TypeError later); the config is completed by `withDefaults` and range-checked.
- */
-function checkpointMetadata(loaded: LoadedCheckpoint, ckptDir: string): CheckpointMetadata {
-  const meta = loaded.metadata as unknown as CheckpointMetadata | null;
-  const bad = (why: string): never => {
-    throw new Error(`checkpoint ${ckptDir}: not a FISOR training checkpoint: metadata ${why}`);
-  };
-  if (typeof meta !== 'object' || meta === null) return bad('is missing');
-  if (typeof meta.task !== 'string') bad("has no string 'task'");
-  if (typeof meta.config !== 'object' || meta.config === null) bad("has no object 'config'");
-  for (const k of ['seed', 'obsDim', 'actDim'] as const) {
-    if (!Number.isInteger(meta[k]) || (k !== 'seed' && meta[k] < 1)) bad(`field '${k}' must be ${k === 'seed' ? 'an integer' : 'a positive integer'}, got ${JSON.stringify(meta[k])}`);
-  }
-  if (typeof meta.rngs !== 'object' || meta.rngs === null) bad("has no object 'rngs'");
-  for (const k of ['actor', 'act', 'data', 'eval']) if (!Array.isArray(meta.rngs[k])) bad(`has no Rng state 'rngs.${k}'`);
-  meta.config = withDefaults(meta.config);
-  checkConfig(meta.config);
-  return meta;
-}
-
-/** Loads a training checkpoint into a fresh agent (for eval / plots). */
+/** Loads a training checkpoint into a fresh agent (for eval / plots). Node only (reads a directory). */
 export async function loadAgent(dir: string): Promise<{ agent: FisorAgent; meta: CheckpointMetadata; step: number; loaded: LoadedCheckpoint }> {
+  const [{ existsSync }, { join }, { loadCheckpoint }] = await Promise.all([import('node:fs'), import('node:path'), import('../../nn/checkpoint.js')]);
   const ckptDir = existsSync(join(dir, 'manifest.json')) ? dir : join(dir, CHECKPOINT_DIR);
   const loaded = await loadCheckpoint(ckptDir);
   const meta = checkpointMetadata(loaded, ckptDir);
@@ -128,52 +131,157 @@ const METRIC_KEYS: (keyof UpdateMetrics)[] = [
   'feasibleFraction', 'unsafeFraction', 'zeroWeightFraction', 'weightMean', 'weightMax', 'actorLr',
 ];
 
-export async function train(opts: TrainOptions): Promise<TrainResult> {
-  const { task, outDir } = opts;
-  const log = opts.log ?? (() => {});
-  mkdirSync(outDir, { recursive: true });
-  const ckptDir = join(outDir, CHECKPOINT_DIR);
-  const metricsPath = join(outDir, 'metrics.jsonl');
+/** OSRL's best-checkpoint rule: lower normalized cost wins; on a tie, higher normalized reward. */
+export function isBetter(e: { normalizedReward: number; normalizedCost: number }, best: BestRecord | null): boolean {
+  if (!best) return true;
+  return e.normalizedCost < best.normalizedCost || (e.normalizedCost === best.normalizedCost && e.normalizedReward > best.normalizedReward);
+}
 
-  let cfg = opts.config;
-  let seed = opts.seed;
-  let loaded: LoadedCheckpoint | null = null;
-  if (opts.resume) {
-    if (!existsSync(join(ckptDir, 'manifest.json'))) throw new Error(`--resume: no checkpoint in ${ckptDir}`);
-    loaded = await loadCheckpoint(ckptDir);
-    const meta = checkpointMetadata(loaded, ckptDir);
-    if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${ckptDir} is for task ${meta.task}, not ${task}`);
-    seed = meta.seed;
-    cfg = { ...withDefaults(meta.config), steps: opts.steps ?? meta.config.steps };
+/** The first non-finite value among the agent's parameters and optimizer state, as 'name[index] = value'. */
+function firstNonFinite(agent: FisorAgent): string | null {
+  for (const [name, t] of Object.entries(agent.stateTensors())) {
+    const d = t.dataSync();
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return `tensor '${name}' (element ${i} = ${d[i]})`;
   }
-  checkConfig(cfg);
+  return null;
+}
+
+/** The rows drawn for the minibatch (replayed from the data stream's state before the draw), largest inputs first. */
+function batchRowsReport(data: FisorData, before: ReturnType<Rng['getState']>, size: number): string {
+  const r = new Rng(0);
+  r.setState(before);
+  const rows = Array.from({ length: size }, () => r.int(data.size));
+  const mag = (j: number): [number, string] => {
+    let best: [number, string] = [Math.abs(data.rewards[j]), 'rewards'];
+    for (const [key, arr, w] of [['observations', data.observations, data.obsDim], ['next_observations', data.nextObservations, data.obsDim]] as const) {
+      for (let k = 0; k < w; k++) if (Math.abs(arr[j * w + k]) > best[0]) best = [Math.abs(arr[j * w + k]), key];
+    }
+    return best;
+  };
+  const top = [...new Set(rows)].map((j) => [j, ...mag(j)] as const).sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return `the batch's data rows with the largest inputs: ${top.map(([j, v, k]) => `row ${j} (|${k}| up to ${v.toPrecision(3)})`).join(', ')}`;
+}
+
+/** Resolves the sink: the given one, or a Node run directory (imported here so browsers never load it). */
+async function sinkFor(opts: TrainOptions): Promise<RunSink> {
+  if (opts.sink) return opts.sink;
+  if (!opts.outDir) throw new Error('train: give outDir (a run directory) or sink');
+  const spec = '../io/node_sink.js';
+  const { NodeRunSink } = (await import(/* @vite-ignore */ spec)) as typeof import('../io/node_sink.js');
+  return new NodeRunSink(opts.outDir);
+}
+
+export async function train(opts: TrainOptions): Promise<TrainResult> {
+  const { task } = opts;
+  const log = opts.log ?? (() => {});
+  // Everything that can be checked before touching the run is checked first.
   const env = makeEnv(task);
-  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0 });
+  const ref = taskReference(task);
+  let costLimit = opts.costLimit ?? ref.kappa;
+  if (!(Number.isFinite(costLimit) && costLimit >= 0)) throw new Error(`cost limit must be a number >= 0, got ${costLimit}`);
+  if (!opts.resume) {
+    checkSeed(opts.seed);
+    checkConfig(opts.config);
+  }
+  if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new Error(`steps must be a positive integer, got ${opts.steps}`);
+  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0, recipe: opts.config.dataRecipe ?? 'fixed' });
+  validateDataset(ds, opts.datasetPath ?? 'dataset');
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
     throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
-  const data = prepareData(ds, task, cfg);
-  const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
-  if (loaded) {
-    // Exact resume needs the same transitions: a different dataset would silently change the run.
-    const was = (loaded.metadata as unknown as CheckpointMetadata).dataset;
-    if (was && (was.source !== dsSource || was.size !== data.size)) {
-      throw new Error(`--resume: the checkpoint in ${ckptDir} was trained on ${was.source === 'given' ? 'a given dataset' : was.source} of ${was.size} transitions; this call gives ${dsSource === 'given' ? 'a given dataset' : dsSource} of ${data.size}`);
-    }
+  const fileTask = ds.attrs?.task;
+  if (fileTask !== undefined && fileTask !== task && !opts.allowTaskMismatch) {
+    throw new Error(`dataset ${opts.datasetPath ?? '(given)'} says task '${fileTask}' (its 'task' attribute), not ${task}; pass --allow-task-mismatch to train on it anyway`);
   }
-  const { agent, streams } = buildAgent(cfg, data.obsDim, data.actDim, seed);
+  const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
+  const dsHash = datasetHash(ds);
 
-  let step = 0;
-  if (loaded) {
-    agent.loadState(loaded);
-    const rngs = (loaded.metadata as unknown as CheckpointMetadata).rngs;
-    agent.setRngStates(rngs);
-    streams.data.setState(rngs.data);
-    streams.eval.setState(rngs.eval);
-    step = loaded.step;
-    // Drop log lines written after the checkpoint (they will be written again).
-    if (existsSync(metricsPath)) {
-      // A line torn by a crash mid-append does not parse; it lies after the checkpoint, so it goes too.
+  const sink = await sinkFor(opts);
+  const where = sink.location;
+  const existing = await sink.open();
+  let wroteCheckpoint = false;
+  let fresh = false;
+  try {
+    let cfg = opts.config;
+    let seed = opts.seed;
+    let loaded: LoadedCheckpoint | null = null;
+    let meta: CheckpointMetadata | null = null;
+    if (opts.resume) {
+      if (!(await sink.hasCheckpoint(CHECKPOINT_DIR))) {
+        let why = 'no checkpoint';
+        try {
+          await sink.loadCheckpoint(CHECKPOINT_DIR); // its error names a checkpoint an interrupted save left aside
+        } catch (e) {
+          why = (e as Error).message;
+        }
+        throw new Error(`--resume: no checkpoint in ${where} (${why})`);
+      }
+      loaded = await sink.loadCheckpoint(CHECKPOINT_DIR);
+      meta = checkpointMetadata(loaded, `${where}/${CHECKPOINT_DIR}`);
+      if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${where} is for task ${meta.task}, not ${task}`);
+      if (opts.steps !== undefined && opts.steps < loaded.step) {
+        throw new Error(`--resume --steps ${opts.steps}: the checkpoint in ${where} is already at step ${loaded.step}; give --steps >= ${loaded.step} (or no --steps)`);
+      }
+      if (opts.costLimit !== undefined && meta.costLimit !== undefined && opts.costLimit !== meta.costLimit) {
+        throw new Error(`--resume: the run in ${where} scores with cost limit ${meta.costLimit}; a resume cannot change it to ${opts.costLimit}`);
+      }
+      seed = meta.seed;
+      costLimit = meta.costLimit ?? costLimit;
+      cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
+      // Exact resume needs the same transitions: a different dataset would silently change the run.
+      const was = meta.dataset;
+      if (was) {
+        const same = was.hash !== undefined ? was.hash === dsHash && was.size === ds.size : was.source === dsSource && was.size === ds.size;
+        if (!same) {
+          const desc = (src: string, size: number) => `${src === 'given' ? 'a given dataset' : src} of ${size} transitions`;
+          throw new Error(`--resume: the checkpoint in ${where} was trained on ${desc(was.path ?? was.source, was.size)}; this call gives ${desc(opts.datasetPath ?? dsSource, ds.size)}${was.hash ? ` (content hash ${was.hash}, now ${dsHash})` : ''}; resume with the same data or start a new run`);
+        }
+      }
+      // Finished: the checkpoint reached its own config.steps (older checkpoints lack the flag) and no longer run was asked for.
+      if (loaded.step >= cfg.steps && (meta.finished ?? loaded.step >= meta.config.steps)) {
+        log(`the run in ${where} already finished at step ${loaded.step}: nothing to do (pass --steps N > ${loaded.step} to extend it)`);
+        const { agent } = buildAgent(meta.config, meta.obsDim, meta.actDim, meta.seed);
+        agent.loadState(loaded);
+        agent.setRngStates(meta.rngs);
+        const lastText = await sink.read('eval.json');
+        const lastEval = lastText ? (JSON.parse(lastText) as EvalResult) : null;
+        return { agent, step: loaded.step, trainSeconds: 0, stepsPerSecond: 0, lastEval, outDir: where, interrupted: false, alreadyFinished: true, best: meta.best ?? null, costLimit };
+      }
+      if (meta.backend !== getBackend().name) {
+        log(`note: the checkpoint was written on backend ${meta.backend} and resumes on ${getBackend().name}: the continuation will not be bit-identical to an uninterrupted ${meta.backend} run`);
+      }
+    } else {
+      if (existing.length > 0) {
+        if (!opts.overwrite) {
+          throw new Error(`${where} already holds a run (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}); pass --resume to continue it or --overwrite to replace it`);
+        }
+        await sink.clear();
+        log(`--overwrite: cleared ${where}`);
+      }
+      fresh = true;
+    }
+    checkConfig(cfg);
+    const data = prepareData(ds, task, cfg);
+    const { agent, streams } = buildAgent(cfg, data.obsDim, data.actDim, seed);
+    const provenance = runProvenance(cfg, opts.provenance ?? {});
+
+    let step = 0;
+    let best: BestRecord | null = null;
+    const sums: Record<string, number> = {};
+    let window = 0;
+    if (loaded && meta) {
+      agent.loadState(loaded);
+      agent.setRngStates(meta.rngs);
+      streams.data.setState(meta.rngs.data);
+      streams.eval.setState(meta.rngs.eval);
+      step = loaded.step;
+      best = meta.best ?? null;
+      if (meta.logWindow) {
+        window = meta.logWindow.count;
+        Object.assign(sums, meta.logWindow.sums);
+      }
+      // Drop log lines written after the checkpoint (they will be written again). A line torn by a crash
+      // mid-append does not parse; it lies after the checkpoint, so it goes too.
       const stepOf = (l: string): number => {
         try {
           return (JSON.parse(l) as { step: number }).step;
@@ -181,70 +289,127 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           return Infinity;
         }
       };
-      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && stepOf(l) <= step);
-      writeFileAtomic(metricsPath, kept.map((l) => l + '\n').join(''));
+      const kept = ((await sink.read('metrics.jsonl')) ?? '').split('\n').filter((l) => l.trim() && stepOf(l) <= step);
+      await sink.writeAtomic('metrics.jsonl', kept.map((l) => l + '\n').join(''));
+      await sink.writeAtomic('metrics.csv', CSV_HEADER + kept.map((l) => csvRow(JSON.parse(l))).join(''));
+      log(`resumed from ${where}/${CHECKPOINT_DIR} at step ${step}`);
+    } else {
+      await sink.writeAtomic('metrics.jsonl', '');
+      await sink.writeAtomic('metrics.csv', CSV_HEADER);
     }
-    log(`resumed from ${ckptDir} at step ${step}`);
-  } else {
-    writeFileSync(metricsPath, '');
-  }
-  writeFileAtomic(join(outDir, 'config.json'), JSON.stringify({ task, seed, config: cfg, hSource: data.hSource, rewardScale: data.rewardScale, dataset: dsSource, datasetSize: data.size }, null, 2) + '\n');
+    const datasetRecord = { source: dsSource, path: opts.datasetPath, hash: dsHash, size: data.size, hSource: data.hSource, rewardScale: data.rewardScale };
+    await sink.writeAtomic('config.json', JSON.stringify({ task, seed, config: cfg, costLimit, hSource: data.hSource, rewardScale: data.rewardScale, dataset: datasetRecord, datasetSize: data.size, provenance }, null, 2) + '\n');
 
-  const writeLine = (obj: Record<string, unknown>) => appendFileSync(metricsPath, JSON.stringify(obj) + '\n');
-  const save = async () => {
-    const metadata: CheckpointMetadata = {
+    const writeLine = async (obj: Record<string, unknown>) => {
+      await sink.append('metrics.jsonl', JSON.stringify(obj) + '\n');
+      await sink.append('metrics.csv', csvRow(obj));
+    };
+    const checkState = (context: string) => {
+      const bad = firstNonFinite(agent);
+      if (bad) throw new Error(`training diverged: non-finite value in ${bad} ${context}; nothing was saved from this state (the last checkpoint is intact)`);
+    };
+    const metadataNow = (finished: boolean): CheckpointMetadata => ({
       task, seed, config: cfg, obsDim: data.obsDim, actDim: data.actDim, backend: getBackend().name,
       rngs: { ...agent.rngStates(), data: streams.data.getState(), eval: streams.eval.getState() },
-      dataset: { source: dsSource, size: data.size, hSource: data.hSource, rewardScale: data.rewardScale },
+      dataset: datasetRecord, costLimit, logWindow: { count: window, sums: { ...sums } }, best, finished, provenance,
+    });
+    const save = async (finished = false) => {
+      checkState(`at step ${step} (checked before saving)`);
+      await sink.saveCheckpoint(CHECKPOINT_DIR, { tensors: agent.stateTensors(), step, metadata: metadataNow(finished) as unknown as Record<string, unknown> });
+      wroteCheckpoint = true;
     };
-    await saveCheckpoint(ckptDir, { tensors: agent.stateTensors(), step, metadata: metadata as unknown as Record<string, unknown> });
-  };
-  let lastEval: EvalResult | null = null;
-  let lastEvalStep = -1;
-  const runEval = () => {
-    lastEval = evaluate(agent, task, { episodes: cfg.evalEpisodes, rng: streams.eval });
-    lastEvalStep = step;
-    const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = lastEval;
-    writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds });
-    writeFileAtomic(join(outDir, 'eval.json'), JSON.stringify({ step, ...(lastEval as EvalResult) }, null, 2) + '\n');
-    log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
-  };
+    let lastEval: EvalResult | null = null;
+    let lastEvalStep = -1;
+    const runEval = async () => {
+      const ev = evaluate(agent, task, { episodes: cfg.evalEpisodes, rng: streams.eval, costLimit });
+      lastEval = ev;
+      lastEvalStep = step;
+      const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = ev;
+      await writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, costLimit, seconds });
+      await sink.writeAtomic('eval.json', JSON.stringify({ step, costLimit, ...ev }, null, 2) + '\n');
+      log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (cost limit ${costLimit}, ${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
+      if (cfg.evalEvery > 0 && isBetter(ev, best)) {
+        best = { step, normalizedReward, normalizedCost };
+        checkState(`at step ${step} (checked before saving the best checkpoint)`);
+        await sink.saveCheckpoint(BEST_CHECKPOINT_DIR, { tensors: agent.stateTensors(), step, metadata: metadataNow(false) as unknown as Record<string, unknown> });
+        await sink.writeAtomic('best.json', JSON.stringify({ rule: 'lowest normalized cost, then highest normalized reward (OSRL)', costLimit, ...best }, null, 2) + '\n');
+      }
+    };
 
-  if (step === 0 && cfg.evalEvery > 0) runEval();
-  const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
-  const batch = allocFisorBatch(data, cfg.batchSize);
-  const criticBatch = cfg.criticUpdates > 1 ? allocFisorBatch(data, cfg.criticBatchSize) : null;
-  const sums: Record<string, number> = {};
-  let window = 0;
-  let windowStart = performance.now();
-  let trainMs = 0;
-  const startStep = step;
-  while (step < stopAt) {
-    const t0 = performance.now();
-    for (let k = 1; k < cfg.criticUpdates; k++) agent.updateCritics(sampleBatch(data, streams.data, criticBatch!));
-    sampleBatch(data, streams.data, batch);
-    const m = agent.update(batch);
-    trainMs += performance.now() - t0;
-    step++;
-    for (const k of METRIC_KEYS) sums[k] = (sums[k] ?? 0) + m[k];
-    window++;
-    if (!METRIC_KEYS.every((k) => Number.isFinite(m[k]))) throw new Error(`training diverged at step ${step}: ${JSON.stringify(m)}`);
-    if (step % cfg.logEvery === 0 || step === stopAt) {
-      const now = performance.now();
-      const line: Record<string, unknown> = { type: 'train', step };
-      for (const k of METRIC_KEYS) line[k] = sums[k] / window;
-      line.stepsPerSec = (window * 1000) / (now - windowStart);
-      writeLine(line);
-      for (const k of METRIC_KEYS) sums[k] = 0;
-      window = 0;
-      windowStart = now;
+    if (step === 0 && cfg.evalEvery > 0) await runEval();
+    const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
+    const batch: FisorBatch = allocFisorBatch(data, cfg.batchSize);
+    const criticBatch = cfg.criticUpdates > 1 ? allocFisorBatch(data, cfg.criticBatchSize) : null;
+    let windowStart = performance.now();
+    let windowHere = 0;
+    let lastYield = performance.now();
+    let trainMs = 0;
+    const startStep = step;
+    let interrupted = false;
+    const probe = cfg.convergenceEvery > 0 ? makeConvergenceProbe(task, cfg, data, opts.datasetSeed ?? 0) : null;
+    while (step < stopAt) {
+      const t0 = performance.now();
+      for (let k = 1; k < cfg.criticUpdates; k++) agent.updateCritics(sampleBatch(data, streams.data, criticBatch!));
+      const before = streams.data.getState();
+      sampleBatch(data, streams.data, batch);
+      const m = agent.update(batch, step);
+      trainMs += performance.now() - t0;
+      step++;
+      const badKeys = METRIC_KEYS.filter((k) => !Number.isFinite(m[k]));
+      if (badKeys.length) {
+        const bad = firstNonFinite(agent);
+        throw new Error(`training diverged at step ${step}: non-finite ${badKeys.join(', ')}${bad ? `; first non-finite state: ${bad}` : ''}; ${batchRowsReport(data, before, batch.size)}`);
+      }
+      for (const k of METRIC_KEYS) sums[k] = (sums[k] ?? 0) + m[k];
+      window++;
+      windowHere++;
+      if (step % cfg.logEvery === 0 || step === cfg.steps) {
+        checkState(`at step ${step} (parameters and optimizer state are checked at every log line)`);
+        const now = performance.now();
+        const line: Record<string, unknown> = { type: 'train', step };
+        for (const k of METRIC_KEYS) line[k] = sums[k] / window;
+        line.stepsPerSec = (windowHere * 1000) / (now - windowStart);
+        await writeLine(line);
+        for (const k of METRIC_KEYS) sums[k] = 0;
+        window = 0;
+        windowHere = 0;
+        windowStart = now;
+      }
+      if (probe && (step % cfg.convergenceEvery === 0 || step === cfg.steps || (cfg.schedule === 'critics-first' && step === cfg.criticSteps))) {
+        await writeLine({ type: 'convergence', step, ...probe.measure(agent) });
+      }
+      if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
+      if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
+      opts.onStep?.(step, cfg.steps, agent);
+      // Let signal handlers (Ctrl-C) run: a synchronous loop would never see them. Timing only decides when
+      // to yield, never what is computed.
+      if (performance.now() - lastYield > 100) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+      if (step < stopAt && opts.shouldStop?.()) {
+        interrupted = true;
+        break;
+      }
     }
-    if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) runEval();
-    if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
-    opts.onStep?.(step, cfg.steps);
+    if (step < cfg.steps) interrupted = true;
+    const finished = step >= cfg.steps;
+    if (finished && !opts.skipFinalEval && lastEvalStep !== step) await runEval();
+    await save(finished);
+    const trainSeconds = trainMs / 1000;
+    return { agent, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted, alreadyFinished: false, best, costLimit };
+  } catch (e) {
+    // A fresh run that never reached a checkpoint leaves nothing behind (not even an empty directory).
+    if (fresh && !wroteCheckpoint) {
+      try {
+        await sink.clear();
+        await sink.close({ removeIfEmpty: true });
+      } catch {
+        // cleaning up is best effort; the original error matters
+      }
+    }
+    throw e;
+  } finally {
+    await sink.close({ removeIfEmpty: true }); // e.g. a --resume of a directory that did not exist
   }
-  if (step >= cfg.steps && !opts.skipFinalEval && lastEvalStep !== step) runEval();
-  await save();
-  const trainSeconds = trainMs / 1000;
-  return { agent, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir };
 }

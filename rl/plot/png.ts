@@ -65,30 +65,3 @@ export function encodePng(width: number, height: number, pixels: Uint8Array, cha
   }
   return out;
 }
-
-/** A simple RGB canvas for rasters and lines. */
-export class Canvas {
-  readonly pixels: Uint8Array;
-  constructor(readonly width: number, readonly height: number, bg: [number, number, number] = [255, 255, 255]) {
-    this.pixels = new Uint8Array(width * height * 3);
-    for (let i = 0; i < width * height; i++) this.pixels.set(bg, i * 3);
-  }
-
-  set(x: number, y: number, rgb: ArrayLike<number>): void {
-    x = Math.round(x);
-    y = Math.round(y);
-    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
-    const i = (y * this.width + x) * 3;
-    this.pixels[i] = rgb[0];
-    this.pixels[i + 1] = rgb[1];
-    this.pixels[i + 2] = rgb[2];
-  }
-
-  rect(x0: number, y0: number, w: number, h: number, rgb: ArrayLike<number>): void {
-    for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) this.set(x, y, rgb);
-  }
-
-  png(): Uint8Array {
-    return encodePng(this.width, this.height, this.pixels, 3);
-  }
-}

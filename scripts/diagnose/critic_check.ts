@@ -23,7 +23,7 @@ const data = prepareData(ds, task, cfg);
 let agent: FisorAgent;
 const t0 = performance.now();
 if (load && existsSync(out + '/checkpoint')) agent = (await loadAgent(out)).agent;
-else agent = (await train({ task, config: cfg, seed: 0, outDir: out, dataset: ds, skipFinalEval: true })).agent;
+else agent = (await train({ task, config: cfg, seed: 0, outDir: out, overwrite: true, dataset: ds, skipFinalEval: true })).agent;
 console.log(`train/load ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
 const S = data.obsDim, A = data.actDim, N = data.size;

@@ -5,9 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { DataBuffer } from '../../core/backend.js';
-import { WasmBackend, defaultWasmThreads } from '../../core/backends/wasm.js';
+import { WasmBackend, defaultWasmThreads } from '../../core/backends/wasm/index.js';
+import { CTL_STALL } from '../../core/backends/wasm/threads.js';
 
 // threadMinMacs 0: split every product that can be split, so small shapes exercise the split too.
 const w2 = new WasmBackend({ threads: 2, threadMinMacs: 0 });
@@ -107,9 +109,69 @@ describe('wasm backend with two threads', () => {
     for (const x of [a1, b1, c1]) w1.free(x);
   });
 
-  it('the worker does not keep a Node process alive', () => {
+  it('stress: 200k hand-offs of random small products equal one thread bit for bit', () => {
+    // Each product is split in 2+ chunks (n >= 9: two 8-column panels), so every call is a
+    // hand-off to the worker (or its cancellation). Random sizes, one shared set of buffers.
+    const HANDOFFS = Number(process.env.FISOR_STRESS_HANDOFFS ?? 200_000);
+    const maxA = 8 * 4;
+    const maxB = 4 * 40;
+    const a1 = put(w1, data(maxA, 11));
+    const b1 = put(w1, data(maxB, 12));
+    const c1 = w1.alloc(8 * 40, 'float32');
+    const a2 = put(w2, data(maxA, 11));
+    const b2 = put(w2, data(maxB, 12));
+    const c2 = w2.alloc(8 * 40, 'float32');
+    let s = 12345;
+    const next = (r: number): number => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return (s >>> 8) % r;
+    };
+    for (let t = 0; t < HANDOFFS; t++) {
+      const m = 1 + next(8);
+      const n = 9 + next(32);
+      const k = 1 + next(4);
+      const tB = next(2) === 1;
+      w1.matmul(a1, b1, c1, 1, m, n, k, false, tB, 0, 0);
+      w2.matmul(a2, b2, c2, 1, m, n, k, false, tB, 0, 0);
+      const v1 = c1.view();
+      const v2 = c2.view();
+      for (let i = 0; i < m * n; i++) {
+        if (v1[i] !== v2[i]) expect.fail(`hand-off ${t}: ${m}x${n}x${k} element ${i}: ${v2[i]} vs ${v1[i]}`);
+      }
+    }
+    for (const x of [a1, b1, c1]) w1.free(x);
+    for (const x of [a2, b2, c2]) w2.free(x);
+    expect(w2.threadsActive).toBe(true);
+  });
+
+  it('watchdog: a stalled worker becomes a clear error, then the backend goes on with one thread', () => {
+    const w = new WasmBackend({ threads: 2, threadMinMacs: 0, watchdogMs: 200 });
+    expect(w.threadsActive).toBe(true);
+    const x = put(w, data(64 * 64, 3));
+    const y = w.alloc(64 * 64, 'float32');
+    const helper = (w as unknown as { helper: { ctl: Int32Array } }).helper;
+    // The worker sleeps 3 s after taking each job (test hook): the main thread must not hang.
+    Atomics.store(helper.ctl, CTL_STALL, 3000);
+    let error: unknown = null;
+    for (let i = 0; i < 200 && error === null; i++) {
+      try {
+        w.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0);
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect(String(error)).toMatch(/worker thread did not finish its share of a product within 200 ms.*one thread/s);
+    expect(w.threadsActive).toBe(false);
+    w.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0);
+    const x1 = put(w1, data(64 * 64, 3));
+    const y1 = w1.alloc(64 * 64, 'float32');
+    w1.matmul(x1, x1, y1, 1, 64, 64, 64, false, false, 0, 0);
+    expect(sameBits(y.view() as Float32Array, y1.view() as Float32Array)).toBe(-1);
+  });
+
+  it('the worker does not keep a Node process alive', async () => {
     const code = `
-      const { WasmBackend } = await import(${JSON.stringify(new URL('../../core/backends/wasm.ts', import.meta.url).href)});
+      const { WasmBackend } = await import(${JSON.stringify(new URL('../../core/backends/wasm/index.ts', import.meta.url).href)});
       const b = new WasmBackend({ threads: 2, threadMinMacs: 0 });
       const x = b.alloc(64 * 64, 'float32'); b.fill(x, 1);
       const y = b.alloc(64 * 64, 'float32');
@@ -117,7 +179,8 @@ describe('wasm backend with two threads', () => {
       console.log(b.threadsActive, y.view()[0]);
     `;
     const t0 = Date.now();
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    // Asynchronous, so that this test process's event loop (vitest's RPC) is not blocked meanwhile.
+    const { stdout: out } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
       encoding: 'utf8', timeout: 60_000,
     });
     expect(out.trim()).toBe('true 64');

@@ -105,3 +105,30 @@ describe('scatter', () => {
     expect(svg).toContain('a &lt; b');
   });
 });
+
+describe('value validation (magnitudes, signs)', () => {
+  const small = () => collect('BallRun', { episodes: 2, seed: 1 });
+  it('huge finite values are refused with the key, row and column', () => {
+    const a = small();
+    a.observations[5 * a.observationSize + 3] = 1e12;
+    expect(() => validateDataset(a, 'f.hdf5')).toThrow("f.hdf5: key 'observations' row 5 column 3: value 999999995904 exceeds the bound 1000000 on magnitudes");
+    const b = small();
+    b.rewards[7] = 1e30;
+    expect(() => validateDataset(b, 'f.hdf5')).toThrow(/key 'rewards' row 7: value 1\.0000000150474662e\+30 exceeds the bound 1000000/);
+    const c = small();
+    c.nextObservations[0] = -2e6;
+    expect(() => validateDataset(c)).toThrow(/key 'next_observations' row 0 column 0: value -2000000 exceeds/);
+  });
+  it('negative costs are refused', () => {
+    const a = small();
+    a.costs[11] = -1;
+    expect(() => validateDataset(a, 'f.hdf5')).toThrow("f.hdf5: key 'costs' row 11: negative cost -1 (costs must be >= 0)");
+  });
+  it('the dataset hash changes with any value and not otherwise', async () => {
+    const { datasetHash } = await import('../../rl/data/dataset.js');
+    const a = small(), b = small();
+    expect(datasetHash(a)).toBe(datasetHash(b));
+    b.actions[3] = -b.actions[3] || 0.5;
+    expect(datasetHash(b)).not.toBe(datasetHash(a));
+  });
+});

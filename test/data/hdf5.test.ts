@@ -111,4 +111,33 @@ describe('DSRL HDF5', () => {
     await expect(writeDsrlHdf5(p, ds)).rejects.toThrow(/'actions' row 0/);
     expect(readdirSync(dir).some((n) => n.includes('bad-write'))).toBe(false);
   });
+
+  it('a string-typed key is reported by its type, not as a non-finite number', async () => {
+    const p = join(dir, 'strings.hdf5');
+    const f = new h5wasm.File(p, 'w');
+    const keys = validKeys();
+    for (const [name, { data, shape }] of Object.entries(keys)) {
+      if (name === 'rewards') f.create_dataset({ name, data: Array.from({ length: 10 }, () => 'x'), shape: [10] });
+      else f.create_dataset({ name, data, shape, dtype: data instanceof Uint8Array ? '<B' : '<f' });
+    }
+    f.close();
+    await expect(readDsrlHdf5(p)).rejects.toThrow(/strings\.hdf5: key 'rewards' has HDF5 type string .*expected numbers/);
+  });
+
+  it("root attributes are read (a file's task)", async () => {
+    const p = join(dir, 'attrs.hdf5');
+    await writeDsrlHdf5(p, collect('BallRun', { episodes: 1, seed: 2 }), { attrs: { task: 'BallRun', seed: 2 } });
+    expect((await readDsrlHdf5(p)).attrs).toEqual({ task: 'BallRun', seed: 2 });
+  });
+
+  it('huge and negative values in a file name the key and row', async () => {
+    const big = validKeys();
+    (big.observations.data as Float32Array)[4 * 3 + 1] = 1e12;
+    writeRaw(join(dir, 'big.hdf5'), big);
+    await expect(readDsrlHdf5(join(dir, 'big.hdf5'))).rejects.toThrow(/big\.hdf5: key 'observations' row 4 column 1: value .* exceeds the bound 1000000/);
+    const neg = validKeys();
+    (neg.costs.data as Float32Array)[2] = -3;
+    writeRaw(join(dir, 'neg.hdf5'), neg);
+    await expect(readDsrlHdf5(join(dir, 'neg.hdf5'))).rejects.toThrow(/neg\.hdf5: key 'costs' row 2: negative cost -3/);
+  });
 });

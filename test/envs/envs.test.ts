@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.js';
 import { makeBehaviourPolicy } from '../../rl/data/policies.js';
 import { listTasks, makeEnv, TASK_NAMES, TASK_REFERENCE } from '../../rl/envs/registry.js';
+import { evaluate } from '../../rl/fisor/evaluate.js';
 
 function rollout(task: string, seed: number, steps: number, actSeed = 1): { obs: number[][]; r: number[]; c: number[] } {
   const env = makeEnv(task);
@@ -54,6 +55,14 @@ describe.each(TASK_NAMES)('%s', (task) => {
     const env = makeEnv(task);
     env.reset({ seed: 0 });
     expect(() => env.step([0, 0, 0])).toThrow(new RegExp(`${task}.*length 2.*got 3`));
+  });
+  it('refuses non-finite actions naming env, component and value (a NaN policy is never scored as safe)', () => {
+    const env = makeEnv(task);
+    env.reset({ seed: 0 });
+    expect(() => env.step([0, NaN])).toThrow(new RegExp(`${task}: action component 1 is NaN; non-finite actions are refused`));
+    expect(() => env.step([-Infinity, 0])).toThrow(/action component 0 is -Infinity/);
+    const nanPolicy = { act: (o: Float32Array) => new Float32Array((o.length / env.observationSize) * 2).fill(NaN) };
+    expect(() => evaluate(nanPolicy, task, { episodes: 2, seed: 0 })).toThrow(/non-finite actions are refused/);
   });
   it('clips actions to [-1, 1] (property)', () => {
     fc.assert(

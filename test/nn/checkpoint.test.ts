@@ -177,7 +177,7 @@ describe('checkpoints: corruption is rejected, the model untouched', () => {
     editManifest(dir, (m) => {
       m.version = 99;
     });
-    expect(await attempt(dir)).toMatch(/manifest\.json: unknown format version 99 \(this build reads version 1\)/);
+    expect(await attempt(dir)).toMatch(/manifest\.json: unknown format version 99 \(this build reads versions 1, 2\)/);
   });
 
   it('missing directory / invalid JSON / not a manifest', async () => {

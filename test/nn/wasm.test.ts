@@ -8,7 +8,7 @@ import { Adam, AdamW, EnsembleMLP, expectileLoss, MLP, MLPResNet, mse, softUpdat
 
 let wasm: { WasmBackend: new () => any; wasmSimdAvailable: () => boolean } | null = null;
 try {
-  wasm = (await import('../../core/backends/wasm.js')) as any;
+  wasm = (await import('../../core/backends/wasm/index.js')) as any;
   if (!wasm!.wasmSimdAvailable()) wasm = null;
 } catch {
   wasm = null;

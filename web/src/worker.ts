@@ -3,8 +3,8 @@
  * Requests (protocol.ts) are answered in order; a 'train' request posts progress while it runs.
  */
 import { getBackend, registerBackend, setBackend } from '../../core/index.js';
-import { gpujsMode } from '../../core/backends/gpujs.js';
-import { WasmBackend } from '../../core/backends/wasm.js';
+import { gpujsMode } from '../../core/backends/gpujs/index.js';
+import { WasmBackend } from '../../core/backends/wasm/index.js';
 import type { UpdateMetrics } from '../../rl/fisor/agent.js';
 import type { FromWorker, Progress, Reply, Request } from './protocol.js';
 import { FisorSession } from './session.js';

@@ -1,5 +1,6 @@
 /**
- * The second thread of the `wasm` backend (FISOR_WASM_THREADS=2): a worker that instantiates the
+ * Threads of the `wasm` backend: how many by default (`defaultWasmThreads`), and the second one
+ * (FISOR_WASM_THREADS=2): a worker that instantiates the
  * same kernel module (the kernels-mt build) on the same shared WebAssembly.Memory and helps with
  * the product the main thread publishes in a small control block, woken with Atomics (no message
  * per call). See docs/WASM_DESIGN.md, "Threads".
@@ -29,6 +30,32 @@
  * spun for a while; a browser main thread may not block and only spins.
  */
 
+/**
+ * Threads the wasm backend uses by default: $FISOR_WASM_THREADS if set (1 or 2; more are capped
+ * at 2), else 2 in Node when the machine has at least 2 cores, else 1 (a browser page needs
+ * cross-origin isolation for shared memory: it asks with `{ threads: 2 }`). Results are
+ * bit-identical to one thread. The hand-off is race-free by construction (a job id in every job,
+ * the control block's arguments never rewritten before the job is acknowledged, see
+ * `runMatmul`), stress-tested with 200k hand-offs, and a watchdog turns a dead or stalled
+ * worker into an error instead of a hang.
+ */
+const DEFAULT_THREADS_NODE: number = 2;
+export function defaultWasmThreads(): number {
+  const proc = (globalThis as {
+    process?: { env?: Record<string, string | undefined>; versions?: { node?: string }; getBuiltinModule?: (n: string) => unknown };
+  }).process;
+  const env = proc?.env?.FISOR_WASM_THREADS;
+  if (env !== undefined && env !== '') {
+    const t = Number(env);
+    if (!Number.isInteger(t) || t < 1) throw new Error(`FISOR_WASM_THREADS must be a positive integer, got '${env}'`);
+    return Math.min(t, 2);
+  }
+  if (!proc?.versions?.node) return 1;
+  const os = proc.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? 1;
+  return cores >= 2 ? DEFAULT_THREADS_NODE : 1;
+}
+
 export const CTL_SEQ = 0;
 export const CTL_DONE = 1;
 export const CTL_STATE = 2;
@@ -36,6 +63,8 @@ export const CTL_ERROR = 3;
 export const CTL_OP = 4;
 export const CTL_JOB = 5;
 export const CTL_NEXT = 6;
+/** Test hook: ms the worker sleeps after taking a job (simulates a stalled worker for the watchdog test). */
+export const CTL_STALL = 7;
 export const CTL_ARGS = 8;
 export const CTL_BYTES = 256;
 
@@ -103,6 +132,8 @@ function fisorWasmWorker(d) {
     if (Atomics.load(ctl, ${CTL_OP}) === ${OP_QUIT}) break;
     if (Atomics.compareExchange(ctl, ${CTL_JOB}, ${JOB_PENDING}, ${JOB_TAKEN}) !== ${JOB_PENDING}) continue;
     seq = Atomics.load(ctl, ${CTL_SEQ}); // do not wake again for the job taken
+    const stall = Atomics.load(ctl, ${CTL_STALL});
+    if (stall > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, stall);
     const q = ${CTL_ARGS};
     const n = ctl[q + 23];
     // Report the id written with the job, not SEQ: a worker still awake from an earlier job can
@@ -124,6 +155,9 @@ if (typeof process === 'object' && process.versions && process.versions.node) {
 }
 `;
 
+/** The worker did not finish its share of a job in time (or died): the watchdog's error. */
+export class WorkerStalledError extends Error {}
+
 interface NodeWorker {
   unref(): void;
   terminate(): Promise<number>;
@@ -138,6 +172,8 @@ export interface WorkerInit {
   tmp: number;
   /** Atomics.load iterations the worker spins after a job before sleeping in Atomics.wait. */
   spin: number;
+  /** ms the main thread waits for the worker's share of a job before calling it stalled (default 30000). */
+  watchdogMs?: number;
 }
 
 /**
@@ -150,6 +186,8 @@ export class WasmHelperThread {
   private worker: NodeWorker | { terminate(): void } | null = null;
   /** Spins of the main thread before it blocks in Atomics.wait (Node) when joining. */
   joinSpin = 20000;
+  /** ms to wait for the worker's share of a job before the watchdog calls it stalled. */
+  watchdogMs: number;
 
   constructor(init: WorkerInit) {
     const sab = new SharedArrayBuffer(CTL_BYTES);
@@ -157,6 +195,7 @@ export class WasmHelperThread {
     const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (n: string) => unknown } }).process;
     const isNode = !!proc?.versions?.node;
     this.canBlock = isNode;
+    this.watchdogMs = init.watchdogMs ?? 30000;
     const data = { module: init.module, memory: init.memory, ctl: sab, tmp: init.tmp, spin: init.spin };
     if (isNode) {
       const wt = proc!.getBuiltinModule?.('node:worker_threads') as
@@ -203,6 +242,15 @@ export class WasmHelperThread {
   /**
    * Runs the matmul job whose 21 matmulPart arguments, mode and chunk size the caller wrote at
    * ctl[CTL_ARGS..], in `chunks` chunks shared with the worker; returns when all are done.
+   *
+   * Why it is race-free: the worker reads a job's arguments only after taking it with
+   * compareExchange(JOB, PENDING, TAKEN), which happens-after the Atomics.store of PENDING that
+   * follows every write of the arguments; this method returns (and so the arguments can be
+   * rewritten for the next job) only once the job was either cancelled before the worker took
+   * it (compareExchange PENDING -> CANCELLED succeeded) or acknowledged by the worker with this
+   * job's own id in DONE. A worker woken late for an older SEQ finds JOB not PENDING, or takes
+   * the current job and reports the current id. Chunks are claimed with Atomics.add, so each is
+   * computed exactly once, the same way on either thread.
    */
   runMatmul(k: { matmulPart(...a: number[]): void }, chunks: number): void {
     const c = this.ctl;
@@ -221,11 +269,21 @@ export class WasmHelperThread {
     if (Atomics.load(c, CTL_DONE) !== seq) {
       let i = 0;
       const spin = this.joinSpin;
+      const start = Date.now();
       while (Atomics.load(c, CTL_DONE) !== seq) {
-        if (++i > spin && this.canBlock) {
-          if (Atomics.load(c, CTL_STATE) === 2) throw new Error('wasm backend: worker thread died');
-          Atomics.wait(c, CTL_DONE, Atomics.load(c, CTL_DONE), 1000);
+        if (++i <= spin) continue;
+        // Watchdog: a dead worker (its exit event cannot run while this thread blocks) or one
+        // stalled past the limit becomes an error, never a hang.
+        if (Atomics.load(c, CTL_STATE) === 2) throw new WorkerStalledError('wasm backend: the worker thread died during a product');
+        const waited = Date.now() - start;
+        if (waited >= this.watchdogMs) {
+          throw new WorkerStalledError(
+            `wasm backend: the worker thread did not finish its share of a product within ${this.watchdogMs} ms ` +
+              '(stalled or dead); it was stopped and the backend continues on one thread. If the machine is ' +
+              'heavily loaded, set FISOR_WASM_THREADS=1.',
+          );
         }
+        if (this.canBlock) Atomics.wait(c, CTL_DONE, Atomics.load(c, CTL_DONE), Math.min(100, this.watchdogMs - waited));
       }
     }
     if (c[CTL_ERROR] !== 0) {
@@ -234,9 +292,10 @@ export class WasmHelperThread {
     }
   }
 
-  /** Stops the worker (it also never keeps a Node process alive). */
-  close(): void {
+  /** Stops the worker (it also never keeps a Node process alive); `terminate` also kills a stalled one. */
+  close(terminate = false): void {
     if (!this.worker) return;
+    if (terminate) void this.worker.terminate();
     this.ctl[CTL_OP] = OP_QUIT;
     Atomics.store(this.ctl, CTL_SEQ, ++this.seq);
     Atomics.notify(this.ctl, CTL_SEQ, 1);

@@ -1,6 +1,6 @@
-/** Helpers shared by the FISOR subcommands (train, eval, plot, quickstart). */
+/** Helpers shared by the CLI subcommands (train, eval, plot, quickstart). */
 import { listBackends, setBackend } from '../../core/index.js';
-import { UsageError } from '../cli/args.js';
+import { UsageError } from './args.js';
 
 /**
  * Pulls every `--set key=value` / `--set=key=value` out of argv (the flag parser keeps only the last value
@@ -32,4 +32,14 @@ export function selectBackend(name: string | undefined): string {
     setBackend(name);
   }
   return name ?? 'default';
+}
+
+/** Seeds are 32-bit (the generator folds larger values): refuse what would silently alias another seed. */
+export function checkSeedFlag(seed: number, flag = '--seed'): void {
+  if (seed < 0 || seed > 0xffffffff) throw new UsageError(`${flag} must be in [0, 4294967295] (32 bits), got ${seed}`);
+}
+
+/** A cost limit kappa is a number >= 0 (0 scores with eps = 1, as DSRL). */
+export function checkCostLimitFlag(kappa: number | undefined): void {
+  if (kappa !== undefined && !(kappa >= 0)) throw new UsageError(`--cost-limit must be >= 0, got ${kappa}`);
 }

@@ -1,0 +1,572 @@
+/**
+ * The `wasm` backend: our AssemblyScript kernels (core/wasm/assembly/) compiled to WebAssembly
+ * SIMD128, with every float32 tensor living in one WebAssembly.Memory.
+ *
+ * - Memory: allocator.ts hands out 16-byte-aligned blocks of the memory. Buffers must be given
+ *   back with `free` (core/memory.ts does it for tensors, with a FinalizationRegistry for
+ *   forgotten ones); the backend itself keeps no registry.
+ * - Kernels take byte pointers; the adapters here only classify strides and call one export.
+ *   Strided ops write collapsed shape / strides into a small static area of the memory.
+ * - One fallback path: a kernel handed any buffer of another backend runs the js reference
+ *   instead (`adaptKernels`, with the buffer arguments of each kernel in `BUFFER_ARGS`).
+ * - float64 is not supported (`supports('float64')` is false): the registry routes it to `js`.
+ * - `matmulBiasAct`: bias + activation in the GEMM epilogue (the fused linear op).
+ * - Threads (`{ threads: 2 }` or FISOR_WASM_THREADS=2): the memory is a shared one and a worker
+ *   (threads.ts) running the same kernels takes chunks of large products; results are
+ *   bit-identical to one thread.
+ *
+ * See docs/WASM_DESIGN.md.
+ */
+import type {
+  AdamParams, Backend, BinaryOp, DataBuffer, DType, FusedActivation, ReduceOp, UnaryOp,
+} from '../../backend.js';
+import { adamCoefficients, matmulBiasActReference } from '../../backend.js';
+import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from '../../wasm/generated/codes.js';
+import { jsKernels } from '../js.js';
+import { blockBytes, BlockAllocator, type WasmMemoryStats } from './allocator.js';
+import {
+  getModule, getMtModule, KC, MAXD, MT_MAX_PAGES, PAGE, wasmSimdAvailable, type Kernels,
+} from './module.js';
+import { CTL_ARGS, defaultWasmThreads, WasmHelperThread, WorkerStalledError } from './threads.js';
+
+export type { WasmMemoryStats } from './allocator.js';
+
+/** Stops the worker of a backend that was garbage collected without closeThreads(). */
+const helperReaper = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<WasmHelperThread>((h) => h.close())
+  : null;
+
+/** Chunks a split product is cut into (both threads claim them dynamically). */
+const CHUNKS = 8;
+
+/** Products below this many multiply-adds (batch m n k) run on one thread (see WASM_DESIGN.md). */
+export const THREAD_MIN_MACS = 1 << 18;
+
+/** Options for `new WasmBackend(opts)`. */
+export interface WasmBackendOptions {
+  /** 1: one thread (own memory); 2: a worker shares the memory. Default: defaultWasmThreads(). */
+  threads?: number;
+  /** Multiply-adds below which a product is not split (default THREAD_MIN_MACS). */
+  threadMinMacs?: number;
+  /** Node: ms to wait at construction for the worker to start (default 5000); 0 = do not wait. */
+  threadStartMs?: number;
+  /** Atomics.load spins the worker makes after a job before it sleeps (default 0: it sleeps at once; the main thread never waits for it to wake, see threads.ts). */
+  workerSpin?: number;
+  /** ms the main thread waits for the worker's share of a product before the watchdog stops it (default 30000). */
+  watchdogMs?: number;
+}
+
+class WasmBuffer implements DataBuffer {
+  readonly dtype: DType = 'float32';
+  /** Byte offset of the block in the memory; -1 once freed. */
+  ptr: number;
+  private cached: Float32Array | null = null;
+  constructor(
+    readonly backend: WasmBackend,
+    readonly length: number,
+    ptr: number,
+    /** Block size in bytes. */
+    readonly bytes: number,
+  ) {
+    this.ptr = ptr;
+  }
+  view(): Float32Array {
+    if (this.ptr < 0) throw new Error('wasm buffer used after free');
+    const heap = this.backend.heap;
+    let v = this.cached;
+    if (v === null || v.buffer !== heap) v = this.cached = new Float32Array(heap, this.ptr, this.length);
+    return v;
+  }
+  /** @internal */
+  release(): void {
+    this.ptr = -1;
+    this.cached = null;
+  }
+}
+
+/** Byte pointer of a live wasm buffer (the adapters have checked it is one of ours). */
+function ptr(b: DataBuffer): number {
+  const p = (b as WasmBuffer).ptr;
+  if (p < 0) throw new Error('wasm buffer used after free');
+  return p;
+}
+
+interface Block {
+  ptr: number;
+  bytes: number;
+}
+
+/** The kernels of the Backend interface that take buffers. */
+type KernelName =
+  | 'fill' | 'unary' | 'unaryGrad' | 'binary' | 'where' | 'matmul' | 'matmulBiasAct' | 'reduce'
+  | 'copyStrided' | 'addStrided' | 'gatherRows' | 'scatterAddRows' | 'adam' | 'lerp';
+type Kernel<K extends KernelName> = NonNullable<Backend[K]>;
+
+/** Which arguments of each kernel are buffers (null allowed: matmulBiasAct's bias). */
+const BUFFER_ARGS: { readonly [K in KernelName]: readonly number[] } = {
+  fill: [0],
+  unary: [1, 2],
+  unaryGrad: [1, 2, 3, 4],
+  binary: [1, 2, 3],
+  where: [0, 1, 2, 3],
+  matmul: [0, 1, 2],
+  matmulBiasAct: [0, 1, 2, 3],
+  reduce: [1, 2],
+  copyStrided: [0, 3],
+  addStrided: [0, 1],
+  gatherRows: [0, 2],
+  scatterAddRows: [0, 2],
+  adam: [0, 1, 2, 3],
+  lerp: [0, 1],
+};
+
+/** What runs when a buffer is not ours: the js reference on the buffers' views. */
+function fallbackOf<K extends KernelName>(be: Backend, name: K): Kernel<K> {
+  if (name === 'matmulBiasAct') {
+    return ((...a: Parameters<Kernel<'matmulBiasAct'>>) => matmulBiasActReference(be, ...a)) as Kernel<K>;
+  }
+  return (jsKernels as unknown as Record<string, Kernel<K>>)[name];
+}
+
+/**
+ * Installs each kernel on the backend: the native implementation when every buffer argument is
+ * this backend's, else the fallback. The one place a kernel leaves the wasm path.
+ */
+function adaptKernels(be: WasmBackend, native: { [K in KernelName]: Kernel<K> }): void {
+  for (const name of Object.keys(BUFFER_ARGS) as KernelName[]) {
+    const run = native[name] as (...a: unknown[]) => void;
+    const fallback = fallbackOf(be, name) as (...a: unknown[]) => void;
+    const bufs = BUFFER_ARGS[name];
+    (be as unknown as Record<string, unknown>)[name] = (...args: unknown[]): void => {
+      for (let i = 0; i < bufs.length; i++) {
+        const b = args[bufs[i]] as DataBuffer | null;
+        if (b !== null && b !== undefined && b.backend !== be) return fallback(...args);
+      }
+      return run.apply(be, args);
+    };
+  }
+}
+
+export class WasmBackend implements Backend {
+  readonly name: string = 'wasm';
+  /** @internal The memory's current ArrayBuffer (replaced when the memory grows). */
+  heap: ArrayBuffer;
+  private readonly k: Kernels;
+  private readonly memory: WebAssembly.Memory;
+  private i32: Int32Array;
+  private readonly meta: number; // i32 index of the META area
+  private readonly blocks: BlockAllocator;
+  private pack: Block = { ptr: 0, bytes: 0 };
+  private pack2: Block = { ptr: 0, bytes: 0 };
+  private idx: Block = { ptr: 0, bytes: 0 };
+  /** matmulPart for the main thread's chunks, with its own pack scratch in place of the worker's. */
+  private readonly mainKernels = {
+    pack: 0,
+    k: null as unknown as Kernels,
+    matmulPart(...a: number[]): void {
+      this.k.matmulPart(
+        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
+        this.pack, a[18], a[19], a[20],
+      );
+    },
+  };
+  /** The helper thread (threads = 2), or null. */
+  private helper: WasmHelperThread | null = null;
+  private helperReady = false;
+  private readonly minMacs: number;
+  /** Threads requested (1 or 2); the worker may still be starting (see threadsActive). */
+  readonly threads: number;
+
+  declare fill: Backend['fill'];
+  declare unary: Backend['unary'];
+  declare unaryGrad: Backend['unaryGrad'];
+  declare binary: Backend['binary'];
+  declare where: Backend['where'];
+  declare matmul: Backend['matmul'];
+  declare matmulBiasAct: Kernel<'matmulBiasAct'>;
+  declare reduce: Backend['reduce'];
+  declare copyStrided: Backend['copyStrided'];
+  declare addStrided: Backend['addStrided'];
+  declare gatherRows: Backend['gatherRows'];
+  declare scatterAddRows: Backend['scatterAddRows'];
+  declare adam: Backend['adam'];
+  declare lerp: Backend['lerp'];
+
+  constructor(opts: WasmBackendOptions = {}) {
+    if (!wasmSimdAvailable()) throw new Error('wasm backend: WebAssembly SIMD128 is not available here');
+    const threads = Math.max(1, Math.min(2, Math.floor(opts.threads ?? defaultWasmThreads())));
+    this.minMacs = opts.threadMinMacs ?? THREAD_MIN_MACS;
+    const abort = (): never => {
+      throw new Error('wasm kernel abort');
+    };
+    let memory: WebAssembly.Memory | null = null;
+    let module = getModule();
+    if (threads > 1 && typeof SharedArrayBuffer === 'function') {
+      try {
+        memory = new WebAssembly.Memory({ initial: 1, maximum: MT_MAX_PAGES, shared: true });
+        module = getMtModule();
+      } catch {
+        memory = null; // no shared memory here (e.g. a browser page without cross-origin isolation)
+        module = getModule();
+      }
+    }
+    const inst = new WebAssembly.Instance(module, memory ? { env: { memory, abort } } : { env: { abort } });
+    this.k = inst.exports as unknown as Kernels;
+    this.mainKernels.k = this.k;
+    this.memory = memory ?? this.k.memory;
+    this.heap = this.memory.buffer;
+    this.i32 = new Int32Array(this.heap);
+    this.meta = this.k.metaPtr() >> 2;
+    this.blocks = new BlockAllocator(this.k.heapBase(), (needTop) => this.grow(needTop));
+    this.threads = memory ? threads : 1;
+    adaptKernels(this, nativeKernels);
+    if (memory) {
+      try {
+        const tmp = this.blocks.take(64);
+        this.helper = new WasmHelperThread({ module, memory, tmp, spin: opts.workerSpin ?? 0, watchdogMs: opts.watchdogMs });
+        helperReaper?.register(this, this.helper, this);
+        const wait = opts.threadStartMs ?? 5000;
+        if (wait > 0) this.helperReady = this.helper.waitReady(wait);
+      } catch {
+        this.helper = null;
+      }
+    }
+  }
+
+  /** Whether products are being split with the worker now (false while it starts, or with 1 thread). */
+  get threadsActive(): boolean {
+    return this.helper !== null && (this.helperReady || (this.helperReady = this.helper.ready));
+  }
+
+  /** Stops the worker thread; the backend keeps working on one thread. */
+  closeThreads(): void {
+    helperReaper?.unregister(this);
+    this.helper?.close();
+    this.helper = null;
+    this.helperReady = false;
+  }
+
+  supports(dtype: DType): boolean {
+    return dtype === 'float32';
+  }
+
+  // ------------------------------------------------------------------ memory
+
+  private grow(needTop: number): void {
+    const have = this.heap.byteLength;
+    if (needTop <= have) return;
+    // Grow by at least 1/4 of the current size to keep the number of grows small.
+    const need = Math.ceil((needTop - have) / PAGE);
+    const pages = Math.max(need, Math.min(Math.ceil(have / PAGE / 4), 65536 - have / PAGE));
+    try {
+      this.memory.grow(pages);
+    } catch {
+      try {
+        this.memory.grow(need);
+      } catch (e) {
+        throw new RangeError(`wasm backend: cannot grow memory to ${needTop} bytes (${(e as Error).message})`);
+      }
+    }
+    this.heap = this.memory.buffer;
+    this.i32 = new Int32Array(this.heap);
+  }
+
+  alloc(length: number, dtype: DType): DataBuffer {
+    if (dtype !== 'float32') throw new Error(`wasm backend: dtype ${dtype} is not supported (float32 only)`);
+    if (!(length >= 0) || !Number.isInteger(length)) throw new RangeError(`wasm backend: bad length ${length}`);
+    const bytes = blockBytes(length);
+    return new WasmBuffer(this, length, this.blocks.take(bytes), bytes);
+  }
+
+  free(buf: DataBuffer): void {
+    if (!(buf instanceof WasmBuffer) || buf.backend !== this) {
+      throw new Error('wasm backend: free() of a buffer this backend did not allocate');
+    }
+    if (buf.ptr < 0) throw new Error('wasm backend: double free');
+    this.blocks.put(buf.ptr, buf.bytes);
+    buf.release();
+  }
+
+  /** Memory in use; for diagnostics and tests. */
+  memoryStats(): WasmMemoryStats {
+    return this.blocks.stats(this.heap.byteLength);
+  }
+
+  write(out: DataBuffer, data: ArrayLike<number>, offset = 0): void {
+    out.view().set(data, offset);
+  }
+
+  /** @internal A scratch block of at least `bytes`, kept between calls. */
+  scratch(s: Block, bytes: number): number {
+    if (s.bytes < bytes) {
+      if (s.bytes > 0) this.blocks.put(s.ptr, s.bytes);
+      const size = Math.ceil(Math.max(bytes, s.bytes * 2) / 16) * 16;
+      s.ptr = this.blocks.take(size);
+      s.bytes = size;
+    }
+    return s.ptr;
+  }
+
+  /**
+   * @internal Collapses shape and up to three stride vectors into META (dropping size-1 dims,
+   * merging dims that are contiguous for every operand). Returns the number of dims, 0 for an
+   * empty index space, -1 if more than MAXD remain.
+   */
+  collapse(
+    shape: readonly number[], s1: readonly number[], s2: readonly number[] | null, s3: readonly number[] | null,
+  ): number {
+    const m = this.i32;
+    const base = this.meta;
+    let nd = 0;
+    for (let d = 0; d < shape.length; d++) {
+      const size = shape[d];
+      if (size === 0) return 0;
+      if (size === 1) continue;
+      const a = s1[d];
+      const b = s2 === null ? 0 : s2[d];
+      const c = s3 === null ? 0 : s3[d];
+      if (nd > 0) {
+        const q = base + nd - 1;
+        if (m[q + MAXD] === a * size && m[q + 2 * MAXD] === b * size && m[q + 3 * MAXD] === c * size) {
+          m[q] *= size;
+          m[q + MAXD] = a;
+          m[q + 2 * MAXD] = b;
+          m[q + 3 * MAXD] = c;
+          continue;
+        }
+      }
+      if (nd === MAXD) return -1;
+      const q = base + nd;
+      m[q] = size;
+      m[q + MAXD] = a;
+      m[q + 2 * MAXD] = b;
+      m[q + 3 * MAXD] = c;
+      nd++;
+    }
+    if (nd === 0) {
+      m[base] = 1;
+      m[base + MAXD] = 0;
+      m[base + 2 * MAXD] = 0;
+      m[base + 3 * MAXD] = 0;
+      nd = 1;
+    }
+    return nd;
+  }
+
+  /** @internal The GEMM (plain or with the fused epilogue), split across threads when big enough. */
+  gemm(
+    pa: number, pb: number, pc: number, batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, accumulate: boolean,
+    pbias: number, biasBS: number, act: number,
+  ): void {
+    if (batch <= 0 || m <= 0 || n <= 0) return;
+    const packSize = Math.ceil(n / 8) * 32 * Math.max(1, Math.min(k, KC)) + 16 * KC;
+    const pack = this.scratch(this.pack, packSize);
+    const tA = transA ? 1 : 0;
+    const tB = transB ? 1 : 0;
+    const acc = accumulate ? 1 : 0;
+    if (this.helper !== null && batch * m * n * k >= this.minMacs && this.threadsActive) {
+      // Chunks on tile boundaries (8-wide column panels, rows by 4, or batch items), about 4 per
+      // thread, claimed dynamically by both threads (see threads.ts). Each element of C is
+      // computed exactly as by the single-threaded kernel.
+      const np = (n + 7) >> 3;
+      let mode = -1, cs = 0, chunks = 0;
+      if (np >= 2) {
+        mode = 0;
+        cs = Math.ceil(np / Math.min(np, CHUNKS)) * 8;
+        chunks = Math.ceil(n / cs);
+      } else if (m >= 8) {
+        const groups = (m + 3) >> 2;
+        mode = 1;
+        cs = Math.ceil(groups / Math.min(groups, CHUNKS)) * 4;
+        chunks = Math.ceil(m / cs);
+      } else if (batch >= 2) {
+        mode = 2;
+        cs = 1;
+        chunks = batch;
+      }
+      if (chunks >= 2) {
+        // Take the worker's scratch first: taking it may grow the memory, never while it runs.
+        const pack2 = this.scratch(this.pack2, packSize);
+        const h = this.helper;
+        const c = h.ctl;
+        const q = CTL_ARGS;
+        c[q] = pa; c[q + 1] = pb; c[q + 2] = pc;
+        c[q + 3] = 0; c[q + 4] = batch; c[q + 5] = m; c[q + 6] = n; c[q + 7] = k;
+        c[q + 8] = 0; c[q + 9] = m; c[q + 10] = 0; c[q + 11] = n;
+        c[q + 12] = tA; c[q + 13] = tB; c[q + 14] = aBatchStride; c[q + 15] = bBatchStride;
+        c[q + 16] = acc; c[q + 17] = pack2; c[q + 18] = pbias; c[q + 19] = biasBS; c[q + 20] = act;
+        c[q + 21] = mode; c[q + 22] = cs;
+        // The main thread's chunks use its own scratch: run them through a view of the kernels
+        // whose pack argument is swapped.
+        this.mainKernels.pack = pack;
+        try {
+          h.runMatmul(this.mainKernels, chunks);
+        } catch (e) {
+          // The watchdog fired: stop the worker for good and go on with one thread.
+          if (e instanceof WorkerStalledError) {
+            helperReaper?.unregister(this);
+            h.close(true);
+            this.helper = null;
+            this.helperReady = false;
+          }
+          throw e;
+        }
+        return;
+      }
+    }
+    this.k.matmulPart(pa, pb, pc, 0, batch, m, n, k, 0, m, 0, n, tA, tB, aBatchStride, bBatchStride, acc, pack, pbias, biasBS, act);
+  }
+
+  /** @internal */
+  get kernels(): Kernels {
+    return this.k;
+  }
+
+  /** @internal The row-index scratch block, filled with `index`; returns its byte pointer. */
+  indexScratch(index: Int32Array): number {
+    const pi = this.scratch(this.idx, index.length * 4);
+    this.i32.set(index, pi >> 2);
+    return pi;
+  }
+}
+
+/**
+ * The native kernels, called by the adapters only with this backend's buffers (`this` is the
+ * backend). Each classifies its arguments and calls one export of the module.
+ */
+const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<Kernel<K>>) => void } = {
+  fill(out: DataBuffer, value: number): void {
+    this.kernels.fill(ptr(out), out.length, value);
+  },
+
+  unary(op: UnaryOp, x: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {
+    this.kernels.unary(UNARY_CODE[op], ptr(x), ptr(out), x.length, p0, p1);
+  },
+
+  unaryGrad(op: UnaryOp, x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {
+    this.kernels.unaryGrad(UNARY_CODE[op], ptr(x), ptr(y), ptr(g), ptr(out), x.length, p0, p1);
+  },
+
+  binary(
+    op: BinaryOp, a: DataBuffer, b: DataBuffer, out: DataBuffer,
+    shape: readonly number[], aStrides: readonly number[], bStrides: readonly number[],
+  ): void {
+    const pa = ptr(a);
+    const pb = ptr(b);
+    const po = ptr(out);
+    const code = BINARY_CODE[op];
+    // Fast classification: each side dense (row-major contiguous) or a broadcast scalar.
+    let total = 1;
+    let denseA = true;
+    let denseB = true;
+    let zeroA = true;
+    let zeroB = true;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const s = shape[d];
+      if (s !== 1) {
+        const sa = aStrides[d];
+        const sb = bStrides[d];
+        if (sa !== total) denseA = false;
+        if (sb !== total) denseB = false;
+        if (sa !== 0) zeroA = false;
+        if (sb !== 0) zeroB = false;
+      }
+      total *= s;
+    }
+    if (total === 0) return;
+    const k = this.kernels;
+    if (denseA) {
+      if (denseB) return k.binaryFlat(code, pa, pb, po, total, 1, 1);
+      if (zeroB) return k.binaryFlat(code, pa, pb, po, total, 1, 0);
+    } else if (zeroA && denseB) {
+      return k.binaryFlat(code, pa, pb, po, total, 0, 1);
+    }
+    const nd = this.collapse(shape, aStrides, bStrides, null);
+    if (nd < 0) return jsKernels.binary(op, a, b, out, shape, aStrides, bStrides);
+    k.binaryStrided(code, pa, pb, po, nd);
+  },
+
+  where(
+    cond: DataBuffer, a: DataBuffer, b: DataBuffer, out: DataBuffer, shape: readonly number[],
+    condStrides: readonly number[], aStrides: readonly number[], bStrides: readonly number[],
+  ): void {
+    const nd = this.collapse(shape, condStrides, aStrides, bStrides);
+    if (nd < 0) return jsKernels.where(cond, a, b, out, shape, condStrides, aStrides, bStrides);
+    if (nd === 0) return;
+    this.kernels.whereStrided(ptr(cond), ptr(a), ptr(b), ptr(out), nd);
+  },
+
+  matmul(
+    a: DataBuffer, b: DataBuffer, out: DataBuffer,
+    batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
+    accumulate = false,
+  ): void {
+    this.gemm(ptr(a), ptr(b), ptr(out), batch, m, n, k, transA, transB, aBatchStride, bBatchStride, accumulate, 0, 0, -1);
+  },
+
+  matmulBiasAct(
+    a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
+    batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
+    act: FusedActivation,
+  ): void {
+    const code = act === 'none' ? -1 : UNARY_CODE[act];
+    this.gemm(
+      ptr(a), ptr(b), ptr(out), batch, m, n, k, transA, transB, aBatchStride, bBatchStride, false,
+      bias === null ? 0 : ptr(bias), biasBatchStride, code,
+    );
+  },
+
+  reduce(op: ReduceOp, x: DataBuffer, out: DataBuffer, outer: number, mid: number, inner: number): void {
+    if (mid === 0) return jsKernels.reduce(op, x, out, outer, mid, inner);
+    if (outer <= 0 || inner <= 0) return;
+    this.kernels.reduce(REDUCE_CODE[op], ptr(x), ptr(out), outer, mid, inner);
+  },
+
+  copyStrided(
+    src: DataBuffer, srcOffset: number, srcStrides: readonly number[],
+    dst: DataBuffer, dstOffset: number, shape: readonly number[],
+  ): void {
+    const nd = this.collapse(shape, srcStrides, null, null);
+    if (nd < 0) return jsKernels.copyStrided(src, srcOffset, srcStrides, dst, dstOffset, shape);
+    if (nd === 0) return;
+    this.kernels.copyStrided(ptr(src) + srcOffset * 4, ptr(dst) + dstOffset * 4, nd);
+  },
+
+  addStrided(
+    src: DataBuffer, dst: DataBuffer, dstOffset: number, dstStrides: readonly number[], shape: readonly number[],
+  ): void {
+    const nd = this.collapse(shape, dstStrides, null, null);
+    if (nd < 0) return jsKernels.addStrided(src, dst, dstOffset, dstStrides, shape);
+    if (nd === 0) return;
+    this.kernels.addStrided(ptr(src), ptr(dst) + dstOffset * 4, nd);
+  },
+
+  gatherRows(x: DataBuffer, index: Int32Array, out: DataBuffer, rowSize: number): void {
+    const n = index.length;
+    if (n === 0 || rowSize <= 0) return;
+    const bad = this.kernels.gatherRows(ptr(x), this.indexScratch(index), n, ptr(out), rowSize, Math.floor(x.length / rowSize));
+    if (bad !== 0) throw new RangeError(`gatherRows: row index ${index[bad - 1]} out of range`);
+  },
+
+  scatterAddRows(g: DataBuffer, index: Int32Array, out: DataBuffer, rowSize: number): void {
+    const n = index.length;
+    if (n === 0 || rowSize <= 0) return;
+    const bad = this.kernels.scatterAddRows(ptr(g), this.indexScratch(index), n, ptr(out), rowSize, Math.floor(out.length / rowSize));
+    if (bad !== 0) throw new RangeError(`scatterRows: row index ${index[bad - 1]} out of range`);
+  },
+
+  adam(p: DataBuffer, g: DataBuffer, m: DataBuffer, v: DataBuffer, h: AdamParams): void {
+    const c = adamCoefficients(h);
+    this.kernels.adam(
+      ptr(p), ptr(g), ptr(m), ptr(v), p.length,
+      h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.lr / c.bc1, 1 / c.bc2, h.eps, c.decay, c.l2,
+    );
+  },
+
+  lerp(dst: DataBuffer, src: DataBuffer, t: number): void {
+    this.kernels.lerp(ptr(dst), ptr(src), dst.length, t);
+  },
+};

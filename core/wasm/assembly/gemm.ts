@@ -1,0 +1,319 @@
+import { Unary } from './codes';
+import { tmpp } from './scratch';
+import { vsplat } from './vmath';
+import { uv } from './unary';
+
+// ---------------------------------------------------------------------------------------------
+// GEMM: C (m x n) [+]= op(A) op(B), batched. B is packed into 8-column panels (zero padded),
+// K blocked by KC; the micro-kernel keeps a 4 x 8 tile of C in 8 registers, K innermost,
+// broadcasting one A value per row and step. A is read in place through (row, col) strides,
+// which serves A and Aᵀ alike; packing serves B and Bᵀ alike.
+// ---------------------------------------------------------------------------------------------
+
+export const KC: i32 = 256;
+
+/** Pack kc rows (p) x n columns (j) of B, B(p, j) at p * bRow + j * bCol, into 8-wide panels. */
+export function packB(B: usize, kc: i32, n: i32, bRow: i32, bCol: i32, pack: usize): void {
+  const full = n >> 3;
+  const panelBytes = <usize>kc << 5;
+  const ldR = <usize>bRow << 2;
+  const ldC = <usize>bCol << 2;
+  if (bCol == 1) {
+    for (let jb = 0; jb < full; jb++) {
+      let s = B + (<usize>jb << 5);
+      let d = pack + <usize>jb * panelBytes;
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        s += ldR;
+        d += 32;
+      }
+    }
+  } else if (bRow == 1) {
+    // B stored transposed: column j is contiguous in p. 4x4 SIMD transposes.
+    const k4 = kc & ~3;
+    for (let jb = 0; jb < full; jb++) {
+      const s0 = B + <usize>(jb << 3) * ldC;
+      const d0 = pack + <usize>jb * panelBytes;
+      for (let h = 0; h < 2; h++) {
+        const sh = s0 + <usize>(h << 2) * ldC;
+        const dh = d0 + (<usize>h << 4);
+        let p = 0;
+        for (; p < k4; p += 4) {
+          const s = sh + (<usize>p << 2);
+          const v0 = v128.load(s);
+          const v1 = v128.load(s + ldC);
+          const v2 = v128.load(s + 2 * ldC);
+          const v3 = v128.load(s + 3 * ldC);
+          const t0 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+          const t1 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+          const t2 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+          const t3 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+          const d = dh + (<usize>p << 5);
+          v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+          v128.store(d, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 32);
+          v128.store(d, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 64);
+          v128.store(d, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 96);
+        }
+        for (; p < kc; p++) {
+          const s = sh + (<usize>p << 2);
+          const d = dh + (<usize>p << 5);
+          for (let j = 0; j < 4; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * ldC));
+        }
+      }
+    }
+  } else {
+    for (let jb = 0; jb < full; jb++) {
+      const d0 = pack + <usize>jb * panelBytes;
+      for (let p = 0; p < kc; p++) {
+        for (let j = 0; j < 8; j++) {
+          store<f32>(d0 + (<usize>p << 5) + (<usize>j << 2), load<f32>(B + <usize>p * ldR + <usize>((jb << 3) + j) * ldC));
+        }
+      }
+    }
+  }
+  const rem = n & 7;
+  if (rem) {
+    const d0 = pack + <usize>full * panelBytes;
+    for (let p = 0; p < kc; p++) {
+      const d = d0 + (<usize>p << 5);
+      v128.store(d, v128.splat<i32>(0));
+      v128.store(d, v128.splat<i32>(0), 16);
+      for (let j = 0; j < rem; j++) {
+        store<f32>(d + (<usize>j << 2), load<f32>(B + <usize>p * ldR + <usize>((full << 3) + j) * ldC));
+      }
+    }
+  }
+}
+
+@inline export function storeRow(cp: usize, v0: v128, v1: v128, nc: i32, first: bool): void {
+  if (nc == 8) {
+    if (first) {
+      v128.store(cp, v0);
+      v128.store(cp, v1, 16);
+    } else {
+      v128.store(cp, f32x4.add(v128.load(cp), v0));
+      v128.store(cp, f32x4.add(v128.load(cp, 16), v1), 16);
+    }
+  } else {
+    v128.store(tmpp, v0);
+    v128.store(tmpp, v1, 16);
+    for (let j = 0; j < nc; j++) {
+      const q = cp + (<usize>j << 2);
+      const x = load<f32>(tmpp + (<usize>j << 2));
+      store<f32>(q, first ? x : load<f32>(q) + x);
+    }
+  }
+}
+
+/** 4 x 8 tile: A rows at ap + r * ars, advancing acs bytes per k step; packed B panel at bp. */
+export function kern4x8(ap: usize, ars: usize, acs: usize, bp: usize, kc: i32, cp: usize, ldc: usize, nc: i32, first: bool): void {
+  let c00 = v128.splat<i32>(0), c01 = c00, c10 = c00, c11 = c00;
+  let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let a0 = ap;
+  let a1 = ap + ars;
+  let a2 = a1 + ars;
+  let a3 = a2 + ars;
+  const bEnd = bp + (<usize>kc << 5);
+  for (let b = bp; b < bEnd; b += 32) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a0);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a1);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a2);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a3);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a0 += acs; a1 += acs; a2 += acs; a3 += acs;
+  }
+  storeRow(cp, c00, c01, nc, first);
+  storeRow(cp + ldc, c10, c11, nc, first);
+  storeRow(cp + 2 * ldc, c20, c21, nc, first);
+  storeRow(cp + 3 * ldc, c30, c31, nc, first);
+}
+
+/** Transposed-A variant: the 4 rows are adjacent (ars = 4 bytes), read with one vector load. */
+export function kern4x8T(ap: usize, acs: usize, bp: usize, kc: i32, cp: usize, ldc: usize, nc: i32, first: bool): void {
+  let c00 = v128.splat<i32>(0), c01 = c00, c10 = c00, c11 = c00;
+  let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  let a = ap;
+  const bEnd = bp + (<usize>kc << 5);
+  for (let b = bp; b < bEnd; b += 32) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += acs;
+  }
+  storeRow(cp, c00, c01, nc, first);
+  storeRow(cp + ldc, c10, c11, nc, first);
+  storeRow(cp + 2 * ldc, c20, c21, nc, first);
+  storeRow(cp + 3 * ldc, c30, c31, nc, first);
+}
+
+export function kern1x8(ap: usize, acs: usize, bp: usize, kc: i32, cp: usize, nc: i32, first: bool): void {
+  let c0 = v128.splat<i32>(0), c1 = c0;
+  let a = ap;
+  const bEnd = bp + (<usize>kc << 5);
+  for (let b = bp; b < bEnd; b += 32) {
+    const x = v128.load32_splat(a);
+    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b)));
+    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b, 16)));
+    a += acs;
+  }
+  storeRow(cp, c0, c1, nc, first);
+}
+
+/** Bytes of B-panel scratch matmul needs for this n and k (plus 16 KC bytes for an A slab). */
+export function packBytes(n: i32, k: i32): i32 {
+  return (((n + 7) >> 3) << 5) * max(1, min(k, KC));
+}
+
+export function matmul(
+  a: usize, b: usize, c: usize, batch: i32, m: i32, n: i32, k: i32,
+  transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize,
+): void {
+  matmulPart(a, b, c, 0, batch, m, n, k, 0, m, 0, n, transA, transB, aBS, bBS, acc, pack, 0, 0, -1);
+}
+
+// Fused epilogue: C = act(C + bias) over rows x nj columns (row stride ldc bytes), applied to a
+// stripe of rows as soon as its last K block is stored (it is still in L1). bias is a row of nj
+// floats (0 = none); act is a unary op code (8 tanh, 11 relu, 12 mish) or -1 for none. The same
+// vector code as the separate add and unary kernels, so the result is bit-identical to them.
+@inline export function epiRows(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
+  const z = vsplat(0.0);
+  const nv = <usize>(nj >> 2) << 4;
+  const rem = <usize>(nj & 3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = cp + <usize>r * ldc;
+    for (let q: usize = 0; q < nv; q += 16) {
+      let v = v128.load(row + q);
+      if (bias) v = f32x4.add(v, v128.load(bias + q));
+      v128.store(row + q, act < 0 ? v : uv(act, v, z, z));
+    }
+    if (rem) {
+      v128.store(tmpp, z);
+      v128.store(tmpp + 16, z);
+      memory.copy(tmpp, row + nv, rem);
+      if (bias) memory.copy(tmpp + 16, bias + nv, rem);
+      let v = v128.load(tmpp);
+      if (bias) v = f32x4.add(v, v128.load(tmpp + 16));
+      v128.store(tmpp + 32, act < 0 ? v : uv(act, v, z, z));
+      memory.copy(row + nv, tmpp + 32, rem);
+    }
+  }
+}
+
+export function epilogue(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
+  switch (act) {
+    case Unary.tanh: epiRows(Unary.tanh, cp, rows, ldc, bias, nj); break;
+    case Unary.relu: epiRows(Unary.relu, cp, rows, ldc, bias, nj); break;
+    case Unary.mish: epiRows(Unary.mish, cp, rows, ldc, bias, nj); break;
+    default: epiRows(-1, cp, rows, ldc, bias, nj); break;
+  }
+}
+
+/**
+ * The part of matmul over batch items [t0, t1), rows [i0, i1) and columns [j0, j1) of C, with
+ * i0 a multiple of 4 and j0 a multiple of 8 (and i1 / j1 likewise unless equal to m / n): the
+ * tiles and each element's summation order are then those of the whole product, so threads
+ * that split one product between them give the single-threaded result bit for bit.
+ * `pack` is this caller's own scratch (packBytes(n, k) + 16 KC bytes). With `bias` (a pointer,
+ * or 0) or `act` (a unary op code, or -1) the fused epilogue C = act(C + bias) runs on each row
+ * stripe after its last K block; batch item t's bias row starts biasBS floats after item t-1's.
+ */
+export function matmulPart(
+  a: usize, b: usize, c: usize, t0: i32, t1: i32, m: i32, n: i32, k: i32,
+  i0: i32, i1: i32, j0: i32, j1: i32,
+  transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize,
+  bias: usize, biasBS: i32, act: i32,
+): void {
+  const epi = bias != 0 || act >= 0;
+  const aRow = transA ? 1 : k;
+  const aCol = transA ? m : 1;
+  const bRow = transB ? 1 : n;
+  const bCol = transB ? k : 1;
+  const nj = j1 - j0;
+  if (nj <= 0 || i1 <= i0) return;
+  const np = (nj + 7) >> 3;
+  const ars = <usize>aRow << 2;
+  const acs = <usize>aCol << 2;
+  const ldc = <usize>n << 2;
+  const apack = pack + <usize>packBytes(n, k);
+  for (let t = t0; t < t1; t++) {
+    const A = a + (<usize>(t * aBS) << 2);
+    const B = b + (<usize>(t * bBS + j0 * bCol) << 2);
+    const C = c + <usize>t * <usize>m * ldc + (<usize>j0 << 2);
+    const bt: usize = bias ? bias + (<usize>(t * biasBS + j0) << 2) : 0;
+    if (k == 0) {
+      if (!acc) {
+        for (let i = i0; i < i1; i++) memory.fill(C + <usize>i * ldc, 0, <usize>nj << 2);
+      }
+      if (epi) epilogue(act, C + <usize>i0 * ldc, i1 - i0, ldc, bt, nj);
+      continue;
+    }
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      if (t == t0 || bBS != 0 || k > KC) packB(B + (<usize>(pc * bRow) << 2), kc, nj, bRow, bCol, pack);
+      const first = pc == 0 && !acc;
+      const last = epi && pc + KC >= k;
+      const panelBytes = <usize>kc << 5;
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) {
+        const Ai = A + (<usize>(i * aRow + pc * aCol) << 2);
+        const Ci = C + <usize>i * ldc;
+        let bp = pack;
+        if (transA) {
+          // Pack the 4 x kc slab of A (4 adjacent floats per k step, acs apart) contiguously:
+          // reading it in place strides by m floats per step (4 KiB aliasing in L1 for m = 1024).
+          let s = Ai;
+          for (let q: usize = 0, e = <usize>kc << 4; q < e; q += 16) { v128.store(apack + q, v128.load(s)); s += acs; }
+          for (let jb = 0; jb < np; jb++) {
+            kern4x8T(apack, 16, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, nj - (jb << 3)), first);
+            bp += panelBytes;
+          }
+        } else {
+          for (let jb = 0; jb < np; jb++) {
+            kern4x8(Ai, ars, acs, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, nj - (jb << 3)), first);
+            bp += panelBytes;
+          }
+        }
+        if (last) epilogue(act, Ci, 4, ldc, bt, nj);
+      }
+      for (; i < i1; i++) {
+        const Ai = A + (<usize>(i * aRow + pc * aCol) << 2);
+        const Ci = C + <usize>i * ldc;
+        let bp = pack;
+        for (let jb = 0; jb < np; jb++) {
+          kern1x8(Ai, acs, bp, kc, Ci + (<usize>jb << 5), min(8, nj - (jb << 3)), first);
+          bp += panelBytes;
+        }
+        if (last) epilogue(act, Ci, 1, ldc, bt, nj);
+      }
+    }
+  }
+}
+
+/** matmul with the fused epilogue C = act(op(A) op(B) [+ C] + bias) (see matmulPart). */
+export function matmulBiasAct(
+  a: usize, b: usize, c: usize, batch: i32, m: i32, n: i32, k: i32,
+  transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize, bias: usize, biasBS: i32, act: i32,
+): void {
+  matmulPart(a, b, c, 0, batch, m, n, k, 0, m, 0, n, transA, transB, aBS, bBS, acc, pack, bias, biasBS, act);
+}

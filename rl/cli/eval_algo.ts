@@ -1,0 +1,39 @@
+/** `fisor eval --checkpoint <dir>` for a checkpoint of rl/algos: the algorithm is read from the checkpoint. */
+import { join } from 'node:path';
+import { loadAlgorithm } from '../algos/train.js';
+import { evaluate } from '../fisor/evaluate.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { CliIO } from './command.js';
+import { Progress } from './progress.js';
+
+export interface AlgoEvalFlags {
+  checkpoint: string;
+  episodes: number;
+  seed: number;
+  'fixed-start': boolean;
+  out?: string;
+  quiet: boolean;
+}
+
+export async function runEvalAlgo(f: AlgoEvalFlags, io: CliIO): Promise<void> {
+  const { algorithm, meta, step } = await loadAlgorithm(f.checkpoint);
+  let prog: Progress | null = null;
+  const res = evaluate(algorithm, meta.task, {
+    episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'],
+    onStep: (t, max) => {
+      prog ??= new Progress(max, { label: `eval ${meta.algo} ${meta.task}`, unit: 'env steps', stream: io.stderr, quiet: f.quiet });
+      prog.update(t);
+    },
+  });
+  (prog as Progress | null)?.done();
+  const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${f['fixed-start'] ? '-fixed' : ''}.json`);
+  writeFileAtomic(out, JSON.stringify({ algo: meta.algo, checkpointStep: step, ...res }, null, 2) + '\n');
+  io.stdout.write(
+    `${meta.algo} on ${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}):\n` +
+      `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +
+      `  normalized cost   ${res.normalizedCost.toFixed(3)} +- ${res.normalizedCostStd.toFixed(3)}  (${res.safe ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * res.safeFraction).toFixed(0)}% of episodes safe)\n` +
+      `  return ${res.meanReturn.toFixed(2)}, cost ${res.meanCost.toFixed(2)} per episode; ${res.seconds.toFixed(1)} s\n` +
+      `  wrote ${out}\n` +
+      `  (environments re-implement the task definitions; scores compare within this project only)\n`,
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * `fisor filter --data IN.hdf5 --out OUT.hdf5 [filters]`: DSRL's trajectory filters (rl/data/filter.ts) on a
+ * DSRL or FISOR-layout file, writing a new DSRL file and a before/after cost-return scatter (SVG + PNG).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { summarizeDataset } from '../data/dataset.js';
+import { checkFilterOptions, DSRL_GRID_DEFAULTS, filterDataset, type FilterOptions } from '../data/filter.js';
+import { readDsrlHdf5, writeDsrlHdf5 } from '../data/hdf5.js';
+import { beforeAfterScatterFigure } from '../data/scatter.js';
+import { writeFigure } from '../plot/raster.js';
+import { parseFlags, UsageError, type FlagSpecs } from './args.js';
+import type { Command } from './command.js';
+
+const flags = {
+  data: { type: 'string', help: 'input HDF5 file (DSRL layout or FISOR PointRobot layout)', required: true, meta: 'FILE' },
+  out: { type: 'string', help: 'output HDF5 file (DSRL layout); never overwritten without --force', required: true, meta: 'FILE' },
+  'cost-limit': { type: 'float', help: 'cost limit kappa (epsilon split, scatter colours)', default: 10, meta: 'K' },
+  'outlier-iqr': { type: 'float', help: "drop trajectories whose return or cost lies outside Tukey's fences Q1 - k IQR, Q3 + k IQR", meta: 'k' },
+  grid: { type: 'bool', help: "DSRL's density grid filter on the (cost, return) plane (DSRL: density < 1)", default: false },
+  cbins: { type: 'int', help: `grid cells along cost (default ${DSRL_GRID_DEFAULTS.cbins})`, meta: 'N' },
+  rbins: { type: 'int', help: `grid cells along return (default ${DSRL_GRID_DEFAULTS.rbins})`, meta: 'N' },
+  'max-per-bin': { type: 'int', help: `keep at most N random trajectories per cell (default ${DSRL_GRID_DEFAULTS.maxPerBin})`, meta: 'N' },
+  'min-per-bin': { type: 'int', help: `drop cells with at most N trajectories (default ${DSRL_GRID_DEFAULTS.minPerBin})`, meta: 'N' },
+  epsilon: { type: 'float', help: "DSRL epsilon: > 0 drops safe trajectories within epsilon of the best safe return, < 0 the unsafe ones within |epsilon| of the best unsafe return", meta: 'E' },
+  fraction: { type: 'float', help: 'keep a random fraction of the (remaining) trajectories, in (0, 1]', meta: 'F' },
+  seed: { type: 'int', help: 'random seed (grid sampling, fraction)', default: 0, meta: 'S' },
+  force: { type: 'bool', help: 'overwrite --out if it exists', default: false },
+} satisfies FlagSpecs;
+
+/** data.hdf5 -> data.filter (base of the before/after figure). */
+export const figureBaseFor = (out: string): string => out.replace(/\.(hdf5|h5)$/i, '') + '.filter';
+
+export const command: Command = {
+  summary: "filter a dataset's trajectories the way DSRL does (density grid, epsilon, outliers, random fraction) into a new DSRL file + before/after scatter",
+  flags,
+  async run(argv, io) {
+    const f = parseFlags(argv, flags);
+    const gridFlags = ['cbins', 'rbins', 'max-per-bin', 'min-per-bin'] as const;
+    if (!f.grid) for (const g of gridFlags) if (f[g] !== undefined) throw new UsageError(`--${g} only applies with --grid`);
+    const opts: FilterOptions = {
+      outlierIqr: f['outlier-iqr'],
+      grid: f.grid
+        ? { cbins: f.cbins ?? DSRL_GRID_DEFAULTS.cbins, rbins: f.rbins ?? DSRL_GRID_DEFAULTS.rbins, maxPerBin: f['max-per-bin'] ?? DSRL_GRID_DEFAULTS.maxPerBin, minPerBin: f['min-per-bin'] ?? DSRL_GRID_DEFAULTS.minPerBin }
+        : undefined,
+      epsilon: f.epsilon,
+      fraction: f.fraction,
+      kappa: f['cost-limit'],
+      seed: f.seed,
+    };
+    if (opts.outlierIqr === undefined && !opts.grid && opts.epsilon === undefined && opts.fraction === undefined) {
+      throw new UsageError('no filter given: use --outlier-iqr, --grid, --epsilon and/or --fraction');
+    }
+    try {
+      checkFilterOptions(opts);
+    } catch (e) {
+      throw new UsageError((e as Error).message.replace(/^filter: /, ''));
+    }
+    if (resolve(f.out) === resolve(f.data)) throw new UsageError('--out must differ from --data (the input is never overwritten)');
+    if (existsSync(f.out) && !f.force) throw new Error(`${f.out} exists; pass --force to overwrite it`);
+    const ds = await readDsrlHdf5(f.data);
+    const res = filterDataset(ds, opts);
+    mkdirSync(dirname(f.out) || '.', { recursive: true });
+    const filters = JSON.stringify({ ...opts, seed: undefined });
+    await writeDsrlHdf5(f.out, res.dataset, { attrs: { source: f.data, filters, seed: f.seed, generator: 'fisor-ts filter' } });
+    const kappa = f['cost-limit'];
+    const fig = await writeFigure(figureBaseFor(f.out), beforeAfterScatterFigure(ds, res.dataset, kappa, `fisor filter: ${f.data.split('/').pop()} -> ${f.out.split('/').pop()}`));
+    const a = summarizeDataset(ds, kappa), b = summarizeDataset(res.dataset, kappa);
+    const lines = [`wrote ${f.out}`, `  before        ${a.trajectories} trajectories, ${a.transitions} transitions, ${(100 * a.fractionSafe).toFixed(1)}% with cost <= ${kappa}`];
+    for (const s of res.steps) lines.push(`  ${s.name.padEnd(13)} removed ${s.removed} of ${s.before}`);
+    lines.push(`  after         ${b.trajectories} trajectories, ${b.transitions} transitions, ${(100 * b.fractionSafe).toFixed(1)}% with cost <= ${kappa}`);
+    lines.push(`  scatter       ${fig.svg}, ${fig.png}`);
+    io.stdout.write(lines.join('\n') + '\n');
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * `fisor train --algo <name> --task <task> ...` for the algorithms of rl/algos (all but FISOR, whose own path
+ * stays rl/cli/train.ts): the same flags, the generic loop of rl/algos/train.ts.
+ */
+import { getBackend } from '../../core/index.js';
+import { resolveAlgoConfig } from '../algos/config.js';
+import { algorithmDef, algorithmNames } from '../algos/registry.js';
+import { trainAlgorithm } from '../algos/train.js';
+import { readDsrlHdf5 } from '../data/hdf5.js';
+import { taskReference } from '../envs/reference.js';
+import { extractRepeated, selectBackend } from './common.js';
+import { parseFlags, UsageError, type FlagSpecs } from './args.js';
+import type { CliIO } from './command.js';
+import { formatDuration, Progress } from './progress.js';
+
+export const algoTrainFlags = {
+  algo: { type: 'string', help: "algorithm (see 'fisor algos')", default: 'fisor', meta: 'NAME' },
+  task: { type: 'string', help: "task name (see 'fisor tasks')", required: true, meta: 'NAME' },
+  preset: { type: 'string', help: 'config preset: cpu (about a minute on 2 cores) or paper (OSRL defaults)', default: 'cpu', meta: 'NAME' },
+  steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
+  seed: { type: 'int', help: 'random seed', default: 0, meta: 'S' },
+  dataset: { type: 'string', help: 'DSRL HDF5 dataset (default: collect the task\'s default dataset, seed 0)', meta: 'FILE' },
+  out: { type: 'string', help: 'output directory (metrics.jsonl, checkpoint/, eval.json)', meta: 'DIR' },
+  resume: { type: 'bool', help: 'continue from <out>/checkpoint', default: false },
+  config: { type: 'string', help: 'JSON file of config overrides', meta: 'FILE' },
+  set: { type: 'string', help: 'override one config field, dotted (repeatable)', meta: 'KEY=VALUE' },
+  backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
+  quiet: { type: 'bool', help: 'no progress bar', default: false },
+} satisfies FlagSpecs;
+
+/** The value of --algo in argv (either form), or undefined. */
+export function algoOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--algo') return argv[i + 1];
+    if (argv[i].startsWith('--algo=')) return argv[i].slice(7);
+  }
+  return undefined;
+}
+
+export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
+  const { values: sets, rest } = extractRepeated(argv, 'set');
+  const f = parseFlags(rest, algoTrainFlags);
+  let def;
+  try {
+    def = algorithmDef(f.algo);
+    taskReference(f.task);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
+  if (f.resume && (f.config !== undefined || sets.length > 0)) {
+    throw new UsageError('--resume takes the config from the checkpoint; drop --config / --set (only --steps may extend the run)');
+  }
+  selectBackend(f.backend);
+  let cfg;
+  try {
+    cfg = resolveAlgoConfig(def, { preset: f.preset, task: f.task, configFile: f.config, set: sets, overrides: { steps: f.steps } });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const out = f.out ?? `runs/${f.algo}-${f.task}-${f.preset}-s${f.seed}`;
+  const dataset = f.dataset ? await readDsrlHdf5(f.dataset) : undefined;
+  io.stdout.write(f.resume
+    ? `resuming ${f.algo} on ${f.task} from ${out}/checkpoint, backend ${getBackend().name}\n`
+    : `training ${f.algo} on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
+  const bar = new Progress(f.resume ? (f.steps ?? cfg.steps) : cfg.steps, { label: `train ${f.algo} ${f.task}`, stream: io.stderr, quiet: f.quiet });
+  const t0 = performance.now();
+  const res = await trainAlgorithm({
+    algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, resume: f.resume, steps: f.steps,
+    onStep: (s) => bar.update(s),
+    log: (line) => {
+      if (io.stderr.isTTY && !f.quiet) io.stderr.write('\r\x1b[K');
+      io.stdout.write(line + '\n');
+    },
+  });
+  bar.done();
+  const ev = res.lastEval;
+  io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} steps/s, wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
+  if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'})\n`);
+  io.stdout.write(`checkpoint ${out}/checkpoint, metrics ${out}/metrics.jsonl\n`);
+}
+
+export { algorithmNames };

@@ -1,0 +1,119 @@
+/**
+ * The metadata a FISOR training checkpoint carries, and its validation: every field's type and range is
+ * checked when a checkpoint is loaded (nn/checkpoint.ts has already verified its checksum), so a foreign,
+ * hand-edited or mismatched checkpoint gets an error naming the field instead of a TypeError, a wrong
+ * network size or a silently different run later.
+ */
+import type { RngState } from '../../core/index.js';
+import type { LoadedCheckpoint } from '../../nn/index.js';
+import { taskReference } from '../envs/reference.js';
+import { checkConfig, type FisorConfig } from './config.js';
+
+/** Seeds are 32-bit: `Rng` folds larger values, so -1 and 2^32 - 1 would give the same run. */
+export const MAX_SEED = 0xffffffff;
+
+export interface BestRecord {
+  step: number;
+  normalizedReward: number;
+  normalizedCost: number;
+}
+
+export interface CheckpointMetadata {
+  task: string;
+  seed: number;
+  config: FisorConfig;
+  rngs: Record<string, RngState>;
+  obsDim: number;
+  actDim: number;
+  backend: string;
+  dataset: { source: string; size: number; hSource: string; rewardScale: number; hash?: string; path?: string };
+  /** Cost limit kappa used for scoring (default: the task's). */
+  costLimit?: number;
+  /** The metrics window in progress at the checkpoint (so a resumed run logs the same lines). */
+  logWindow?: { count: number; sums: Record<string, number> };
+  /** Best evaluation so far (lowest normalized cost, then highest normalized reward). */
+  best?: BestRecord | null;
+  /** True once the run reached config.steps and did its final evaluation. */
+  finished?: boolean;
+  provenance?: Record<string, unknown>;
+}
+
+/** Configs saved before a key existed get the value that reproduces the old behaviour. */
+export function withDefaults(c: FisorConfig): FisorConfig {
+  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0, dataRecipe: c.dataRecipe ?? 'fixed' };
+}
+
+export function checkSeed(seed: number, what = 'seed'): void {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new Error(`${what} must be an integer in [0, ${MAX_SEED}] (2^32 - 1), got ${seed}`);
+}
+
+function isRngState(s: unknown): boolean {
+  if (!Array.isArray(s) || s.length !== 5) return false;
+  const words = s.slice(0, 4);
+  if (!words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) return false;
+  if (words.every((w) => w === 0)) return false; // xoshiro's one forbidden state
+  return s[4] === null || (typeof s[4] === 'number' && Number.isFinite(s[4]));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * The checkpoint's metadata, checked field by field; the config is completed by `withDefaults` and
+ * range-checked by checkConfig; the step must lie in [0, config.steps].
+ */
+export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): CheckpointMetadata {
+  const meta = loaded.metadata as unknown;
+  const bad = (why: string): never => {
+    throw new Error(`checkpoint ${where}: not a valid FISOR training checkpoint: metadata ${why}`);
+  };
+  if (!isObject(meta)) return bad('is missing');
+  if (typeof meta.task !== 'string') bad("has no string 'task'");
+  let ref;
+  try {
+    ref = taskReference(meta.task as string);
+  } catch (e) {
+    return bad(`field 'task': ${(e as Error).message}`);
+  }
+  if (!isObject(meta.config)) bad("has no object 'config'");
+  if (!Number.isInteger(meta.seed) || (meta.seed as number) < 0 || (meta.seed as number) > MAX_SEED) bad(`field 'seed' must be an integer in [0, ${MAX_SEED}], got ${JSON.stringify(meta.seed)}`);
+  for (const k of ['obsDim', 'actDim'] as const) {
+    if (!Number.isInteger(meta[k]) || (meta[k] as number) < 1) bad(`field '${k}' must be a positive integer, got ${JSON.stringify(meta[k])}`);
+  }
+  if (meta.obsDim !== ref.observationSize || meta.actDim !== ref.actionSize) {
+    bad(`says task ${meta.task} (observations ${ref.observationSize}, actions ${ref.actionSize}) but its networks take observations ${meta.obsDim}, actions ${meta.actDim}: a checkpoint of another task?`);
+  }
+  if (!isObject(meta.rngs)) bad("has no object 'rngs'");
+  const rngs = meta.rngs as Record<string, unknown>;
+  for (const k of ['actor', 'act', 'data', 'eval']) if (!(k in rngs)) bad(`has no Rng state 'rngs.${k}'`);
+  for (const [k, s] of Object.entries(rngs)) if (!isRngState(s)) bad(`field 'rngs.${k}' is not an Rng state (four 32-bit words, not all 0, and a spare number or null): ${JSON.stringify(s)}`);
+  if (typeof meta.backend !== 'string') bad("has no string 'backend'");
+  if (meta.dataset !== undefined) {
+    const d = meta.dataset;
+    if (!isObject(d) || typeof d.source !== 'string' || !Number.isInteger(d.size) || (d.size as number) < 1 || !finite(d.rewardScale) || (d.rewardScale as number) <= 0 || (d.hSource !== 'cost' && d.hSource !== 'continuous')) {
+      bad(`field 'dataset' must be { source, size >= 1, hSource: 'cost' | 'continuous', rewardScale > 0 }, got ${JSON.stringify(d)}`);
+    }
+    if ((d as Record<string, unknown>).hash !== undefined && typeof (d as Record<string, unknown>).hash !== 'string') bad("field 'dataset.hash' must be a string");
+  }
+  if (meta.costLimit !== undefined && !(finite(meta.costLimit) && meta.costLimit >= 0)) bad(`field 'costLimit' must be a number >= 0, got ${JSON.stringify(meta.costLimit)}`);
+  if (meta.finished !== undefined && typeof meta.finished !== 'boolean') bad(`field 'finished' must be true or false, got ${JSON.stringify(meta.finished)}`);
+  let config: FisorConfig;
+  try {
+    config = withDefaults(meta.config as unknown as FisorConfig);
+    checkConfig(config);
+  } catch (e) {
+    return bad(`field 'config': ${(e as Error).message}`);
+  }
+  if (meta.logWindow !== undefined) {
+    const w = meta.logWindow;
+    if (!isObject(w) || !Number.isInteger(w.count) || (w.count as number) < 0 || (w.count as number) >= config.logEvery || !isObject(w.sums) || !Object.values(w.sums).every(finite)) {
+      bad(`field 'logWindow' must be { count in [0, logEvery), sums of finite numbers }, got ${JSON.stringify(w)}`);
+    }
+  }
+  if (meta.best !== undefined && meta.best !== null) {
+    const b = meta.best;
+    if (!isObject(b) || !Number.isInteger(b.step) || (b.step as number) < 0 || !finite(b.normalizedReward) || !finite(b.normalizedCost)) bad(`field 'best' must be { step, normalizedReward, normalizedCost }, got ${JSON.stringify(b)}`);
+  }
+  if (loaded.step > config.steps) bad(`step ${loaded.step} is beyond the run's config.steps ${config.steps}`);
+  return { ...(meta as unknown as CheckpointMetadata), config };
+}

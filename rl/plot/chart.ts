@@ -1,0 +1,542 @@
+/**
+ * The project's one plotting module: a figure is a grid of panels (axes with ticks, tick labels, axis
+ * labels, a title and a legend) holding series in data coordinates (lines, points, heat maps, contours,
+ * reference lines, circles, bands, text), plus an optional figure title, figure-wide legend, colour bar and
+ * caption. `renderSvg` turns a spec into one self-contained SVG string; `raster.ts` renders that same SVG to
+ * PNG (resvg + DejaVu Sans), so both formats always show the same picture.
+ *
+ * Heat maps are embedded as small PNG images (nearest-neighbour scaling), everything else is vector.
+ */
+import { BLUE_WHITE_RED, colorAt, normalize, type Colormap, type Norm } from './colormap.js';
+import { chainSegments, contourSegments } from './contour.js';
+import { encodePng } from './png.js';
+
+export const FONT_FAMILY = 'DejaVu Sans, sans-serif';
+
+export interface LineSeries {
+  type: 'line';
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  color: string;
+  width?: number;
+  dash?: string;
+  opacity?: number;
+  label?: string;
+}
+
+export type Marker = 'circle' | 'cross' | 'square' | 'triangle';
+
+export interface PointSeries {
+  type: 'points';
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  color: string;
+  /** Marker radius in pixels. */
+  size?: number;
+  marker?: Marker;
+  opacity?: number;
+  label?: string;
+}
+
+export interface HeatmapSeries {
+  type: 'heatmap';
+  /** ny rows of nx values; row 0 is the BOTTOM row (smallest y). */
+  values: ArrayLike<number>;
+  nx: number;
+  ny: number;
+  /** Data extent of the image edges. */
+  x: [number, number];
+  y: [number, number];
+  colormap?: Colormap;
+  range: [number, number];
+  norm?: Norm;
+}
+
+export interface ContourSeries {
+  type: 'contour';
+  /** ys.length rows of xs.length values (row = y index, ascending). */
+  values: ArrayLike<number>;
+  xs: ArrayLike<number>;
+  ys: ArrayLike<number>;
+  level?: number;
+  color: string;
+  width?: number;
+  dash?: string;
+  label?: string;
+}
+
+/** Horizontal (`hline`) or vertical (`vline`) reference line across the panel, with optional text at its end. */
+export interface RefLineSeries {
+  type: 'hline' | 'vline';
+  value: number;
+  color: string;
+  width?: number;
+  dash?: string;
+  label?: string;
+  text?: string;
+}
+
+export interface CircleSeries {
+  type: 'circle';
+  cx: number;
+  cy: number;
+  r: number;
+  stroke?: string;
+  fill?: string;
+  width?: number;
+  dash?: string;
+  label?: string;
+}
+
+/** Filled band between lo and hi (e.g. mean +- std). */
+export interface BandSeries {
+  type: 'band';
+  x: ArrayLike<number>;
+  lo: ArrayLike<number>;
+  hi: ArrayLike<number>;
+  color: string;
+  opacity?: number;
+  label?: string;
+}
+
+export interface TextSeries {
+  type: 'text';
+  x: number;
+  y: number;
+  text: string;
+  color?: string;
+  size?: number;
+  anchor?: 'start' | 'middle' | 'end';
+}
+
+export type Series = LineSeries | PointSeries | HeatmapSeries | ContourSeries | RefLineSeries | CircleSeries | BandSeries | TextSeries;
+
+export type LegendPlace = 'auto' | 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left' | 'none';
+
+export interface PanelSpec {
+  title?: string;
+  xlabel?: string;
+  ylabel?: string;
+  /** Axis limits; default: the data's extent padded by 5 %. */
+  xlim?: [number, number];
+  ylim?: [number, number];
+  /** Legend of the labelled series inside the panel (default 'auto': the corner covering the fewest data points). */
+  legend?: LegendPlace;
+  series: Series[];
+}
+
+export interface LegendEntry {
+  label: string;
+  color: string;
+  kind: 'line' | 'point' | 'patch';
+  dash?: string;
+  width?: number;
+  marker?: Marker;
+}
+
+export interface ColorbarSpec {
+  colormap?: Colormap;
+  range: [number, number];
+  norm?: Norm;
+  label: string;
+}
+
+export interface FigureSpec {
+  title?: string;
+  panels: PanelSpec[];
+  /** Panels per row (default: all in one row up to 3, then 3). */
+  columns?: number;
+  panelWidth?: number;
+  panelHeight?: number;
+  /** One legend for the whole figure, drawn under the title. */
+  legend?: LegendEntry[];
+  colorbar?: ColorbarSpec;
+  /** Lines of small text under the panels. */
+  caption?: string[];
+}
+
+export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** "Nice" tick values (steps of 1, 2 or 5 x 10^k) covering [lo, hi], about `count` of them. */
+export function niceTicks(lo: number, hi: number, count = 6): number[] {
+  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return Number.isFinite(lo) ? [lo] : [];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  return out;
+}
+
+/** Tick label: thousands as "20k" when the step is a multiple of 1000, else just enough decimals for the step. */
+export function formatTick(v: number, ticks: number[]): string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(v) || 1;
+  if (v === 0) return '0';
+  if (step >= 1000 && Math.abs(v) >= 1000 && v % 1000 === 0) return `${v / 1000}k`;
+  if (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-4) return v.toExponential(1).replace('e+', 'e');
+  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+  return v.toFixed(decimals).replace('-', '−');
+}
+
+/** Approximate rendered width of `text` in DejaVu Sans at `size` px (for legend boxes and layout). */
+export function textWidth(text: string, size: number): number {
+  let w = 0;
+  for (const ch of text) w += /[il.,:;'|!1 ]/.test(ch) ? 0.36 : /[mwMW]/.test(ch) ? 0.9 : /[A-Z]/.test(ch) ? 0.7 : 0.6;
+  return w * size;
+}
+
+/** Padded [min, max] over finite values (falls back to [0, 1]). */
+export function dataExtent(values: Iterable<number>, pad = 0.05): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi >= lo)) return [0, 1];
+  if (hi === lo) return [lo - (Math.abs(lo) * 0.1 || 1), hi + (Math.abs(hi) * 0.1 || 1)];
+  const p = (hi - lo) * pad;
+  return [lo - p, hi + p];
+}
+
+function* xValues(s: Series): Iterable<number> {
+  switch (s.type) {
+    case 'line': case 'points': case 'band': yield* Array.from(s.x); break;
+    case 'heatmap': yield* s.x; break;
+    case 'contour': yield* Array.from(s.xs); break;
+    case 'vline': yield s.value; break;
+    case 'circle': yield s.cx - s.r; yield s.cx + s.r; break;
+    case 'text': case 'hline': break;
+  }
+}
+
+function* yValues(s: Series): Iterable<number> {
+  switch (s.type) {
+    case 'line': case 'points': yield* Array.from(s.y); break;
+    case 'band': yield* Array.from(s.lo); yield* Array.from(s.hi); break;
+    case 'heatmap': yield* s.y; break;
+    case 'contour': yield* Array.from(s.ys); break;
+    case 'hline': yield s.value; break;
+    case 'circle': yield s.cy - s.r; yield s.cy + s.r; break;
+    case 'text': case 'vline': break;
+  }
+}
+
+interface Frame {
+  x0: number;
+  y0: number;
+  w: number;
+  h: number;
+  xlim: [number, number];
+  ylim: [number, number];
+}
+
+const px = (f: Frame, v: number): number => f.x0 + ((v - f.xlim[0]) / (f.xlim[1] - f.xlim[0] || 1)) * f.w;
+const py = (f: Frame, v: number): number => f.y0 + f.h - ((v - f.ylim[0]) / (f.ylim[1] - f.ylim[0] || 1)) * f.h;
+const n1 = (v: number): string => v.toFixed(1);
+
+function markerSvg(m: Marker, x: number, y: number, r: number, color: string, opacity: number): string {
+  const op = opacity < 1 ? ` fill-opacity="${opacity}" stroke-opacity="${opacity}"` : '';
+  switch (m) {
+    case 'circle':
+      return `<circle cx="${n1(x)}" cy="${n1(y)}" r="${r}" fill="${color}"${op}/>`;
+    case 'square':
+      return `<rect x="${n1(x - r)}" y="${n1(y - r)}" width="${2 * r}" height="${2 * r}" fill="${color}"${op}/>`;
+    case 'triangle':
+      return `<path d="M${n1(x)} ${n1(y - r * 1.2)}L${n1(x + r)} ${n1(y + r * 0.8)}L${n1(x - r)} ${n1(y + r * 0.8)}Z" fill="${color}"${op}/>`;
+    case 'cross':
+      return `<path d="M${n1(x - r)} ${n1(y - r)}L${n1(x + r)} ${n1(y + r)}M${n1(x - r)} ${n1(y + r)}L${n1(x + r)} ${n1(y - r)}" stroke="${color}" stroke-width="${Math.max(1.5, r / 2)}" fill="none"${op}/>`;
+  }
+}
+
+const dashAttr = (d?: string): string => (d ? ` stroke-dasharray="${d}"` : '');
+
+/** A polyline path; NaN / non-finite points break the line. */
+function pathOf(f: Frame, x: ArrayLike<number>, y: ArrayLike<number>): string {
+  let d = '';
+  let pen = false;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) {
+      pen = false;
+      continue;
+    }
+    d += `${pen ? 'L' : 'M'}${n1(px(f, x[i]))} ${n1(py(f, y[i]))}`;
+    pen = true;
+  }
+  return d;
+}
+
+/** RGB pixels of a heat map, top row first (PNG order). */
+export function heatmapPixels(s: HeatmapSeries): Uint8Array {
+  const cm = s.colormap ?? BLUE_WHITE_RED;
+  const out = new Uint8Array(s.nx * s.ny * 3);
+  for (let r = 0; r < s.ny; r++) {
+    for (let c = 0; c < s.nx; c++) out.set(colorAt(cm, normalize(s.values[r * s.nx + c], s.range, s.norm)), ((s.ny - 1 - r) * s.nx + c) * 3);
+  }
+  return out;
+}
+
+const pngDataUri = (w: number, h: number, rgb: Uint8Array): string => `data:image/png;base64,${Buffer.from(encodePng(w, h, rgb, 3)).toString('base64')}`;
+
+function seriesSvg(f: Frame, s: Series): string {
+  switch (s.type) {
+    case 'line':
+      return `<path d="${pathOf(f, s.x, s.y)}" stroke="${s.color}" stroke-width="${s.width ?? 1.5}"${dashAttr(s.dash)} fill="none" stroke-linejoin="round"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`;
+    case 'points': {
+      const out: string[] = [];
+      for (let i = 0; i < s.x.length; i++) {
+        if (Number.isFinite(s.x[i]) && Number.isFinite(s.y[i])) out.push(markerSvg(s.marker ?? 'circle', px(f, s.x[i]), py(f, s.y[i]), s.size ?? 3, s.color, s.opacity ?? 1));
+      }
+      return out.join('');
+    }
+    case 'heatmap': {
+      const X0 = px(f, s.x[0]), X1 = px(f, s.x[1]), Y0 = py(f, s.y[1]), Y1 = py(f, s.y[0]);
+      return `<image x="${n1(X0)}" y="${n1(Y0)}" width="${n1(X1 - X0)}" height="${n1(Y1 - Y0)}" preserveAspectRatio="none" style="image-rendering:optimizeSpeed;image-rendering:pixelated" href="${pngDataUri(s.nx, s.ny, heatmapPixels(s))}"/>`;
+    }
+    case 'contour': {
+      const lines = chainSegments(contourSegments((i) => s.values[i], s.xs, s.ys, s.level ?? 0));
+      const d = lines.map((l) => l.map(([a, b], k) => `${k ? 'L' : 'M'}${n1(px(f, a))} ${n1(py(f, b))}`).join('')).join('');
+      return d ? `<path d="${d}" stroke="${s.color}" stroke-width="${s.width ?? 1.5}"${dashAttr(s.dash)} fill="none" stroke-linecap="round"/>` : '';
+    }
+    case 'hline': case 'vline': {
+      const w = s.width ?? 1.2;
+      if (s.type === 'hline') {
+        const Y = n1(py(f, s.value));
+        const below = +Y - f.y0 < 16; // too close to the top edge: put the text under the line
+        const t = s.text ? `<text x="${n1(f.x0 + f.w - 4)}" y="${n1(below ? +Y + 13 : +Y - 4)}" font-size="11" text-anchor="end" fill="${s.color}">${esc(s.text)}</text>` : '';
+        return `<line x1="${f.x0}" y1="${Y}" x2="${f.x0 + f.w}" y2="${Y}" stroke="${s.color}" stroke-width="${w}"${dashAttr(s.dash)}/>${t}`;
+      }
+      const X = n1(px(f, s.value));
+      const t = s.text ? `<text x="${+X + 4}" y="${f.y0 + 14}" font-size="11" fill="${s.color}">${esc(s.text)}</text>` : '';
+      return `<line x1="${X}" y1="${f.y0}" x2="${X}" y2="${f.y0 + f.h}" stroke="${s.color}" stroke-width="${w}"${dashAttr(s.dash)}/>${t}`;
+    }
+    case 'circle': {
+      const rx = Math.abs(px(f, s.cx + s.r) - px(f, s.cx)), ry = Math.abs(py(f, s.cy + s.r) - py(f, s.cy));
+      return `<ellipse cx="${n1(px(f, s.cx))}" cy="${n1(py(f, s.cy))}" rx="${n1(rx)}" ry="${n1(ry)}" fill="${s.fill ?? 'none'}" stroke="${s.stroke ?? 'none'}" stroke-width="${s.width ?? 1}"${dashAttr(s.dash)}/>`;
+    }
+    case 'band': {
+      const up: string[] = [], down: string[] = [];
+      for (let i = 0; i < s.x.length; i++) {
+        if (Number.isFinite(s.lo[i]) && Number.isFinite(s.hi[i])) {
+          up.push(`${n1(px(f, s.x[i]))} ${n1(py(f, s.hi[i]))}`);
+          down.push(`${n1(px(f, s.x[i]))} ${n1(py(f, s.lo[i]))}`);
+        }
+      }
+      return up.length ? `<path d="M${up.join('L')}L${down.reverse().join('L')}Z" fill="${s.color}" fill-opacity="${s.opacity ?? 0.2}" stroke="none"/>` : '';
+    }
+    case 'text':
+      return `<text x="${n1(px(f, s.x))}" y="${n1(py(f, s.y))}" font-size="${s.size ?? 11}" text-anchor="${s.anchor ?? 'start'}" fill="${s.color ?? '#222'}">${esc(s.text)}</text>`;
+  }
+}
+
+function legendEntryOf(s: Series): LegendEntry | null {
+  if (!('label' in s) || !s.label) return null;
+  switch (s.type) {
+    case 'line': case 'contour': case 'hline': case 'vline':
+      return { label: s.label, color: s.color, kind: 'line', dash: s.dash, width: s.width };
+    case 'points':
+      return { label: s.label, color: s.color, kind: 'point', marker: s.marker };
+    case 'circle':
+      return { label: s.label, color: s.stroke ?? s.fill ?? '#000', kind: 'line', dash: s.dash, width: s.width };
+    case 'band':
+      return { label: s.label, color: s.color, kind: 'patch' };
+    default:
+      return null;
+  }
+}
+
+function legendSwatch(e: LegendEntry, x: number, y: number): string {
+  if (e.kind === 'line') return `<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${e.color}" stroke-width="${Math.max(1.5, e.width ?? 1.5)}"${dashAttr(e.dash)}/>`;
+  if (e.kind === 'patch') return `<rect x="${x}" y="${y - 5}" width="22" height="10" fill="${e.color}" fill-opacity="0.35" stroke="${e.color}"/>`;
+  // A circle swatch is a fully rounded square, so that <circle> counts data points only.
+  if ((e.marker ?? 'circle') === 'circle') return `<rect x="${x + 7}" y="${y - 4}" width="8" height="8" rx="4" fill="${e.color}"/>`;
+  return markerSvg(e.marker!, x + 11, y, 4, e.color, 1);
+}
+
+type Corner = Exclude<LegendPlace, 'auto' | 'none'>;
+
+/** The corner whose legend-sized box covers the fewest line vertices / points of the panel's series. */
+function emptiestCorner(series: Series[], f: Frame, w: number, h: number): Corner {
+  const corners: Corner[] = ['top-right', 'top-left', 'bottom-right', 'bottom-left'];
+  const counts = corners.map(() => 0);
+  const boxes = corners.map((c) => {
+    const x = c.endsWith('right') ? f.x0 + f.w - w - 6 : f.x0 + 6;
+    const y = c.startsWith('top') ? f.y0 + 6 : f.y0 + f.h - h - 6;
+    return [x, y, x + w, y + h];
+  });
+  const visit = (X: number, Y: number) => boxes.forEach(([a, b, c, d], k) => {
+    if (X >= a && X <= c && Y >= b && Y <= d) counts[k]++;
+  });
+  for (const s of series) {
+    if (s.type === 'line' || s.type === 'points') {
+      for (let i = 0; i < s.x.length; i++) {
+        visit(px(f, s.x[i]), py(f, s.y[i]));
+        // line segments: also count their midpoints so long straight segments are seen
+        if (s.type === 'line' && i + 1 < s.x.length) visit(px(f, (s.x[i] + s.x[i + 1]) / 2), py(f, (s.y[i] + s.y[i + 1]) / 2));
+      }
+    } else if ((s.type === 'vline' || s.type === 'hline') && s.text) {
+      // keep the line's text label readable: weigh it like many points
+      const X = s.type === 'vline' ? px(f, s.value) + 4 + textWidth(s.text, 11) / 2 : f.x0 + f.w - 4 - textWidth(s.text, 11) / 2;
+      const Y = s.type === 'vline' ? f.y0 + 10 : py(f, s.value) - 8;
+      for (let k = 0; k < 50; k++) visit(X, Y);
+    } else if (s.type === 'band') {
+      for (let i = 0; i < s.x.length; i++) {
+        visit(px(f, s.x[i]), py(f, s.lo[i]));
+        visit(px(f, s.x[i]), py(f, s.hi[i]));
+      }
+    }
+  }
+  let best = 0;
+  for (let k = 1; k < 4; k++) if (counts[k] < counts[best]) best = k;
+  return corners[best];
+}
+
+/** Legend box: entries stacked vertically inside a panel corner. */
+function legendBox(entries: LegendEntry[], f: Frame, where: LegendPlace, series: Series[]): string {
+  if (!entries.length || where === 'none') return '';
+  const fs = 11, row = 16;
+  const w = 36 + Math.max(...entries.map((e) => textWidth(e.label, fs)));
+  const h = entries.length * row + 6;
+  const place: Corner = where === 'auto' ? emptiestCorner(series, f, w, h) : where;
+  const x = place.endsWith('right') ? f.x0 + f.w - w - 6 : f.x0 + 6;
+  const y = place.startsWith('top') ? f.y0 + 6 : f.y0 + f.h - h - 6;
+  const parts = [`<rect x="${n1(x)}" y="${n1(y)}" width="${n1(w)}" height="${h}" fill="white" fill-opacity="0.85" stroke="#999" stroke-width="0.6" rx="2"/>`];
+  entries.forEach((e, k) => {
+    const cy = y + 3 + row * k + row / 2;
+    parts.push(legendSwatch(e, x + 6, cy));
+    parts.push(`<text x="${n1(x + 32)}" y="${n1(cy + 4)}" font-size="${fs}">${esc(e.label)}</text>`);
+  });
+  return parts.join('');
+}
+
+/** Horizontal figure legend centred at (cx, y); wraps onto more rows if wider than `maxW`. */
+function figureLegend(entries: LegendEntry[], cx: number, y: number, maxW: number): { svg: string; height: number } {
+  const fs = 12, gap = 18;
+  const widths = entries.map((e) => 30 + textWidth(e.label, fs));
+  const rows: number[][] = [[]];
+  let w = 0;
+  widths.forEach((ew, i) => {
+    if (w + ew > maxW && rows[rows.length - 1].length) {
+      rows.push([]);
+      w = 0;
+    }
+    rows[rows.length - 1].push(i);
+    w += ew + gap;
+  });
+  const parts: string[] = [];
+  rows.forEach((r, k) => {
+    const total = r.reduce((a, i) => a + widths[i], 0) + gap * (r.length - 1);
+    let x = cx - total / 2;
+    const cy = y + 10 + 18 * k;
+    for (const i of r) {
+      parts.push(legendSwatch(entries[i], x, cy));
+      parts.push(`<text x="${n1(x + 28)}" y="${n1(cy + 4)}" font-size="${fs}">${esc(entries[i].label)}</text>`);
+      x += widths[i] + gap;
+    }
+  });
+  return { svg: parts.join(''), height: rows.length * 18 + 6 };
+}
+
+function panelSvg(p: PanelSpec, id: string, x0: number, y0: number, w: number, h: number): string {
+  const xs = p.series.flatMap((s) => [...xValues(s)]);
+  const ys = p.series.flatMap((s) => [...yValues(s)]);
+  const f: Frame = { x0, y0, w, h, xlim: p.xlim ?? dataExtent(xs, 0.02), ylim: p.ylim ?? dataExtent(ys) };
+  const parts: string[] = [];
+  parts.push(`<clipPath id="${id}"><rect x="${x0}" y="${y0}" width="${w}" height="${h}"/></clipPath>`);
+  const xt = niceTicks(f.xlim[0], f.xlim[1], Math.max(3, Math.round(w / 70)));
+  const yt = niceTicks(f.ylim[0], f.ylim[1], Math.max(3, Math.round(h / 45)));
+  const grid = [
+    ...xt.map((t) => `<line x1="${n1(px(f, t))}" y1="${y0}" x2="${n1(px(f, t))}" y2="${y0 + h}"/>`),
+    ...yt.map((t) => `<line x1="${x0}" y1="${n1(py(f, t))}" x2="${x0 + w}" y2="${n1(py(f, t))}"/>`),
+  ];
+  const hasImage = p.series.some((s) => s.type === 'heatmap');
+  if (!hasImage) parts.push(`<g stroke="#e4e4e4" stroke-width="0.8">${grid.join('')}</g>`);
+  parts.push(`<g clip-path="url(#${id})">${p.series.map((s) => seriesSvg(f, s)).join('\n')}</g>`);
+  parts.push(`<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#333" stroke-width="1"/>`);
+  const ticks: string[] = [];
+  for (const t of xt) {
+    const X = n1(px(f, t));
+    ticks.push(`<line x1="${X}" y1="${y0 + h}" x2="${X}" y2="${y0 + h + 4}" stroke="#333"/><text x="${X}" y="${y0 + h + 16}" font-size="11" text-anchor="middle">${formatTick(t, xt)}</text>`);
+  }
+  for (const t of yt) {
+    const Y = n1(py(f, t));
+    ticks.push(`<line x1="${x0 - 4}" y1="${Y}" x2="${x0}" y2="${Y}" stroke="#333"/><text x="${x0 - 6}" y="${+Y + 4}" font-size="11" text-anchor="end">${formatTick(t, yt)}</text>`);
+  }
+  parts.push(ticks.join(''));
+  if (p.xlabel) parts.push(`<text x="${n1(x0 + w / 2)}" y="${y0 + h + 34}" font-size="12" text-anchor="middle">${esc(p.xlabel)}</text>`);
+  if (p.ylabel) {
+    const maxTick = Math.max(...yt.map((t) => textWidth(formatTick(t, yt), 11)));
+    const X = n1(x0 - 14 - maxTick);
+    parts.push(`<text x="${X}" y="${n1(y0 + h / 2)}" font-size="12" text-anchor="middle" transform="rotate(-90 ${X} ${n1(y0 + h / 2)})">${esc(p.ylabel)}</text>`);
+  }
+  if (p.title) parts.push(`<text x="${n1(x0 + w / 2)}" y="${y0 - 8}" font-size="13" font-weight="bold" text-anchor="middle">${esc(p.title)}</text>`);
+  const entries = p.series.map(legendEntryOf).filter((e): e is LegendEntry => e !== null);
+  parts.push(legendBox(entries, f, p.legend ?? 'auto', p.series));
+  return parts.join('\n');
+}
+
+function colorbarSvg(cb: ColorbarSpec, x: number, y: number, h: number): string {
+  const cm = cb.colormap ?? BLUE_WHITE_RED;
+  const steps = 128;
+  const rgb = new Uint8Array(steps * 3);
+  for (let i = 0; i < steps; i++) rgb.set(colorAt(cm, 1 - i / (steps - 1)), i * 3);
+  const barW = 16;
+  const parts = [`<image x="${x}" y="${y}" width="${barW}" height="${h}" preserveAspectRatio="none" href="${pngDataUri(1, steps, rgb)}"/>`];
+  parts.push(`<rect x="${x}" y="${y}" width="${barW}" height="${h}" fill="none" stroke="#333"/>`);
+  const [lo, hi] = cb.range;
+  const side = (a: number, b: number, k: number): [number, string][] => {
+    const t = niceTicks(a, b, k);
+    return t.map((v) => [v, formatTick(v, t)]);
+  };
+  const ticks = cb.norm === 'centered' && lo < 0 && hi > 0 ? [...side(lo, 0, 3), ...side(0, hi, 3).filter(([v]) => v !== 0)] : side(lo, hi, 6);
+  const pos = (v: number) => y + h * (1 - normalize(v, cb.range, cb.norm));
+  let lastY = Infinity;
+  for (const [t, label] of ticks.sort((a, b) => a[0] - b[0])) {
+    const Y = pos(t);
+    if (Y < y - 0.5 || Y > y + h + 0.5 || Math.abs(Y - lastY) < 12) continue;
+    lastY = Y;
+    parts.push(`<line x1="${x + barW}" y1="${n1(Y)}" x2="${x + barW + 4}" y2="${n1(Y)}" stroke="#333"/><text x="${x + barW + 7}" y="${n1(Y + 4)}" font-size="11">${label}</text>`);
+  }
+  const lx = x + barW + 48, ly = y + h / 2;
+  parts.push(`<text x="${lx}" y="${n1(ly)}" font-size="12" text-anchor="middle" transform="rotate(-90 ${lx} ${n1(ly)})">${esc(cb.label)}</text>`);
+  return parts.join('\n');
+}
+
+/** The figure as a standalone SVG document. */
+export function renderSvg(fig: FigureSpec): string {
+  const n = fig.panels.length;
+  if (n === 0) throw new Error('renderSvg: a figure needs at least one panel');
+  const cols = Math.max(1, Math.min(n, fig.columns ?? Math.min(n, 3)));
+  const rows = Math.ceil(n / cols);
+  const pw = fig.panelWidth ?? 300, ph = fig.panelHeight ?? 220;
+  const m = { left: 70, right: 18, top: 30, bottom: 48 };
+  const cellW = pw + m.left + m.right, cellH = ph + m.top + m.bottom;
+  const cbW = fig.colorbar ? 90 : 0;
+  const width = cols * cellW + cbW + 10;
+  const parts: string[] = [];
+  let top = 8;
+  if (fig.title) {
+    parts.push(`<text x="${n1(width / 2)}" y="${top + 16}" font-size="15" font-weight="bold" text-anchor="middle">${esc(fig.title)}</text>`);
+    top += 26;
+  }
+  if (fig.legend?.length) {
+    const lg = figureLegend(fig.legend, width / 2, top, width - 40);
+    parts.push(lg.svg);
+    top += lg.height;
+  }
+  fig.panels.forEach((p, i) => {
+    const r = Math.floor(i / cols), c = i % cols;
+    parts.push(panelSvg(p, `panel${i}`, c * cellW + m.left, top + r * cellH + m.top, pw, ph));
+  });
+  if (fig.colorbar) parts.push(colorbarSvg(fig.colorbar, cols * cellW + 4, top + m.top, rows === 1 ? ph : rows * cellH - m.top - m.bottom));
+  let bottom = top + rows * cellH;
+  for (const line of fig.caption ?? []) {
+    parts.push(`<text x="14" y="${bottom + 4}" font-size="11" fill="#333">${esc(line)}</text>`);
+    bottom += 16;
+  }
+  const height = Math.ceil(bottom + 8);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+}
+
+/** Distinct colours for series (matplotlib's tab10). */
+export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];

@@ -1,0 +1,41 @@
+/**
+ * One PointRobot episode from FISOR's fixed start [-1.8, 0, 2, pi/4], recording the (x, y) path and the
+ * per-step cost, for drawing over the feasible-region map.
+ */
+import { PointRobot, POINT_ROBOT } from '../envs/point_robot.js';
+
+export interface Rollout {
+  /** Positions, starting with the initial state (length = steps + 1). */
+  x: number[];
+  y: number[];
+  /** cost[t] = cost of step t, i.e. of reaching (x[t + 1], y[t + 1]) (1 inside a hazard). */
+  cost: number[];
+  ret: number;
+  totalCost: number;
+  goalReached: boolean;
+  steps: number;
+}
+
+export interface RolloutPolicy {
+  act(observations: Float32Array, n?: number): Float32Array;
+}
+
+/** Runs one episode with `policy` from the fixed start (deterministic given the policy's own RNG state). */
+export function pointRobotRollout(policy: RolloutPolicy, opts: { numSamples?: number } = {}): Rollout {
+  const env = new PointRobot({ fixedStart: true });
+  let obs = env.reset({ seed: 0 });
+  const out: Rollout = { x: [env.state[0]], y: [env.state[1]], cost: [], ret: 0, totalCost: 0, goalReached: false, steps: 0 };
+  for (let t = 0; t < POINT_ROBOT.maxEpisodeSteps; t++) {
+    const r = env.step(policy.act(obs, opts.numSamples));
+    out.x.push(env.state[0]);
+    out.y.push(env.state[1]);
+    out.cost.push(r.cost);
+    out.ret += r.reward;
+    out.totalCost += r.cost;
+    out.steps++;
+    obs = r.observation;
+    if (r.info.goalReached) out.goalReached = true;
+    if (r.terminated || r.truncated) break;
+  }
+  return out;
+}

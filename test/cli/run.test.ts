@@ -1,0 +1,211 @@
+/** `fisor train` / `fisor eval` / `fisor collect` run-directory and flag rules, through the CLI entry point. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../rl/cli/main.js';
+import { freeRunDir } from '../../rl/cli/quickstart.js';
+import { defaultRunDir } from '../../rl/cli/train.js';
+import { collect } from '../../rl/data/collect.js';
+import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
+import { resolveConfig } from '../../rl/fisor/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fisor-clirun-'));
+const data = join(dir, 'pr.hdf5');
+beforeAll(async () => {
+  await writeDsrlHdf5(data, collect('PointRobot', { transitions: 600, seed: 3 }), { attrs: { task: 'PointRobot' } });
+  await writeDsrlHdf5(join(dir, 'ballrun-as-carrun.hdf5'), collect('BallRun', { episodes: 3, seed: 1 }), { attrs: { task: 'CarRun' } });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sink(): Writable & { text: string } {
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      w.text += String(chunk);
+      cb();
+    },
+  }) as Writable & { text: string };
+  w.text = '';
+  return w;
+}
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = sink(), stderr = sink();
+  const code = await main(argv, { stdout, stderr });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+const TINY = ['--set', 'batchSize=16', '--set', 'criticBatchSize=8', '--set', 'criticHidden=8,8', '--set', 'actor.hidden=8', '--set', 'actor.blocks=1',
+  '--set', 'actor.timeFeatures=4', '--set', 'actor.timeHidden=8', '--set', 'numSamples=3', '--set', 'evalEpisodes=2', '--set', 'logEvery=5', '--backend', 'js', '--quiet'];
+
+describe('fisor train: run directories', () => {
+  it('seeds outside 32 bits are refused everywhere (they would alias other seeds)', async () => {
+    for (const argv of [
+      ['train', '--task', 'PointRobot', '--seed', '-1'],
+      ['train', '--task', 'PointRobot', '--seed', '4294967296'],
+      ['eval', '--checkpoint', dir, '--seed', '-1'],
+      ['collect', '--task', 'BallRun', '--out', join(dir, 'x.hdf5'), '--seed', '4294967296'],
+      ['quickstart', '--seed', '-5'],
+    ]) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(/--seed must be in \[0, 4294967295\]/);
+    }
+  });
+
+  it('default run names differ with --set, --steps, --preset and the dataset; --resume needs --out', async () => {
+    const cfg = (set: string[] = [], steps?: number, preset = 'cpu') => resolveConfig({ preset, task: 'PointRobot', set, overrides: { steps } });
+    const a = defaultRunDir('PointRobot', 'cpu', 0, cfg(), undefined);
+    expect(a).toMatch(/^runs\/PointRobot-cpu-s0-[0-9a-f]{8}$/);
+    expect(defaultRunDir('PointRobot', 'cpu', 0, cfg(), undefined)).toBe(a);
+    const others = [
+      defaultRunDir('PointRobot', 'cpu', 0, cfg(['batchSize=512']), undefined),
+      defaultRunDir('PointRobot', 'cpu', 0, cfg([], 500), undefined),
+      defaultRunDir('PointRobot', 'paper', 0, cfg([], undefined, 'paper'), undefined),
+      defaultRunDir('PointRobot', 'cpu', 0, cfg(), 'data.hdf5'),
+    ];
+    expect(new Set([a, ...others]).size).toBe(5);
+    const r = await run('train', '--task', 'PointRobot', '--resume');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume needs --out DIR/);
+  });
+
+  it('quickstart without --out picks a free directory instead of overwriting the last one', () => {
+    const q = join(dir, 'quickstart');
+    expect(freeRunDir(q)).toBe(q);
+    mkdirSync(q);
+    expect(freeRunDir(q)).toBe(q); // empty: free
+    writeFileSync(join(q, 'config.json'), '{}');
+    expect(freeRunDir(q)).toBe(`${q}-2`);
+    mkdirSync(`${q}-2`);
+    writeFileSync(join(`${q}-2`, 'x'), '');
+    expect(freeRunDir(q)).toBe(`${q}-3`);
+  });
+
+  it('--out that is a file: a clear error before any work', async () => {
+    const file = join(dir, 'file-out');
+    writeFileSync(file, 'x');
+    const r = await run('train', '--task', 'PointRobot', '--out', file, '--dataset', data, ...TINY);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/file-out exists and is a file, not a run directory/);
+  });
+
+  it('train, refuse a second fresh train, resume a finished run as a no-op; config.json records data and provenance', async () => {
+    const out = join(dir, 'r1');
+    const a = await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '6', ...TINY);
+    expect(a.code, a.err).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.dataset.path).toBe(data);
+    expect(config.dataset.hash).toMatch(/^fnv1a64x2:/);
+    expect(config.provenance.package).toBe('fisor-ts@0.1.0');
+    expect(config.provenance.gitCommit === null || /^[0-9a-f]{40}(\+dirty)?$/.test(config.provenance.gitCommit)).toBe(true);
+    expect(config.provenance.node).toBe(process.version);
+    expect(existsSync(join(out, 'metrics.csv'))).toBe(true);
+    const evalBefore = readFileSync(join(out, 'eval.json'), 'utf8');
+    const b = await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '6', ...TINY);
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/already holds a run .*pass --resume to continue it or --overwrite to replace it/);
+    const c = await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--resume', '--backend', 'js', '--quiet');
+    expect(c.code, c.err).toBe(0);
+    expect(c.out).toMatch(/already finished at step 6: nothing to do/);
+    expect(readFileSync(join(out, 'eval.json'), 'utf8')).toBe(evalBefore);
+    const d = await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--resume', '--steps', '3', '--backend', 'js', '--quiet');
+    expect(d.code).toBe(1);
+    expect(d.err).toMatch(/already at step 6; give --steps >= 6/);
+  });
+
+  it("a dataset whose 'task' attribute names another task needs --allow-task-mismatch", async () => {
+    const file = join(dir, 'ballrun-as-carrun.hdf5');
+    const a = await run('train', '--task', 'BallRun', '--out', join(dir, 'mm'), '--dataset', file, '--steps', '2', ...TINY);
+    expect(a.code).toBe(1);
+    expect(a.err).toMatch(/says task 'CarRun' \(its 'task' attribute\), not BallRun; pass --allow-task-mismatch/);
+    expect(existsSync(join(dir, 'mm'))).toBe(false);
+    const b = await run('train', '--task', 'BallRun', '--out', join(dir, 'mm'), '--dataset', file, '--steps', '2', '--allow-task-mismatch', ...TINY);
+    expect(b.code, b.err).toBe(0);
+  });
+
+  it('Ctrl-C saves a checkpoint, exits 130 and says how to continue', async () => {
+    const out = join(dir, 'sigint');
+    const before = new Set(process.listeners('SIGINT'));
+    const pending = run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '100000', ...TINY);
+    // deliver the signal to the handler train installed, once training is under way (a metrics line exists)
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        const handler = process.listeners('SIGINT').find((l) => !before.has(l));
+        if (handler && existsSync(join(out, 'metrics.jsonl')) && readFileSync(join(out, 'metrics.jsonl'), 'utf8').includes('"train"')) {
+          clearInterval(t);
+          (handler as () => void)();
+          resolve();
+        }
+      }, 20);
+    });
+    const r = await pending;
+    expect(r.code).toBe(130);
+    expect(r.err).toMatch(/interrupted: saving a checkpoint/);
+    expect(r.out).toMatch(/stopped at step \d+; checkpoint .*saved\. Continue with: fisor train --task PointRobot --out .*sigint --resume/);
+    const step = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step;
+    expect(step).toBeGreaterThanOrEqual(5);
+    expect(step).toBeLessThan(100000);
+    expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toEqual([]); // handler removed
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+  });
+});
+
+describe('fisor train: a real SIGINT through bin/fisor.mjs', () => {
+  it('SIGINT to the launcher reaches the training child: checkpoint saved, exit 130, no orphan, lock released', async () => {
+    const out = join(dir, 'sigint-bin');
+    const bin = fileURLToPath(new URL('../../bin/fisor.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '1000000', ...TINY], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (existsSync(join(out, 'metrics.jsonl')) && readFileSync(join(out, 'metrics.jsonl'), 'utf8').includes('"train"')) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/stopped at step (\d+); checkpoint .* saved/);
+    const saved = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step;
+    expect(saved).toBe(Number(/stopped at step (\d+)/.exec(stdout)![1]));
+    expect(existsSync(join(out, '.lock'))).toBe(false); // the child finished (an orphan would still hold it)
+  }, 180_000);
+});
+
+describe('fisor eval: output checks and cost limit', () => {
+  it('a missing --out directory or a directory as --out is refused before evaluating; --cost-limit scores', async () => {
+    const out = join(dir, 'r2');
+    expect((await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '2', ...TINY)).code).toBe(0);
+    const missing = await run('eval', '--checkpoint', out, '--episodes', '1', '--out', join(dir, 'nope', 'e.json'), '--quiet');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/--out .*nope\/e\.json: directory .*nope does not exist/);
+    expect(missing.out).toBe(''); // nothing evaluated
+    const isDir = await run('eval', '--checkpoint', out, '--episodes', '1', '--out', dir, '--quiet');
+    expect(isDir.code).toBe(2);
+    expect(isDir.err).toMatch(/is a directory; give a file name/);
+    const k0 = await run('eval', '--checkpoint', out, '--episodes', '2', '--cost-limit', '0', '--backend', 'js', '--quiet');
+    expect(k0.code, k0.err).toBe(0);
+    expect(k0.out).toMatch(/cost limit 0\)/);
+    const res = JSON.parse(readFileSync(join(out, 'eval-12345-k0.json'), 'utf8'));
+    expect(res.costLimit).toBe(0);
+    for (const e of res.episodes) expect(e.normalizedCost).toBeCloseTo(e.cost + 1, 10);
+    expect((await run('eval', '--checkpoint', out, '--cost-limit', '-2')).code).toBe(2);
+  });
+});
+
+describe('fisor collect: cost limit', () => {
+  it('--cost-limit sets the summary threshold and the scatter line', async () => {
+    const out = join(dir, 'c.hdf5');
+    const r = await run('collect', '--task', 'BallRun', '--episodes', '3', '--out', out, '--cost-limit', '0', '--quiet');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/cost <= 0 +\d/);
+    expect(readFileSync(join(dir, 'c.scatter.svg'), 'utf8')).toContain('kappa = 0');
+  });
+});

@@ -1,0 +1,210 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../rl/cli/main.js';
+import { emptyDataset, splitTrajectories, type Dataset } from '../../rl/data/dataset.js';
+import { checkFilterOptions, filterDataset } from '../../rl/data/filter.js';
+import { readDsrlHdf5, writeDsrlHdf5 } from '../../rl/data/hdf5.js';
+import { fisorFixtureColumns, writeFisorLayout } from './filter_fixtures/make_fisor_fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fisor-filter-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Hand-made dataset: one trajectory per (return, cost) pair, each `len` rows long; row values encode the
+ * trajectory index (observation = index) so that a kept trajectory can be recognised row by row.
+ */
+function handMade(pairs: [number, number][], len = 3): Dataset {
+  const ds = emptyDataset(pairs.length * len, 2, 1, true);
+  pairs.forEach(([ret, cost], k) => {
+    for (let j = 0; j < len; j++) {
+      const i = k * len + j;
+      ds.observations[2 * i] = k;
+      ds.observations[2 * i + 1] = j;
+      ds.nextObservations[2 * i] = k;
+      ds.actions[i] = (k % 10) / 10;
+      ds.rewards[i] = j === 0 ? ret : 0;
+      ds.costs[i] = j === 0 ? cost : 0;
+      ds.h![i] = -k;
+    }
+    ds.timeouts[k * len + len - 1] = 1;
+  });
+  return ds;
+}
+
+const keptIds = (ds: Dataset): number[] => splitTrajectories(ds).map((t) => ds.observations[2 * t.start]);
+
+describe('trajectory filters on a hand-made dataset', () => {
+  it('outliers: Tukey fences drop the trajectory far from the others (return or cost)', () => {
+    const ds = handMade([[1, 0], [2, 1], [3, 2], [4, 3], [100, 2], [2.5, 50]]);
+    const r = filterDataset(ds, { outlierIqr: 1.5 });
+    expect(keptIds(r.dataset)).toEqual([0, 1, 2, 3]);
+    expect(r.steps).toEqual([{ name: 'outliers', before: 6, removed: 2 }]);
+    // rows of kept trajectories are copied unchanged, h included
+    expect(r.dataset.size).toBe(12);
+    expect(Array.from(r.dataset.h!.subarray(9, 12))).toEqual([-3, -3, -3]);
+    expect(r.dataset.timeouts[11]).toBe(1);
+  });
+
+  it('grid: a crowded cell keeps maxPerBin random ones, a sparse cell is dropped, seeded', () => {
+    // 2 x 2 grid over [0, 10]^2: 8 trajectories near (0, 0), 3 near (9.8, 9.9), 1 alone at (0.1, 9.9).
+    // The point at the maximum (10, 10) gets cell index 2 (DSRL's floor((x - min) / step)): a cell of its own.
+    const pairs: [number, number][] = [...Array.from({ length: 8 }, (_, i): [number, number] => [i * 0.01, i * 0.01]), [9.7, 9.8], [9.9, 9.9], [9.8, 9.95], [0.1, 9.9], [10, 10]];
+    const ds = handMade(pairs);
+    const g = { cbins: 2, rbins: 2, maxPerBin: 3, minPerBin: 1 };
+    const r = filterDataset(ds, { grid: g, seed: 1 });
+    const ids = keptIds(r.dataset);
+    expect(ids.filter((i) => i < 8)).toHaveLength(3); // crowded cell sampled down to 3
+    expect(ids.filter((i) => i >= 8 && i <= 10)).toEqual([8, 9, 10]); // 3 <= maxPerBin: kept whole
+    expect(ids).not.toContain(11); // alone in its cell (1 <= minPerBin): dropped
+    expect(ids).not.toContain(12);
+    expect(keptIds(filterDataset(ds, { grid: g, seed: 1 }).dataset)).toEqual(ids);
+    const subsets = new Set([1, 2, 3, 4, 5, 6].map((seed) => keptIds(filterDataset(ds, { grid: g, seed }).dataset).join(',')));
+    expect(subsets.size).toBeGreaterThan(1);
+  });
+
+  it('epsilon > 0 drops the best safe trajectories, epsilon < 0 the best unsafe ones', () => {
+    const ds = handMade([[5, 0], [9, 3], [10, 10], [20, 11], [15, 30], [18, 12]]);
+    // safe (cost <= 10): returns 5, 9, 10; best 10, epsilon 2 drops returns >= 8
+    expect(keptIds(filterDataset(ds, { epsilon: 2, kappa: 10 }).dataset)).toEqual([0, 3, 4, 5]);
+    // unsafe: returns 20, 15, 18; best 20, epsilon -3 drops returns >= 17
+    expect(keptIds(filterDataset(ds, { epsilon: -3, kappa: 10 }).dataset)).toEqual([0, 1, 2, 4]);
+    // the cost limit moves the split: with kappa 11, trajectory 3 (return 20) is the best safe one
+    expect(keptIds(filterDataset(ds, { epsilon: 2, kappa: 11 }).dataset)).toEqual([0, 1, 2, 4, 5]);
+    expect(() => filterDataset(handMade([[1, 50]]), { epsilon: 1 })).toThrow(/best safe \(cost <= 10\) trajectories, but there are none/);
+  });
+
+  it('fraction keeps floor(f n) distinct trajectories, the same for the same seed', () => {
+    const ds = handMade(Array.from({ length: 10 }, (_, i): [number, number] => [i, i]));
+    const a = keptIds(filterDataset(ds, { fraction: 0.5, seed: 3 }).dataset);
+    expect(a).toHaveLength(5);
+    expect(new Set(a).size).toBe(5);
+    expect([...a].sort((x, y) => x - y)).toEqual(a);
+    expect(keptIds(filterDataset(ds, { fraction: 0.5, seed: 3 }).dataset)).toEqual(a);
+    expect(keptIds(filterDataset(ds, { fraction: 0.01 }).dataset)).toHaveLength(1);
+    expect(keptIds(filterDataset(ds, { fraction: 1 }).dataset)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('filters compose in order and report what each removed', () => {
+    const ds = handMade([[1, 0], [2, 1], [3, 2], [4, 3], [100, 2], [3.5, 1]]);
+    const r = filterDataset(ds, { outlierIqr: 1.5, epsilon: 0.6, fraction: 0.5, seed: 0 });
+    expect(r.steps.map((s) => [s.name, s.before, s.removed])).toEqual([['outliers', 6, 1], ['epsilon', 5, 2], ['fraction', 3, 2]]);
+    expect(r.kept).toHaveLength(1);
+  });
+
+  it('bad arguments get errors naming the option', () => {
+    expect(() => checkFilterOptions({ fraction: 0 })).toThrow(/fraction must be in \(0, 1\], got 0/);
+    expect(() => checkFilterOptions({ fraction: 1.5 })).toThrow(/fraction must be in \(0, 1\]/);
+    expect(() => checkFilterOptions({ outlierIqr: -1 })).toThrow(/outlier IQR multiplier must be a number > 0/);
+    expect(() => checkFilterOptions({ epsilon: NaN })).toThrow(/epsilon must be a finite number/);
+    expect(() => checkFilterOptions({ grid: { cbins: 0, rbins: 5, maxPerBin: 5, minPerBin: 2 } })).toThrow(/grid cbins must be an integer >= 1, got 0/);
+    expect(() => checkFilterOptions({ grid: { cbins: 2, rbins: 5, maxPerBin: 2, minPerBin: 2 } })).toThrow(/grid minPerBin must be < maxPerBin \(2\)/);
+    expect(() => checkFilterOptions({ kappa: -1 })).toThrow(/cost limit kappa/);
+    expect(() => filterDataset(handMade([[1, 0], [1.01, 0]]), { grid: { cbins: 1, rbins: 1, maxPerBin: 5, minPerBin: 2 } })).toThrow(/grid filter removed every trajectory \(2 before it\)/);
+  });
+});
+
+describe('FISOR PointRobot file layout', () => {
+  const fixture = fileURLToPath(new URL('./filter_fixtures/fisor-pointrobot-mini.hdf5', import.meta.url));
+
+  it('reads the committed fixture: keys mapped, h kept, done -> terminals', async () => {
+    const ds = await readDsrlHdf5(fixture);
+    const cols = fisorFixtureColumns();
+    const N = cols.reward.shape[0];
+    expect(ds.size).toBe(N);
+    expect([ds.observationSize, ds.actionSize]).toEqual([11, 2]);
+    expect(Array.from(ds.observations)).toEqual(Array.from(cols.state.data));
+    expect(Array.from(ds.nextObservations)).toEqual(Array.from(cols.next_state.data));
+    expect(Array.from(ds.actions)).toEqual(Array.from(cols.action.data));
+    expect(Array.from(ds.rewards)).toEqual(Array.from(cols.reward.data));
+    expect(Array.from(ds.costs)).toEqual(Array.from(cols.cost.data));
+    expect(Array.from(ds.h!)).toEqual(Array.from(cols.h.data));
+    expect(Array.from(ds.terminals)).toEqual(Array.from(cols.done.data));
+    expect(ds.timeouts.every((v) => v === 0)).toBe(true);
+    expect(splitTrajectories(ds)).toHaveLength(3);
+  });
+
+  it('same validation as DSRL files, errors naming the file and its own keys', async () => {
+    const write = async (name: string, edit: (c: ReturnType<typeof fisorFixtureColumns>) => void) => {
+      const c = fisorFixtureColumns();
+      edit(c);
+      const p = join(dir, name);
+      await writeFisorLayout(p, c as unknown as Parameters<typeof writeFisorLayout>[1]);
+      return p;
+    };
+    const noH = await write('noh.hdf5', (c) => delete (c as Partial<typeof c>).h);
+    await expect(readDsrlHdf5(noH)).rejects.toThrow(/noh\.hdf5: missing key 'h'/);
+    const badDone = await write('done.hdf5', (c) => (c.done.data[2] = 2));
+    await expect(readDsrlHdf5(badDone)).rejects.toThrow(/done\.hdf5: key 'done' row 2: value 2 is not 0 or 1/);
+    const badAct = await write('act.hdf5', (c) => (c.action.data[5] = 3));
+    await expect(readDsrlHdf5(badAct)).rejects.toThrow(/act\.hdf5: key 'action' row 2: value 3 outside \[-1, 1\] \(FISOR PointRobot layout\)/);
+    const short = await write('short.hdf5', (c) => {
+      c.cost = { data: c.cost.data.slice(1), shape: [c.cost.shape[0] - 1], dtype: '<f' };
+    });
+    await expect(readDsrlHdf5(short)).rejects.toThrow(/key 'cost' has \d+ rows but state has \d+ \(length mismatch\)/);
+  });
+});
+
+function sink(): Writable & { text: string } {
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      w.text += String(chunk);
+      cb();
+    },
+  }) as Writable & { text: string };
+  w.text = '';
+  return w;
+}
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = sink(), stderr = sink();
+  const code = await main(argv, { stdout, stderr });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+describe('fisor filter CLI', () => {
+  it('writes a filtered DSRL file and a before/after scatter; refuses bad arguments and overwrites', async () => {
+    const input = join(dir, 'in.hdf5');
+    await writeDsrlHdf5(input, handMade(Array.from({ length: 10 }, (_, i): [number, number] => [i, i * 3])));
+    const out = join(dir, 'out.hdf5');
+    const r = await run('filter', '--data', input, '--out', out, '--fraction', '0.5', '--epsilon', '1', '--seed', '4');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/epsilon\s+removed 2 of 10/); // safe: cost <= 10 -> returns 0..3; best 3, drops >= 2
+    expect(r.out).toMatch(/fraction\s+removed 4 of 8/);
+    expect((await readDsrlHdf5(out)).size).toBe(4 * 3);
+    expect(readFileSync(join(dir, 'out.filter.svg'), 'utf8')).toContain('before: 10 trajectories');
+    expect(Array.from(readFileSync(join(dir, 'out.filter.png')).subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+
+    const again = await run('filter', '--data', input, '--out', out, '--fraction', '0.5');
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/out\.hdf5 exists; pass --force/);
+    expect((await run('filter', '--data', input, '--out', out, '--fraction', '0.3', '--force')).code).toBe(0);
+    expect((await readDsrlHdf5(out)).size).toBe(3 * 3);
+
+    const none = await run('filter', '--data', input, '--out', join(dir, 'x.hdf5'));
+    expect([none.code, none.err]).toEqual([2, expect.stringMatching(/no filter given/)]);
+    const frac = await run('filter', '--data', input, '--out', join(dir, 'x.hdf5'), '--fraction', '2');
+    expect([frac.code, frac.err]).toEqual([2, expect.stringMatching(/error: fraction must be in \(0, 1\], got 2/)]);
+    const bins = await run('filter', '--data', input, '--out', join(dir, 'x.hdf5'), '--cbins', '4');
+    expect([bins.code, bins.err]).toEqual([2, expect.stringMatching(/--cbins only applies with --grid/)]);
+    const same = await run('filter', '--data', input, '--out', input, '--fraction', '0.5');
+    expect([same.code, same.err]).toEqual([2, expect.stringMatching(/--out must differ from --data/)]);
+    expect(existsSync(join(dir, 'x.hdf5'))).toBe(false);
+  });
+
+  it('reads the FISOR layout and writes DSRL keys (h carried over)', async () => {
+    const fixture = fileURLToPath(new URL('./filter_fixtures/fisor-pointrobot-mini.hdf5', import.meta.url));
+    const out = join(dir, 'fisor-out.hdf5');
+    const r = await run('filter', '--data', fixture, '--out', out, '--fraction', '0.67', '--seed', '1');
+    expect(r.code, r.err).toBe(0);
+    const ds = await readDsrlHdf5(out);
+    expect(splitTrajectories(ds)).toHaveLength(2);
+    expect(ds.h).toBeDefined();
+    writeFileSync(join(dir, 'not.hdf5'), 'plain text');
+    const bad = await run('filter', '--data', join(dir, 'not.hdf5'), '--out', join(dir, 'y.hdf5'), '--fraction', '0.5');
+    expect([bad.code, bad.err]).toEqual([1, expect.stringMatching(/not an HDF5 file/)]);
+  });
+});

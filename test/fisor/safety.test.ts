@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { Rng, setBackend } from '../../core/index.js';
+import { FisorAgent, actorIterations, iterationPhase } from '../../rl/fisor/agent.js';
+import { SAFE_CHANGES, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { futureViolation, rocAuc } from '../../rl/fisor/convergence.js';
+import { evaluate } from '../../rl/fisor/evaluate.js';
+import { summarizeMonitor, type MonitorStep } from '../../rl/fisor/monitor.js';
+import { feasibleStarts } from '../../rl/fisor/starts.js';
+import { isFeasibleState } from '../../rl/envs/point_robot.js';
+import { collect } from '../../rl/data/collect.js';
+import { splitTrajectories } from '../../rl/data/dataset.js';
+
+function tiny(extra: string[] = []): FisorConfig {
+  return resolveConfig({
+    preset: 'cpu', task: 'PointRobot',
+    set: ['batchSize=16', 'criticBatchSize=8', 'criticHidden=8,8', 'actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8',
+      'numSamples=3', 'evalEpisodes=2', 'logEvery=5', 'checkpointEvery=0', 'evalEvery=0', ...extra],
+  });
+}
+
+const step = (vh: number, chosenQh: number, minQh: number, cost: number): MonitorStep => ({ vh, chosenQh, minQh, maxQh: Math.max(chosenQh, minQh), cost });
+
+describe('safety monitor', () => {
+  it('attributes each violation to critic, actor, selection or recovery, with the root cause of recoveries', () => {
+    const m = summarizeMonitor([
+      [step(-1, -0.5, -0.5, 0), step(-0.2, -0.1, -0.1, 1)], // critic: state and action judged feasible
+      [step(-0.3, 0.4, 0.4, 1)], // actor: no candidate judged feasible
+      [step(-0.3, 0.4, -0.2, 1)], // selection: a feasible candidate was not executed
+      [step(-1, -0.2, -0.2, 0), step(0.5, 0.6, 0.6, 0), step(0.7, 0.8, 0.8, 1)], // recovery, root: critic (entered with Q_h <= 0)
+      [step(-1, 0.3, 0.3, 0), step(0.5, 0.6, 0.6, 1)], // recovery, root: actor
+      [step(2, 3, 3, 1), step(2, 3, 3, 1)], // recovery from the start, twice
+      [step(-1, -1, -1, 0)], // no violation
+    ]);
+    expect(m.violations).toBe(7);
+    expect(m.violatingEpisodes).toBe(6);
+    expect(m.byCause).toEqual({ critic: 1, actor: 1, selection: 1, recovery: 4 });
+    expect(m.rootCause).toEqual({ critic: 2, actor: 2, selection: 1, start: 2 });
+    expect(m.steps).toBe(12);
+    expect(m.judgedInfeasibleFraction).toBeCloseTo(5 / 12);
+  });
+
+  it('evaluate with the monitor takes exactly the same actions (same returns and costs) as without', () => {
+    setBackend('js');
+    const agent = new FisorAgent(tiny(), 11, 2, new Rng(0));
+    const st = agent.rngs.act.getState();
+    const a = evaluate(agent, 'PointRobot', { episodes: 2, seed: 3 });
+    agent.rngs.act.setState(st);
+    const b = evaluate(agent, 'PointRobot', { episodes: 2, seed: 3, monitor: true, monitorTraces: true });
+    expect(b.episodes).toEqual(a.episodes);
+    expect(b.monitor!.steps).toBe(a.episodes.reduce((s, e) => s + e.length, 0));
+    expect(b.monitor!.traces![0]).toHaveLength(a.episodes[0].length);
+    const costSteps = b.monitor!.traces!.flat().filter((r) => r.cost > 0).length;
+    expect(b.monitor!.violations).toBe(costSteps);
+  });
+
+  it('the monitor needs a FISOR agent; starts need PointRobot and one per episode', () => {
+    const plain = { act: (o: Float32Array) => new Float32Array((o.length / 11) * 2) };
+    expect(() => evaluate(plain, 'PointRobot', { episodes: 1, monitor: true })).toThrow(/monitor needs a policy/);
+    expect(() => evaluate(plain, 'PointRobot', { episodes: 2, starts: [[0, 0, 1, 1]] })).toThrow(/1 starts given for 2 episodes/);
+    expect(() => evaluate(plain, 'PointRobot', { episodes: 1, starts: [[0, 0, 1]] })).toThrow(/start 0 has 3 numbers/);
+    expect(() => evaluate({ act: () => new Float32Array(2) }, 'BallRun', { episodes: 1, starts: [[0, 0, 1, 1]] })).toThrow(/PointRobot only/);
+  });
+
+  it('feasible starts: fixed list, all ground-truth feasible, episodes start there', () => {
+    const s = feasibleStarts(60);
+    expect(s).toHaveLength(60);
+    expect(feasibleStarts(60)).toEqual(s);
+    for (const [x, y, v, th] of s) expect(isFeasibleState(x, y, v, th)).toBe(true);
+    // a policy that brakes: the first observation is the given start's
+    const seen: number[][] = [];
+    evaluate({ act: (o: Float32Array) => { if (!seen.length) seen.push(Array.from(o.subarray(0, 3))); return new Float32Array((o.length / 11) * 2).fill(-1); } }, 'PointRobot', { episodes: 2, starts: s.slice(0, 2) });
+    expect(seen[0][0]).toBeCloseTo(s[0][0], 5);
+    expect(seen[0][1]).toBeCloseTo(s[0][1], 5);
+    expect(seen[0][2]).toBeCloseTo(s[0][2], 5);
+  });
+});
+
+describe('critics-first schedule and ablation switches', () => {
+  it('safe preset = cpu + SAFE_CHANGES; critics-first needs criticSteps < steps; enums are checked', () => {
+    const c = presetConfig('safe');
+    for (const [k, { value }] of Object.entries(SAFE_CHANGES)) expect(k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], c)).toEqual(value);
+    expect(presetConfig('paper')).toMatchObject({ schedule: 'joint', vhExpectile: 'reversed', actorWeights: 'feasibility' });
+    expect(() => resolveConfig({ set: ['schedule=critics-first', 'criticSteps=100', 'steps=100'] })).toThrow(/criticSteps.*must be < steps/);
+    expect(() => resolveConfig({ set: ['schedule=actor-first'] })).toThrow(/schedule.*one of joint, critics-first/);
+    expect(() => resolveConfig({ set: ['vhExpectile=upper'] })).toThrow(/vhExpectile/);
+    expect(() => resolveConfig({ set: ['actorWeights=none'] })).toThrow(/actorWeights/);
+    const cf = resolveConfig({ set: ['schedule=critics-first', 'criticSteps=30', 'steps=100'] });
+    expect(actorIterations(cf)).toBe(70);
+    expect([0, 29, 30, 99].map((s) => iterationPhase(cf, s))).toEqual(['critics', 'critics', 'actor', 'actor']);
+    expect(iterationPhase(presetConfig('cpu'), 0)).toBe('joint');
+  });
+
+  it('critics-first: the critic phase leaves the actor untouched, the actor phase leaves the critics untouched', () => {
+    setBackend('js');
+    const cfg = tiny(['schedule=critics-first', 'criticSteps=2', 'steps=4']);
+    const agent = new FisorAgent(cfg, 3, 2, new Rng(0));
+    const r = new Rng(1);
+    const f = (n: number, s = 0.7) => Float32Array.from({ length: n }, () => s * r.normal());
+    const batch = { size: 16, observations: f(48), nextObservations: f(48), actions: f(32, 0.4), rewards: f(16), h: f(16), masks: new Float32Array(16).fill(1) };
+    const snap = () => Object.fromEntries(Object.entries(agent.stateTensors()).filter(([k]) => !k.startsWith('opt.')).map(([k, t]) => [k, Array.from(t.dataSync())]));
+    const changed = (a: Record<string, number[]>, b: Record<string, number[]>, prefix: string) =>
+      Object.keys(a).filter((k) => k.startsWith(prefix)).some((k) => a[k].some((v, i) => v !== b[k][i]));
+    const s0 = snap();
+    const m = agent.update(batch, 0);
+    const s1 = snap();
+    expect(m.actorLoss).toBe(0);
+    expect(changed(s0, s1, 'qh.')).toBe(true);
+    expect(changed(s0, s1, 'vh.')).toBe(true);
+    expect(changed(s0, s1, 'actor.')).toBe(false);
+    agent.update(batch, 2);
+    const s2 = snap();
+    expect(changed(s1, s2, 'actor.')).toBe(true);
+    for (const p of ['qh.', 'qhTarget.', 'vh.', 'qr.', 'qrTarget.', 'vr.']) expect(changed(s1, s2, p), p).toBe(false);
+  });
+
+  it("ablations change the computation: 'plain' V_h expectile and 'reward' weights", () => {
+    setBackend('js');
+    const r = new Rng(1);
+    const f = (n: number, s = 0.7) => Float32Array.from({ length: n }, () => s * r.normal());
+    const batch = { size: 16, observations: f(48), nextObservations: f(48), actions: f(32, 0.4), rewards: f(16), h: f(16), masks: new Float32Array(16).fill(1) };
+    const run = (extra: string[]) => new FisorAgent(tiny(extra), 3, 2, new Rng(0)).update(batch);
+    const base = run([]);
+    expect(run(['vhExpectile=plain']).vhLoss).not.toBe(base.vhLoss);
+    const w = run(['actorWeights=reward']);
+    expect(w.unsafeFraction).toBe(base.unsafeFraction); // the same V_h, different weights
+    expect(w.weightMean).not.toBe(base.weightMean);
+  });
+});
+
+describe('convergence measures', () => {
+  it('ROC AUC and future-violation labels', () => {
+    expect(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1])).toBeCloseTo(0.75);
+    expect(rocAuc([1, 2, 3], [0, 0, 0])).toBeNaN();
+    expect(rocAuc([1, 1], [0, 1])).toBe(0.5);
+    // two episodes: [0, 1, 0] then [0, 0]; masks 0 ends an episode
+    expect(Array.from(futureViolation([0, 1, 0, 0, 0], [1, 1, 0, 1, 0]))).toEqual([1, 1, 0, 0, 0]);
+  });
+});
+
+describe('data recipes', () => {
+  it("'recovery' switches behaviour mid-episode in some episodes; deterministic; 'fixed' is the default; bad names rejected", () => {
+    const fixed = collect('BallCircle', { episodes: 20, seed: 4 });
+    expect(collect('BallCircle', { episodes: 20, seed: 4, recipe: 'fixed' }).actions).toEqual(fixed.actions);
+    const rec = collect('BallCircle', { episodes: 20, seed: 4, recipe: 'recovery' });
+    expect(collect('BallCircle', { episodes: 20, seed: 4, recipe: 'recovery' }).actions).toEqual(rec.actions);
+    expect(rec.actions).not.toEqual(fixed.actions);
+    expect(splitTrajectories(rec)).toHaveLength(20);
+    expect(() => collect('BallCircle', { episodes: 2, seed: 0, recipe: 'mixed' as never })).toThrow(/recipe must be one of fixed, recovery/);
+  });
+});
