@@ -35,29 +35,39 @@ async function ok(run: Promise<Run>, what: string): Promise<string> {
 }
 
 let packed: { filename: string; files: { path: string }[] };
+/** A failed pack or install is rethrown by every test (counted as failures, not skipped tests). */
+let setupError: Error | null = null;
+function ready(): void {
+  if (setupError) throw setupError;
+}
 
 beforeAll(async () => {
-  // A fresh clone: the tracked sources, without build outputs; node_modules shared (dev dependencies).
-  const src = join(dir, 'src');
-  const skip = new Set(['node_modules', 'dist', '.git', 'runs', 'out', 'generated', 'test', 'web', 'bench', 'scripts', 'figures']);
-  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'core', 'nn', 'diffusion', 'rl']) {
-    cpSync(join(root, entry), join(src, entry), { recursive: true, filter: (p) => !skip.has(relative(root, p).split('/').at(-1)!) || relative(root, p) === entry });
-  }
-  symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'), 'dir');
-  expect(existsSync(join(src, 'core/wasm/generated'))).toBe(false);
-  const t0 = Date.now();
-  const out = await ok(sh('npm', ['pack', '--json', '--pack-destination', dir], src), 'npm pack');
-  packed = JSON.parse(out.slice(out.indexOf('[')))[0];
+  try {
+    // A fresh clone: the tracked sources, without build outputs; node_modules shared (dev dependencies).
+    const src = join(dir, 'src');
+    const skip = new Set(['node_modules', 'dist', '.git', 'runs', 'out', 'generated', 'test', 'web', 'bench', 'scripts', 'figures']);
+    for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'core', 'nn', 'diffusion', 'rl']) {
+      cpSync(join(root, entry), join(src, entry), { recursive: true, filter: (p) => !skip.has(relative(root, p).split('/').at(-1)!) || relative(root, p) === entry });
+    }
+    symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'), 'dir');
+    expect(existsSync(join(src, 'core/wasm/generated'))).toBe(false);
+    const t0 = Date.now();
+    const out = await ok(sh('npm', ['pack', '--json', '--pack-destination', dir], src), 'npm pack');
+    packed = JSON.parse(out.slice(out.indexOf('[')))[0];
 
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fisor-user', private: true, type: 'module' }));
-  const t1 = Date.now();
-  await ok(sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed.filename)], app), 'npm install <tarball>');
-  console.log(`npm pack ${((t1 - t0) / 1000).toFixed(1)} s, npm install ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fisor-user', private: true, type: 'module' }));
+    const t1 = Date.now();
+    await ok(sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, packed.filename)], app), 'npm install <tarball>');
+    console.log(`npm pack ${((t1 - t0) / 1000).toFixed(1)} s, npm install ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    setupError = e as Error;
+  }
 }, 1_300_000);
 
 describe('npm pack + install', () => {
   it('the tarball holds the compiled library with its kernels and types, not the sources', () => {
+    ready();
     const files = packed.files.map((f) => f.path);
     for (const f of ['dist/core/index.js', 'dist/core/index.d.ts', 'dist/core/wasm/generated/kernels.js', 'dist/nn/index.js', 'dist/diffusion/index.js', 'dist/rl/index.js', 'dist/rl/node.js', 'dist/rl/cli/main.js', 'bin/fisor.mjs']) {
       expect(files, f).toContain(f);
@@ -68,12 +78,14 @@ describe('npm pack + install', () => {
   });
 
   it('installs only the runtime dependencies (no tsx, no build tools)', () => {
+    ready();
     const nm = join(app, 'node_modules');
     for (const dep of ['gpu.js', 'h5wasm']) expect(existsSync(join(nm, dep)), dep).toBe(true);
     for (const dev of ['tsx', 'typescript', 'assemblyscript', 'vite']) expect(existsSync(join(nm, dev)), dev).toBe(false);
   });
 
   it('plain node imports every entry point, trains an MLP and runs FISOR updates', async () => {
+    ready();
     cpSync(fileURLToPath(new URL('./smoke.mjs', import.meta.url)), join(app, 'smoke.mjs'));
     const out = JSON.parse((await ok(sh(process.execPath, ['smoke.mjs'], app), 'node smoke.mjs')).trim().split('\n').at(-1)!);
     expect(out.backend).toBe('wasm');
@@ -88,6 +100,7 @@ describe('npm pack + install', () => {
   });
 
   it('the installed fisor CLI lists tasks, trains and evaluates', async () => {
+    ready();
     expect(await ok(sh('npx', ['--no-install', 'fisor', 'tasks'], app), 'fisor tasks')).toMatch(/PointRobot/);
     const train = await ok(sh('npx', ['--no-install', 'fisor', 'train', '--task', 'PointRobot', '--steps', '5', '--out', 'run', '--set', 'evalEpisodes=1', '--quiet'], app), 'fisor train');
     expect(train).toMatch(/done: 5 steps/);

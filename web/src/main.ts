@@ -138,6 +138,8 @@ async function train(): Promise<void> {
   const r = await ask<'trained'>({ type: 'train', task: app.task, seed: Number(ui.seed.value), steps: app.total, datasetSeed: 0 });
   app.metrics = r.metrics;
   app.trainSeconds = r.seconds;
+  app.backend = r.backend;
+  ui.backendRan.textContent = `${r.backend.name} (${r.backend.detail})`;
   plotCurves();
   if (params.get('map') !== '0') await redrawMaps();
   app.status = 'trained';

@@ -17,7 +17,7 @@ export const CURVES = ['qhLoss', 'vhLoss', 'qrLoss', 'vrLoss', 'actorLoss'] as c
 
 export type Reply =
   | { type: 'backend'; name: string; detail: string }
-  | { type: 'trained'; step: number; seconds: number; metrics: UpdateMetrics[] }
+  | { type: 'trained'; step: number; seconds: number; metrics: UpdateMetrics[]; backend: { name: string; detail: string } }
   | { type: 'map'; values: Float32Array; truth: Uint8Array; n: number }
   | { type: 'rollout'; rollout: Rollout }
   | { type: 'checkpoint'; buffer: ArrayBuffer }

@@ -13,16 +13,25 @@ let session: FisorSession | null = null;
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 const progress = (p: Progress) => post({ id: null, progress: p });
 
-function chooseBackend(name: string, threads: number): Reply {
-  if (name === 'wasm') {
-    // Two threads need SharedArrayBuffer, which a browser gives only to a cross-origin isolated page.
-    const t = threads >= 2 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ? 2 : 1;
-    registerBackend('wasm', () => new WasmBackend({ threads: t }));
-    const b = setBackend('wasm') as WasmBackend;
-    return { type: 'backend', name: b.name, detail: `${t} thread${t > 1 ? 's' : ''}` };
+/** The two-thread wasm backend, registered beside core's one-thread 'wasm' (instances are cached by name). */
+registerBackend('wasm-2threads', () => new WasmBackend({ threads: 2 }));
+
+/** What actually runs: the backend's name and, for wasm, whether the second thread is splitting products. */
+function describeBackend(): { name: string; detail: string } {
+  const b = getBackend();
+  if (b instanceof WasmBackend) {
+    if (b.threads === 1) return { name: b.name, detail: '1 thread' };
+    return { name: b.name, detail: b.threadsActive ? '2 threads' : '1 thread (the second has not started)' };
   }
-  const b = setBackend(name);
-  return { type: 'backend', name: b.name, detail: name === 'gpujs' ? `gpu.js mode ${gpujsMode()}` : 'plain TypeScript reference kernels' };
+  return { name: b.name, detail: b.name === 'gpujs' ? `gpu.js mode ${gpujsMode()}` : 'plain TypeScript reference kernels' };
+}
+
+function chooseBackend(name: string, threads: number): Reply {
+  // Two threads need SharedArrayBuffer, which a browser gives only to a cross-origin isolated page.
+  const two = name === 'wasm' && threads >= 2 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  setBackend(two ? 'wasm-2threads' : name);
+  // The second thread starts asynchronously in a browser: report what was asked until training shows what ran.
+  return { type: 'backend', ...(two ? { name: 'wasm', detail: '2 threads requested' } : describeBackend()) };
 }
 
 async function train(task: string, seed: number, steps: number, datasetSeed: number): Promise<Reply> {
@@ -45,7 +54,7 @@ async function train(task: string, seed: number, steps: number, datasetSeed: num
       await new Promise((r) => setTimeout(r, 0)); // let the progress message go out
     }
   }
-  return { type: 'trained', step: session.step, seconds: ms / 1000, metrics: all };
+  return { type: 'trained', step: session.step, seconds: ms / 1000, metrics: all, backend: describeBackend() };
 }
 
 function need(): FisorSession {
