@@ -4,7 +4,7 @@
  * comparisons with a NaN are false (0), a reduction over a slice holding a NaN is NaN (max and
  * min too), a matrix product row that reads a NaN is NaN. One property per op, over ALL_BACKENDS.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../../core/backend.js';
 import { GpujsBackend } from '../../core/backends/gpujs/index.js';
@@ -24,6 +24,10 @@ const withNaN = (n: number) => fc.array(
   fc.oneof(fc.constant(NaN), fc.float({ min: -3, max: 3, noNaN: true }), fc.constantFrom(0, -0, Infinity, -Infinity)),
   { minLength: n, maxLength: n },
 );
+
+// Let the event loop run between tests: this file is long and synchronous, and vitest's worker
+// answers its RPC (60 s timeout) only from the event loop, which awaiting a test does not reach.
+afterEach(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
 
 describe.each(ALL_BACKENDS)('NaN propagation: $name', ({ make, share }) => {
   const b = make();

@@ -8,7 +8,7 @@
  * gpu.js compiles one kernel per (op, sizes, strides), so its backends run a fraction of the
  * property runs (`runs`).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Backend, BinaryOp, DataBuffer, UnaryOp } from '../../core/backend.js';
 import { JsBackend } from '../../core/backends/js.js';
@@ -61,6 +61,10 @@ const BROADCASTS: [number[], number[], number[]][] = [
   [[1], [1], [1]],
   [[257, 300], [257, 1], [300]],
 ];
+
+// Let the event loop run between tests: this file is long and synchronous, and vitest's worker
+// answers its RPC (60 s timeout) only from the event loop, which awaiting a test does not reach.
+afterEach(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
 
 describe.each(ALL_BACKENDS)('kernel parity: $name', ({ make, share }) => {
   const w = make();
