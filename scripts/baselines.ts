@@ -135,7 +135,7 @@ function report(res: ResultsFile, path: string, figDir: string): void {
   for (const t of tasks) {
     const series: ScatterSeries[] = algos.flatMap((a) => {
       const c = cs.get(`${a}|${t}`);
-      return c ? [{ name: a, mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((e) => [e.normalizedCost, e.normalizedReward] as [number, number]) }] : [];
+      return c ? [{ name: a, color: algorithmNames().indexOf(a), mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((e) => [e.normalizedCost, e.normalizedReward] as [number, number]) }] : [];
     });
     const base = join(figDir, `baselines-${t}`);
     writeScatter(base, `${t}: normalized reward vs cost`, series);

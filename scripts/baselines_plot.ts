@@ -8,6 +8,8 @@ import { axesSvg, esc, niceTicks, svgDocument, sx, sy, type Axes } from '../rl/p
 
 export interface ScatterSeries {
   name: string;
+  /** Palette index (fixed per algorithm, so colours agree across figures). */
+  color: number;
   /** (normalized cost, normalized reward). */
   mean: [number, number];
   std: [number, number];
@@ -35,7 +37,7 @@ function svg(title: string, series: ScatterSeries[]): string {
   const X1 = sx(a, 1).toFixed(1);
   parts.push(`<line x1="${X1}" y1="${a.margin.top}" x2="${X1}" y2="${a.height - a.margin.bottom}" stroke="#888" stroke-dasharray="5,4"/>`);
   series.forEach((s, i) => {
-    const col = hex(COLORS[i % COLORS.length]);
+    const col = hex(COLORS[s.color % COLORS.length]);
     const [cx, cy] = [sx(a, s.mean[0]), sy(a, s.mean[1])];
     parts.push(`<line x1="${sx(a, s.mean[0] - s.std[0])}" y1="${cy}" x2="${sx(a, s.mean[0] + s.std[0])}" y2="${cy}" stroke="${col}"/>`);
     parts.push(`<line x1="${cx}" y1="${sy(a, s.mean[1] - s.std[1])}" x2="${cx}" y2="${sy(a, s.mean[1] + s.std[1])}" stroke="${col}"/>`);
@@ -109,7 +111,7 @@ function png(title: string, series: ScatterSeries[]): Uint8Array {
   const X1 = Math.round(sx(a, 1));
   line(cv, X1, yt, X1, yb, [130, 130, 130], 5);
   series.forEach((s, i) => {
-    const col = COLORS[i % COLORS.length];
+    const col = COLORS[s.color % COLORS.length];
     const cx = Math.round(sx(a, s.mean[0])), cy = Math.round(sy(a, s.mean[1]));
     line(cv, Math.round(sx(a, s.mean[0] - s.std[0])), cy, Math.round(sx(a, s.mean[0] + s.std[0])), cy, col);
     line(cv, cx, Math.round(sy(a, s.mean[1] - s.std[1])), cx, Math.round(sy(a, s.mean[1] + s.std[1])), col);
