@@ -102,7 +102,7 @@ async function report(res: ResultsFile, path: string, figDir: string): Promise<v
     '(rl/algos/<name>.ts: OSRL\'s defaults as `paper`, each cpu change listed with its reason), trained on the task\'s default',
     'dataset (collect, seed 0) and evaluated on its last checkpoint. Cells: normalized reward / normalized cost, mean ± standard',
     'deviation over seeds of the per-seed mean over episodes (DSRL normalisation, κ = 10). **Bold** = best reward among the safe',
-    'algorithms of the task; † = unsafe (mean normalized cost > 1). Seeds per cell in parentheses where fewer than 3.',
+    'algorithms of the task; † = unsafe (mean normalized cost > 1). The number of seeds is given in parentheses where fewer than 3 (no spread for one seed).',
     '',
     '**Environments are this project\'s re-implementations of the task definitions on light 2-D dynamics and the datasets are our own;',
     'scores compare within this project only, not with the numbers in the FISOR or OSRL papers. The cpu presets train 50-250x',
@@ -120,8 +120,10 @@ async function report(res: ResultsFile, path: string, figDir: string): Promise<v
     const row = algos.map((a) => {
       const c = cs.get(`${a}|${t}`);
       if (!c) return '-';
-      const r = c.safe && c.r[0] === best ? `**${f(c.r)}**` : f(c.r);
-      return `${r} / ${f(c.c)}${c.safe ? '' : ' †'}${c.n < 3 ? ` (${c.n})` : ''}`;
+      // One seed has no spread: print the value alone.
+      const g = (x: [number, number]) => (c.n > 1 ? f(x) : x[0].toFixed(2));
+      const r = c.safe && c.r[0] === best ? `**${g(c.r)}**` : g(c.r);
+      return `${r} / ${g(c.c)}${c.safe ? '' : ' †'}${c.n < 3 ? ` (${c.n} seed${c.n > 1 ? 's' : ''})` : ''}`;
     });
     lines.push(`| ${t} | ${row.join(' | ')} |`);
   }
@@ -135,7 +137,7 @@ async function report(res: ResultsFile, path: string, figDir: string): Promise<v
   for (const t of tasks) {
     const series: ScatterSeries[] = algos.flatMap((a) => {
       const c = cs.get(`${a}|${t}`);
-      return c ? [{ name: a, mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((e) => [e.normalizedCost, e.normalizedReward] as [number, number]) }] : [];
+      return c ? [{ name: a, color: algorithmNames().indexOf(a), mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((e) => [e.normalizedCost, e.normalizedReward] as [number, number]) }] : [];
     });
     const base = join(figDir, `baselines-${t}`);
     await writeScatter(base, `${t}: normalized reward vs cost`, series);

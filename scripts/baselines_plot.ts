@@ -7,6 +7,8 @@ import { writeFigure } from '../rl/plot/raster.js';
 
 export interface ScatterSeries {
   name: string;
+  /** Palette index (fixed per algorithm, so colours agree across figures). */
+  color: number;
   /** (normalized cost, normalized reward). */
   mean: [number, number];
   std: [number, number];
@@ -18,8 +20,8 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
 /** Writes `<base>.svg` and `<base>.png`. */
 export async function writeScatter(base: string, title: string, series: ScatterSeries[]): Promise<void> {
   const out: Series[] = [{ type: 'vline', value: 1, color: '#888', dash: '5,4', label: 'cost limit (normalized cost 1)' }];
-  series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length];
+  series.forEach((s) => {
+    const color = COLORS[s.color % COLORS.length];
     const [cx, cy] = s.mean;
     out.push({ type: 'line', x: [cx - s.std[0], cx + s.std[0]], y: [cy, cy], color });
     out.push({ type: 'line', x: [cx, cx], y: [cy - s.std[1], cy + s.std[1]], color });
