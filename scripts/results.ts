@@ -257,6 +257,7 @@ function report(r: SavedResults, reportPath: string): string {
   L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time ${formatDuration(r.totalSeconds)} (longest process). Schedule per run in the tables; reruns of one (task, seed) with the same command give the same numbers.`, '');
   L.push('**Environments are this project\'s TypeScript re-implementations of the task definitions on light 2-D dynamics, and datasets are our own',
     'behaviour data (docs/DATASETS.md); scores are comparable within this project only, not with the numbers in the FISOR paper.**', '');
+  L.push('What the safety monitor found, the measurements behind the safe preset, and what is left: [docs/results-diagnosis.md](docs/results-diagnosis.md).', '');
   L.push('## Normalized reward and cost', '');
   L.push('Mean over seeds of the per-seed mean over episodes, ± the standard deviation across seeds; DSRL normalisation, kappa = 10. BC-Safe: behaviour cloning on the trajectories with cost <= kappa (scripts/bc_safe.ts), same seeds and episodes.', '');
   L.push('| Task | schedule | steps (critic-only) | normalized reward | normalized cost | safe (cost <= 1) | episodes safe | BC-Safe reward / cost | reward / BC-Safe | train time / seed |');
@@ -291,9 +292,18 @@ function report(r: SavedResults, reportPath: string): string {
   L.push('');
   const unsafeRuns = ok.filter((x) => x.normalizedCost! > 1);
   L.push('## The promise tested (issue 9)', '');
+  const missing: string[] = [];
+  for (const t of r.tasks) for (let seed = 0; seed < r.seeds; seed++) if (!r.runs.some((x) => x.task === t && x.seed === seed)) missing.push(`${t} seed ${seed}`);
+  if (missing.length) L.push(`- **Not run** (the sweep did not reach them in the time available): ${missing.join(', ')}. Every statement below is about the ${r.runs.length} run(s) that exist.`);
   const taskMeansSafe = r.tasks.every((t) => !claims.some((c) => c.startsWith(`${t}: mean normalized cost`) || c.startsWith(`${t}: no result`)));
   L.push(`- Normalized cost <= 1 on every task's mean: **${taskMeansSafe ? 'yes' : 'no'}**.`);
-  L.push(`- (task, seed) runs with normalized cost <= 1: **${ok.length - unsafeRuns.length} of ${r.runs.length}**${unsafeRuns.length ? ` (over 1: ${unsafeRuns.map((x) => `${x.task} seed ${x.seed} ${f3(x.normalizedCost!)}`).join(', ')})` : ''}.`);
+  L.push(`- (task, seed) runs with normalized cost <= 1: **${ok.length - unsafeRuns.length} of ${r.runs.length}** run (target: >= 17 of 18)${unsafeRuns.length ? ` (over 1: ${unsafeRuns.map((x) => `${x.task} seed ${x.seed} ${f3(x.normalizedCost!)}`).join(', ')})` : ''}.`);
+  const prs = ok.filter((x) => x.task === 'PointRobot' && x.fixedStart && x.feasibleStarts && x.feasible);
+  if (prs.length) {
+    L.push(`- PointRobot fixed start safe (normalized cost <= 1): **${prs.filter((x) => x.fixedStart!.normalizedCost <= 1).length} of ${prs.length}** seed(s) (target: all 3).`);
+    L.push(`- PointRobot ground-truth-feasible random starts without a violation: ${prs.map((x) => `seed ${x.seed} **${pct(x.feasibleStarts!.safeFraction)}**`).join(', ')} (target: >= 95 % each).`);
+    L.push(`- PointRobot IoU >= 0.90 on all three slices: ${prs.map((x) => `seed ${x.seed} **${x.feasible!.slices.every((sl) => sl.iou >= 0.9) ? 'yes' : 'no'}** (min ${f3(Math.min(...x.feasible!.slices.map((sl) => sl.iou)))})`).join(', ')}.`);
+  }
   for (const c of claims) L.push(`- ${c}`);
   L.push('');
   L.push('## Where the violations come from (safety monitor)', '');
