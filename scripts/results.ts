@@ -321,7 +321,8 @@ function report(r: SavedResults, reportPath: string): string {
   L.push('| Task | when | step | Q_h residual | Q_r residual | V_h sign agreement | Q_h in [min h, max h] | V_h AUC (future violation) | judged feasible |', '|---|---|---|---|---|---|---|---|---|');
   for (const task of r.tasks) {
     const rs = ok.filter((x) => x.task === task && x.convergence);
-    for (const when of ['afterCritics', 'final'] as const) {
+    // critics-first: the critics are frozen after their phase, so only that row says anything.
+    for (const when of r.configs[task].schedule === 'critics-first' ? (['afterCritics'] as const) : (['final'] as const)) {
       const cs = rs.map((x) => x.convergence![when]).filter((c): c is ConvergenceMeasures & { step: number } => !!c);
       if (!cs.length) continue;
       const agree = cs.map((c) => c.vhSignAgreement).filter((a): a is number => a !== null);
