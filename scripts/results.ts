@@ -269,6 +269,10 @@ function report(r: SavedResults, reportPath: string): string {
     const c = r.configs[task];
     const sched = `${c.schedule}`;
     const steps = `${c.steps}${c.schedule === 'critics-first' ? ` (${c.criticSteps})` : ''}`;
+    if (runs.length === 0) {
+      L.push(`| ${task} | ${sched} | ${steps} | not run | not run | - | - | - | - | - |`);
+      continue;
+    }
     if (good.length === 0) {
       L.push(`| ${task} | ${sched} | ${steps} | FAILED | FAILED | - | - | - | - | - |`);
       claims.push(`${task}: no result (all runs failed)`);
@@ -295,8 +299,8 @@ function report(r: SavedResults, reportPath: string): string {
   const missing: string[] = [];
   for (const t of r.tasks) for (let seed = 0; seed < r.seeds; seed++) if (!r.runs.some((x) => x.task === t && x.seed === seed)) missing.push(`${t} seed ${seed}`);
   if (missing.length) L.push(`- **Not run** (the sweep did not reach them in the time available): ${missing.join(', ')}. Every statement below is about the ${r.runs.length} run(s) that exist.`);
-  const taskMeansSafe = r.tasks.every((t) => !claims.some((c) => c.startsWith(`${t}: mean normalized cost`) || c.startsWith(`${t}: no result`)));
-  L.push(`- Normalized cost <= 1 on every task's mean: **${taskMeansSafe ? 'yes' : 'no'}**.`);
+  const taskMeansSafe = !missing.length && r.tasks.every((t) => !claims.some((c) => c.startsWith(`${t}: mean normalized cost`) || c.startsWith(`${t}: no result`)));
+  L.push(`- Normalized cost <= 1 on every task's mean: **${taskMeansSafe ? 'yes' : 'no'}**${missing.length ? ' (not every task was run)' : ''}.`);
   L.push(`- (task, seed) runs with normalized cost <= 1: **${ok.length - unsafeRuns.length} of ${r.runs.length}** run (target: >= 17 of 18)${unsafeRuns.length ? ` (over 1: ${unsafeRuns.map((x) => `${x.task} seed ${x.seed} ${f3(x.normalizedCost!)}`).join(', ')})` : ''}.`);
   const prs = ok.filter((x) => x.task === 'PointRobot' && x.fixedStart && x.feasibleStarts && x.feasible);
   if (prs.length) {
