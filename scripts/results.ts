@@ -257,6 +257,7 @@ function report(r: SavedResults, reportPath: string): string {
   L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time ${formatDuration(r.totalSeconds)} (longest process). Schedule per run in the tables; reruns of one (task, seed) with the same command give the same numbers.`, '');
   L.push('**Environments are this project\'s TypeScript re-implementations of the task definitions on light 2-D dynamics, and datasets are our own',
     'behaviour data (docs/DATASETS.md); scores are comparable within this project only, not with the numbers in the FISOR paper.**', '');
+  L.push('What the safety monitor found, the measurements behind the safe preset, and what is left: [docs/results-diagnosis.md](docs/results-diagnosis.md).', '');
   L.push('## Normalized reward and cost', '');
   L.push('Mean over seeds of the per-seed mean over episodes, ± the standard deviation across seeds; DSRL normalisation, kappa = 10. BC-Safe: behaviour cloning on the trajectories with cost <= kappa (scripts/bc_safe.ts), same seeds and episodes.', '');
   L.push('| Task | schedule | steps (critic-only) | normalized reward | normalized cost | safe (cost <= 1) | episodes safe | BC-Safe reward / cost | reward / BC-Safe | train time / seed |');
@@ -268,6 +269,10 @@ function report(r: SavedResults, reportPath: string): string {
     const c = r.configs[task];
     const sched = `${c.schedule}`;
     const steps = `${c.steps}${c.schedule === 'critics-first' ? ` (${c.criticSteps})` : ''}`;
+    if (runs.length === 0) {
+      L.push(`| ${task} | ${sched} | ${steps} | not run | not run | - | - | - | - | - |`);
+      continue;
+    }
     if (good.length === 0) {
       L.push(`| ${task} | ${sched} | ${steps} | FAILED | FAILED | - | - | - | - | - |`);
       claims.push(`${task}: no result (all runs failed)`);
@@ -291,9 +296,18 @@ function report(r: SavedResults, reportPath: string): string {
   L.push('');
   const unsafeRuns = ok.filter((x) => x.normalizedCost! > 1);
   L.push('## The promise tested (issue 9)', '');
-  const taskMeansSafe = r.tasks.every((t) => !claims.some((c) => c.startsWith(`${t}: mean normalized cost`) || c.startsWith(`${t}: no result`)));
-  L.push(`- Normalized cost <= 1 on every task's mean: **${taskMeansSafe ? 'yes' : 'no'}**.`);
-  L.push(`- (task, seed) runs with normalized cost <= 1: **${ok.length - unsafeRuns.length} of ${r.runs.length}**${unsafeRuns.length ? ` (over 1: ${unsafeRuns.map((x) => `${x.task} seed ${x.seed} ${f3(x.normalizedCost!)}`).join(', ')})` : ''}.`);
+  const missing: string[] = [];
+  for (const t of r.tasks) for (let seed = 0; seed < r.seeds; seed++) if (!r.runs.some((x) => x.task === t && x.seed === seed)) missing.push(`${t} seed ${seed}`);
+  if (missing.length) L.push(`- **Not run** (the sweep did not reach them in the time available): ${missing.join(', ')}. Every statement below is about the ${r.runs.length} run(s) that exist.`);
+  const taskMeansSafe = !missing.length && r.tasks.every((t) => !claims.some((c) => c.startsWith(`${t}: mean normalized cost`) || c.startsWith(`${t}: no result`)));
+  L.push(`- Normalized cost <= 1 on every task's mean: **${taskMeansSafe ? 'yes' : 'no'}**${missing.length ? ' (not every task was run)' : ''}.`);
+  L.push(`- (task, seed) runs with normalized cost <= 1: **${ok.length - unsafeRuns.length} of ${r.runs.length}** run (target: >= 17 of 18)${unsafeRuns.length ? ` (over 1: ${unsafeRuns.map((x) => `${x.task} seed ${x.seed} ${f3(x.normalizedCost!)}`).join(', ')})` : ''}.`);
+  const prs = ok.filter((x) => x.task === 'PointRobot' && x.fixedStart && x.feasibleStarts && x.feasible);
+  if (prs.length) {
+    L.push(`- PointRobot fixed start safe (normalized cost <= 1): **${prs.filter((x) => x.fixedStart!.normalizedCost <= 1).length} of ${prs.length}** seed(s) (target: all 3).`);
+    L.push(`- PointRobot ground-truth-feasible random starts without a violation: ${prs.map((x) => `seed ${x.seed} **${pct(x.feasibleStarts!.safeFraction)}**`).join(', ')} (target: >= 95 % each).`);
+    L.push(`- PointRobot IoU >= 0.90 on all three slices: ${prs.map((x) => `seed ${x.seed} **${x.feasible!.slices.every((sl) => sl.iou >= 0.9) ? 'yes' : 'no'}** (min ${f3(Math.min(...x.feasible!.slices.map((sl) => sl.iou)))})`).join(', ')}.`);
+  }
   for (const c of claims) L.push(`- ${c}`);
   L.push('');
   L.push('## Where the violations come from (safety monitor)', '');
@@ -311,7 +325,8 @@ function report(r: SavedResults, reportPath: string): string {
   L.push('| Task | when | step | Q_h residual | Q_r residual | V_h sign agreement | Q_h in [min h, max h] | V_h AUC (future violation) | judged feasible |', '|---|---|---|---|---|---|---|---|---|');
   for (const task of r.tasks) {
     const rs = ok.filter((x) => x.task === task && x.convergence);
-    for (const when of ['afterCritics', 'final'] as const) {
+    // critics-first: the critics are frozen after their phase, so only that row says anything.
+    for (const when of r.configs[task].schedule === 'critics-first' ? (['afterCritics'] as const) : (['final'] as const)) {
       const cs = rs.map((x) => x.convergence![when]).filter((c): c is ConvergenceMeasures & { step: number } => !!c);
       if (!cs.length) continue;
       const agree = cs.map((c) => c.vhSignAgreement).filter((a): a is number => a !== null);
