@@ -69,7 +69,7 @@ function readResults(path: string): ResultsFile {
 
 function meanStd(v: number[]): [number, number] {
   const m = v.reduce((a, b) => a + b, 0) / v.length;
-  return [m, Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length)];
+  return [m, v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1))];
 }
 
 interface Cell { algo: string; task: string; n: number; r: [number, number]; c: [number, number]; safe: boolean; seeds: Entry[] }
@@ -100,7 +100,7 @@ async function report(res: ResultsFile, path: string, figDir: string): Promise<v
     '',
     'Produced by `scripts/baselines.ts` (command(s) below) from `results-baselines.json`. Every algorithm uses its `cpu` preset',
     '(rl/algos/<name>.ts: OSRL\'s defaults as `paper`, each cpu change listed with its reason), trained on the task\'s default',
-    'dataset (collect, seed 0) and evaluated on its last checkpoint. Cells: normalized reward / normalized cost, mean ± standard',
+    'dataset (collect, seed 0) and evaluated on its last checkpoint. Cells: normalized reward / normalized cost, mean ± sample standard',
     'deviation over seeds of the per-seed mean over episodes (DSRL normalisation, κ = 10). **Bold** = best reward among the safe',
     'algorithms of the task; † = unsafe (mean normalized cost > 1). The number of seeds is given in parentheses where fewer than 3 (no spread for one seed).',
     '',

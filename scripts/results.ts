@@ -26,10 +26,12 @@ import type { ConvergenceMeasures } from '../rl/fisor/convergence.js';
 import { feasibleStarts } from '../rl/fisor/starts.js';
 import { extractRepeated } from '../rl/cli/common.js';
 import { writeFeasibleFigure, type FeasibleFigureSummary } from '../rl/plot/feasible.js';
+import { pointRobotRollout } from '../rl/plot/rollout.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
+import { readBaselines, table1Section } from './table1.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
@@ -128,11 +130,12 @@ async function runOne(task: string, seed: number, cfg: FisorConfig, preset: stri
       bcSafe: { normalizedReward: bc.normalizedReward, normalizedCost: bc.normalizedCost, safeFraction: bc.safeFraction },
     };
     if (task === 'PointRobot') {
-      run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed } });
       // FISOR's own PointRobot rollouts start at [-1.8, 0, 2, pi/4]; the policy samples, so 20 episodes differ.
       run.fixedStart = startResult(evaluate(res.agent, task, { episodes, seed: 1001, fixedStart: true, monitor: true }));
       const starts = feasibleStarts(60);
       run.feasibleStarts = startResult(evaluate(res.agent, task, { episodes: starts.length, seed: 1002, starts, monitor: true }));
+      // The paper-style figure with one rollout from the fixed start drawn over it (last: the rollout samples actions).
+      run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed }, rollout: pointRobotRollout(res.agent) });
     }
     run.wallSeconds = (performance.now() - tr) / 1000;
     return run;
@@ -202,7 +205,7 @@ async function main(): Promise<void> {
   // Shards share --out (their run.json files are disjoint); each writes its own summary.
   const summary = join(f.out, shards === 1 ? 'results.json' : `results-shard${shard}of${shards}.json`);
   writeFileAtomic(summary, JSON.stringify(saved, null, 2) + '\n');
-  if (shards === 1 && runs.length) writeReport(saved, f.report);
+  if (shards === 1 && runs.length) await writeReport(saved, f.report);
   process.stdout.write(`wrote ${summary}${shards === 1 && runs.length ? ` and ${f.report}` : ''} (${formatDuration(totalSeconds)})\n`);
 }
 
@@ -212,13 +215,17 @@ interface SavedResults {
   datasets: Record<string, string>; totalSeconds: number; episodes: number; seeds: number;
 }
 
-function writeReport(r: SavedResults, reportPath: string): void {
-  writeFileAtomic(reportPath, report(r, reportPath));
+async function writeReport(r: SavedResults, reportPath: string): Promise<void> {
+  // Table 1: FISOR's runs beside the baselines' (results-baselines.json at the repository root, if present).
+  const fisorScores = r.runs.filter((x) => x.ok).map((x) => ({ algo: 'fisor', task: x.task, seed: x.seed, normalizedReward: x.normalizedReward!, normalizedCost: x.normalizedCost! }));
+  const reportDir = dirname(reportPath);
+  const table1 = await table1Section([...fisorScores, ...readBaselines('results-baselines.json')], r.tasks, reportDir, join(reportDir, 'figures'));
+  writeFileAtomic(reportPath, report(r, reportPath, table1));
   // The machine-readable entries beside the report: one per task x seed.
   writeFileAtomic(join(dirname(reportPath), 'results.json'), JSON.stringify({ ...r, runs: r.runs.map((x) => ({ ...x, feasible: x.feasible && { slices: x.feasible.slices, meanIou: x.feasible.meanIou } })) }, null, 2) + '\n');
 }
 
-function mergeReports(files: string[], reportPath: string): void {
+async function mergeReports(files: string[], reportPath: string): Promise<void> {
   const parts = files.map((file) => {
     let x: SavedResults;
     try {
@@ -240,7 +247,7 @@ function mergeReports(files: string[], reportPath: string): void {
   const tasks = [...new Set(parts.flatMap((p) => p.tasks))];
   const runs = parts.flatMap((p) => p.runs).sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
   const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}`;
-  writeReport({
+  await writeReport({
     command, preset: first.preset, sets: first.sets, backend: first.backend, tasks, runs,
     configs: Object.assign({}, ...parts.map((p) => p.configs)), datasets: Object.assign({}, ...parts.map((p) => p.datasets)),
     totalSeconds: Math.max(...parts.map((p) => p.totalSeconds)), episodes: first.episodes, seeds: first.seeds,
@@ -248,13 +255,13 @@ function mergeReports(files: string[], reportPath: string): void {
   process.stdout.write(`wrote ${reportPath} from ${files.join(', ')}\n`);
 }
 
-function report(r: SavedResults, reportPath: string): string {
+function report(r: SavedResults, reportPath: string, table1: string[]): string {
   const L: string[] = [];
   const rel = (p: string) => relative(join(reportPath, '..'), p);
   const ok = r.runs.filter((x) => x.ok);
   L.push('# FISOR results', '');
   L.push(`Command: \`${r.command}\``, '');
-  L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time ${formatDuration(r.totalSeconds)} (longest process). Schedule per run in the tables; reruns of one (task, seed) with the same command give the same numbers.`, '');
+  L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time of the runs ${formatDuration(r.runs.reduce((a, x) => a + x.wallSeconds, 0))} in all (each run's in the per-seed table; runs saved by an earlier invocation are reused, not retrained). Schedule per run in the tables; reruns of one (task, seed) with the same command give the same numbers.`, '');
   L.push('**Environments are this project\'s TypeScript re-implementations of the task definitions on light 2-D dynamics, and datasets are our own',
     'behaviour data (docs/DATASETS.md); scores are comparable within this project only, not with the numbers in the FISOR paper.**', '');
   L.push('What the safety monitor found, the measurements behind the safe preset, and what is left: [docs/results-diagnosis.md](docs/results-diagnosis.md).', '');
@@ -310,6 +317,7 @@ function report(r: SavedResults, reportPath: string): string {
   }
   for (const c of claims) L.push(`- ${c}`);
   L.push('');
+  L.push(...table1);
   L.push('## Where the violations come from (safety monitor)', '');
   L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state).', '');
   L.push('| Task | violating steps | episodes with a violation | critic | actor | recovery | root: critic | root: actor | root: start | steps judged infeasible | steps with no feasible candidate |', '|---|---|---|---|---|---|---|---|---|---|---|');
@@ -348,7 +356,7 @@ function report(r: SavedResults, reportPath: string): string {
       const svg = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.svg`);
       copyFileSync(src.png, png);
       copyFileSync(src.svg, svg);
-      L.push('', `![feasible region, seed ${pr[0].seed}](${rel(png)})`, '', `(SVG with contours: ${rel(svg)}; black = learned V_h = 0, green = ground truth)`);
+      L.push('', `![feasible region, seed ${pr[0].seed}](${rel(png)})`, '', `(SVG: ${rel(svg)}; black = learned V_h = 0, green dashed = ground truth, the line = one rollout from the fixed start with its violating steps marked)`);
     }
     L.push('');
   }
