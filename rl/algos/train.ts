@@ -17,10 +17,8 @@
  * (the same lines; columns in order of first appearance), checkpoint/ (nn checkpoint; metadata names the
  * algorithm), eval.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { getBackend, Rng, type RngState } from '../../core/index.js';
-import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '../../nn/index.js';
+import type { LoadedCheckpoint } from '../../nn/index.js';
 import { collect } from '../data/collect.js';
 import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
@@ -125,8 +123,9 @@ export function algoMetadata(loaded: LoadedCheckpoint, ckptDir: string): AlgoChe
   return meta;
 }
 
-/** Rebuilds a trained algorithm from a run directory (or its checkpoint/) for evaluation. */
+/** Rebuilds a trained algorithm from a run directory (or its checkpoint/) for evaluation. Node only (reads a directory). */
 export async function loadAlgorithm(dir: string): Promise<{ algorithm: Algorithm; meta: AlgoCheckpointMetadata; step: number }> {
+  const [{ existsSync }, { join }, { loadCheckpoint }] = await Promise.all([import('node:fs'), import('node:path'), import('../../nn/checkpoint.js')]);
   const ckptDir = existsSync(join(dir, 'manifest.json')) ? dir : join(dir, CHECKPOINT_DIR);
   const loaded = await loadCheckpoint(ckptDir);
   const meta = algoMetadata(loaded, ckptDir);
@@ -136,8 +135,9 @@ export async function loadAlgorithm(dir: string): Promise<{ algorithm: Algorithm
   return { algorithm, meta, step: loaded.step };
 }
 
-/** Whether a checkpoint directory was written by this loop (its metadata names an algorithm). */
-export function isAlgoCheckpoint(dir: string): boolean {
+/** Whether a checkpoint directory was written by this loop (its metadata names an algorithm). Node only. */
+export async function isAlgoCheckpoint(dir: string): Promise<boolean> {
+  const [{ existsSync, readFileSync }, { join }] = await Promise.all([import('node:fs'), import('node:path')]);
   const ckptDir = existsSync(join(dir, 'manifest.json')) ? dir : join(dir, CHECKPOINT_DIR);
   const manifest = join(ckptDir, 'manifest.json');
   if (!existsSync(manifest)) return false;

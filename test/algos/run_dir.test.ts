@@ -17,6 +17,7 @@ import { main } from '../../rl/cli/main.js';
 import { collect } from '../../rl/data/collect.js';
 import type { Dataset } from '../../rl/data/dataset.js';
 import { loadCheckpoint } from '../../nn/index.js';
+import { MemoryRunSink } from '../../rl/io/memory_sink.js';
 
 const ds = collect('BallRun', { transitions: 600, seed: 3 });
 const root = mkdtempSync(join(tmpdir(), 'algo-run-'));
@@ -163,6 +164,19 @@ describe('rl/algos run contents', () => {
       });
     });
     expect(readdirSync(out).filter((f) => f.includes('.tmp-') || f === '.lock')).toEqual([]);
+  });
+});
+
+describe('rl/algos platform seam', () => {
+  it('trains into a memory sink: the loop writes only through the sink', async () => {
+    setBackend('js');
+    const sink = new MemoryRunSink('mem');
+    const r = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfgOf({ evalEvery: 3 }), seed: 1, sink, dataset: ds });
+    expect(r.step).toBe(6);
+    expect([...sink.files.keys()].sort()).toEqual(['config.json', 'eval.json', 'metrics.csv', 'metrics.jsonl']);
+    expect([...sink.checkpoints.keys()]).toEqual(['checkpoint']);
+    const again = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfgOf(), seed: 1, sink, dataset: ds, resume: true });
+    expect(again.alreadyFinished).toBe(true);
   });
 });
 
