@@ -188,9 +188,8 @@ async function main(): Promise<void> {
       const resume = existsSync(join(outDir, 'checkpoint', 'manifest.json'));
       const cfg = resolveAlgoConfig(algorithmDef(algo), { preset: 'cpu', task, overrides: { evalEpisodes: f.episodes, evalEvery: 0 } });
       const t0 = performance.now();
-      mkdirSync(outDir, { recursive: true });
       process.stdout.write(`${algo} ${task} seed ${seed}: ${cfg.steps} steps${resume ? ' (resuming)' : ''} ... `);
-      const r = await trainAlgorithm({ algo, task, config: cfg, seed, outDir, resume });
+      const r = await trainAlgorithm({ algo, task, config: cfg, seed, outDir, resume, overwrite: !resume });
       const ev = r.lastEval;
       if (!ev) throw new Error(`${algo} ${task} seed ${seed}: no final evaluation`);
       const e: Entry = {

@@ -6,18 +6,28 @@
  * Randomness: one master Rng(seed) derives, in this order, the algorithm's generator (network init, then its
  * own streams), the minibatch stream and the evaluation stream; all their states go into each checkpoint.
  *
- * Output directory: config.json, metrics.jsonl ({"type":"train",...} means over logEvery steps, and
- * {"type":"eval",...}), checkpoint/ (nn checkpoint; metadata names the algorithm), eval.json.
+ * Output: it writes only through a `RunSink` (rl/io/sink.ts; `outDir` gives the Node run directory with its
+ * lock file), under the same rules as FISOR's loop (rl/io/run_guard.ts): a fresh run refuses a run that
+ * already holds files unless `overwrite`; a fresh run that fails before its first checkpoint leaves nothing
+ * behind; resuming a finished run does nothing; a resume must give the same dataset (content hash) and may
+ * only extend `steps`.
+ *
+ * Run contents: config.json (algo, task, seed, config, dataset with content hash, provenance),
+ * metrics.jsonl ({"type":"train",...} means over logEvery steps, and {"type":"eval",...}) and metrics.csv
+ * (the same lines; columns in order of first appearance), checkpoint/ (nn checkpoint; metadata names the
+ * algorithm), eval.json.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { getBackend, Rng, type RngState } from '../../core/index.js';
-import { loadCheckpoint, saveCheckpoint, type LoadedCheckpoint } from '../../nn/index.js';
+import type { LoadedCheckpoint } from '../../nn/index.js';
 import { collect } from '../data/collect.js';
-import type { Dataset } from '../data/dataset.js';
+import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
 import { evaluate, type EvalResult } from '../fisor/evaluate.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { checkSeed } from '../fisor/train_meta.js';
+import { CsvColumns, csvRow } from '../io/metrics_csv.js';
+import { runProvenance } from '../io/provenance.js';
+import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
+import type { RunSink } from '../io/sink.js';
 import { checkLoop } from './config.js';
 import { deriveRng } from './data.js';
 import { algorithmDef } from './registry.js';
@@ -30,13 +40,23 @@ export interface AlgoTrainOptions {
   task: string;
   config: LoopConfig;
   seed: number;
-  outDir: string;
+  /** Node: the run directory. Give this or `sink`. */
+  outDir?: string;
+  /** Where to write (default: a NodeRunSink on outDir, with its lock file). */
+  sink?: RunSink;
   /** Training data; default: the task's default behaviour dataset, collected with `datasetSeed`. */
   dataset?: Dataset;
   datasetSeed?: number;
+  /** Where `dataset` was read from (recorded in config.json). */
+  datasetPath?: string;
   /** Continue from outDir/checkpoint (algorithm, config and seed from the checkpoint; `steps` may extend). */
   resume?: boolean;
+  /** Replace whatever the run holds (a fresh run otherwise refuses a non-empty run). */
+  overwrite?: boolean;
+  /** With resume: extend the run to this many steps (never fewer than the checkpoint's step). */
   steps?: number;
+  /** Extra provenance fields (Node callers add the package version and git commit). */
+  provenance?: Record<string, unknown>;
   /** Stop (with a checkpoint) once this step is reached, as if interrupted (tests). */
   stopAt?: number;
   onStep?: (step: number, total: number) => void;
@@ -51,6 +71,10 @@ export interface AlgoTrainResult {
   stepsPerSecond: number;
   lastEval: EvalResult | null;
   outDir: string;
+  /** Stopped by stopAt before config.steps (a checkpoint was saved). */
+  interrupted: boolean;
+  /** Resume found the run finished: nothing was trained or written. */
+  alreadyFinished: boolean;
 }
 
 export interface AlgoCheckpointMetadata {
@@ -62,7 +86,10 @@ export interface AlgoCheckpointMetadata {
   obsDim: number;
   actDim: number;
   backend: string;
-  dataset: { source: string; size: number };
+  dataset: DatasetRecord;
+  /** True once the run reached config.steps and did its final evaluation (absent in older checkpoints). */
+  finished?: boolean;
+  provenance?: Record<string, unknown>;
 }
 
 /** Builds the algorithm and the loop's streams from the seed (identical on a fresh start and on resume). */
@@ -87,13 +114,18 @@ export function algoMetadata(loaded: LoadedCheckpoint, ckptDir: string): AlgoChe
   for (const k of ['seed', 'obsDim', 'actDim'] as const) if (!Number.isInteger(meta[k])) bad(`field '${k}' must be an integer, got ${JSON.stringify(meta[k])}`);
   if (typeof meta.rngs !== 'object' || meta.rngs === null) bad("has no object 'rngs'");
   for (const k of ['algorithm', 'loop']) if (typeof meta.rngs[k] !== 'object') bad(`has no Rng states 'rngs.${k}'`);
+  if (meta.finished !== undefined && typeof meta.finished !== 'boolean') bad(`field 'finished' must be true or false, got ${JSON.stringify(meta.finished)}`);
+  const d = meta.dataset as unknown;
+  if (typeof d !== 'object' || d === null || typeof (d as DatasetRecord).source !== 'string' || !Number.isInteger((d as DatasetRecord).size)) bad(`field 'dataset' must be { source, size }, got ${JSON.stringify(d)}`);
+  if ((d as DatasetRecord).hash !== undefined && typeof (d as DatasetRecord).hash !== 'string') bad("field 'dataset.hash' must be a string");
   checkLoop(meta.config);
   algorithmDef(meta.algo).check(meta.config);
   return meta;
 }
 
-/** Rebuilds a trained algorithm from a run directory (or its checkpoint/) for evaluation. */
+/** Rebuilds a trained algorithm from a run directory (or its checkpoint/) for evaluation. Node only (reads a directory). */
 export async function loadAlgorithm(dir: string): Promise<{ algorithm: Algorithm; meta: AlgoCheckpointMetadata; step: number }> {
+  const [{ existsSync }, { join }, { loadCheckpoint }] = await Promise.all([import('node:fs'), import('node:path'), import('../../nn/checkpoint.js')]);
   const ckptDir = existsSync(join(dir, 'manifest.json')) ? dir : join(dir, CHECKPOINT_DIR);
   const loaded = await loadCheckpoint(ckptDir);
   const meta = algoMetadata(loaded, ckptDir);
@@ -103,8 +135,9 @@ export async function loadAlgorithm(dir: string): Promise<{ algorithm: Algorithm
   return { algorithm, meta, step: loaded.step };
 }
 
-/** Whether a checkpoint directory was written by this loop (its metadata names an algorithm). */
-export function isAlgoCheckpoint(dir: string): boolean {
+/** Whether a checkpoint directory was written by this loop (its metadata names an algorithm). Node only. */
+export async function isAlgoCheckpoint(dir: string): Promise<boolean> {
+  const [{ existsSync, readFileSync }, { join }] = await Promise.all([import('node:fs'), import('node:path')]);
   const ckptDir = existsSync(join(dir, 'manifest.json')) ? dir : join(dir, CHECKPOINT_DIR);
   const manifest = join(ckptDir, 'manifest.json');
   if (!existsSync(manifest)) return false;
@@ -117,115 +150,159 @@ export function isAlgoCheckpoint(dir: string): boolean {
 }
 
 export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainResult> {
-  const { task, outDir } = opts;
+  const { task } = opts;
   const log = opts.log ?? (() => {});
-  mkdirSync(outDir, { recursive: true });
-  const ckptDir = join(outDir, CHECKPOINT_DIR);
-  const metricsPath = join(outDir, 'metrics.jsonl');
-
-  let { algo, config: cfg, seed } = opts;
-  let loaded: LoadedCheckpoint | null = null;
-  let meta: AlgoCheckpointMetadata | null = null;
-  if (opts.resume) {
-    if (!existsSync(join(ckptDir, 'manifest.json'))) throw new Error(`--resume: no checkpoint in ${ckptDir}`);
-    loaded = await loadCheckpoint(ckptDir);
-    meta = algoMetadata(loaded, ckptDir);
-    if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${ckptDir} is for task ${meta.task}, not ${task}`);
-    if (meta.algo !== algo) throw new Error(`--resume: the checkpoint in ${ckptDir} is of algorithm ${meta.algo}, not ${algo}`);
-    seed = meta.seed;
-    cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
+  // Everything that can be checked before touching the run is checked first.
+  if (!opts.resume) {
+    checkSeed(opts.seed);
+    checkLoop(opts.config);
+    algorithmDef(opts.algo).check(opts.config);
   }
-  const def = algorithmDef(algo);
-  checkLoop(cfg);
-  def.check(cfg);
+  if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new Error(`steps must be a positive integer, got ${opts.steps}`);
   const env = makeEnv(task);
   const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0 });
+  validateDataset(ds, opts.datasetPath ?? 'dataset');
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
     throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
   const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
-  if (meta && (meta.dataset.source !== dsSource || meta.dataset.size !== ds.size)) {
-    throw new Error(`--resume: the checkpoint in ${ckptDir} was trained on ${meta.dataset.source} of ${meta.dataset.size} transitions; this call gives ${dsSource} of ${ds.size}`);
-  }
-  const { algorithm, data: dataRng, eval: evalRng } = buildAlgorithm(algo, cfg, task, ds.observationSize, ds.actionSize, ds, seed);
+  const datasetRecord = { source: dsSource, path: opts.datasetPath, hash: datasetHash(ds), size: ds.size };
 
-  let step = 0;
-  if (loaded && meta) {
-    algorithm.loadState(loaded);
-    algorithm.setRngStates(meta.rngs.algorithm);
-    dataRng.setState(meta.rngs.loop.data);
-    evalRng.setState(meta.rngs.loop.eval);
-    step = loaded.step;
-    if (existsSync(metricsPath)) {
-      const stepOf = (l: string): number => {
+  const sink = await resolveSink(opts, 'trainAlgorithm');
+  const where = sink.location;
+  const existing = await sink.open();
+  let wroteCheckpoint = false;
+  let fresh = false;
+  try {
+    let { algo, config: cfg, seed } = opts;
+    let loaded: LoadedCheckpoint | null = null;
+    let meta: AlgoCheckpointMetadata | null = null;
+    if (opts.resume) {
+      if (!(await sink.hasCheckpoint(CHECKPOINT_DIR))) {
+        let why = 'no checkpoint';
         try {
-          return (JSON.parse(l) as { step: number }).step;
-        } catch {
-          return Infinity;
+          await sink.loadCheckpoint(CHECKPOINT_DIR); // its error names a checkpoint an interrupted save left aside
+        } catch (e) {
+          why = (e as Error).message;
         }
-      };
-      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() && stepOf(l) <= step);
-      writeFileAtomic(metricsPath, kept.map((l) => l + '\n').join(''));
+        throw new Error(`--resume: no checkpoint in ${where} (${why})`);
+      }
+      loaded = await sink.loadCheckpoint(CHECKPOINT_DIR);
+      meta = algoMetadata(loaded, `${where}/${CHECKPOINT_DIR}`);
+      if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${where} is for task ${meta.task}, not ${task}`);
+      if (meta.algo !== algo) throw new Error(`--resume: the checkpoint in ${where} is of algorithm ${meta.algo}, not ${algo}`);
+      checkResumeSteps(opts.steps, loaded.step, where);
+      seed = meta.seed;
+      cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
+      checkSameDataset(meta.dataset, datasetRecord, where);
+      // Finished: the checkpoint reached its own config.steps (older checkpoints lack the flag) and no longer run was asked for.
+      if (loaded.step >= cfg.steps && (meta.finished ?? loaded.step >= meta.config.steps)) {
+        log(`the run in ${where} already finished at step ${loaded.step}: nothing to do (pass --steps N > ${loaded.step} to extend it)`);
+        const { algorithm } = buildAlgorithm(algo, meta.config, task, meta.obsDim, meta.actDim, null, meta.seed);
+        algorithm.loadState(loaded);
+        algorithm.setRngStates(meta.rngs.algorithm);
+        const lastText = await sink.read('eval.json');
+        const lastEval = lastText ? (JSON.parse(lastText) as EvalResult) : null;
+        return { algorithm, step: loaded.step, trainSeconds: 0, stepsPerSecond: 0, lastEval, outDir: where, interrupted: false, alreadyFinished: true };
+      }
+      if (meta.backend !== getBackend().name) {
+        log(`note: the checkpoint was written on backend ${meta.backend} and resumes on ${getBackend().name}: the continuation will not be bit-identical to an uninterrupted ${meta.backend} run`);
+      }
+    } else {
+      await startFresh(sink, existing, opts.overwrite, log);
+      fresh = true;
     }
-    log(`resumed ${algo} from ${ckptDir} at step ${step}`);
-  } else {
-    writeFileSync(metricsPath, '');
-  }
-  writeFileAtomic(join(outDir, 'config.json'), JSON.stringify({ algo, task, seed, config: cfg, dataset: dsSource, datasetSize: ds.size }, null, 2) + '\n');
+    const def = algorithmDef(algo);
+    checkLoop(cfg);
+    def.check(cfg);
+    const { algorithm, data: dataRng, eval: evalRng } = buildAlgorithm(algo, cfg, task, ds.observationSize, ds.actionSize, ds, seed);
+    const provenance = runProvenance(cfg, opts.provenance ?? {});
 
-  const writeLine = (obj: Record<string, unknown>) => appendFileSync(metricsPath, JSON.stringify(obj) + '\n');
-  const save = async () => {
-    const metadata: AlgoCheckpointMetadata = {
-      algo, task, seed, config: cfg, obsDim: ds.observationSize, actDim: ds.actionSize, backend: getBackend().name,
-      rngs: { algorithm: algorithm.rngStates(), loop: { data: dataRng.getState(), eval: evalRng.getState() } },
-      dataset: { source: dsSource, size: ds.size },
+    let step = 0;
+    const csv = new CsvColumns();
+    const lines: Record<string, unknown>[] = [];
+    if (loaded && meta) {
+      algorithm.loadState(loaded);
+      algorithm.setRngStates(meta.rngs.algorithm);
+      dataRng.setState(meta.rngs.loop.data);
+      evalRng.setState(meta.rngs.loop.eval);
+      step = loaded.step;
+      lines.push(...(await keepMetricsUpTo(sink, step)));
+      for (const l of lines) csv.add(l);
+      await sink.writeAtomic('metrics.csv', csv.text(lines));
+      log(`resumed ${algo} from ${where}/${CHECKPOINT_DIR} at step ${step}`);
+    } else {
+      await sink.writeAtomic('metrics.jsonl', '');
+      await sink.writeAtomic('metrics.csv', csv.header());
+    }
+    await sink.writeAtomic('config.json', JSON.stringify({ algo, task, seed, config: cfg, dataset: datasetRecord, datasetSize: ds.size, provenance }, null, 2) + '\n');
+
+    const writeLine = async (obj: Record<string, unknown>) => {
+      lines.push(obj);
+      await sink.append('metrics.jsonl', JSON.stringify(obj) + '\n');
+      if (csv.add(obj)) await sink.writeAtomic('metrics.csv', csv.text(lines));
+      else await sink.append('metrics.csv', csvRow(obj, csv.columns));
     };
-    await saveCheckpoint(ckptDir, { tensors: algorithm.stateTensors(), step, metadata: metadata as unknown as Record<string, unknown> });
-  };
-  let lastEval: EvalResult | null = null;
-  let lastEvalStep = -1;
-  const runEval = () => {
-    const ev = evaluate(algorithm, task, { episodes: cfg.evalEpisodes, rng: evalRng });
-    lastEval = ev;
-    lastEvalStep = step;
-    const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = ev;
-    writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds });
-    writeFileAtomic(join(outDir, 'eval.json'), JSON.stringify({ algo, step, ...ev }, null, 2) + '\n');
-    log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
-  };
+    const save = async (finished = false) => {
+      const metadata: AlgoCheckpointMetadata = {
+        algo, task, seed, config: cfg, obsDim: ds.observationSize, actDim: ds.actionSize, backend: getBackend().name,
+        rngs: { algorithm: algorithm.rngStates(), loop: { data: dataRng.getState(), eval: evalRng.getState() } },
+        dataset: datasetRecord, finished, provenance,
+      };
+      await sink.saveCheckpoint(CHECKPOINT_DIR, { tensors: algorithm.stateTensors(), step, metadata: metadata as unknown as Record<string, unknown> });
+      wroteCheckpoint = true;
+    };
+    let lastEval: EvalResult | null = null;
+    let lastEvalStep = -1;
+    const runEval = async () => {
+      const ev = evaluate(algorithm, task, { episodes: cfg.evalEpisodes, rng: evalRng });
+      lastEval = ev;
+      lastEvalStep = step;
+      const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = ev;
+      await writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds });
+      await sink.writeAtomic('eval.json', JSON.stringify({ algo, step, ...ev }, null, 2) + '\n');
+      log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
+    };
 
-  const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
-  const sums: Record<string, number> = {};
-  let window = 0;
-  let windowStart = performance.now();
-  let trainMs = 0;
-  const startStep = step;
-  while (step < stopAt) {
-    const t0 = performance.now();
-    const m = algorithm.update(algorithm.sample(dataRng));
-    trainMs += performance.now() - t0;
-    step++;
-    for (const [k, v] of Object.entries(m)) {
-      if (!Number.isFinite(v)) throw new Error(`${algo} diverged at step ${step}: metric ${k} = ${v} (${JSON.stringify(m)})`);
-      sums[k] = (sums[k] ?? 0) + v;
+    const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
+    const sums: Record<string, number> = {};
+    let window = 0;
+    let windowStart = performance.now();
+    let trainMs = 0;
+    const startStep = step;
+    while (step < stopAt) {
+      const t0 = performance.now();
+      const m = algorithm.update(algorithm.sample(dataRng));
+      trainMs += performance.now() - t0;
+      step++;
+      for (const [k, v] of Object.entries(m)) {
+        if (!Number.isFinite(v)) throw new Error(`${algo} diverged at step ${step}: metric ${k} = ${v} (${JSON.stringify(m)})`);
+        sums[k] = (sums[k] ?? 0) + v;
+      }
+      window++;
+      if (step % cfg.logEvery === 0 || step === stopAt) {
+        const now = performance.now();
+        const line: Record<string, unknown> = { type: 'train', step };
+        for (const k of Object.keys(sums)) line[k] = sums[k] / window;
+        line.stepsPerSec = (window * 1000) / (now - windowStart);
+        await writeLine(line);
+        for (const k of Object.keys(sums)) delete sums[k];
+        window = 0;
+        windowStart = now;
+      }
+      if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
+      if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
+      opts.onStep?.(step, cfg.steps);
     }
-    window++;
-    if (step % cfg.logEvery === 0 || step === stopAt) {
-      const now = performance.now();
-      const line: Record<string, unknown> = { type: 'train', step };
-      for (const k of Object.keys(sums)) line[k] = sums[k] / window;
-      line.stepsPerSec = (window * 1000) / (now - windowStart);
-      writeLine(line);
-      for (const k of Object.keys(sums)) delete sums[k];
-      window = 0;
-      windowStart = now;
-    }
-    if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) runEval();
-    if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
-    opts.onStep?.(step, cfg.steps);
+    const finished = step >= cfg.steps;
+    if (finished && !opts.skipFinalEval && lastEvalStep !== step) await runEval();
+    await save(finished);
+    const trainSeconds = trainMs / 1000;
+    return { algorithm, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted: !finished, alreadyFinished: false };
+  } catch (e) {
+    if (fresh && !wroteCheckpoint) await discardFresh(sink);
+    throw e;
+  } finally {
+    await sink.close({ removeIfEmpty: true }); // e.g. a --resume of a directory that did not exist
   }
-  if (step >= cfg.steps && !opts.skipFinalEval && lastEvalStep !== step) runEval();
-  await save();
-  const trainSeconds = trainMs / 1000;
-  return { algorithm, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir };
 }

@@ -43,7 +43,7 @@ export const command: Command = {
     checkSeedFlag(f.seed);
     checkCostLimitFlag(f['cost-limit']);
     selectBackend(f.backend);
-    if (isAlgoCheckpoint(f.checkpoint)) return (await import('./eval_algo.js')).runEvalAlgo(f, io);
+    if (await isAlgoCheckpoint(f.checkpoint)) return (await import('./eval_algo.js')).runEvalAlgo(f, io);
     const { agent, meta, step } = await loadAgent(f.checkpoint);
     const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}`;
     const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${suffix}.json`);

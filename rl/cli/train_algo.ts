@@ -8,7 +8,9 @@ import { algorithmDef, algorithmNames } from '../algos/registry.js';
 import { trainAlgorithm } from '../algos/train.js';
 import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
-import { extractRepeated, selectBackend } from './common.js';
+import { nodeProvenance } from '../io/node_provenance.js';
+import { NodeRunSink } from '../io/node_sink.js';
+import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { CliIO } from './command.js';
 import { formatDuration, Progress } from './progress.js';
@@ -20,8 +22,9 @@ export const algoTrainFlags = {
   steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
   seed: { type: 'int', help: 'random seed', default: 0, meta: 'S' },
   dataset: { type: 'string', help: 'DSRL HDF5 dataset (default: collect the task\'s default dataset, seed 0)', meta: 'FILE' },
-  out: { type: 'string', help: 'output directory (metrics.jsonl, checkpoint/, eval.json)', meta: 'DIR' },
+  out: { type: 'string', help: 'run directory (config.json, metrics.jsonl/.csv, checkpoint/, eval.json)', meta: 'DIR' },
   resume: { type: 'bool', help: 'continue from <out>/checkpoint', default: false },
+  overwrite: { type: 'bool', help: 'replace what --out already holds (without it a non-empty run directory is refused)', default: false },
   config: { type: 'string', help: 'JSON file of config overrides', meta: 'FILE' },
   set: { type: 'string', help: 'override one config field, dotted (repeatable)', meta: 'KEY=VALUE' },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
@@ -48,9 +51,11 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
+  checkSeedFlag(f.seed);
   if (f.resume && (f.config !== undefined || sets.length > 0)) {
     throw new UsageError('--resume takes the config from the checkpoint; drop --config / --set (only --steps may extend the run)');
   }
+  if (f.resume && f.overwrite) throw new UsageError('--resume and --overwrite exclude each other');
   selectBackend(f.backend);
   let cfg;
   try {
@@ -59,6 +64,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   const out = f.out ?? `runs/${f.algo}-${f.task}-${f.preset}-s${f.seed}`;
+  NodeRunSink.check(out); // a file in the way: say so before reading data or training
   const dataset = f.dataset ? await readDsrlHdf5(f.dataset) : undefined;
   io.stdout.write(f.resume
     ? `resuming ${f.algo} on ${f.task} from ${out}/checkpoint, backend ${getBackend().name}\n`
@@ -66,7 +72,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
   const bar = new Progress(f.resume ? (f.steps ?? cfg.steps) : cfg.steps, { label: `train ${f.algo} ${f.task}`, stream: io.stderr, quiet: f.quiet });
   const t0 = performance.now();
   const res = await trainAlgorithm({
-    algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, resume: f.resume, steps: f.steps,
+    algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, resume: f.resume, overwrite: f.overwrite, steps: f.steps, provenance: nodeProvenance(),
     onStep: (s) => bar.update(s),
     log: (line) => {
       if (io.stderr.isTTY && !f.quiet) io.stderr.write('\r\x1b[K');
@@ -74,6 +80,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
     },
   });
   bar.done();
+  if (res.alreadyFinished) return; // the loop said so; nothing was trained or written
   const ev = res.lastEval;
   io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} steps/s, wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
   if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'})\n`);

@@ -33,6 +33,7 @@ import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
 import { runProvenance } from '../io/provenance.js';
+import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, resolveSink, startFresh } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
 import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from './agent.js';
 import { checkConfig, type FisorConfig } from './config.js';
@@ -162,15 +163,6 @@ function batchRowsReport(data: FisorData, before: ReturnType<Rng['getState']>, s
   return `the batch's data rows with the largest inputs: ${top.map(([j, v, k]) => `row ${j} (|${k}| up to ${v.toPrecision(3)})`).join(', ')}`;
 }
 
-/** Resolves the sink: the given one, or a Node run directory (imported here so browsers never load it). */
-async function sinkFor(opts: TrainOptions): Promise<RunSink> {
-  if (opts.sink) return opts.sink;
-  if (!opts.outDir) throw new Error('train: give outDir (a run directory) or sink');
-  const spec = '../io/node_sink.js';
-  const { NodeRunSink } = (await import(/* @vite-ignore */ spec)) as typeof import('../io/node_sink.js');
-  return new NodeRunSink(opts.outDir);
-}
-
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { task } = opts;
   const log = opts.log ?? (() => {});
@@ -196,7 +188,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
   const dsHash = datasetHash(ds);
 
-  const sink = await sinkFor(opts);
+  const sink = await resolveSink(opts);
   const where = sink.location;
   const existing = await sink.open();
   let wroteCheckpoint = false;
@@ -219,24 +211,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       loaded = await sink.loadCheckpoint(CHECKPOINT_DIR);
       meta = checkpointMetadata(loaded, `${where}/${CHECKPOINT_DIR}`);
       if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${where} is for task ${meta.task}, not ${task}`);
-      if (opts.steps !== undefined && opts.steps < loaded.step) {
-        throw new Error(`--resume --steps ${opts.steps}: the checkpoint in ${where} is already at step ${loaded.step}; give --steps >= ${loaded.step} (or no --steps)`);
-      }
+      checkResumeSteps(opts.steps, loaded.step, where);
       if (opts.costLimit !== undefined && meta.costLimit !== undefined && opts.costLimit !== meta.costLimit) {
         throw new Error(`--resume: the run in ${where} scores with cost limit ${meta.costLimit}; a resume cannot change it to ${opts.costLimit}`);
       }
       seed = meta.seed;
       costLimit = meta.costLimit ?? costLimit;
       cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
-      // Exact resume needs the same transitions: a different dataset would silently change the run.
-      const was = meta.dataset;
-      if (was) {
-        const same = was.hash !== undefined ? was.hash === dsHash && was.size === ds.size : was.source === dsSource && was.size === ds.size;
-        if (!same) {
-          const desc = (src: string, size: number) => `${src === 'given' ? 'a given dataset' : src} of ${size} transitions`;
-          throw new Error(`--resume: the checkpoint in ${where} was trained on ${desc(was.path ?? was.source, was.size)}; this call gives ${desc(opts.datasetPath ?? dsSource, ds.size)}${was.hash ? ` (content hash ${was.hash}, now ${dsHash})` : ''}; resume with the same data or start a new run`);
-        }
-      }
+      checkSameDataset(meta.dataset, { source: dsSource, path: opts.datasetPath, hash: dsHash, size: ds.size }, where);
       // Finished: the checkpoint reached its own config.steps (older checkpoints lack the flag) and no longer run was asked for.
       if (loaded.step >= cfg.steps && (meta.finished ?? loaded.step >= meta.config.steps)) {
         log(`the run in ${where} already finished at step ${loaded.step}: nothing to do (pass --steps N > ${loaded.step} to extend it)`);
@@ -251,13 +233,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         log(`note: the checkpoint was written on backend ${meta.backend} and resumes on ${getBackend().name}: the continuation will not be bit-identical to an uninterrupted ${meta.backend} run`);
       }
     } else {
-      if (existing.length > 0) {
-        if (!opts.overwrite) {
-          throw new Error(`${where} already holds a run (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}); pass --resume to continue it or --overwrite to replace it`);
-        }
-        await sink.clear();
-        log(`--overwrite: cleared ${where}`);
-      }
+      await startFresh(sink, existing, opts.overwrite, log);
       fresh = true;
     }
     checkConfig(cfg);
@@ -280,18 +256,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         window = meta.logWindow.count;
         Object.assign(sums, meta.logWindow.sums);
       }
-      // Drop log lines written after the checkpoint (they will be written again). A line torn by a crash
-      // mid-append does not parse; it lies after the checkpoint, so it goes too.
-      const stepOf = (l: string): number => {
-        try {
-          return (JSON.parse(l) as { step: number }).step;
-        } catch {
-          return Infinity;
-        }
-      };
-      const kept = ((await sink.read('metrics.jsonl')) ?? '').split('\n').filter((l) => l.trim() && stepOf(l) <= step);
-      await sink.writeAtomic('metrics.jsonl', kept.map((l) => l + '\n').join(''));
-      await sink.writeAtomic('metrics.csv', CSV_HEADER + kept.map((l) => csvRow(JSON.parse(l))).join(''));
+      const kept = await keepMetricsUpTo(sink, step);
+      await sink.writeAtomic('metrics.csv', CSV_HEADER + kept.map((l) => csvRow(l)).join(''));
       log(`resumed from ${where}/${CHECKPOINT_DIR} at step ${step}`);
     } else {
       await sink.writeAtomic('metrics.jsonl', '');
@@ -400,14 +366,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     return { agent, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted, alreadyFinished: false, best, costLimit };
   } catch (e) {
     // A fresh run that never reached a checkpoint leaves nothing behind (not even an empty directory).
-    if (fresh && !wroteCheckpoint) {
-      try {
-        await sink.clear();
-        await sink.close({ removeIfEmpty: true });
-      } catch {
-        // cleaning up is best effort; the original error matters
-      }
-    }
+    if (fresh && !wroteCheckpoint) await discardFresh(sink);
     throw e;
   } finally {
     await sink.close({ removeIfEmpty: true }); // e.g. a --resume of a directory that did not exist

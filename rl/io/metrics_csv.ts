@@ -11,9 +11,32 @@ export const CSV_COLUMNS = [
 
 export const CSV_HEADER = CSV_COLUMNS.join(',') + '\n';
 
-export function csvRow(obj: Record<string, unknown>): string {
-  return CSV_COLUMNS.map((c) => {
+export function csvRow(obj: Record<string, unknown>, columns: readonly string[] = CSV_COLUMNS): string {
+  return columns.map((c) => {
     const v = obj[c];
     return typeof v === 'number' || typeof v === 'string' ? String(v) : '';
   }).join(',') + '\n';
+}
+
+/**
+ * For loops whose metric names depend on the algorithm (rl/algos): the columns are every key in order of
+ * first appearance, so the CSV is a function of the JSONL lines alone (a resumed run's equals an
+ * uninterrupted one's). `add` returns true when a line brings a new column (then rewrite with `csvText`).
+ */
+export class CsvColumns {
+  readonly columns: string[] = ['type', 'step'];
+  add(obj: Record<string, unknown>): boolean {
+    let grew = false;
+    for (const k of Object.keys(obj)) if (!this.columns.includes(k)) {
+      this.columns.push(k);
+      grew = true;
+    }
+    return grew;
+  }
+  header(): string {
+    return this.columns.join(',') + '\n';
+  }
+  text(objs: readonly Record<string, unknown>[]): string {
+    return this.header() + objs.map((o) => csvRow(o, this.columns)).join('');
+  }
 }

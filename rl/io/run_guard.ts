@@ -1,0 +1,76 @@
+/**
+ * The run-directory rules every training loop keeps (FISOR's rl/fisor/train.ts and rl/algos/train.ts):
+ * resolve the sink, refuse a non-empty run without resume / overwrite, keep only the metrics lines a
+ * checkpoint covers on resume, compare the training data with the checkpoint's, and leave nothing behind
+ * when a fresh run fails before its first checkpoint. Platform-neutral: the Node sink is imported on demand.
+ */
+import type { RunSink } from './sink.js';
+
+/** The given sink, or a Node run directory on `outDir` (imported here so browsers never load it). */
+export async function resolveSink(opts: { sink?: RunSink; outDir?: string }, who = 'train'): Promise<RunSink> {
+  if (opts.sink) return opts.sink;
+  if (!opts.outDir) throw new Error(`${who}: give outDir (a run directory) or sink`);
+  const spec = './node_sink.js';
+  const { NodeRunSink } = (await import(/* @vite-ignore */ spec)) as typeof import('./node_sink.js');
+  return new NodeRunSink(opts.outDir);
+}
+
+/** A fresh run: refuses a run that already holds entries, unless `overwrite` (which clears it). */
+export async function startFresh(sink: RunSink, existing: string[], overwrite: boolean | undefined, log: (line: string) => void): Promise<void> {
+  if (existing.length === 0) return;
+  if (!overwrite) {
+    throw new Error(`${sink.location} already holds a run (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}); pass --resume to continue it or --overwrite to replace it`);
+  }
+  await sink.clear();
+  log(`--overwrite: cleared ${sink.location}`);
+}
+
+/** `--resume --steps N` may only extend a run. */
+export function checkResumeSteps(steps: number | undefined, checkpointStep: number, where: string): void {
+  if (steps !== undefined && steps < checkpointStep) {
+    throw new Error(`--resume --steps ${steps}: the checkpoint in ${where} is already at step ${checkpointStep}; give --steps >= ${checkpointStep} (or no --steps)`);
+  }
+}
+
+export interface DatasetRecord {
+  source: string;
+  size: number;
+  hash?: string;
+  path?: string;
+}
+
+/** Exact resume needs the same transitions: a different dataset would silently change the run. */
+export function checkSameDataset(was: DatasetRecord | undefined, now: Required<Pick<DatasetRecord, 'source' | 'size' | 'hash'>> & { path?: string }, where: string): void {
+  if (!was) return;
+  const same = was.hash !== undefined ? was.hash === now.hash && was.size === now.size : was.source === now.source && was.size === now.size;
+  if (same) return;
+  const desc = (src: string, size: number) => `${src === 'given' ? 'a given dataset' : src} of ${size} transitions`;
+  throw new Error(`--resume: the checkpoint in ${where} was trained on ${desc(was.path ?? was.source, was.size)}; this call gives ${desc(now.path ?? now.source, now.size)}${was.hash ? ` (content hash ${was.hash}, now ${now.hash})` : ''}; resume with the same data or start a new run`);
+}
+
+/**
+ * On resume: drops the metrics.jsonl lines written after the checkpoint (they will be written again; a line
+ * torn by a crash mid-append does not parse, lies after the checkpoint, and goes too). Returns the kept lines, parsed.
+ */
+export async function keepMetricsUpTo(sink: RunSink, step: number): Promise<Record<string, unknown>[]> {
+  const stepOf = (l: string): number => {
+    try {
+      return (JSON.parse(l) as { step: number }).step;
+    } catch {
+      return Infinity;
+    }
+  };
+  const kept = ((await sink.read('metrics.jsonl')) ?? '').split('\n').filter((l) => l.trim() && stepOf(l) <= step);
+  await sink.writeAtomic('metrics.jsonl', kept.map((l) => l + '\n').join(''));
+  return kept.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A fresh run that never reached a checkpoint leaves nothing behind (not even an empty directory). Best effort. */
+export async function discardFresh(sink: RunSink): Promise<void> {
+  try {
+    await sink.clear();
+    await sink.close({ removeIfEmpty: true });
+  } catch {
+    // cleaning up is best effort; the original error matters
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * rl/algos/train.ts keeps FISOR's run-directory promises (README "Reliability: what is promised") for every
+ * --algo: lock, refusal of a non-empty run, overwrite, finished-run no-op, --steps rule, dataset content hash,
+ * metrics.csv, provenance, nothing left behind by a fresh run that fails early. Modelled on test/fisor/train.test.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setBackend } from '../../core/index.js';
+import { resolveAlgoConfig } from '../../rl/algos/config.js';
+import { algorithmDef } from '../../rl/algos/registry.js';
+import { loadAlgorithm, trainAlgorithm, type AlgoTrainOptions } from '../../rl/algos/train.js';
+import { main } from '../../rl/cli/main.js';
+import { collect } from '../../rl/data/collect.js';
+import type { Dataset } from '../../rl/data/dataset.js';
+import { loadCheckpoint } from '../../nn/index.js';
+import { MemoryRunSink } from '../../rl/io/memory_sink.js';
+
+const ds = collect('BallRun', { transitions: 600, seed: 3 });
+const root = mkdtempSync(join(tmpdir(), 'algo-run-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(root, `run${n++}`);
+const cfgOf = (o: Record<string, unknown> = {}) =>
+  resolveAlgoConfig(algorithmDef('bc-safe'), { task: 'BallRun', overrides: { steps: 6, batchSize: 16, hidden: [16], evalEpisodes: 2, checkpointEvery: 0, evalEvery: 0, logEvery: 2, ...o } });
+const base = (outDir: string, extra: Partial<AlgoTrainOptions> = {}): AlgoTrainOptions => ({ algo: 'bc-safe', task: 'BallRun', config: cfgOf(), seed: 4, outDir, dataset: ds, skipFinalEval: true, ...extra });
+const read = (p: string) => readFileSync(p, 'utf8');
+
+/** A pid that existed and has exited (for stale locks). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+describe('rl/algos run directories', () => {
+  it('a fresh run refuses a run directory that holds files; overwrite replaces it', async () => {
+    setBackend('js');
+    const out = fresh();
+    await trainAlgorithm(base(out));
+    const before = read(join(out, 'checkpoint', 'manifest.json'));
+    await expect(trainAlgorithm(base(out, { seed: 5 }))).rejects.toThrow(/already holds a run \(.*checkpoint.*\); pass --resume to continue it or --overwrite to replace it/);
+    expect(read(join(out, 'checkpoint', 'manifest.json'))).toBe(before); // untouched
+    writeFileSync(join(out, 'stray.txt'), 'x');
+    const r = await trainAlgorithm(base(out, { seed: 5, overwrite: true }));
+    expect(r.step).toBe(6);
+    expect(existsSync(join(out, 'stray.txt'))).toBe(false);
+    expect(JSON.parse(read(join(out, 'config.json'))).seed).toBe(5);
+  });
+
+  it('a fresh run that fails before its first checkpoint leaves no directory behind', async () => {
+    setBackend('js');
+    const out = fresh();
+    await expect(trainAlgorithm(base(out, { config: cfgOf({ evalEvery: 1 }), onStep: (s) => {
+      if (s === 2) throw new Error('injected fault');
+    } }))).rejects.toThrow(/injected fault/);
+    expect(existsSync(out)).toBe(false);
+    // nor does a resume of a run that does not exist
+    await expect(trainAlgorithm(base(out, { resume: true }))).rejects.toThrow(/--resume: no checkpoint in /);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('the run is locked: a second training is refused naming the holder pid; a stale lock is taken over', async () => {
+    setBackend('js');
+    const out = fresh();
+    let second: Promise<unknown> | null = null;
+    await trainAlgorithm(base(out, { onStep: (s) => {
+      // started while the first holds the run; its error is captured at once (no unhandled rejection)
+      if (s === 1) second = trainAlgorithm(base(out, { resume: true })).then(() => 'no error', (e: Error) => e.message);
+    } }));
+    expect(await second).toMatch(new RegExp(`in use by process ${process.pid} \\(lock file .*\\.lock\\)`));
+    expect(existsSync(join(out, '.lock'))).toBe(false); // released
+    // a lock left by a process that no longer exists
+    writeFileSync(join(out, '.lock'), JSON.stringify({ pid: deadPid() }));
+    const r = await trainAlgorithm(base(out, { resume: true, steps: 8 }));
+    expect(r.step).toBe(8);
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+  });
+});
+
+describe('rl/algos resume rules', () => {
+  it('resuming a finished run does nothing and says so; --steps below the checkpoint is refused', async () => {
+    setBackend('js');
+    const out = fresh();
+    const cfg = cfgOf({ evalEvery: 3 });
+    await trainAlgorithm(base(out, { config: cfg, skipFinalEval: false }));
+    const names = ['metrics.jsonl', 'metrics.csv', 'eval.json', 'config.json'];
+    const files = names.map((f) => read(join(out, f)));
+    const ckpt = read(join(out, 'checkpoint', 'manifest.json'));
+    const lines: string[] = [];
+    const r = await trainAlgorithm(base(out, { config: cfg, resume: true, skipFinalEval: false, log: (l) => lines.push(l) }));
+    expect(r.alreadyFinished).toBe(true);
+    expect(r.step).toBe(6);
+    expect(r.lastEval?.normalizedReward).toBe(JSON.parse(files[2]).normalizedReward);
+    expect(lines.join('\n')).toMatch(/already finished at step 6: nothing to do/);
+    expect(names.map((f) => read(join(out, f)))).toEqual(files);
+    expect(read(join(out, 'checkpoint', 'manifest.json'))).toBe(ckpt);
+    await expect(trainAlgorithm(base(out, { resume: true, steps: 4 }))).rejects.toThrow(/--steps 4: .* already at step 6; give --steps >= 6/);
+  });
+
+  it('resume compares the dataset content, not only its size; config.json records the hash', async () => {
+    setBackend('js');
+    const out = fresh();
+    await trainAlgorithm(base(out, { stopAt: 3 }));
+    const other: Dataset = { ...ds, rewards: ds.rewards.map((v) => v + 0.5) }; // same size, other content
+    await expect(trainAlgorithm(base(out, { dataset: other, resume: true }))).rejects.toThrow(/trained on a given dataset of 600 transitions; this call gives a given dataset of 600 transitions \(content hash fnv1a64x2:[0-9a-f]{16}, now fnv1a64x2:[0-9a-f]{16}\)/);
+    const config = JSON.parse(read(join(out, 'config.json')));
+    expect(config.dataset.hash).toMatch(/^fnv1a64x2:[0-9a-f]{16}$/);
+    expect(config.dataset.size).toBe(600);
+    expect((await trainAlgorithm(base(out, { resume: true }))).step).toBe(6); // the same data resumes
+  });
+
+  it('a run stopped and resumed equals the uninterrupted one: weights, metrics.jsonl and metrics.csv (timings aside)', async () => {
+    setBackend('js');
+    const cfg = cfgOf({ checkpointEvery: 2, evalEvery: 3 });
+    const a = fresh(), b = fresh();
+    const full = await trainAlgorithm(base(a, { config: cfg, skipFinalEval: false }));
+    await trainAlgorithm(base(b, { config: cfg, stopAt: 4 }));
+    const resumed = await trainAlgorithm(base(b, { config: cfg, resume: true, skipFinalEval: false }));
+    const wa = full.algorithm.stateTensors(), wb = resumed.algorithm.stateTensors();
+    for (const k of Object.keys(wa)) expect(wb[k].toFlatArray(), k).toEqual(wa[k].toFlatArray());
+    const strip = (p: string) => read(p).trim().split('\n').map((l) => {
+      const o = JSON.parse(l);
+      delete o.stepsPerSec;
+      delete o.seconds;
+      return o;
+    });
+    expect(strip(join(b, 'metrics.jsonl'))).toEqual(strip(join(a, 'metrics.jsonl')));
+    const csv = (p: string) => {
+      const rows = read(p).trim().split('\n').map((l) => l.split(','));
+      const drop = new Set(['stepsPerSec', 'seconds'].map((c) => rows[0].indexOf(c)));
+      return rows.map((r) => r.filter((_, i) => !drop.has(i)).join(','));
+    };
+    expect(csv(join(b, 'metrics.csv'))).toEqual(csv(join(a, 'metrics.csv')));
+  });
+});
+
+describe('rl/algos run contents', () => {
+  it('config.json and checkpoint metadata carry provenance; metrics.csv mirrors metrics.jsonl', async () => {
+    setBackend('js');
+    const out = fresh();
+    await trainAlgorithm(base(out, { config: cfgOf({ evalEvery: 3 }), skipFinalEval: false, provenance: { package: 'fisor-ts@test', gitCommit: null } }));
+    const config = JSON.parse(read(join(out, 'config.json')));
+    for (const k of ['package', 'node', 'backend', 'threads', 'configHash']) expect(config.provenance[k], k).toBeDefined();
+    expect(config.provenance.package).toBe('fisor-ts@test');
+    expect(config.provenance.configHash).toMatch(/^fnv1a32:[0-9a-f]{8}$/);
+    expect(config.algo).toBe('bc-safe');
+    const loaded = await loadCheckpoint(join(out, 'checkpoint'));
+    expect((loaded.metadata as Record<string, unknown>).provenance).toEqual(config.provenance);
+    expect((await loadAlgorithm(out)).meta.finished).toBe(true);
+    const jsonl = read(join(out, 'metrics.jsonl')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const csv = read(join(out, 'metrics.csv')).trim().split('\n').map((l) => l.split(','));
+    const header = csv[0];
+    expect(header.slice(0, 2)).toEqual(['type', 'step']);
+    for (const k of ['actorLoss', 'stepsPerSec', 'normalizedReward', 'normalizedCost']) expect(header).toContain(k);
+    expect(csv.length - 1).toBe(jsonl.length);
+    expect(jsonl.map((o) => o.type)).toContain('eval');
+    csv.slice(1).forEach((row, i) => {
+      header.forEach((c, j) => {
+        const v = jsonl[i][c];
+        expect(row[j], `row ${i} column ${c}`).toBe(v === undefined ? '' : String(v));
+      });
+    });
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-') || f === '.lock')).toEqual([]);
+  });
+});
+
+describe('rl/algos platform seam', () => {
+  it('trains into a memory sink: the loop writes only through the sink', async () => {
+    setBackend('js');
+    const sink = new MemoryRunSink('mem');
+    const r = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfgOf({ evalEvery: 3 }), seed: 1, sink, dataset: ds });
+    expect(r.step).toBe(6);
+    expect([...sink.files.keys()].sort()).toEqual(['config.json', 'eval.json', 'metrics.csv', 'metrics.jsonl']);
+    expect([...sink.checkpoints.keys()]).toEqual(['checkpoint']);
+    const again = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfgOf(), seed: 1, sink, dataset: ds, resume: true });
+    expect(again.alreadyFinished).toBe(true);
+  });
+});
+
+function textSink(): Writable & { text: string } {
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      w.text += String(chunk);
+      cb();
+    },
+  }) as Writable & { text: string };
+  w.text = '';
+  return w;
+}
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = textSink(), stderr = textSink();
+  const code = await main(argv, { stdout, stderr });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+describe('fisor train --algo: run directory flags', () => {
+  it('refuses a non-empty --out, replaces it with --overwrite, says a finished run needs nothing; --resume --overwrite is a usage error', async () => {
+    const out = fresh();
+    const argv = ['train', '--algo', 'bc-safe', '--task', 'BallRun', '--steps', '4', '--set', 'batchSize=16', '--set', 'hidden=16', '--set', 'evalEpisodes=1', '--set', 'logEvery=2', '--backend', 'js', '--quiet', '--out', out];
+    const a = await run(...argv);
+    expect(a.code, a.err).toBe(0);
+    const b = await run(...argv);
+    expect(b.code).not.toBe(0);
+    expect(b.err).toMatch(/already holds a run .*pass --resume to continue it or --overwrite to replace it/);
+    const c = await run(...argv, '--overwrite');
+    expect(c.code, c.err).toBe(0);
+    const d = await run('train', '--algo', 'bc-safe', '--task', 'BallRun', '--backend', 'js', '--quiet', '--out', out, '--resume');
+    expect(d.code, d.err).toBe(0);
+    expect(d.out).toMatch(/already finished at step 4: nothing to do/);
+    const e = await run('train', '--algo', 'bc-safe', '--task', 'BallRun', '--out', out, '--resume', '--overwrite');
+    expect(e.code).toBe(2);
+    expect(e.err).toMatch(/--resume and --overwrite exclude each other/);
+  });
+});
