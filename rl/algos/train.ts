@@ -10,7 +10,8 @@
  * lock file), under the same rules as FISOR's loop (rl/io/run_guard.ts): a fresh run refuses a run that
  * already holds files unless `overwrite`; a fresh run that fails before its first checkpoint leaves nothing
  * behind; resuming a finished run does nothing; a resume must give the same dataset (content hash) and may
- * only extend `steps`.
+ * only extend `steps` and must keep the cost limit (`costLimit`, stored as the checkpoint's config.costLimit).
+ * `shouldStop` (Ctrl-C in the CLI) ends the run after the current step with a checkpoint that resumes exactly.
  *
  * Run contents: config.json (algo, task, seed, config, dataset with content hash, provenance),
  * metrics.jsonl ({"type":"train",...} means over logEvery steps, and {"type":"eval",...}) and metrics.csv
@@ -57,8 +58,16 @@ export interface AlgoTrainOptions {
   steps?: number;
   /** Extra provenance fields (Node callers add the package version and git commit). */
   provenance?: Record<string, unknown>;
+  /**
+   * The run's cost limit kappa (default: config.costLimit): it replaces config.costLimit, so the algorithm's
+   * own uses (BC-Safe's trajectory split, CDT's target return, the per-step thresholds of BCQ-Lag / CPQ /
+   * COptiDICE) and the evaluation scores all follow it. A resume refuses a different one.
+   */
+  costLimit?: number;
   /** Stop (with a checkpoint) once this step is reached, as if interrupted (tests). */
   stopAt?: number;
+  /** Polled after every step (the loop yields to the event loop every ~100 ms so that Ctrl-C can set it): true stops with a checkpoint. */
+  shouldStop?: () => boolean;
   onStep?: (step: number, total: number) => void;
   log?: (line: string) => void;
   skipFinalEval?: boolean;
@@ -71,10 +80,12 @@ export interface AlgoTrainResult {
   stepsPerSecond: number;
   lastEval: EvalResult | null;
   outDir: string;
-  /** Stopped by stopAt before config.steps (a checkpoint was saved). */
+  /** Stopped by stopAt / shouldStop before config.steps (a checkpoint was saved). */
   interrupted: boolean;
   /** Resume found the run finished: nothing was trained or written. */
   alreadyFinished: boolean;
+  /** The cost limit kappa the run scores with (its config.costLimit). */
+  costLimit: number;
 }
 
 export interface AlgoCheckpointMetadata {
@@ -159,6 +170,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
     algorithmDef(opts.algo).check(opts.config);
   }
   if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new Error(`steps must be a positive integer, got ${opts.steps}`);
+  if (opts.costLimit !== undefined && !(Number.isFinite(opts.costLimit) && opts.costLimit >= 0)) throw new Error(`cost limit must be a number >= 0, got ${opts.costLimit}`);
   const env = makeEnv(task);
   const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0 });
   validateDataset(ds, opts.datasetPath ?? 'dataset');
@@ -174,7 +186,8 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
   let wroteCheckpoint = false;
   let fresh = false;
   try {
-    let { algo, config: cfg, seed } = opts;
+    let { algo, seed } = opts;
+    let cfg: LoopConfig = opts.costLimit !== undefined ? { ...opts.config, costLimit: opts.costLimit } : opts.config;
     let loaded: LoadedCheckpoint | null = null;
     let meta: AlgoCheckpointMetadata | null = null;
     if (opts.resume) {
@@ -192,6 +205,9 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${where} is for task ${meta.task}, not ${task}`);
       if (meta.algo !== algo) throw new Error(`--resume: the checkpoint in ${where} is of algorithm ${meta.algo}, not ${algo}`);
       checkResumeSteps(opts.steps, loaded.step, where);
+      if (opts.costLimit !== undefined && opts.costLimit !== meta.config.costLimit) {
+        throw new Error(`--resume: the run in ${where} uses cost limit ${meta.config.costLimit}; a resume cannot change it to ${opts.costLimit}`);
+      }
       seed = meta.seed;
       cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
       checkSameDataset(meta.dataset, datasetRecord, where);
@@ -203,7 +219,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
         algorithm.setRngStates(meta.rngs.algorithm);
         const lastText = await sink.read('eval.json');
         const lastEval = lastText ? (JSON.parse(lastText) as EvalResult) : null;
-        return { algorithm, step: loaded.step, trainSeconds: 0, stepsPerSecond: 0, lastEval, outDir: where, interrupted: false, alreadyFinished: true };
+        return { algorithm, step: loaded.step, trainSeconds: 0, stepsPerSecond: 0, lastEval, outDir: where, interrupted: false, alreadyFinished: true, costLimit: meta.config.costLimit };
       }
       if (meta.backend !== getBackend().name) {
         log(`note: the checkpoint was written on backend ${meta.backend} and resumes on ${getBackend().name}: the continuation will not be bit-identical to an uninterrupted ${meta.backend} run`);
@@ -255,13 +271,13 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
     let lastEval: EvalResult | null = null;
     let lastEvalStep = -1;
     const runEval = async () => {
-      const ev = evaluate(algorithm, task, { episodes: cfg.evalEpisodes, rng: evalRng });
+      const ev = evaluate(algorithm, task, { episodes: cfg.evalEpisodes, rng: evalRng, costLimit: cfg.costLimit });
       lastEval = ev;
       lastEvalStep = step;
       const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = ev;
-      await writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds });
-      await sink.writeAtomic('eval.json', JSON.stringify({ algo, step, ...ev }, null, 2) + '\n');
-      log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
+      await writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, costLimit: cfg.costLimit, seconds });
+      await sink.writeAtomic('eval.json', JSON.stringify({ algo, step, costLimit: cfg.costLimit, ...ev }, null, 2) + '\n');
+      log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (cost limit ${cfg.costLimit}, ${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
     };
 
     const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
@@ -270,6 +286,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
     let windowStart = performance.now();
     let trainMs = 0;
     const startStep = step;
+    let lastYield = performance.now();
     while (step < stopAt) {
       const t0 = performance.now();
       const m = algorithm.update(algorithm.sample(dataRng));
@@ -293,12 +310,18 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
       if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
       opts.onStep?.(step, cfg.steps);
+      // As FISOR's loop: let signal handlers (Ctrl-C) run; timing decides only when to yield, never what is computed.
+      if (performance.now() - lastYield > 100) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+      if (step < stopAt && opts.shouldStop?.()) break;
     }
     const finished = step >= cfg.steps;
     if (finished && !opts.skipFinalEval && lastEvalStep !== step) await runEval();
     await save(finished);
     const trainSeconds = trainMs / 1000;
-    return { algorithm, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted: !finished, alreadyFinished: false };
+    return { algorithm, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted: !finished, alreadyFinished: false, costLimit: cfg.costLimit };
   } catch (e) {
     if (fresh && !wroteCheckpoint) await discardFresh(sink);
     throw e;

@@ -1,4 +1,7 @@
-/** `fisor eval --checkpoint <dir>` for a checkpoint of rl/algos: the algorithm is read from the checkpoint. */
+/**
+ * `fisor eval --checkpoint <dir>` for a checkpoint of rl/algos: the algorithm is read from the checkpoint; scores
+ * use `--cost-limit K` if given, else the run's cost limit (its config.costLimit).
+ */
 import { join } from 'node:path';
 import { loadAlgorithm } from '../algos/train.js';
 import { evaluate } from '../fisor/evaluate.js';
@@ -11,27 +14,30 @@ export interface AlgoEvalFlags {
   episodes: number;
   seed: number;
   'fixed-start': boolean;
+  'cost-limit'?: number;
   out?: string;
   quiet: boolean;
 }
 
 export async function runEvalAlgo(f: AlgoEvalFlags, io: CliIO): Promise<void> {
   const { algorithm, meta, step } = await loadAlgorithm(f.checkpoint);
+  const costLimit = f['cost-limit'] ?? meta.config.costLimit;
   let prog: Progress | null = null;
   const res = evaluate(algorithm, meta.task, {
-    episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'],
+    episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'], costLimit,
     onStep: (t, max) => {
       prog ??= new Progress(max, { label: `eval ${meta.algo} ${meta.task}`, unit: 'env steps', stream: io.stderr, quiet: f.quiet });
       prog.update(t);
     },
   });
   (prog as Progress | null)?.done();
-  const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${f['fixed-start'] ? '-fixed' : ''}.json`);
-  writeFileAtomic(out, JSON.stringify({ algo: meta.algo, checkpointStep: step, ...res }, null, 2) + '\n');
+  const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}`;
+  const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${suffix}.json`);
+  writeFileAtomic(out, JSON.stringify({ algo: meta.algo, checkpointStep: step, costLimit, ...res }, null, 2) + '\n');
   io.stdout.write(
     `${meta.algo} on ${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}):\n` +
       `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +
-      `  normalized cost   ${res.normalizedCost.toFixed(3)} +- ${res.normalizedCostStd.toFixed(3)}  (${res.safe ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * res.safeFraction).toFixed(0)}% of episodes safe)\n` +
+      `  normalized cost   ${res.normalizedCost.toFixed(3)} +- ${res.normalizedCostStd.toFixed(3)}  (cost limit ${costLimit}; ${res.safe ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * res.safeFraction).toFixed(0)}% of episodes safe)\n` +
       `  return ${res.meanReturn.toFixed(2)}, cost ${res.meanCost.toFixed(2)} per episode; ${res.seconds.toFixed(1)} s\n` +
       `  wrote ${out}\n` +
       `  (environments re-implement the task definitions; scores compare within this project only)\n`,

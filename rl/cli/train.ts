@@ -19,6 +19,7 @@ import type { Command } from './command.js';
 import { checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { formatDuration, Progress } from './progress.js';
 import { algoOf } from './train_algo.js';
+import { sigintStopper } from './sigint.js';
 
 const flags = {
   algo: { type: 'string', help: "algorithm: fisor (default) or one of 'fisor algos'", default: 'fisor', meta: 'NAME' },
@@ -79,24 +80,13 @@ export const command: Command = {
       : `training FISOR on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
     const bar = new Progress(f.resume ? (f.steps ?? cfg.steps) : cfg.steps, { label: `train ${f.task}`, stream: io.stderr, quiet: f.quiet });
     const t0 = performance.now();
-    let stop = false;
-    let stopAt = 0;
-    const onSigint = () => {
-      // One Ctrl-C may arrive twice (the terminal's process group and bin/fisor.mjs's forwarding): a second
-      // one counts only after a second.
-      if (stop && performance.now() - stopAt > 1000) process.exit(130);
-      if (stop) return;
-      stop = true;
-      stopAt = performance.now();
-      io.stderr.write('\ninterrupted: saving a checkpoint after this step (Ctrl-C again quits without saving)\n');
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = sigintStopper(io);
     let res;
     try {
       res = await train({
         task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, allowTaskMismatch: f['allow-task-mismatch'],
         resume: f.resume, overwrite: f.overwrite, steps: f.steps, costLimit: f['cost-limit'], provenance: nodeProvenance(),
-        shouldStop: () => stop,
+        shouldStop: interrupt.shouldStop,
         onStep: (s) => bar.update(s),
         log: (line) => {
           if (io.stderr.isTTY && !f.quiet) io.stderr.write('\r\x1b[K');
@@ -104,14 +94,14 @@ export const command: Command = {
         },
       });
     } finally {
-      process.off('SIGINT', onSigint);
+      interrupt.dispose();
     }
     bar.done();
     if (res.alreadyFinished) return 0;
     const ev = res.lastEval;
     if (res.interrupted) {
       io.stdout.write(`stopped at step ${res.step}; checkpoint ${out}/checkpoint saved. Continue with: fisor train --task ${f.task} --out ${out} --resume\n`);
-      return stop ? 130 : 0;
+      return interrupt.shouldStop() ? 130 : 0;
     }
     io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} steps/s, wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
     if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'} at cost limit ${res.costLimit})\n`);

@@ -1,6 +1,8 @@
 /**
  * `fisor train --algo <name> --task <task> ...` for the algorithms of rl/algos (all but FISOR, whose own path
- * stays rl/cli/train.ts): the same flags, the generic loop of rl/algos/train.ts.
+ * stays rl/cli/train.ts): the same flags, the generic loop of rl/algos/train.ts. `--cost-limit K` sets the run's
+ * kappa (config.costLimit: scores, safe marks and every threshold the algorithm derives from kappa); Ctrl-C saves
+ * a checkpoint after the current step and exits 130, as FISOR's CLI (rl/cli/train.ts).
  */
 import { getBackend } from '../../core/index.js';
 import { resolveAlgoConfig } from '../algos/config.js';
@@ -10,10 +12,11 @@ import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
 import { nodeProvenance } from '../io/node_provenance.js';
 import { NodeRunSink } from '../io/node_sink.js';
-import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
+import { checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { CliIO } from './command.js';
 import { formatDuration, Progress } from './progress.js';
+import { sigintStopper } from './sigint.js';
 
 export const algoTrainFlags = {
   algo: { type: 'string', help: "algorithm (see 'fisor algos')", default: 'fisor', meta: 'NAME' },
@@ -21,6 +24,7 @@ export const algoTrainFlags = {
   preset: { type: 'string', help: 'config preset: cpu (about a minute on 2 cores) or paper (OSRL defaults)', default: 'cpu', meta: 'NAME' },
   steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
   seed: { type: 'int', help: 'random seed', default: 0, meta: 'S' },
+  'cost-limit': { type: 'float', help: "cost limit kappa: scores, safe marks and the algorithm's own thresholds (default: the config's costLimit, 10)", meta: 'K' },
   dataset: { type: 'string', help: 'DSRL HDF5 dataset (default: collect the task\'s default dataset, seed 0)', meta: 'FILE' },
   out: { type: 'string', help: 'run directory (config.json, metrics.jsonl/.csv, checkpoint/, eval.json)', meta: 'DIR' },
   resume: { type: 'bool', help: 'continue from <out>/checkpoint', default: false },
@@ -40,7 +44,7 @@ export function algoOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
+export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
   const { values: sets, rest } = extractRepeated(argv, 'set');
   const f = parseFlags(rest, algoTrainFlags);
   let def;
@@ -52,6 +56,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
   }
   if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
   checkSeedFlag(f.seed);
+  checkCostLimitFlag(f['cost-limit']);
   if (f.resume && (f.config !== undefined || sets.length > 0)) {
     throw new UsageError('--resume takes the config from the checkpoint; drop --config / --set (only --steps may extend the run)');
   }
@@ -59,7 +64,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
   selectBackend(f.backend);
   let cfg;
   try {
-    cfg = resolveAlgoConfig(def, { preset: f.preset, task: f.task, configFile: f.config, set: sets, overrides: { steps: f.steps } });
+    cfg = resolveAlgoConfig(def, { preset: f.preset, task: f.task, configFile: f.config, set: sets, overrides: { steps: f.steps, costLimit: f['cost-limit'] } });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -71,20 +76,32 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<void> {
     : `training ${f.algo} on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
   const bar = new Progress(f.resume ? (f.steps ?? cfg.steps) : cfg.steps, { label: `train ${f.algo} ${f.task}`, stream: io.stderr, quiet: f.quiet });
   const t0 = performance.now();
-  const res = await trainAlgorithm({
-    algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, resume: f.resume, overwrite: f.overwrite, steps: f.steps, provenance: nodeProvenance(),
-    onStep: (s) => bar.update(s),
-    log: (line) => {
-      if (io.stderr.isTTY && !f.quiet) io.stderr.write('\r\x1b[K');
-      io.stdout.write(line + '\n');
-    },
-  });
+  const interrupt = sigintStopper(io);
+  let res;
+  try {
+    res = await trainAlgorithm({
+      algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
+      costLimit: f['cost-limit'], provenance: nodeProvenance(), shouldStop: interrupt.shouldStop,
+      onStep: (s) => bar.update(s),
+      log: (line) => {
+        if (io.stderr.isTTY && !f.quiet) io.stderr.write('\r\x1b[K');
+        io.stdout.write(line + '\n');
+      },
+    });
+  } finally {
+    interrupt.dispose();
+  }
   bar.done();
-  if (res.alreadyFinished) return; // the loop said so; nothing was trained or written
+  if (res.alreadyFinished) return 0; // the loop said so; nothing was trained or written
   const ev = res.lastEval;
+  if (res.interrupted) {
+    io.stdout.write(`stopped at step ${res.step}; checkpoint ${out}/checkpoint saved. Continue with: fisor train --algo ${f.algo} --task ${f.task} --out ${out} --resume\n`);
+    return interrupt.shouldStop() ? 130 : 0;
+  }
   io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} steps/s, wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
-  if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'})\n`);
+  if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'} at cost limit ${res.costLimit})\n`);
   io.stdout.write(`checkpoint ${out}/checkpoint, metrics ${out}/metrics.jsonl\n`);
+  return 0;
 }
 
 export { algorithmNames };
