@@ -20,7 +20,7 @@ const flags = {
   monitor: { type: 'bool', help: 'safety monitor: attribute every violation to critic / actor / recovery (rl/fisor/monitor.ts)', default: false },
   samples: { type: 'int', help: 'candidate actions per state (default: the config\'s numSamples)', meta: 'N' },
   'cost-limit': { type: 'float', help: "cost limit kappa for the scores and safe marks (default: the run's, else the task's)", meta: 'K' },
-  out: { type: 'string', help: 'write the result as JSON here (default <checkpoint>/eval-<seed>.json)', meta: 'FILE' },
+  out: { type: 'string', help: 'write the result as JSON here (default <checkpoint>/eval-<seed>.json, or eval-<seed>-2.json, -3, ... when taken)', meta: 'FILE' },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
@@ -31,6 +31,18 @@ export function checkOutFile(out: string): void {
   const dir = dirname(out) || '.';
   if (!existsSync(dir)) throw new UsageError(`--out ${out}: directory ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${out}: ${dir} is a file, not a directory`);
+}
+
+/**
+ * The default result file `<run>/eval-<seed><suffix>.json`, or `-2`, `-3`, ... when taken: an earlier
+ * evaluation (another flag such as --monitor, or an older checkpoint) is never replaced silently.
+ */
+export function defaultEvalOut(checkpoint: string, seed: number, suffix: string): string {
+  const base = join(checkpoint, `eval-${seed}${suffix}`);
+  if (!existsSync(`${base}.json`)) return `${base}.json`;
+  let k = 2;
+  while (existsSync(`${base}-${k}.json`)) k++;
+  return `${base}-${k}.json`;
 }
 
 export const command: Command = {
@@ -46,7 +58,7 @@ export const command: Command = {
     if (await isAlgoCheckpoint(f.checkpoint)) return (await import('./eval_algo.js')).runEvalAlgo(f, io);
     const { agent, meta, step } = await loadAgent(f.checkpoint);
     const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}`;
-    const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${suffix}.json`);
+    const out = f.out ?? defaultEvalOut(f.checkpoint, f.seed, suffix);
     checkOutFile(out);
     const costLimit = f['cost-limit'] ?? meta.costLimit;
     agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());

@@ -7,6 +7,7 @@ import { loadAlgorithm } from '../algos/train.js';
 import { evaluate } from '../fisor/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { CliIO } from './command.js';
+import { defaultEvalOut } from './eval.js';
 import { Progress } from './progress.js';
 
 export interface AlgoEvalFlags {
@@ -32,7 +33,7 @@ export async function runEvalAlgo(f: AlgoEvalFlags, io: CliIO): Promise<void> {
   });
   (prog as Progress | null)?.done();
   const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}`;
-  const out = f.out ?? join(f.checkpoint, `eval-${f.seed}${suffix}.json`);
+  const out = f.out ?? defaultEvalOut(f.checkpoint, f.seed, suffix);
   writeFileAtomic(out, JSON.stringify({ algo: meta.algo, checkpointStep: step, costLimit, ...res }, null, 2) + '\n');
   io.stdout.write(
     `${meta.algo} on ${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}):\n` +

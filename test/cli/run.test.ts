@@ -198,6 +198,19 @@ describe('fisor eval: output checks and cost limit', () => {
     for (const e of res.episodes) expect(e.normalizedCost).toBeCloseTo(e.cost + 1, 10);
     expect((await run('eval', '--checkpoint', out, '--cost-limit', '-2')).code).toBe(2);
   });
+
+  it('a second evaluation with the same seed writes eval-<seed>-2.json instead of replacing the first', async () => {
+    const out = join(dir, 'r3');
+    expect((await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '2', ...TINY)).code).toBe(0);
+    const first = await run('eval', '--checkpoint', out, '--episodes', '1', '--backend', 'js', '--quiet');
+    expect(first.code, first.err).toBe(0);
+    const before = readFileSync(join(out, 'eval-12345.json'), 'utf8');
+    const second = await run('eval', '--checkpoint', out, '--episodes', '2', '--backend', 'js', '--quiet');
+    expect(second.code, second.err).toBe(0);
+    expect(second.out).toMatch(/eval-12345-2\.json/);
+    expect(readFileSync(join(out, 'eval-12345.json'), 'utf8')).toBe(before);
+    expect(JSON.parse(readFileSync(join(out, 'eval-12345-2.json'), 'utf8')).episodes).toHaveLength(2);
+  });
 });
 
 describe('fisor collect: cost limit', () => {
