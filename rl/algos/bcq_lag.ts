@@ -21,7 +21,7 @@ import { concat, noGrad, Rng, tensor, tidy, type Tensor } from '../../core/index
 import { Adam, EnsembleMLP, softUpdate, type MLP, type Optimizer } from '../../nn/index.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { checker } from './config.js';
-import { criticValues, ensembleCritic, ensembleMse, getRngs, inference, mlp, PidLagrangian, setRngs, StateBag, VAE, vaeLoss } from './common.js';
+import { criticValues, ensembleCritic, ensembleMse, getRngs, inference, mlp, PidLagrangian, setRngs, StateBag, VAE, vaeLoss, optimizerStep } from './common.js';
 import { batchTensors, episodeLength, qcThreshold, TransitionSampler, type BatchTensors } from './data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
@@ -186,12 +186,7 @@ export class BCQLag implements Algorithm<Batch> {
   update(b: Batch): Metrics {
     return tidy(() => {
       const t = batchTensors(b, this.obsDim, this.actDim, this.cfg.dtype, this.cfg.rewardScale, this.cfg.costScale);
-      const step = (opt: Optimizer, loss: Tensor) => {
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss.item();
-      };
+      const step = optimizerStep;
       const v = this.vaeLoss(t);
       const vae = step(this.opts.vae, v.loss);
       const c = this.criticLoss(t);

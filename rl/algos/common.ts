@@ -169,6 +169,14 @@ export class PidLagrangian {
 }
 
 /** Runs `fn` for a batch of observations under noGrad and tidy, returning a fresh Float32Array. */
+/** One optimisation step on `loss` (zero the gradients, backward, step); returns the loss value for the metrics. */
+export function optimizerStep(opt: Optimizer, loss: Tensor): number {
+  opt.zeroGrad();
+  loss.backward();
+  opt.step();
+  return loss.item();
+}
+
 export function inference(fn: () => Tensor): Float32Array {
   return tidy(() => noGrad(() => Float32Array.from(fn().dataSync())));
 }

@@ -21,7 +21,7 @@ import { logSoftmax, softmax } from '../../core/index.js';
 import { Adam, type EnsembleMLP, type Optimizer } from '../../nn/index.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { checker } from './config.js';
-import { criticValues, ensembleCritic, gaussianLogProb, getRngs, inference, normal, setRngs, SquashedGaussianActor, StateBag } from './common.js';
+import { criticValues, ensembleCritic, gaussianLogProb, getRngs, inference, normal, setRngs, SquashedGaussianActor, StateBag, optimizerStep } from './common.js';
 import { batchTensors, episodeLength, qcThreshold, TransitionSampler, type BatchTensors } from './data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
@@ -204,12 +204,7 @@ export class COptiDICE implements Algorithm<DiceBatch> {
       const t = batchTensors(b, this.obsDim, this.actDim, this.cfg.dtype, this.cfg.rewardScale, this.cfg.costScale);
       const init = tensor(isInit, { shape: [b.size], dtype: this.cfg.dtype });
       const p0 = this.stats.p0;
-      const step = (opt: Optimizer, loss: Tensor) => {
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss.item();
-      };
+      const step = optimizerStep;
       const lambda = this.lambda;
       const wBar = noGrad(() => this.advantage(t, lambda).w);
       const ct = this.chiTauLoss(t, wBar, init, p0);

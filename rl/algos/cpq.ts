@@ -22,7 +22,7 @@ import { noGrad, Rng, tensor, tidy, type Tensor } from '../../core/index.js';
 import { Adam, softUpdate, type EnsembleMLP, type Optimizer } from '../../nn/index.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { checker } from './config.js';
-import { criticValues, ensembleCritic, ensembleMse, getRngs, inference, normal, setRngs, SquashedGaussianActor, StateBag, VAE, vaeKl, vaeLoss } from './common.js';
+import { criticValues, ensembleCritic, ensembleMse, getRngs, inference, normal, setRngs, SquashedGaussianActor, StateBag, VAE, vaeKl, vaeLoss, optimizerStep } from './common.js';
 import { batchTensors, episodeLength, qcThreshold, TransitionSampler, type BatchTensors } from './data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
@@ -192,12 +192,7 @@ export class CPQ implements Algorithm<Batch> {
   update(b: Batch): Metrics {
     return tidy(() => {
       const t = batchTensors(b, this.obsDim, this.actDim, this.cfg.dtype, this.cfg.rewardScale, this.cfg.costScale);
-      const step = (opt: Optimizer, loss: Tensor) => {
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-        return loss.item();
-      };
+      const step = optimizerStep;
       const v = this.vaeLoss(t);
       const vae = step(this.opts.vae, v.loss);
       const a2 = noGrad(() => this.actor.sample(t.s2, this.rngs.noise).action);

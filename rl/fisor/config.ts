@@ -15,6 +15,7 @@
  * rejected with an error naming the key.
  */
 import { platform } from '../../core/platform.js';
+import { applyObject as applyObjectChecked, applySet as applySetChecked, clone, setPath as setPathChecked, type OverrideRules } from '../config_overrides.js';
 
 export interface ActorConfig {
   /** MLPResNet width (4x inside each block), number of residual blocks, dropout before each block. */
@@ -192,10 +193,6 @@ export const TASK_OVERRIDES: Record<string, { algorithmic: Record<string, unknow
 export type PresetName = 'paper' | 'cpu' | 'safe';
 export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe'];
 
-function clone<T>(x: T): T {
-  return JSON.parse(JSON.stringify(x)) as T;
-}
-
 /** The preset, unmodified by any task. */
 export function presetConfig(name: string): FisorConfig {
   if (name === 'paper') return clone(PAPER);
@@ -228,96 +225,25 @@ const INTEGER_KEYS = new Set([
   'actor.hidden', 'actor.blocks', 'actor.timeFeatures', 'actor.timeHidden', 'actor.T', 'actor.decaySteps',
 ]);
 
-function typeName(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (v === null) return 'null';
-  return typeof v;
-}
+/** FISOR's override rules: whole-number keys, enums, and layer sizes as arrays of positive integers. */
+const RULES: OverrideRules = {
+  integerKeys: INTEGER_KEYS,
+  enums: ENUMS,
+  arrayItem: { ok: (x) => typeof x === 'number' && Number.isInteger(x) && x > 0, what: 'positive integers' },
+};
 
-/** Sets `path` (dotted) in `cfg`, checking the key exists and the value has the existing value's type. */
 function setPath(cfg: object, path: string, value: unknown, source: string): void {
-  const parts = path.split('.');
-  let node = cfg as Record<string, unknown>;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const next = node[parts[i]];
-    if (!Object.hasOwn(node, parts[i]) || typeof next !== 'object' || next === null || Array.isArray(next)) {
-      throw new Error(`${source}: unknown config key '${path}'`);
-    }
-    node = next as Record<string, unknown>;
-  }
-  const leaf = parts[parts.length - 1];
-  if (!Object.hasOwn(node, leaf)) throw new Error(`${source}: unknown config key '${path}'`);
-  const cur = node[leaf];
-  if (typeof cur === 'object' && cur !== null && !Array.isArray(cur)) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new Error(`${source}: config key '${path}' must be an object, got ${typeName(value)}`);
-    }
-    for (const [k, v] of Object.entries(value)) setPath(cfg, `${path}.${k}`, v, source);
-    return;
-  }
-  if (Array.isArray(cur)) {
-    if (!Array.isArray(value) || !value.every((x) => typeof x === 'number' && Number.isInteger(x) && x > 0)) {
-      throw new Error(`${source}: config key '${path}' must be an array of positive integers, got ${JSON.stringify(value)}`);
-    }
-  } else if (typeof cur !== typeName(value)) {
-    throw new Error(`${source}: config key '${path}' must be a ${typeof cur}, got ${typeName(value)} ${JSON.stringify(value)}`);
-  } else if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new Error(`${source}: config key '${path}' must be a finite number, got ${value}`);
-  } else if (typeof value === 'number' && INTEGER_KEYS.has(path) && !Number.isInteger(value)) {
-    throw new Error(`${source}: config key '${path}' must be an integer, got ${value}`);
-  } else if (typeof value === 'string' && ENUMS[path] && !ENUMS[path].includes(value)) {
-    throw new Error(`${source}: config key '${path}' must be one of ${ENUMS[path].join(', ')}, got '${value}'`);
-  }
-  node[leaf] = value;
+  setPathChecked(cfg, path, value, source, RULES);
 }
 
 /** Parses one `key=value` entry, converting `value` to the type of the existing field. */
 export function applySet(cfg: FisorConfig, entry: string): void {
-  const eq = entry.indexOf('=');
-  if (eq <= 0) throw new Error(`--set: expected key=value, got '${entry}'`);
-  const key = entry.slice(0, eq).trim();
-  const raw = entry.slice(eq + 1).trim();
-  const cur = getPath(cfg, key);
-  let value: unknown;
-  if (Array.isArray(cur)) {
-    value = raw.startsWith('[') ? safeJson(raw, key) : raw.split(',').filter((s) => s.trim() !== '').map((s) => Number(s));
-  } else if (typeof cur === 'number') {
-    value = raw === '' ? NaN : Number(raw);
-    if (!Number.isFinite(value)) throw new Error(`--set: config key '${key}' must be a number, got '${raw}'`);
-  } else if (typeof cur === 'boolean') {
-    if (raw !== 'true' && raw !== 'false') throw new Error(`--set: config key '${key}' must be true or false, got '${raw}'`);
-    value = raw === 'true';
-  } else if (typeof cur === 'string') {
-    value = raw;
-  } else {
-    value = safeJson(raw, key);
-  }
-  setPath(cfg, key, value, '--set');
-}
-
-function safeJson(raw: string, key: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new Error(`--set: config key '${key}': cannot parse '${raw}' as JSON`);
-  }
-}
-
-function getPath(cfg: object, path: string): unknown {
-  let node: unknown = cfg;
-  for (const p of path.split('.')) {
-    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, p)) {
-      throw new Error(`--set: unknown config key '${path}'`);
-    }
-    node = (node as Record<string, unknown>)[p];
-  }
-  return node;
+  applySetChecked(cfg, entry, RULES);
 }
 
 /** Applies a JSON object of overrides (nested or dotted keys). */
 export function applyObject(cfg: FisorConfig, obj: unknown, source: string): void {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new Error(`${source}: config must be a JSON object`);
-  for (const [k, v] of Object.entries(obj)) setPath(cfg, k, v, source);
+  applyObjectChecked(cfg, obj, source, RULES);
 }
 
 export interface ResolveOptions {
