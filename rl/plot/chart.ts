@@ -164,7 +164,11 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  // Each tick is k * step (no accumulated sum), and one within rounding of 0 is 0, so no '-5.6e-17' label.
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) {
+    const v = k * step;
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12));
+  }
   return out;
 }
 

@@ -10,6 +10,8 @@ describe('ticks', () => {
     expect(niceTicks(-3, 3, 6)).toEqual([-3, -2, -1, 0, 1, 2, 3]);
     expect(niceTicks(0, 30000, 4)).toEqual([0, 10000, 20000, 30000]);
     expect(niceTicks(2, 2)).toEqual([2]);
+    // A range starting below 0 at a fractional step still puts a tick at exactly 0 (it read -5.6e-17).
+    expect(niceTicks(-0.9, 0.7, 8)).toEqual([-0.8, -0.6, -0.4, -0.2, 0, 0.2, 0.4, 0.6]);
   });
   it('formatTick: thousands as k, decimals from the step, unicode minus', () => {
     const t = niceTicks(0, 30000, 4);
