@@ -27,7 +27,7 @@ import { evaluate, type EvalResult } from '../fisor/evaluate.js';
 import { checkSeed } from '../fisor/train_meta.js';
 import { CsvColumns, csvRow } from '../io/metrics_csv.js';
 import { runProvenance } from '../io/provenance.js';
-import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
+import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
 import { checkLoop } from './config.js';
 import { deriveRng } from './data.js';
@@ -191,16 +191,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
     let loaded: LoadedCheckpoint | null = null;
     let meta: AlgoCheckpointMetadata | null = null;
     if (opts.resume) {
-      if (!(await sink.hasCheckpoint(CHECKPOINT_DIR))) {
-        let why = 'no checkpoint';
-        try {
-          await sink.loadCheckpoint(CHECKPOINT_DIR); // its error names a checkpoint an interrupted save left aside
-        } catch (e) {
-          why = (e as Error).message;
-        }
-        throw new Error(`--resume: no checkpoint in ${where} (${why})`);
-      }
-      loaded = await sink.loadCheckpoint(CHECKPOINT_DIR);
+      loaded = await loadResumeCheckpoint(sink, CHECKPOINT_DIR);
       meta = algoMetadata(loaded, `${where}/${CHECKPOINT_DIR}`);
       if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${where} is for task ${meta.task}, not ${task}`);
       if (meta.algo !== algo) throw new Error(`--resume: the checkpoint in ${where} is of algorithm ${meta.algo}, not ${algo}`);

@@ -33,7 +33,7 @@ import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
 import { runProvenance } from '../io/provenance.js';
-import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, resolveSink, startFresh } from '../io/run_guard.js';
+import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
 import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from './agent.js';
 import { checkConfig, type FisorConfig } from './config.js';
@@ -199,16 +199,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let loaded: LoadedCheckpoint | null = null;
     let meta: CheckpointMetadata | null = null;
     if (opts.resume) {
-      if (!(await sink.hasCheckpoint(CHECKPOINT_DIR))) {
-        let why = 'no checkpoint';
-        try {
-          await sink.loadCheckpoint(CHECKPOINT_DIR); // its error names a checkpoint an interrupted save left aside
-        } catch (e) {
-          why = (e as Error).message;
-        }
-        throw new Error(`--resume: no checkpoint in ${where} (${why})`);
-      }
-      loaded = await sink.loadCheckpoint(CHECKPOINT_DIR);
+      loaded = await loadResumeCheckpoint(sink, CHECKPOINT_DIR);
       meta = checkpointMetadata(loaded, `${where}/${CHECKPOINT_DIR}`);
       if (meta.task !== task) throw new Error(`--resume: the checkpoint in ${where} is for task ${meta.task}, not ${task}`);
       checkResumeSteps(opts.steps, loaded.step, where);

@@ -4,6 +4,7 @@
  * checkpoint covers on resume, compare the training data with the checkpoint's, and leave nothing behind
  * when a fresh run fails before its first checkpoint. Platform-neutral: the Node sink is imported on demand.
  */
+import type { LoadedCheckpoint } from '../../nn/index.js';
 import type { RunSink } from './sink.js';
 
 /** The given sink, or a Node run directory on `outDir` (imported here so browsers never load it). */
@@ -26,6 +27,23 @@ export async function startFresh(sink: RunSink, existing: string[], overwrite: b
 }
 
 /** `--resume --steps N` may only extend a run. */
+/**
+ * The checkpoint a `--resume` continues from; when there is none, the error says why (the sink's load
+ * error names a checkpoint that an interrupted save left aside, with the rename that restores it).
+ */
+export async function loadResumeCheckpoint(sink: RunSink, checkpointDir: string): Promise<LoadedCheckpoint> {
+  if (!(await sink.hasCheckpoint(checkpointDir))) {
+    let why = 'no checkpoint';
+    try {
+      await sink.loadCheckpoint(checkpointDir);
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    throw new Error(`--resume: no checkpoint in ${sink.location} (${why})`);
+  }
+  return sink.loadCheckpoint(checkpointDir);
+}
+
 export function checkResumeSteps(steps: number | undefined, checkpointStep: number, where: string): void {
   if (steps !== undefined && steps < checkpointStep) {
     throw new Error(`--resume --steps ${steps}: the checkpoint in ${where} is already at step ${checkpointStep}; give --steps >= ${checkpointStep} (or no --steps)`);
