@@ -1,15 +1,19 @@
 /**
  * Public API of the tensor core. Importing it registers the backends: 'js' (reference, float64),
- * 'wasm' (our SIMD kernels; the default where WebAssembly SIMD exists) and 'gpujs'.
+ * 'wasm' (our SIMD kernels), 'wasm-fma' (the same with fused multiply-adds in the GEMM; the default
+ * where relaxed SIMD exists, else 'wasm' where SIMD exists) and 'gpujs'.
  */
 import { registerBackend } from './backend.js';
 import { JsBackend } from './backends/js.js';
 import { GpujsBackend } from './backends/gpujs/index.js';
-import { WasmBackend, wasmSimdAvailable } from './backends/wasm/index.js';
+import { relaxedSimdAvailable, WasmBackend, wasmSimdAvailable } from './backends/wasm/index.js';
 
 registerBackend('js', () => new JsBackend(), { preferred: true });
 // The default where WebAssembly SIMD exists; otherwise 'js' stays the default (plain TS fallback).
 registerBackend('wasm', () => new WasmBackend(), { preferred: wasmSimdAvailable() });
+// The same kernels with fused multiply-adds in the GEMM (relaxed SIMD): the default where the engine
+// has it (Chromium, Node >= 22, Node 20 with the flag the probe sets), else 'wasm'.
+registerBackend('wasm-fma', () => new WasmBackend({ fma: true }), { preferred: relaxedSimdAvailable() });
 registerBackend('gpujs', () => new GpujsBackend());
 
 export { Tensor, tensor, type NestedArray } from './tensor.js';
@@ -34,3 +38,4 @@ export {
   type Backend, type DType, type DataBuffer, type FusedActivation,
 } from './backend.js';
 export { platform, setPlatform, type Platform, type NodeBuiltins } from './platform.js';
+export { relaxedSimdAvailable, wasmSimdAvailable } from './backends/wasm/features.js';

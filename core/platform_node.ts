@@ -9,6 +9,7 @@ export interface NodeBuiltins {
   'node:fs': typeof import('node:fs');
   'node:fs/promises': typeof import('node:fs/promises');
   'node:path': typeof import('node:path');
+  'node:v8': typeof import('node:v8');
 }
 
 interface NodeProcess {

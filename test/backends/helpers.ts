@@ -91,6 +91,9 @@ export const ALL_BACKENDS: BackendCase[] = [
   { name: 'wasm', make: () => new WasmBackend({ threads: 1 }), share: 1 },
   // Splits every product it can between the two threads.
   { name: 'wasm, 2 threads', make: () => new WasmBackend({ threads: 2, threadMinMacs: 1 }), share: 0.5 },
+  // Relaxed-SIMD FMA in the GEMM (Node 20 gets it from the in-process flag).
+  { name: 'wasm-fma', make: () => new WasmBackend({ threads: 1, fma: true }), share: 0.5 },
+  { name: 'wasm-fma, 2 threads', make: () => new WasmBackend({ threads: 2, threadMinMacs: 1, fma: true }), share: 0.25 },
   { name: 'gpujs', make: () => new GpujsBackend(), share: 0.1 },
   { name: 'gpujs cpu mode', make: () => new GpujsBackend({ mode: 'cpu' }), share: 0.1 },
 ];

@@ -8,12 +8,16 @@ import fc from 'fast-check';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { DataBuffer } from '../../core/backend.js';
-import { WasmBackend, defaultWasmThreads } from '../../core/backends/wasm/index.js';
+import { WasmBackend, defaultWasmThreads, relaxedSimdAvailable } from '../../core/backends/wasm/index.js';
 import { CTL_STALL } from '../../core/backends/wasm/threads.js';
 
 // threadMinMacs 0: split every product that can be split, so small shapes exercise the split too.
 const w2 = new WasmBackend({ threads: 2, threadMinMacs: 0 });
 const w1 = new WasmBackend({ threads: 1 });
+/** The relaxed-SIMD build (wasm-fma), where the engine has it: its own pair, held to the same rule. */
+const fmaPair = relaxedSimdAvailable()
+  ? { w1: new WasmBackend({ threads: 1, fma: true }), w2: new WasmBackend({ threads: 2, threadMinMacs: 0, fma: true }) }
+  : null;
 
 function data(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -43,12 +47,13 @@ function sameBits(a: Float32Array, b: Float32Array): number {
 
 function check(
   batch: number, m: number, n: number, k: number, tA: boolean, tB: boolean, bcA: boolean, bcB: boolean, acc: boolean,
+  pair: { w1: WasmBackend; w2: WasmBackend } = { w1, w2 },
 ): void {
   const xa = data(m * k * (bcA ? 1 : batch), m * 31 + k);
   const xb = data(k * n * (bcB ? 1 : batch), n * 17 + k + 1);
   const c0 = data(batch * m * n, 7);
   const res: Float32Array[] = [];
-  for (const b of [w1, w2]) {
+  for (const b of [pair.w1, pair.w2]) {
     const a = put(b, xa);
     const bb = put(b, xb);
     const c = put(b, c0);
@@ -59,7 +64,7 @@ function check(
     b.free(c);
   }
   const i = sameBits(res[1], res[0]);
-  if (i >= 0) expect.fail(`b${batch} ${m}x${n}x${k} tA=${tA} tB=${tB} acc=${acc}: element ${i}: 2 threads ${res[1][i]} vs 1 thread ${res[0][i]}`);
+  if (i >= 0) expect.fail(`${pair.w1.name} b${batch} ${m}x${n}x${k} tA=${tA} tB=${tB} acc=${acc}: element ${i}: 2 threads ${res[1][i]} vs 1 thread ${res[0][i]}`);
 }
 
 describe('wasm backend with two threads', () => {
@@ -90,6 +95,42 @@ describe('wasm backend with two threads', () => {
       check(3, 17, 6, 513, tA, tB, true, false, false);
       check(1, 1, 8, 5, tA, tB, false, false, false);
     }
+  });
+
+  it('wasm-fma (relaxed SIMD): split products equal its single-threaded kernel bit for bit', () => {
+    // Node 20 gets relaxed SIMD from the in-process flag; an engine without it has no wasm-fma.
+    expect(fmaPair, 'relaxed SIMD should validate on Node >= 20').not.toBeNull();
+    const pair = fmaPair!;
+    expect([pair.w1.name, pair.w2.name]).toEqual(['wasm-fma', 'wasm-fma']);
+    expect(pair.w2.threadsActive).toBe(true);
+    const d = fc.constantFrom(1, 4, 5, 8, 9, 17, 33, 64);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 }), d, d, d, fc.boolean(), fc.boolean(), fc.boolean(),
+        (batch, m, n, k, tA, tB, acc) => check(batch, m, n, k, tA, tB, false, false, acc, pair),
+      ),
+      { numRuns: 100 },
+    );
+    for (const [tA, tB] of [[false, false], [true, false], [false, true]] as const) {
+      check(1, 256, 1024, 256, tA, tB, false, false, true, pair);
+      check(1, 257, 255, 300, tA, tB, false, false, false, pair);
+    }
+  });
+
+  it('wasm-fma rounds a multiply-add once, wasm twice (the builds really differ)', () => {
+    // c = -(1 + 2^-11) * 1 + (1 + 2^-12)^2: the exact product 1 + 2^-11 + 2^-24 rounds to 1 + 2^-11 in
+    // float32, so multiply-then-add gives 0 and a fused multiply-add keeps 2^-24.
+    const e = 1 + 2 ** -12;
+    const res: number[] = [];
+    for (const b of [w1, fmaPair!.w1]) {
+      const a = put(b, new Float32Array([-(1 + 2 ** -11), e]));
+      const bb = put(b, new Float32Array([1, e]));
+      const c = b.alloc(1, 'float32');
+      b.matmul(a, bb, c, 1, 1, 1, 2, false, false, 0, 0);
+      res.push(c.view()[0]);
+      for (const x of [a, bb, c]) b.free(x);
+    }
+    expect(res).toEqual([0, 2 ** -24]);
   });
 
   it('memory growth while threaded: new buffers and old views stay right', () => {

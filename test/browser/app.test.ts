@@ -1,6 +1,7 @@
 /**
  * The built web app in Debian's Chromium (playwright-core, never a downloaded browser): collect + 200 FISOR
- * steps + a clicked rollout complete; the numbers equal Node's for the same seed on wasm; gpu.js in WebGL
+ * steps + a clicked rollout complete; the numbers equal Node's for the same seed on wasm and on wasm-fma
+ * (relaxed-SIMD fused multiply-adds: Chromium's V8 and Node's give the same bits); gpu.js in WebGL
  * mode matches wasm within float32 tolerance; a saved agent loads back to the same map. A screenshot of
  * the finished page goes to out/browser/app.png (a CI artifact). Without /usr/bin/chromium this fails: CI
  * (.ci/run) installs it.
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setBackend } from '../../core/index.js';
 import { FisorSession, type Rollout } from '../../web/src/session.js';
 // @ts-expect-error plain JS module without types
 import { serve } from '../../web/serve.mjs';
@@ -105,14 +107,14 @@ async function clickRollout(page: Page, x: number, y: number): Promise<PageState
 }
 
 describe('web app in Chromium', () => {
-  it(`wasm: collects, trains ${STEPS} steps, draws the map and a clicked rollout, equal to Node's numbers`, async () => {
-    const { page, errors } = await openApp(`task=PointRobot&backend=wasm&steps=${STEPS}&seed=${SEED}&autorun=1`);
+  it.each(['wasm', 'wasm-fma'])(`%s: collects, trains ${STEPS} steps, draws the map and a clicked rollout, equal to Node's numbers`, async (backend) => {
+    const { page, errors } = await openApp(`task=PointRobot&backend=${backend}&steps=${STEPS}&seed=${SEED}&autorun=1`);
     await waitTrained(page, errors);
     const wasm = await clickRollout(page, ...CLICK);
     await page.screenshot({ path: `${outDir}app.png` });
     expect(errors).toEqual([]);
     expect(wasm.crossOriginIsolated).toBe(true);
-    expect(wasm.backend).toEqual({ name: 'wasm', detail: '2 threads' }); // the second thread really ran
+    expect(wasm.backend).toEqual({ name: backend, detail: '2 threads' }); // the second thread really ran
     expect(wasm.step).toBe(STEPS);
     expect(wasm.metrics).toHaveLength(STEPS);
     const map = wasm.map!;
@@ -123,6 +125,7 @@ describe('web app in Chromium', () => {
     expect(Math.abs(r.start[0] - CLICK[0])).toBeLessThan(0.05);
 
     // Node, same module, same seed, same order of calls.
+    setBackend(backend);
     const s = FisorSession.create({ task: 'PointRobot', seed: SEED, steps: STEPS });
     const metrics: Record<string, number>[] = [];
     while (!s.done) metrics.push({ ...s.update() });

@@ -88,7 +88,9 @@ describe('npm pack + install', () => {
     ready();
     cpSync(fileURLToPath(new URL('./smoke.mjs', import.meta.url)), join(app, 'smoke.mjs'));
     const out = JSON.parse((await ok(sh(process.execPath, ['smoke.mjs'], app), 'node smoke.mjs')).trim().split('\n').at(-1)!);
-    expect(out.backend).toBe('wasm');
+    // The default: wasm-fma where relaxed SIMD validates (Node 20 after the in-process flag), else wasm.
+    expect(['wasm', 'wasm-fma']).toContain(out.backend);
+    expect(out.relaxedSimd ? 'wasm-fma' : 'wasm').toBe(out.backend);
     expect(out.platform).toBe('node');
     expect(out.exports).toEqual({ core: 'function', nn: 'function', diffusion: 'function', rl: 'function', rlNode: 'function' });
     expect(out.mlp.last).toBeLessThan(out.mlp.first / 20);

@@ -9,6 +9,7 @@ import * as rlNode from 'fisor-ts/rl/node';
 
 const out = {
   backend: core.getBackend().name,
+  relaxedSimd: core.relaxedSimdAvailable(),
   platform: core.platform().name,
   exports: {
     core: typeof core.tensor, nn: typeof nn.MLP, diffusion: typeof diffusion.ddpmSample,

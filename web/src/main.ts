@@ -8,6 +8,7 @@ import type { UpdateMetrics } from '../../rl/fisor/agent.js';
 import { CURVE_COLOURS, drawCurves, drawRollout, drawTruthMap, drawValueMap, toWorld } from './draw.js';
 import { CURVES, type BackendChoice, type FromWorker, type Progress, type Reply, type Request } from './protocol.js';
 import type { Rollout } from './session.js';
+import { relaxedSimdAvailable } from '../../core/backends/wasm/features.js';
 
 const MAP_N = 100;
 
@@ -77,7 +78,9 @@ function fail(e: Error): void {
 for (const t of listTasks()) ui.task.add(new Option(`${t.name}${t.name === 'PointRobot' ? '' : ' (no map)'}`, t.name));
 const params = new URLSearchParams(location.search);
 ui.task.value = params.get('task') ?? 'PointRobot';
-ui.backend.value = params.get('backend') ?? 'wasm';
+// The fastest the browser runs: relaxed-SIMD FMA kernels where it validates them (Chromium does), else SIMD.
+if (!relaxedSimdAvailable()) ui.backend.querySelector('option[value="wasm-fma"]')?.remove();
+ui.backend.value = params.get('backend') ?? (relaxedSimdAvailable() ? 'wasm-fma' : 'wasm');
 ui.steps.value = params.get('steps') ?? ui.steps.value;
 ui.seed.value = params.get('seed') ?? ui.seed.value;
 if (params.get('threads') === '1') ui.threads.checked = false;

@@ -2,7 +2,7 @@
 import type { UpdateMetrics } from '../../rl/fisor/agent.js';
 import type { Rollout } from './session.js';
 
-export type BackendChoice = 'wasm' | 'gpujs' | 'js';
+export type BackendChoice = 'wasm' | 'wasm-fma' | 'gpujs' | 'js';
 
 export type Request =
   | { type: 'backend'; backend: BackendChoice; threads: number }

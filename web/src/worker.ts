@@ -13,8 +13,9 @@ let session: FisorSession | null = null;
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 const progress = (p: Progress) => post({ id: null, progress: p });
 
-/** The two-thread wasm backend, registered beside core's one-thread 'wasm' (instances are cached by name). */
+/** The two-thread wasm backends, registered beside core's one-thread ones (instances are cached by name). */
 registerBackend('wasm-2threads', () => new WasmBackend({ threads: 2 }));
+registerBackend('wasm-fma-2threads', () => new WasmBackend({ threads: 2, fma: true }));
 
 /** What actually runs: the backend's name and, for wasm, whether the second thread is splitting products. */
 function describeBackend(): { name: string; detail: string } {
@@ -28,10 +29,11 @@ function describeBackend(): { name: string; detail: string } {
 
 function chooseBackend(name: string, threads: number): Reply {
   // Two threads need SharedArrayBuffer, which a browser gives only to a cross-origin isolated page.
-  const two = name === 'wasm' && threads >= 2 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  setBackend(two ? 'wasm-2threads' : name);
+  const wasm = name === 'wasm' || name === 'wasm-fma';
+  const two = wasm && threads >= 2 && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  setBackend(two ? `${name}-2threads` : name);
   // The second thread starts asynchronously in a browser: report what was asked until training shows what ran.
-  return { type: 'backend', ...(two ? { name: 'wasm', detail: '2 threads requested' } : describeBackend()) };
+  return { type: 'backend', ...(two ? { name, detail: '2 threads requested' } : describeBackend()) };
 }
 
 async function train(task: string, seed: number, steps: number, datasetSeed: number): Promise<Reply> {

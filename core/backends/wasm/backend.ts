@@ -25,7 +25,7 @@ import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from '../../wasm/generated/codes
 import { jsKernels } from '../js.js';
 import { blockBytes, BlockAllocator, type WasmMemoryStats } from './allocator.js';
 import {
-  getModule, getMtModule, KC, MAXD, MT_MAX_PAGES, PAGE, wasmSimdAvailable, type Kernels,
+  getKernelModule, KC, MAXD, MT_MAX_PAGES, PAGE, wasmSimdAvailable, type Kernels,
 } from './module.js';
 import { CTL_ARGS, defaultWasmThreads, WasmHelperThread, WorkerStalledError } from './threads.js';
 
@@ -46,6 +46,12 @@ export const THREAD_MIN_MACS = 1 << 18;
 export interface WasmBackendOptions {
   /** 1: one thread (own memory); 2: a worker shares the memory. Default: defaultWasmThreads(). */
   threads?: number;
+  /**
+   * The relaxed-SIMD build (backend name 'wasm-fma'): the GEMM micro-kernels use fused multiply-adds,
+   * rounded once instead of twice, so results differ from 'wasm' in the last bits (each backend is
+   * deterministic on its own). Needs relaxedSimdAvailable(). Default false.
+   */
+  fma?: boolean;
   /** Multiply-adds below which a product is not split (default THREAD_MIN_MACS). */
   threadMinMacs?: number;
   /** Node: ms to wait at construction for the worker to start (default 5000); 0 = do not wait. */
@@ -148,7 +154,7 @@ function adaptKernels(be: WasmBackend, native: { [K in KernelName]: Kernel<K> })
 }
 
 export class WasmBackend implements Backend {
-  readonly name: string = 'wasm';
+  readonly name: string;
   /** @internal The memory's current ArrayBuffer (replaced when the memory grows). */
   heap: ArrayBuffer;
   private readonly k: Kernels;
@@ -199,15 +205,17 @@ export class WasmBackend implements Backend {
     const abort = (): never => {
       throw new Error('wasm kernel abort');
     };
+    const fma = opts.fma ?? false;
+    this.name = fma ? 'wasm-fma' : 'wasm';
     let memory: WebAssembly.Memory | null = null;
-    let module = getModule();
+    let module = getKernelModule({ mt: false, fma });
     if (threads > 1 && typeof SharedArrayBuffer === 'function') {
       try {
         memory = new WebAssembly.Memory({ initial: 1, maximum: MT_MAX_PAGES, shared: true });
-        module = getMtModule();
+        module = getKernelModule({ mt: true, fma });
       } catch {
         memory = null; // no shared memory here (e.g. a browser page without cross-origin isolation)
-        module = getModule();
+        module = getKernelModule({ mt: false, fma });
       }
     }
     const inst = new WebAssembly.Instance(module, memory ? { env: { memory, abort } } : { env: { abort } });

@@ -1,9 +1,14 @@
 /**
- * Loading the wasm kernels: the compiled module (two builds of core/wasm/assembly: one with its
- * own memory, one importing a shared memory for threads), the SIMD feature probe, and the thread
- * count the backend uses by default. See docs/WASM_DESIGN.md.
+ * Loading the wasm kernels: the compiled module (four builds of core/wasm/assembly: with its own
+ * memory or importing a shared one for threads, each plain or with relaxed-SIMD FMA in the GEMM),
+ * and the feature probes (features.ts). See docs/WASM_DESIGN.md.
  */
-import { kernelsMtWasmBase64, kernelsWasmBase64 } from '../../wasm/generated/kernels.js';
+import {
+  kernelsFmaMtWasmBase64, kernelsFmaWasmBase64, kernelsMtWasmBase64, kernelsWasmBase64,
+} from '../../wasm/generated/kernels.js';
+import { relaxedSimdAvailable } from './features.js';
+
+export { relaxedSimdAvailable, wasmSimdAvailable } from './features.js';
 
 /** The exports of core/wasm/assembly/index.ts (pointers are byte offsets). */
 export interface Kernels {
@@ -56,38 +61,31 @@ function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
-let kernelModule: WebAssembly.Module | null = null;
-/** The kernels build: exports its own (non-shared) memory. */
-export function getModule(): WebAssembly.Module {
-  if (!kernelModule) kernelModule = new WebAssembly.Module(decodeBase64(kernelsWasmBase64) as BufferSource);
-  return kernelModule;
-}
-let kernelMtModule: WebAssembly.Module | null = null;
-/** The kernels-mt build: imports a shared memory (env.memory) so that a worker can share it. */
-export function getMtModule(): WebAssembly.Module {
-  if (!kernelMtModule) kernelMtModule = new WebAssembly.Module(decodeBase64(kernelsMtWasmBase64) as BufferSource);
-  return kernelMtModule;
+/** Which build: `mt` imports a shared memory (threads), `fma` has the relaxed-SIMD GEMM (wasm-fma). */
+export interface ModuleKind {
+  mt: boolean;
+  fma: boolean;
 }
 
-/** (module (func (result v128) v128.const i32x4 0 0 0 0)) */
-const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
-  0x03, 0x02, 0x01, 0x00, // func 0 : type 0
-  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, // code: v128.const
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0x0b,
-]);
+const BUILDS: Record<string, string> = {
+  'st': kernelsWasmBase64,
+  'mt': kernelsMtWasmBase64,
+  'st-fma': kernelsFmaWasmBase64,
+  'mt-fma': kernelsFmaMtWasmBase64,
+};
+const modules = new Map<string, WebAssembly.Module>();
 
-let simdOk: boolean | null = null;
-/** Whether this engine runs WebAssembly SIMD128 (and so the `wasm` backend). */
-export function wasmSimdAvailable(): boolean {
-  if (simdOk === null) {
-    try {
-      simdOk = typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
-    } catch {
-      simdOk = false;
+/** One of the four builds of core/wasm/assembly (compiled once per process). */
+export function getKernelModule(kind: ModuleKind): WebAssembly.Module {
+  const key = `${kind.mt ? 'mt' : 'st'}${kind.fma ? '-fma' : ''}`;
+  let m = modules.get(key);
+  if (!m) {
+    if (kind.fma && !relaxedSimdAvailable()) {
+      throw new Error('wasm-fma backend: this engine has no WebAssembly relaxed SIMD (use the wasm backend)');
     }
+    m = new WebAssembly.Module(decodeBase64(BUILDS[key]) as BufferSource);
+    modules.set(key, m);
   }
-  return simdOk;
+  return m;
 }
+

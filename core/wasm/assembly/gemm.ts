@@ -12,6 +12,16 @@ import { uv } from './unary';
 
 export const KC: i32 = 256;
 
+/**
+ * c + a b. In the relaxed-SIMD build (kernels-fma) one fused multiply-add, rounded once; otherwise a
+ * multiply and an add, rounded twice. The two builds are separate backends ('wasm-fma', 'wasm') so
+ * that each gives the same bits for the same seed.
+ */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** Pack kc rows (p) x n columns (j) of B, B(p, j) at p * bRow + j * bCol, into 8-wide panels. */
 export function packB(B: usize, kc: i32, n: i32, bRow: i32, bCol: i32, pack: usize): void {
   const full = n >> 3;
@@ -119,17 +129,17 @@ export function kern4x8(ap: usize, ars: usize, acs: usize, bp: usize, kc: i32, c
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let x = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(a1);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(a2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(a3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     a0 += acs; a1 += acs; a2 += acs; a3 += acs;
   }
   storeRow(cp, c00, c01, nc, first);
@@ -148,17 +158,17 @@ export function kern4x8T(ap: usize, acs: usize, bp: usize, kc: i32, cp: usize, l
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let x = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     a += acs;
   }
   storeRow(cp, c00, c01, nc, first);
@@ -173,8 +183,8 @@ export function kern1x8(ap: usize, acs: usize, bp: usize, kc: i32, cp: usize, nc
   const bEnd = bp + (<usize>kc << 5);
   for (let b = bp; b < bEnd; b += 32) {
     const x = v128.load32_splat(a);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b, 16)));
+    c0 = madd(x, v128.load(b), c0);
+    c1 = madd(x, v128.load(b, 16), c1);
     a += acs;
   }
   storeRow(cp, c0, c1, nc, first);
