@@ -159,8 +159,7 @@ export class Dropout extends Module {
     const keepScale = 1 / (1 - this.p);
     const mask = Tensor.empty(x.shape, x.dtype, x.backend);
     // Written straight into the mask's buffer: nothing allocates between taking the view and the loop.
-    const m = mask.buffer.view();
-    for (let i = 0; i < m.length; i++) m[i] = this.rng.uniform() < this.p ? 0 : keepScale;
+    this.rng.fillBernoulliMask(mask.buffer.view(), this.p, keepScale); // = uniform() < p ? 0 : keepScale per element
     return x.mul(mask);
   }
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { DataBuffer } from '../../core/backend.js';
+import type { BinaryOp, DataBuffer, UnaryOp } from '../../core/backend.js';
 import { WasmBackend, defaultWasmThreads, relaxedSimdAvailable } from '../../core/backends/wasm/index.js';
 import { CTL_STALL } from '../../core/backends/wasm/threads.js';
 
@@ -133,6 +133,60 @@ describe('wasm backend with two threads', () => {
     expect(res).toEqual([0, 2 ** -24]);
   });
 
+  it('split elementwise kernels, Adam and lerp equal one thread bit for bit (sizes around the chunk edges)', () => {
+    // threadMinElements 1: every call is split (chunks of >= 4096 elements; a multiple of 4).
+    const e2 = new WasmBackend({ threads: 2, threadMinElements: 1 });
+    expect(e2.threadsActive).toBe(true);
+    const ops: [UnaryOp, number, number][] = [
+      ['copy', 0, 0], ['neg', 0, 0], ['exp', 0, 0], ['log', 0, 0], ['sqrt', 0, 0], ['square', 0, 0], ['abs', 0, 0],
+      ['tanh', 0, 0], ['sigmoid', 0, 0], ['softplus', 0, 0], ['relu', 0, 0], ['mish', 0, 0], ['sin', 0, 0],
+      ['pow', 3, 0], ['clamp', -0.5, 0.5], ['scale', 1.7, 0], ['addScalar', 0.3, 0], ['reciprocal', 0, 0], ['step', 0, 0],
+    ];
+    const binOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'gt', 'eq'];
+    const same = (what: string, a: DataBuffer, b: DataBuffer): void => {
+      const i = sameBits(a.view() as Float32Array, b.view() as Float32Array);
+      if (i >= 0) expect.fail(`${what}: element ${i}: 2 threads ${a.view()[i]} vs 1 thread ${b.view()[i]}`);
+    };
+    for (const n of [1, 4095, 4096, 4097, 8195, 40_001]) {
+      const xs = data(n, n).map((v) => v * 3);
+      const ys = data(n, n + 1);
+      const gs = data(n, n + 2);
+      const on = (b: WasmBackend) => ({ x: put(b, xs), y: put(b, ys), g: put(b, gs), out: b.alloc(n, 'float32') });
+      const A = on(e2);
+      const B = on(w1);
+      for (const [op, p0, p1] of ops) {
+        e2.unary(op, A.x, A.out, p0, p1);
+        w1.unary(op, B.x, B.out, p0, p1);
+        same(`unary ${op} n=${n}`, A.out, B.out);
+        e2.unaryGrad(op, A.x, A.y, A.g, A.out, p0, p1);
+        w1.unaryGrad(op, B.x, B.y, B.g, B.out, p0, p1);
+        same(`unaryGrad ${op} n=${n}`, A.out, B.out);
+      }
+      const shape = [n];
+      for (const op of binOps) {
+        for (const [sa, sb] of [[1, 1], [1, 0], [0, 1]]) {
+          e2.binary(op, A.x, A.y, A.out, shape, [sa], [sb]);
+          w1.binary(op, B.x, B.y, B.out, shape, [sa], [sb]);
+          same(`binary ${op} strides ${sa},${sb} n=${n}`, A.out, B.out);
+        }
+      }
+      for (let t = 1; t <= 3; t++) {
+        const h = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: t === 2 ? 0.01 : 0, decoupled: t === 3, step: t };
+        e2.adam(A.x, A.g, A.y, A.out, h);
+        w1.adam(B.x, B.g, B.y, B.out, h);
+        for (const k of ['x', 'y', 'out'] as const) same(`adam step ${t} ${k} n=${n}`, A[k], B[k]);
+      }
+      e2.lerp(A.x, A.g, 0.005);
+      w1.lerp(B.x, B.g, 0.005);
+      same(`lerp n=${n}`, A.x, B.x);
+      for (const k of ['x', 'y', 'g', 'out'] as const) {
+        e2.free(A[k]);
+        w1.free(B[k]);
+      }
+    }
+    e2.closeThreads();
+  });
+
   it('memory growth while threaded: new buffers and old views stay right', () => {
     const before = w2.memoryStats().memoryBytes;
     const a = put(w2, data(64 * 64, 1));
@@ -201,7 +255,7 @@ describe('wasm backend with two threads', () => {
         error = e;
       }
     }
-    expect(String(error)).toMatch(/worker thread did not finish its share of a product within 200 ms.*one thread/s);
+    expect(String(error)).toMatch(/worker thread did not finish its share of a job within 200 ms.*one thread/s);
     expect(w.threadsActive).toBe(false);
     w.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0);
     const x1 = put(w1, data(64 * 64, 3));

@@ -56,6 +56,19 @@ describe('Rng', () => {
     expect(Math.abs(sq / 20000 - 1)).toBeLessThan(0.05);
   });
 
+  it('fillBernoulliMask draws exactly what uniform() per element would (values and the state after)', () => {
+    for (const [n, p] of [[0, 0.1], [1, 0.5], [1000, 0.1], [4097, 0.9]] as const) {
+      const a = new Rng(n + 7);
+      const b = new Rng(n + 7);
+      const mask = new Float32Array(n);
+      a.fillBernoulliMask(mask, p, 1 / (1 - p));
+      const ref = Float32Array.from({ length: n }, () => (b.uniform() < p ? 0 : 1 / (1 - p)));
+      expect(mask).toEqual(ref);
+      expect(a.getState()).toEqual(b.getState());
+      expect(a.nextU32()).toBe(b.nextU32());
+    }
+  });
+
   it('rejects bad arguments with a message', () => {
     expect(() => new Rng(0).int(0)).toThrow(/Rng.int/);
     expect(() => new Rng(NaN)).toThrow(/seed/);

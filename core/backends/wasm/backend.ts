@@ -27,7 +27,10 @@ import { blockBytes, BlockAllocator, type WasmMemoryStats } from './allocator.js
 import {
   getKernelModule, KC, MAXD, MT_MAX_PAGES, PAGE, wasmSimdAvailable, type Kernels,
 } from './module.js';
-import { CTL_ARGS, defaultWasmThreads, WasmHelperThread, WorkerStalledError } from './threads.js';
+import {
+  CTL_ARGS, CTL_FARGS, defaultWasmThreads, EW_ADAM, EW_BINARY_FLAT, EW_LERP, EW_UNARY, EW_UNARY_GRAD, OP_ELEMENTWISE,
+  OP_MATMUL, WasmHelperThread, WorkerStalledError,
+} from './threads.js';
 
 export type { WasmMemoryStats } from './allocator.js';
 
@@ -42,6 +45,15 @@ const CHUNKS = 8;
 /** Products below this many multiply-adds (batch m n k) run on one thread (see WASM_DESIGN.md). */
 export const THREAD_MIN_MACS = 1 << 18;
 
+/**
+ * Elementwise kernels (unary, unaryGrad, same-shape or scalar binary ops, Adam, lerp) on at least this
+ * many elements are split between the two threads; below it one hand-off costs more than it saves
+ * (bench/elementwise-threads.ts measured the crossover; BENCHMARKS.md).
+ */
+export const THREAD_MIN_ELEMENTS = 1 << 15;
+/** Elementwise chunk size: a multiple of 4 (so each element meets the same SIMD lane code) and of 16 bytes. */
+const EW_CHUNK_MIN = 4096;
+
 /** Options for `new WasmBackend(opts)`. */
 export interface WasmBackendOptions {
   /** 1: one thread (own memory); 2: a worker shares the memory. Default: defaultWasmThreads(). */
@@ -54,6 +66,8 @@ export interface WasmBackendOptions {
   fma?: boolean;
   /** Multiply-adds below which a product is not split (default THREAD_MIN_MACS). */
   threadMinMacs?: number;
+  /** Elements below which an elementwise kernel or Adam is not split (default THREAD_MIN_ELEMENTS). */
+  threadMinElements?: number;
   /** Node: ms to wait at construction for the worker to start (default 5000); 0 = do not wait. */
   threadStartMs?: number;
   /** Atomics.load spins the worker makes after a job before it sleeps (default 0: it sleeps at once; the main thread never waits for it to wake, see threads.ts). */
@@ -165,7 +179,10 @@ export class WasmBackend implements Backend {
   private pack: Block = { ptr: 0, bytes: 0 };
   private pack2: Block = { ptr: 0, bytes: 0 };
   private idx: Block = { ptr: 0, bytes: 0 };
-  /** matmulPart for the main thread's chunks, with its own pack scratch in place of the worker's. */
+  /**
+   * The kernels the main thread runs its chunks with: matmulPart with its own pack scratch in place of
+   * the worker's; the elementwise kernels as they are.
+   */
   private readonly mainKernels = {
     pack: 0,
     k: null as unknown as Kernels,
@@ -175,11 +192,27 @@ export class WasmBackend implements Backend {
         this.pack, a[18], a[19], a[20],
       );
     },
+    unary(op: number, x: number, out: number, n: number, p0: number, p1: number): void {
+      this.k.unary(op, x, out, n, p0, p1);
+    },
+    unaryGrad(op: number, x: number, y: number, g: number, out: number, n: number, p0: number, p1: number): void {
+      this.k.unaryGrad(op, x, y, g, out, n, p0, p1);
+    },
+    binaryFlat(op: number, a: number, b: number, out: number, n: number, sa: number, sb: number): void {
+      this.k.binaryFlat(op, a, b, out, n, sa, sb);
+    },
+    adam(...a: number[]): void {
+      this.k.adam(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+    },
+    lerp(dst: number, src: number, n: number, t: number): void {
+      this.k.lerp(dst, src, n, t);
+    },
   };
   /** The helper thread (threads = 2), or null. */
   private helper: WasmHelperThread | null = null;
   private helperReady = false;
   private readonly minMacs: number;
+  private readonly minElems: number;
   /** Threads requested (1 or 2); the worker may still be starting (see threadsActive). */
   readonly threads: number;
 
@@ -202,6 +235,7 @@ export class WasmBackend implements Backend {
     if (!wasmSimdAvailable()) throw new Error('wasm backend: WebAssembly SIMD128 is not available here');
     const threads = Math.max(1, Math.min(2, Math.floor(opts.threads ?? defaultWasmThreads())));
     this.minMacs = opts.threadMinMacs ?? THREAD_MIN_MACS;
+    this.minElems = opts.threadMinElements ?? THREAD_MIN_ELEMENTS;
     const abort = (): never => {
       throw new Error('wasm kernel abort');
     };
@@ -409,21 +443,56 @@ export class WasmBackend implements Backend {
         // whose pack argument is swapped.
         this.mainKernels.pack = pack;
         try {
-          h.runMatmul(this.mainKernels, chunks);
+          h.run(this.mainKernels, OP_MATMUL, chunks);
         } catch (e) {
-          // The watchdog fired: stop the worker for good and go on with one thread.
-          if (e instanceof WorkerStalledError) {
-            helperReaper?.unregister(this);
-            h.close(true);
-            this.helper = null;
-            this.helperReady = false;
-          }
+          this.dropHelperIfStalled(e, h);
           throw e;
         }
         return;
       }
     }
     this.k.matmulPart(pa, pb, pc, 0, batch, m, n, k, 0, m, 0, n, tA, tB, aBatchStride, bBatchStride, acc, pack, pbias, biasBS, act);
+  }
+
+  /**
+   * @internal An elementwise kernel (EW_*) over n elements, split between the threads when n is at
+   * least threadMinElements: chunks of a multiple of 4 elements, each pointer advanced by its element
+   * stride (0: a broadcast scalar), so every element is computed as in one call. Returns false when
+   * it did not run (one thread, or too small): the caller then calls the kernel itself.
+   */
+  splitElementwise(
+    kind: number, n: number, ptrs: readonly number[], strides: readonly number[],
+    ints: readonly number[], floats: readonly number[],
+  ): boolean {
+    if (this.helper === null || n < this.minElems || !this.threadsActive) return false;
+    const h = this.helper;
+    const c = h.ctl;
+    const q = CTL_ARGS;
+    const cs = Math.max(EW_CHUNK_MIN, Math.ceil(n / (4 * CHUNKS)) * 4);
+    c[q] = kind; c[q + 1] = n; c[q + 2] = cs;
+    for (let i = 0; i < 4; i++) {
+      c[q + 3 + i] = ptrs[i] ?? 0;
+      c[q + 7 + i] = strides[i] ?? 0;
+    }
+    for (let i = 0; i < 3; i++) c[q + 11 + i] = ints[i] ?? 0;
+    for (let i = 0; i < floats.length; i++) h.fargs[CTL_FARGS + i] = floats[i];
+    try {
+      h.run(this.mainKernels, OP_ELEMENTWISE, Math.ceil(n / cs));
+    } catch (e) {
+      this.dropHelperIfStalled(e, h);
+      throw e;
+    }
+    return true;
+  }
+
+  /** The watchdog fired: stop the worker for good and go on with one thread. */
+  private dropHelperIfStalled(e: unknown, h: WasmHelperThread): void {
+    if (e instanceof WorkerStalledError) {
+      helperReaper?.unregister(this);
+      h.close(true);
+      this.helper = null;
+      this.helperReady = false;
+    }
   }
 
   /** @internal */
@@ -449,11 +518,17 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
   },
 
   unary(op: UnaryOp, x: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {
-    this.kernels.unary(UNARY_CODE[op], ptr(x), ptr(out), x.length, p0, p1);
+    const code = UNARY_CODE[op];
+    const n = x.length;
+    if (this.splitElementwise(EW_UNARY, n, [ptr(x), ptr(out)], [1, 1], [code], [p0, p1])) return;
+    this.kernels.unary(code, ptr(x), ptr(out), n, p0, p1);
   },
 
   unaryGrad(op: UnaryOp, x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {
-    this.kernels.unaryGrad(UNARY_CODE[op], ptr(x), ptr(y), ptr(g), ptr(out), x.length, p0, p1);
+    const code = UNARY_CODE[op];
+    const n = x.length;
+    if (this.splitElementwise(EW_UNARY_GRAD, n, [ptr(x), ptr(y), ptr(g), ptr(out)], [1, 1, 1, 1], [code], [p0, p1])) return;
+    this.kernels.unaryGrad(code, ptr(x), ptr(y), ptr(g), ptr(out), n, p0, p1);
   },
 
   binary(
@@ -484,11 +559,16 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
     }
     if (total === 0) return;
     const k = this.kernels;
+    const flat = (sa: number, sb: number): void => {
+      if (!this.splitElementwise(EW_BINARY_FLAT, total, [pa, pb, po], [sa, sb, 1], [code, sa, sb], [])) {
+        k.binaryFlat(code, pa, pb, po, total, sa, sb);
+      }
+    };
     if (denseA) {
-      if (denseB) return k.binaryFlat(code, pa, pb, po, total, 1, 1);
-      if (zeroB) return k.binaryFlat(code, pa, pb, po, total, 1, 0);
+      if (denseB) return flat(1, 1);
+      if (zeroB) return flat(1, 0);
     } else if (zeroA && denseB) {
-      return k.binaryFlat(code, pa, pb, po, total, 0, 1);
+      return flat(0, 1);
     }
     const nd = this.collapse(shape, aStrides, bStrides, null);
     if (nd < 0) return jsKernels.binary(op, a, b, out, shape, aStrides, bStrides);
@@ -568,13 +648,14 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
 
   adam(p: DataBuffer, g: DataBuffer, m: DataBuffer, v: DataBuffer, h: AdamParams): void {
     const c = adamCoefficients(h);
-    this.kernels.adam(
-      ptr(p), ptr(g), ptr(m), ptr(v), p.length,
-      h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.lr / c.bc1, 1 / c.bc2, h.eps, c.decay, c.l2,
-    );
+    const ps = [ptr(p), ptr(g), ptr(m), ptr(v)];
+    const fs = [h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.lr / c.bc1, 1 / c.bc2, h.eps, c.decay, c.l2];
+    if (this.splitElementwise(EW_ADAM, p.length, ps, [1, 1, 1, 1], [], fs)) return;
+    this.kernels.adam(ps[0], ps[1], ps[2], ps[3], p.length, fs[0], fs[1], fs[2], fs[3], fs[4], fs[5], fs[6], fs[7], fs[8]);
   },
 
   lerp(dst: DataBuffer, src: DataBuffer, t: number): void {
+    if (this.splitElementwise(EW_LERP, dst.length, [ptr(dst), ptr(src)], [1, 1], [], [t])) return;
     this.kernels.lerp(ptr(dst), ptr(src), dst.length, t);
   },
 };

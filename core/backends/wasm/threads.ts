@@ -18,11 +18,14 @@
  *   [1] DONE   set by the worker to the id of a job it took, once finished (the main thread waits on it)
  *   [2] STATE  0 starting, 1 ready, 2 failed / stopped
  *   [3] ERROR  1 if a chunk threw in the worker
- *   [4] OP     0 quit, 1 matmul chunks
+ *   [4] OP     0 quit, 1 matmul chunks, 2 elementwise chunks
  *   [5] JOB    1 pending, 2 taken by the worker, 3 cancelled by the main thread
  *   [6] NEXT   the next chunk to claim (Atomics.add)
- *   [8..33)    arguments: matmulPart's 21, then mode (0 columns, 1 rows, 2 batch items),
- *              chunk size, number of chunks, job id (the SEQ value the job is published under)
+ *   [8..33)    arguments. Matmul: matmulPart's 21, then mode (0 columns, 1 rows, 2 batch items),
+ *              chunk size. Elementwise: kernel, n, chunk size, 4 pointers, their element strides,
+ *              3 int arguments (see runElementwise). Both: [31] number of chunks, [32] job id
+ *              (the SEQ value the job is published under).
+ *   float64 [32..42) the elementwise kernels' float arguments (bytes 256..336)
  *
  * The worker source is a plain-JS string (no imports) so that it runs unchanged as a Node
  * `worker_threads` eval worker and as a browser Web Worker (Blob URL; needs cross-origin
@@ -66,21 +69,63 @@ export const CTL_NEXT = 6;
 /** Test hook: ms the worker sleeps after taking a job (simulates a stalled worker for the watchdog test). */
 export const CTL_STALL = 7;
 export const CTL_ARGS = 8;
-export const CTL_BYTES = 256;
+/** Float64 index of the elementwise kernels' float arguments in the control block. */
+export const CTL_FARGS = 32;
+export const CTL_BYTES = 512;
 
 export const OP_QUIT = 0;
 export const OP_MATMUL = 1;
+export const OP_ELEMENTWISE = 2;
+
+/** Elementwise kernels split between threads (ctl[CTL_ARGS] of an OP_ELEMENTWISE job). */
+export const EW_UNARY = 0;
+export const EW_UNARY_GRAD = 1;
+export const EW_BINARY_FLAT = 2;
+export const EW_ADAM = 3;
+export const EW_LERP = 4;
 
 export const JOB_PENDING = 1;
 export const JOB_TAKEN = 2;
 export const JOB_CANCELLED = 3;
 
 /**
- * Chunk c of a product whose arguments (matmulPart's 21, then mode, chunk size) start at ctl[q]:
- * runs matmulPart on its batch items / rows / columns. Shared by both threads (the worker gets
- * this function's source), so that both cut chunks identically.
+ * Chunk c of a job: for OP_MATMUL (arguments: matmulPart's 21, then mode, chunk size, from ctl[q])
+ * matmulPart on its batch items / rows / columns; for OP_ELEMENTWISE (kernel, n, chunk size, 4
+ * pointers, their element strides, 3 ints from ctl[q]; floats from f[CTL_FARGS..]) the kernel on
+ * elements [c cs, min(n, (c + 1) cs)), every pointer advanced by its stride (0 for a broadcast
+ * scalar). The chunk size is a multiple of 4, so each element is computed by the same SIMD lane
+ * code as in one call over all n. Shared by both threads (the worker gets this function's source),
+ * so that both cut chunks identically.
  */
-export function runChunk(k: { matmulPart(...a: number[]): void }, ctl: Int32Array, q: number, c: number): void {
+export function runChunk(
+  k: {
+    matmulPart(...a: number[]): void;
+    unary(...a: number[]): void;
+    unaryGrad(...a: number[]): void;
+    binaryFlat(...a: number[]): void;
+    adam(...a: number[]): void;
+    lerp(...a: number[]): void;
+  },
+  ctl: Int32Array, f: Float64Array, q: number, op: number, c: number,
+): void {
+  if (op === 2) {
+    const cs = ctl[q + 2];
+    const i0 = c * cs;
+    const len = Math.min(ctl[q + 1] - i0, cs);
+    const p0 = ctl[q + 3] + 4 * i0 * ctl[q + 7];
+    const p1 = ctl[q + 4] + 4 * i0 * ctl[q + 8];
+    const p2 = ctl[q + 5] + 4 * i0 * ctl[q + 9];
+    const p3 = ctl[q + 6] + 4 * i0 * ctl[q + 10];
+    const kind = ctl[q];
+    const F = 32; // CTL_FARGS (the worker has no imports)
+    if (kind === 0) k.unary(ctl[q + 11], p0, p1, len, f[F], f[F + 1]);
+    else if (kind === 1) k.unaryGrad(ctl[q + 11], p0, p1, p2, p3, len, f[F], f[F + 1]);
+    else if (kind === 2) k.binaryFlat(ctl[q + 11], p0, p1, p2, len, ctl[q + 12], ctl[q + 13]);
+    else if (kind === 3) {
+      k.adam(p0, p1, p2, p3, len, f[F], f[F + 1], f[F + 2], f[F + 3], f[F + 4], f[F + 5], f[F + 6], f[F + 7], f[F + 8]);
+    } else k.lerp(p0, p1, len, f[F]);
+    return;
+  }
   const mode = ctl[q + 21];
   const cs = ctl[q + 22];
   let t0 = 0, t1 = ctl[q + 4], i0 = 0, i1 = ctl[q + 5], j0 = 0, j1 = ctl[q + 6];
@@ -105,6 +150,7 @@ export const WORKER_SOURCE = `'use strict';
 const runChunk = function ${runChunk.toString().replace(/^function\s*runChunk\s*/, '').replace(/^function\s*/, '')};
 function fisorWasmWorker(d) {
   const ctl = new Int32Array(d.ctl);
+  const fargs = new Float64Array(d.ctl);
   let k;
   try {
     const inst = new WebAssembly.Instance(d.module, {
@@ -135,12 +181,14 @@ function fisorWasmWorker(d) {
     const stall = Atomics.load(ctl, ${CTL_STALL});
     if (stall > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, stall);
     const q = ${CTL_ARGS};
+    // Read after taking the job (the CAS orders it after the main thread's writes of this job).
+    const op = Atomics.load(ctl, ${CTL_OP});
     const n = ctl[q + 23];
     // Report the id written with the job, not SEQ: a worker still awake from an earlier job can
     // take this one before the main thread has bumped SEQ for it.
     const job = ctl[q + 24];
     try {
-      for (let c = Atomics.add(ctl, ${CTL_NEXT}, 1); c < n; c = Atomics.add(ctl, ${CTL_NEXT}, 1)) runChunk(k, ctl, q, c);
+      for (let c = Atomics.add(ctl, ${CTL_NEXT}, 1); c < n; c = Atomics.add(ctl, ${CTL_NEXT}, 1)) runChunk(k, ctl, fargs, q, op, c);
     } catch (e) {
       Atomics.store(ctl, ${CTL_ERROR}, 1);
     }
@@ -181,6 +229,8 @@ export interface WorkerInit {
  */
 export class WasmHelperThread {
   readonly ctl: Int32Array;
+  /** The elementwise kernels' float arguments, from index CTL_FARGS (same buffer as ctl). */
+  readonly fargs: Float64Array;
   private seq = 0;
   private readonly canBlock: boolean;
   private worker: NodeWorker | { terminate(): void } | null = null;
@@ -192,6 +242,7 @@ export class WasmHelperThread {
   constructor(init: WorkerInit) {
     const sab = new SharedArrayBuffer(CTL_BYTES);
     this.ctl = new Int32Array(sab);
+    this.fargs = new Float64Array(sab);
     const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (n: string) => unknown } }).process;
     const isNode = !!proc?.versions?.node;
     this.canBlock = isNode;
@@ -240,8 +291,9 @@ export class WasmHelperThread {
   }
 
   /**
-   * Runs the matmul job whose 21 matmulPart arguments, mode and chunk size the caller wrote at
-   * ctl[CTL_ARGS..], in `chunks` chunks shared with the worker; returns when all are done.
+   * Runs the job (`op`: OP_MATMUL or OP_ELEMENTWISE) whose arguments the caller wrote at
+   * ctl[CTL_ARGS..] (and fargs[CTL_FARGS..]), in `chunks` chunks shared with the worker; returns
+   * when all are done.
    *
    * Why it is race-free: the worker reads a job's arguments only after taking it with
    * compareExchange(JOB, PENDING, TAKEN), which happens-after the Atomics.store of PENDING that
@@ -252,18 +304,18 @@ export class WasmHelperThread {
    * the current job and reports the current id. Chunks are claimed with Atomics.add, so each is
    * computed exactly once, the same way on either thread.
    */
-  runMatmul(k: { matmulPart(...a: number[]): void }, chunks: number): void {
+  run(k: Parameters<typeof runChunk>[0], op: number, chunks: number): void {
     const c = this.ctl;
     const q = CTL_ARGS;
     const seq = ++this.seq;
     c[q + 23] = chunks;
     c[q + 24] = seq; // the job id the worker reports in DONE (visible to it through the CAS on JOB)
-    c[CTL_OP] = OP_MATMUL;
+    c[CTL_OP] = op;
     Atomics.store(c, CTL_NEXT, 0);
     Atomics.store(c, CTL_JOB, JOB_PENDING);
     Atomics.store(c, CTL_SEQ, seq);
     Atomics.notify(c, CTL_SEQ, 1);
-    for (let i = Atomics.add(c, CTL_NEXT, 1); i < chunks; i = Atomics.add(c, CTL_NEXT, 1)) runChunk(k, c, q, i);
+    for (let i = Atomics.add(c, CTL_NEXT, 1); i < chunks; i = Atomics.add(c, CTL_NEXT, 1)) runChunk(k, c, this.fargs, q, op, i);
     if (Atomics.compareExchange(c, CTL_JOB, JOB_PENDING, JOB_CANCELLED) === JOB_PENDING) return; // worker never came
     // The worker took the job: wait for its last chunk.
     if (Atomics.load(c, CTL_DONE) !== seq) {
@@ -274,11 +326,11 @@ export class WasmHelperThread {
         if (++i <= spin) continue;
         // Watchdog: a dead worker (its exit event cannot run while this thread blocks) or one
         // stalled past the limit becomes an error, never a hang.
-        if (Atomics.load(c, CTL_STATE) === 2) throw new WorkerStalledError('wasm backend: the worker thread died during a product');
+        if (Atomics.load(c, CTL_STATE) === 2) throw new WorkerStalledError('wasm backend: the worker thread died during a job');
         const waited = Date.now() - start;
         if (waited >= this.watchdogMs) {
           throw new WorkerStalledError(
-            `wasm backend: the worker thread did not finish its share of a product within ${this.watchdogMs} ms ` +
+            `wasm backend: the worker thread did not finish its share of a job within ${this.watchdogMs} ms ` +
               '(stalled or dead); it was stopped and the backend continues on one thread. If the machine is ' +
               'heavily loaded, set FISOR_WASM_THREADS=1.',
           );
