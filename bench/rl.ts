@@ -3,7 +3,7 @@
  * take seconds) and one FISOR update / one batched `act` of the cpu preset per wasm thread count.
  */
 import { Rng, setBackend } from '../core/index.js';
-import { WasmBackend } from '../core/backends/wasm/index.js';
+import { relaxedSimdAvailable, WasmBackend } from '../core/backends/wasm/index.js';
 import { registerBackend, type Backend } from '../core/backend.js';
 import { collect } from '../rl/data/collect.js';
 import { TASK_NAMES } from '../rl/envs/reference.js';
@@ -76,8 +76,8 @@ function countFlops(be: Backend, fn: () => void): number {
 }
 
 /** GFLOP/s of one thread's GEMM on a training-sized product (the SIMD ceiling the update is compared to). */
-function gemmCeiling(): number {
-  const be = new WasmBackend({ threads: 1 });
+function gemmCeiling(fma: boolean): number {
+  const be = new WasmBackend({ threads: 1, fma });
   const [m, n, k] = [256, 1024, 256];
   const a = be.alloc(m * k, 'float32');
   const b = be.alloc(k * n, 'float32');
@@ -96,11 +96,14 @@ function gemmCeiling(): number {
 export function fisorSection(): SectionResult {
   const rows: (string | number)[][] = [];
   const ds = collect('PointRobot', { seed: 0 });
-  const ceiling = gemmCeiling();
+  const builds = relaxedSimdAvailable() ? [false, true] : [false];
+  const ceilings = builds.map((fma) => gemmCeiling(fma));
   for (const preset of ['cpu', 'paper'] as const) {
-    for (const threads of [1, 2]) {
-      registerBackend(`wasm-bench-${threads}`, () => new WasmBackend({ threads }));
-      const be = setBackend(`wasm-bench-${threads}`);
+    for (const fma of builds) for (const threads of [1, 2]) {
+      const ceiling = ceilings[fma ? 1 : 0];
+      const name = `${fma ? 'wasm-fma' : 'wasm'}-bench-${threads}`;
+      registerBackend(name, () => new WasmBackend({ threads, fma }));
+      const be = setBackend(name);
       const cfg = resolveConfig({ preset, task: 'PointRobot' });
       const data = prepareData(ds, 'PointRobot', cfg);
       const agent = new FisorAgent(cfg, data.obsDim, data.actDim, new Rng(0));
@@ -114,17 +117,17 @@ export function fisorSection(): SectionResult {
       agent.act(obs);
       const act = timeRepeated(() => agent.act(obs), preset === 'paper' ? 3 : 10);
       rows.push([
-        preset, `wasm, ${threads} thread${threads > 1 ? 's' : ''}`, fmt(update, 2), fmt(1000 / update, 1),
+        preset, `${fma ? 'wasm-fma' : 'wasm'}, ${threads} thread${threads > 1 ? 's' : ''}`, fmt(update, 2), fmt(1000 / update, 1),
         fmt(flops / 1e9, 2), fmt(gflops, 1), `${fmt((100 * gflops) / (ceiling * threads), 0)} %`, fmt(act, 2),
       ]);
     }
   }
-  setBackend('wasm');
+  setBackend(builds.length > 1 ? 'wasm-fma' : 'wasm');
   return {
     name: 'FISOR',
     tables: [{
       title: 'FISOR update on PointRobot at the cpu preset and the paper\'s shapes (median ms)',
-      note: `update = two actor steps on halves of the batch + V_r, Q_r, V_h, Q_h steps (cpu: batch 256, denoiser 64 wide, 2 blocks, critics 128x128; paper: batch 1024, denoiser 256 wide, 3 blocks of 1024, critics 256x256); GFLOP = matrix products only; ceiling = one thread's GEMM on 256x1024x256 in this run (${fmt(ceiling, 1)} GFLOP/s) times the threads; act = 20 observations x 8 candidates, 5 denoising steps, safest by Q_h.`,
+      note: `update = two actor steps on halves of the batch + V_r, Q_r, V_h, Q_h steps (cpu: batch 256, denoiser 64 wide, 2 blocks, critics 128x128; paper: batch 1024, denoiser 256 wide, 3 blocks of 1024, critics 256x256); GFLOP = matrix products only; ceiling = one thread's GEMM on 256x1024x256 in this run (wasm ${fmt(ceilings[0], 1)}${ceilings[1] ? `, wasm-fma ${fmt(ceilings[1], 1)}` : ''} GFLOP/s) times the threads; act = 20 observations x 8 candidates, 5 denoising steps, safest by Q_h.`,
       columns: ['preset', 'backend', 'update ms', 'updates/s', 'GFLOP / update', 'GFLOP/s', 'share of SIMD ceiling', 'act (20 obs) ms'],
       rows,
     }],

@@ -4,7 +4,8 @@
  *   - MLP 17-256-256-256-6 ReLU, batch 256 (the COMPUTE.md reference step, ~208 MFLOP)
  *   - FISOR twin critic: EnsembleMLP, 2 members, (obs 17 + act 6) -> 256 -> 256 -> 1, batch 256
  *   - FISOR denoiser (MLPResNet 256 x 3 blocks, dropout 0.1, LayerNorm, Mish), batch 256 [wasm only]
- * wasm is timed at 1 thread and at 2 threads (shared memory + worker; see docs/WASM_DESIGN.md).
+ * wasm and wasm-fma (relaxed-SIMD FMA, where the engine has it) are timed at 1 thread and at 2 threads
+ * (shared memory + worker; see docs/WASM_DESIGN.md).
  * Target: MLP step <= 10 ms on wasm, single thread.
  *
  *   npx tsx bench/training.ts           standalone
@@ -35,6 +36,10 @@ async function availableBackends(): Promise<{ names: string[]; notes: string[] }
       const two = new mod.WasmBackend({ threads: 2 });
       if (two.threadsActive) {
         if (!listBackends().includes('wasm-2t')) registerBackend('wasm-2t', () => two);
+        if (mod.relaxedSimdAvailable()) {
+          if (!listBackends().includes('wasm-fma-1t')) registerBackend('wasm-fma-1t', () => new mod.WasmBackend({ threads: 1, fma: true }));
+          if (!listBackends().includes('wasm-fma-2t')) registerBackend('wasm-fma-2t', () => new mod.WasmBackend({ threads: 2, fma: true }));
+        } else notes.push('wasm-fma: this engine has no relaxed SIMD');
       } else {
         two.closeThreads();
         notes.push('wasm 2 threads: not available here (no SharedArrayBuffer / worker)');
@@ -43,7 +48,7 @@ async function availableBackends(): Promise<{ names: string[]; notes: string[] }
   } catch (e) {
     notes.push(`wasm threads: ${(e as Error).message.split('\n')[0]}`);
   }
-  const names = ['js', 'wasm-1t', 'wasm-2t'].filter((n) => {
+  const names = ['js', 'wasm-1t', 'wasm-2t', 'wasm-fma-1t', 'wasm-fma-2t'].filter((n) => {
     if (!listBackends().includes(n)) return false;
     try {
       backendByName(n);
@@ -76,8 +81,11 @@ function trainStep(net: Module & { forward(x: Tensor): Tensor }, x: Tensor, y: T
   };
 }
 
-const CASES: Case[] = [
+/** $BENCH_CASES=mlp,critic,denoiser picks cases (default all). */
+const PICK = (process.env.BENCH_CASES ?? '').split(',').filter(Boolean);
+const ALL_CASES: (Case & { key: string })[] = [
   {
+    key: 'mlp',
     name: 'MLP 17-256-256-256-6 ReLU, batch 256',
     build: () => {
       const rng = new Rng(1);
@@ -86,6 +94,7 @@ const CASES: Case[] = [
     },
   },
   {
+    key: 'critic',
     name: 'twin critic: EnsembleMLP 2 x (23-256-256-1), batch 256',
     build: () => {
       const rng = new Rng(2);
@@ -94,6 +103,7 @@ const CASES: Case[] = [
     },
   },
   {
+    key: 'denoiser',
     name: 'denoiser: MLPResNet 256 x 3 blocks (in 87, out 6), batch 256',
     wasmOnly: true,
     build: () => {
@@ -103,11 +113,14 @@ const CASES: Case[] = [
     },
   },
 ];
+const CASES: Case[] = PICK.length ? ALL_CASES.filter((c) => PICK.includes(c.key)) : ALL_CASES;
 
 export async function trainingSection(): Promise<SectionResult> {
   const { names, notes } = await availableBackends();
   const prev = getBackend().name;
-  const label: Record<string, string> = { js: 'js', 'wasm-1t': 'wasm 1 thread', 'wasm-2t': 'wasm 2 threads' };
+  const label: Record<string, string> = {
+    js: 'js', 'wasm-1t': 'wasm 1 thread', 'wasm-2t': 'wasm 2 threads', 'wasm-fma-1t': 'wasm-fma 1 thread', 'wasm-fma-2t': 'wasm-fma 2 threads',
+  };
   const cols = ['step', ...names.map((n) => `${label[n] ?? n} ms/step`)];
   const rows: (string | number)[][] = [];
   const targets: Target[] = [];
@@ -124,7 +137,7 @@ export async function trainingSection(): Promise<SectionResult> {
       const t = measure(`${b} ${c.name}`, step, b === 'js' ? 0.5 : undefined);
       const ms = t.mean * 1e3;
       row.push(`${fmt(ms, 2)} ±${fmt(t.rme, 0)}%`);
-      if (c === CASES[0] && b === 'wasm-1t') {
+      if (c === ALL_CASES[0] && b === 'wasm-1t') {
         targets.push({ what: 'MLP training step (17-256-256-256-6, batch 256, Adam) on wasm, 1 thread', met: ms <= 10, detail: `${fmt(ms, 2)} ms (target <= 10 ms)` });
       }
     }

@@ -39,6 +39,14 @@ const helperReaper = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry<WasmHelperThread>((h) => h.close())
   : null;
 
+/**
+ * Atomics.load spins the worker makes after a job before it sleeps in Atomics.wait (~50-100 us): a
+ * training step hands off a job every few hundred microseconds, and waking a sleeping worker costs
+ * ~80-100 us on the project's 2-core VM (bench: the cpu preset's update 16.5 -> 14.9 ms median; the
+ * paper shapes unchanged). The main thread never waits for the worker to wake (see threads.ts).
+ */
+export const WORKER_SPIN = 30000;
+
 /** Chunks a split product is cut into (both threads claim them dynamically). */
 const CHUNKS = 8;
 
@@ -70,7 +78,7 @@ export interface WasmBackendOptions {
   threadMinElements?: number;
   /** Node: ms to wait at construction for the worker to start (default 5000); 0 = do not wait. */
   threadStartMs?: number;
-  /** Atomics.load spins the worker makes after a job before it sleeps (default 0: it sleeps at once; the main thread never waits for it to wake, see threads.ts). */
+  /** Atomics.load spins the worker makes after a job before it sleeps (default WORKER_SPIN; 0: it sleeps at once). */
   workerSpin?: number;
   /** ms the main thread waits for the worker's share of a product before the watchdog stops it (default 30000). */
   watchdogMs?: number;
@@ -265,7 +273,7 @@ export class WasmBackend implements Backend {
     if (memory) {
       try {
         const tmp = this.blocks.take(64);
-        this.helper = new WasmHelperThread({ module, memory, tmp, spin: opts.workerSpin ?? 0, watchdogMs: opts.watchdogMs });
+        this.helper = new WasmHelperThread({ module, memory, tmp, spin: opts.workerSpin ?? WORKER_SPIN, watchdogMs: opts.watchdogMs });
         helperReaper?.register(this, this.helper, this);
         const wait = opts.threadStartMs ?? 5000;
         if (wait > 0) this.helperReady = this.helper.waitReady(wait);
