@@ -1,5 +1,5 @@
 /** Helpers shared by the CLI subcommands (train, eval, plot, quickstart). */
-import { listBackends, setBackend } from '../../core/index.js';
+import { getBackend, listBackends, setBackend } from '../../core/index.js';
 import { UsageError } from './args.js';
 
 /**
@@ -35,6 +35,13 @@ export function selectBackend(name: string | undefined): string {
 }
 
 /** Seeds are 32-bit (the generator folds larger values): refuse what would silently alias another seed. */
+/** "wasm-fma, 2 threads": the backend the updates ran on, for the end-of-training speed line. */
+export function backendLabel(): string {
+  const be = getBackend() as { name: string; threads?: number };
+  const t = be.threads ?? 1;
+  return `${be.name}, ${t} thread${t === 1 ? '' : 's'}`;
+}
+
 export function checkSeedFlag(seed: number, flag = '--seed'): void {
   if (seed < 0 || seed > 0xffffffff) throw new UsageError(`${flag} must be in [0, 4294967295] (32 bits), got ${seed}`);
 }

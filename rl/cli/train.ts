@@ -16,7 +16,7 @@ import { NodeRunSink } from '../io/node_sink.js';
 import { hashText } from '../io/provenance.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
-import { checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
+import { backendLabel, checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { formatDuration, Progress } from './progress.js';
 import { algoOf } from './train_algo.js';
 import { sigintStopper } from './sigint.js';
@@ -103,7 +103,7 @@ export const command: Command = {
       io.stdout.write(`stopped at step ${res.step}; checkpoint ${out}/checkpoint saved. Continue with: fisor train --task ${f.task} --out ${out} --resume\n`);
       return interrupt.shouldStop() ? 130 : 0;
     }
-    io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} steps/s, wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
+    io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} updates/s (${backendLabel()}), wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
     if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'} at cost limit ${res.costLimit})\n`);
     if (res.best) io.stdout.write(`best checkpoint ${out}/checkpoint-best (step ${res.best.step}: normalized cost ${res.best.normalizedCost.toFixed(3)}, reward ${res.best.normalizedReward.toFixed(3)})\n`);
     io.stdout.write(`checkpoint ${out}/checkpoint, metrics ${out}/metrics.jsonl and metrics.csv\n`);

@@ -12,7 +12,7 @@ import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
 import { nodeProvenance } from '../io/node_provenance.js';
 import { NodeRunSink } from '../io/node_sink.js';
-import { checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
+import { backendLabel, checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { CliIO } from './command.js';
 import { formatDuration, Progress } from './progress.js';
@@ -98,7 +98,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(`stopped at step ${res.step}; checkpoint ${out}/checkpoint saved. Continue with: fisor train --algo ${f.algo} --task ${f.task} --out ${out} --resume\n`);
     return interrupt.shouldStop() ? 130 : 0;
   }
-  io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} steps/s, wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
+  io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} updates/s (${backendLabel()}), wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
   if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'} at cost limit ${res.costLimit})\n`);
   io.stdout.write(`checkpoint ${out}/checkpoint, metrics ${out}/metrics.jsonl\n`);
   return 0;

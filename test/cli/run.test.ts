@@ -97,6 +97,8 @@ describe('fisor train: run directories', () => {
     const out = join(dir, 'r1');
     const a = await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '6', ...TINY);
     expect(a.code, a.err).toBe(0);
+    // The speed line names the backend and thread count it was measured on.
+    expect(a.out).toMatch(/done: 6 steps, [\d.]+ updates\/s \(\S+, [12] threads?\)/);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config.dataset.path).toBe(data);
     expect(config.dataset.hash).toMatch(/^fnv1a64x2:/);
