@@ -152,6 +152,14 @@ export interface Backend {
   adam(p: DataBuffer, g: DataBuffer, m: DataBuffer, v: DataBuffer, h: AdamParams): void;
   /** In place: dst += t * (src - dst) (Polyak averaging of target / EMA networks). */
   lerp(dst: DataBuffer, src: DataBuffer, t: number): void;
+  /**
+   * Optional fused layer normalisation over `rows` contiguous rows of n: out = (x - mean) rstd,
+   * rstd = (mean((x - mean)^2) + eps)^(-1/2). core/ops/layernorm.ts uses it where the backend has
+   * it and composes reduce / binary / unary kernels elsewhere (js, gpujs).
+   */
+  layerNorm?(x: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void;
+  /** Optional: out = rstd (g - mean(g) - y mean(g y)) per row (the VJP of layerNorm; rstd recomputed from x). */
+  layerNormGrad?(x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void;
 }
 
 /**

@@ -259,6 +259,49 @@ export const jsKernels = {
     const sv = src.view();
     for (let i = 0; i < dv.length; i++) dv[i] += t * (sv[i] - dv[i]);
   },
+
+  /**
+   * Fused layer normalisation on views (Backend.layerNorm), in float64: the fallback of a backend whose
+   * kernel gets another backend's buffers. JsBackend itself does not install it: its layerNormalize
+   * stays the composed reference that the fused kernels are tested against.
+   */
+  layerNorm(x: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void {
+    const xv = x.view();
+    const yv = out.view();
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += xv[o + i];
+      const mu = s / n;
+      let q = 0;
+      for (let i = 0; i < n; i++) q += (xv[o + i] - mu) ** 2;
+      const rs = 1 / Math.sqrt(q / n + eps);
+      for (let i = 0; i < n; i++) yv[o + i] = (xv[o + i] - mu) * rs;
+    }
+  },
+
+  layerNormGrad(x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void {
+    const xv = x.view();
+    const yv = y.view();
+    const gv = g.view();
+    const dv = out.view();
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += xv[o + i];
+      const mu = s / n;
+      let q = 0;
+      for (let i = 0; i < n; i++) q += (xv[o + i] - mu) ** 2;
+      const rs = 1 / Math.sqrt(q / n + eps);
+      let sg = 0;
+      let sgy = 0;
+      for (let i = 0; i < n; i++) {
+        sg += gv[o + i];
+        sgy += gv[o + i] * yv[o + i];
+      }
+      for (let i = 0; i < n; i++) dv[o + i] = rs * (gv[o + i] - sg / n - yv[o + i] * (sgy / n));
+    }
+  },
 };
 
 export class JsBackend implements Backend {

@@ -5,7 +5,7 @@
  *   dx = r (g - mean(g) - y mean(g y))        (n = size of the last axis, means over it)
  */
 import { apply, type OpDef } from '../autograd.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 
 interface NormAttrs {
   eps: number;
@@ -26,15 +26,32 @@ function centredAndRstd(x: Tensor, eps: number): { xc: Tensor; rstd: Tensor } {
   return { xc, rstd };
 }
 
+/** Rows and row length for the backend's fused kernels, or null where they do not apply (js, gpujs, float64). */
+function fusedRows(x: Tensor, ...others: Tensor[]): { rows: number; n: number } | null {
+  const be = x.backend;
+  if (!be.layerNorm || !be.layerNormGrad || x.dtype !== 'float32' || x.ndim === 0) return null;
+  if (others.some((t) => t.backend !== be || t.dtype !== 'float32')) return null;
+  const n = x.shape[x.ndim - 1];
+  return n > 0 ? { rows: x.size / n, n } : null;
+}
+
 /**
  * Normalisation over the last axis, without the affine part:
  *   y = (x - μ) · r,  μ = mean(x),  r = (mean((x - μ)²) + eps)^(-1/2)
  * VJP (n = size of the last axis, all means over it):
  *   dx = r · (g - mean(g) - y · mean(g · y))
+ * One kernel per direction where the backend has `layerNorm` / `layerNormGrad` (wasm); composed of
+ * mean, sub, square, pow, mul elsewhere (the js reference, gpu.js).
  */
 export const LayerNormalize: OpDef<NormAttrs> = {
   name: 'layerNormalize',
   forward: ([x], { eps }) => {
+    const f = fusedRows(x);
+    if (f) {
+      const y = Tensor.empty(x.shape, x.dtype, x.backend);
+      x.backend.layerNorm!(x.buffer, y.buffer, f.rows, f.n, eps);
+      return y;
+    }
     const { xc, rstd } = centredAndRstd(x, eps);
     const y = xc.mul(rstd);
     xc.dispose();
@@ -42,6 +59,12 @@ export const LayerNormalize: OpDef<NormAttrs> = {
     return y;
   },
   backward: (g, [x], y, { eps }) => {
+    const f = fusedRows(x, y, g);
+    if (f) {
+      const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+      x.backend.layerNormGrad!(x.buffer, y.buffer, g.buffer, dx.buffer, f.rows, f.n, eps);
+      return [dx];
+    }
     const { xc, rstd } = centredAndRstd(x, eps);
     xc.dispose();
     const gm = g.mean(-1, true);

@@ -28,7 +28,8 @@ import {
   getKernelModule, KC, MAXD, MT_MAX_PAGES, PAGE, wasmSimdAvailable, type Kernels,
 } from './module.js';
 import {
-  CTL_ARGS, CTL_FARGS, defaultWasmThreads, EW_ADAM, EW_BINARY_FLAT, EW_LERP, EW_UNARY, EW_UNARY_GRAD, OP_ELEMENTWISE,
+  CTL_ARGS, CTL_FARGS, defaultWasmThreads, EW_ADAM, EW_BINARY_FLAT, EW_LAYERNORM, EW_LAYERNORM_GRAD, EW_LERP, EW_UNARY,
+  EW_UNARY_GRAD, OP_ELEMENTWISE,
   OP_MATMUL, WasmHelperThread, WorkerStalledError,
 } from './threads.js';
 
@@ -127,7 +128,7 @@ interface Block {
 /** The kernels of the Backend interface that take buffers. */
 type KernelName =
   | 'fill' | 'unary' | 'unaryGrad' | 'binary' | 'where' | 'matmul' | 'matmulBiasAct' | 'reduce'
-  | 'copyStrided' | 'addStrided' | 'gatherRows' | 'scatterAddRows' | 'adam' | 'lerp';
+  | 'copyStrided' | 'addStrided' | 'gatherRows' | 'scatterAddRows' | 'adam' | 'lerp' | 'layerNorm' | 'layerNormGrad';
 type Kernel<K extends KernelName> = NonNullable<Backend[K]>;
 
 /** Which arguments of each kernel are buffers (null allowed: matmulBiasAct's bias). */
@@ -146,6 +147,8 @@ const BUFFER_ARGS: { readonly [K in KernelName]: readonly number[] } = {
   scatterAddRows: [0, 2],
   adam: [0, 1, 2, 3],
   lerp: [0, 1],
+  layerNorm: [0, 1],
+  layerNormGrad: [0, 1, 2, 3],
 };
 
 /** What runs when a buffer is not ours: the js reference on the buffers' views. */
@@ -215,6 +218,12 @@ export class WasmBackend implements Backend {
     lerp(dst: number, src: number, n: number, t: number): void {
       this.k.lerp(dst, src, n, t);
     },
+    layerNorm(x: number, y: number, rows: number, n: number, eps: number): void {
+      this.k.layerNorm(x, y, rows, n, eps);
+    },
+    layerNormGrad(x: number, y: number, g: number, dx: number, rows: number, n: number, eps: number): void {
+      this.k.layerNormGrad(x, y, g, dx, rows, n, eps);
+    },
   };
   /** The helper thread (threads = 2), or null. */
   private helper: WasmHelperThread | null = null;
@@ -238,6 +247,8 @@ export class WasmBackend implements Backend {
   declare scatterAddRows: Backend['scatterAddRows'];
   declare adam: Backend['adam'];
   declare lerp: Backend['lerp'];
+  declare layerNorm: NonNullable<Backend['layerNorm']>;
+  declare layerNormGrad: NonNullable<Backend['layerNormGrad']>;
 
   constructor(opts: WasmBackendOptions = {}) {
     if (!wasmSimdAvailable()) throw new Error('wasm backend: WebAssembly SIMD128 is not available here');
@@ -472,11 +483,14 @@ export class WasmBackend implements Backend {
     kind: number, n: number, ptrs: readonly number[], strides: readonly number[],
     ints: readonly number[], floats: readonly number[],
   ): boolean {
-    if (this.helper === null || n < this.minElems || !this.threadsActive) return false;
+    const rowKernel = kind === EW_LAYERNORM || kind === EW_LAYERNORM_GRAD;
+    if (this.helper === null || (!rowKernel && n < this.minElems) || !this.threadsActive) return false;
     const h = this.helper;
     const c = h.ctl;
     const q = CTL_ARGS;
-    const cs = Math.max(EW_CHUNK_MIN, Math.ceil(n / (4 * CHUNKS)) * 4);
+    // Elements: chunks of >= EW_CHUNK_MIN, a multiple of 4. Rows: 2 chunks per thread (n rows >= 2).
+    const cs = rowKernel ? Math.ceil(n / 4) : Math.max(EW_CHUNK_MIN, Math.ceil(n / (4 * CHUNKS)) * 4);
+    if (rowKernel && n < 2) return false;
     c[q] = kind; c[q + 1] = n; c[q + 2] = cs;
     for (let i = 0; i < 4; i++) {
       c[q + 3 + i] = ptrs[i] ?? 0;
@@ -491,6 +505,11 @@ export class WasmBackend implements Backend {
       throw e;
     }
     return true;
+  }
+
+  /** @internal Elements below which a kernel stays on one thread. */
+  threadMinElementsFor(): number {
+    return this.minElems;
   }
 
   /** The watchdog fired: stop the worker for good and go on with one thread. */
@@ -665,5 +684,17 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
   lerp(dst: DataBuffer, src: DataBuffer, t: number): void {
     if (this.splitElementwise(EW_LERP, dst.length, [ptr(dst), ptr(src)], [1, 1], [], [t])) return;
     this.kernels.lerp(ptr(dst), ptr(src), dst.length, t);
+  },
+
+  layerNorm(x: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void {
+    // Split by rows (the element count decides, as for the elementwise kernels); a row stays on one thread.
+    if (rows * n >= this.threadMinElementsFor() && this.splitElementwise(EW_LAYERNORM, rows, [ptr(x), ptr(out)], [n, n], [n], [eps])) return;
+    this.kernels.layerNorm(ptr(x), ptr(out), rows, n, eps);
+  },
+
+  layerNormGrad(x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void {
+    const ps = [ptr(x), ptr(y), ptr(g), ptr(out)];
+    if (rows * n >= this.threadMinElementsFor() && this.splitElementwise(EW_LAYERNORM_GRAD, rows, ps, [n, n, n, n], [n], [eps])) return;
+    this.kernels.layerNormGrad(ps[0], ps[1], ps[2], ps[3], rows, n, eps);
   },
 };

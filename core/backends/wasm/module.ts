@@ -30,6 +30,8 @@ export interface Kernels {
     beta1: number, beta2: number, c1: number, c2: number, lr1: number, ibc2: number, eps: number, decay: number, l2: number,
   ): void;
   lerp(dst: number, src: number, n: number, t: number): void;
+  layerNorm(x: number, y: number, rows: number, n: number, eps: number): void;
+  layerNormGrad(x: number, y: number, g: number, dx: number, rows: number, n: number, eps: number): void;
   fill(out: number, n: number, value: number): void;
   matmul(
     a: number, b: number, c: number, batch: number, m: number, n: number, k: number,

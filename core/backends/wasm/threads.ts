@@ -83,6 +83,9 @@ export const EW_UNARY_GRAD = 1;
 export const EW_BINARY_FLAT = 2;
 export const EW_ADAM = 3;
 export const EW_LERP = 4;
+/** Row kernels (n = rows, the pointers' stride = the row length ctl[q + 11]). */
+export const EW_LAYERNORM = 5;
+export const EW_LAYERNORM_GRAD = 6;
 
 export const JOB_PENDING = 1;
 export const JOB_TAKEN = 2;
@@ -92,9 +95,9 @@ export const JOB_CANCELLED = 3;
  * Chunk c of a job: for OP_MATMUL (arguments: matmulPart's 21, then mode, chunk size, from ctl[q])
  * matmulPart on its batch items / rows / columns; for OP_ELEMENTWISE (kernel, n, chunk size, 4
  * pointers, their element strides, 3 ints from ctl[q]; floats from f[CTL_FARGS..]) the kernel on
- * elements [c cs, min(n, (c + 1) cs)), every pointer advanced by its stride (0 for a broadcast
- * scalar). The chunk size is a multiple of 4, so each element is computed by the same SIMD lane
- * code as in one call over all n. Shared by both threads (the worker gets this function's source),
+ * elements (rows, for the row kernels) [c cs, min(n, (c + 1) cs)), every pointer advanced by its
+ * stride (0 for a broadcast scalar). The chunk size is a multiple of 4, so each element is computed
+ * by the same SIMD lane code as in one call over all n (a row, by the same code as ever). Shared by both threads (the worker gets this function's source),
  * so that both cut chunks identically.
  */
 export function runChunk(
@@ -105,6 +108,8 @@ export function runChunk(
     binaryFlat(...a: number[]): void;
     adam(...a: number[]): void;
     lerp(...a: number[]): void;
+    layerNorm(...a: number[]): void;
+    layerNormGrad(...a: number[]): void;
   },
   ctl: Int32Array, f: Float64Array, q: number, op: number, c: number,
 ): void {
@@ -123,7 +128,9 @@ export function runChunk(
     else if (kind === 2) k.binaryFlat(ctl[q + 11], p0, p1, p2, len, ctl[q + 12], ctl[q + 13]);
     else if (kind === 3) {
       k.adam(p0, p1, p2, p3, len, f[F], f[F + 1], f[F + 2], f[F + 3], f[F + 4], f[F + 5], f[F + 6], f[F + 7], f[F + 8]);
-    } else k.lerp(p0, p1, len, f[F]);
+    } else if (kind === 4) k.lerp(p0, p1, len, f[F]);
+    else if (kind === 5) k.layerNorm(p0, p1, len, ctl[q + 11], f[F]);
+    else k.layerNormGrad(p0, p1, p2, p3, len, ctl[q + 11], f[F]);
     return;
   }
   const mode = ctl[q + 21];

@@ -18,6 +18,7 @@
 //   rows.ts     gatherRows, scatterAddRows
 //   update.ts   adam, lerp, fill
 //   gemm.ts     matmul, matmulPart, matmulBiasAct (packed B panels, 4 x 8 tiles, fused epilogue)
+//   norm.ts     layerNorm, layerNormGrad (rows; one kernel per direction)
 
 export { setTmp, metaPtr, heapBase } from './scratch';
 export { unary, unaryGrad } from './unary';
@@ -28,3 +29,4 @@ export { reduce } from './reduce';
 export { gatherRows, scatterAddRows } from './rows';
 export { adam, lerp, fill } from './update';
 export { packBytes, matmul, matmulPart, matmulBiasAct } from './gemm';
+export { layerNorm, layerNormGrad } from './norm';
