@@ -39,6 +39,21 @@ describe('BlockAllocator', () => {
     expect(a.stats(0)).toMatchObject({ arenaBytes: 0, liveBytes: 0, pooledBytes: 0, pooledBlocks: 0 });
   });
 
+  it('a freed block is taken back by the next request of its size; another size coalesces first', () => {
+    const a = new BlockAllocator(0, () => {});
+    const p = [a.take(64), a.take(64), a.take(32), a.take(16)];
+    a.put(p[1], 64);
+    a.put(p[0], 64);
+    expect(a.take(64)).toBe(p[0]); // last freed, first taken: no coalescing on the way
+    expect(a.take(64)).toBe(p[1]);
+    a.put(p[0], 64);
+    a.put(p[1], 64);
+    // 128 bytes: no block of that size is cached, so both 64s coalesce into one free block and serve it.
+    expect(a.take(128)).toBe(p[0]);
+    a.put(p[0], 128);
+    expect(a.stats(0)).toMatchObject({ pooledBlocks: 1, pooledBytes: 128, liveBytes: 48 });
+  });
+
   it('splits a larger free block for a smaller request', () => {
     const { a } = allocator(0);
     const big = a.take(1024);
