@@ -26,6 +26,7 @@ import { makeEnv } from '../envs/registry.js';
 import { evaluate, type EvalResult } from '../fisor/evaluate.js';
 import { checkSeed } from '../fisor/train_meta.js';
 import { CsvColumns, csvRow } from '../io/metrics_csv.js';
+import { BEST_CHECKPOINT_DIR, BEST_RULE, badBestRecord, checkFiniteState, isBetter, type BestRecord } from '../io/best.js';
 import { runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
@@ -68,7 +69,7 @@ export interface AlgoTrainOptions {
   stopAt?: number;
   /** Polled after every step (the loop yields to the event loop every ~100 ms so that Ctrl-C can set it): true stops with a checkpoint. */
   shouldStop?: () => boolean;
-  onStep?: (step: number, total: number) => void;
+  onStep?: (step: number, total: number, algorithm: Algorithm) => void;
   log?: (line: string) => void;
   skipFinalEval?: boolean;
 }
@@ -86,6 +87,8 @@ export interface AlgoTrainResult {
   alreadyFinished: boolean;
   /** The cost limit kappa the run scores with (its config.costLimit). */
   costLimit: number;
+  /** The best evaluation so far (OSRL's rule) when periodic evaluation is on, else null. */
+  best: BestRecord | null;
 }
 
 export interface AlgoCheckpointMetadata {
@@ -101,6 +104,8 @@ export interface AlgoCheckpointMetadata {
   /** True once the run reached config.steps and did its final evaluation (absent in older checkpoints). */
   finished?: boolean;
   provenance?: Record<string, unknown>;
+  /** The best evaluation so far (absent in older checkpoints). */
+  best?: BestRecord | null;
 }
 
 /** Builds the algorithm and the loop's streams from the seed (identical on a fresh start and on resume). */
@@ -126,6 +131,8 @@ export function algoMetadata(loaded: LoadedCheckpoint, ckptDir: string): AlgoChe
   if (typeof meta.rngs !== 'object' || meta.rngs === null) bad("has no object 'rngs'");
   for (const k of ['algorithm', 'loop']) if (typeof meta.rngs[k] !== 'object') bad(`has no Rng states 'rngs.${k}'`);
   if (meta.finished !== undefined && typeof meta.finished !== 'boolean') bad(`field 'finished' must be true or false, got ${JSON.stringify(meta.finished)}`);
+  const badBest = badBestRecord(meta.best);
+  if (badBest) bad(badBest);
   const d = meta.dataset as unknown;
   if (typeof d !== 'object' || d === null || typeof (d as DatasetRecord).source !== 'string' || !Number.isInteger((d as DatasetRecord).size)) bad(`field 'dataset' must be { source, size }, got ${JSON.stringify(d)}`);
   if ((d as DatasetRecord).hash !== undefined && typeof (d as DatasetRecord).hash !== 'string') bad("field 'dataset.hash' must be a string");
@@ -210,7 +217,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
         algorithm.setRngStates(meta.rngs.algorithm);
         const lastText = await sink.read('eval.json');
         const lastEval = lastText ? (JSON.parse(lastText) as EvalResult) : null;
-        return { algorithm, step: loaded.step, trainSeconds: 0, stepsPerSecond: 0, lastEval, outDir: where, interrupted: false, alreadyFinished: true, costLimit: meta.config.costLimit };
+        return { algorithm, step: loaded.step, trainSeconds: 0, stepsPerSecond: 0, lastEval, outDir: where, interrupted: false, alreadyFinished: true, costLimit: meta.config.costLimit, best: meta.best ?? null };
       }
       if (meta.backend !== getBackend().name) {
         log(`note: the checkpoint was written on backend ${meta.backend} and resumes on ${getBackend().name}: the continuation will not be bit-identical to an uninterrupted ${meta.backend} run`);
@@ -226,6 +233,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
     const provenance = runProvenance(cfg, opts.provenance ?? {});
 
     let step = 0;
+    let best: BestRecord | null = null;
     const csv = new CsvColumns();
     const lines: Record<string, unknown>[] = [];
     if (loaded && meta) {
@@ -234,6 +242,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       dataRng.setState(meta.rngs.loop.data);
       evalRng.setState(meta.rngs.loop.eval);
       step = loaded.step;
+      best = meta.best ?? null;
       lines.push(...(await keepMetricsUpTo(sink, step)));
       for (const l of lines) csv.add(l);
       await sink.writeAtomic('metrics.csv', csv.text(lines));
@@ -250,13 +259,15 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       if (csv.add(obj)) await sink.writeAtomic('metrics.csv', csv.text(lines));
       else await sink.append('metrics.csv', csvRow(obj, csv.columns));
     };
+    const checkState = (context: string) => checkFiniteState(algorithm.stateTensors(), context);
+    const metadataNow = (finished: boolean): AlgoCheckpointMetadata => ({
+      algo, task, seed, config: cfg, obsDim: ds.observationSize, actDim: ds.actionSize, backend: getBackend().name,
+      rngs: { algorithm: algorithm.rngStates(), loop: { data: dataRng.getState(), eval: evalRng.getState() } },
+      dataset: datasetRecord, finished, provenance, best,
+    });
     const save = async (finished = false) => {
-      const metadata: AlgoCheckpointMetadata = {
-        algo, task, seed, config: cfg, obsDim: ds.observationSize, actDim: ds.actionSize, backend: getBackend().name,
-        rngs: { algorithm: algorithm.rngStates(), loop: { data: dataRng.getState(), eval: evalRng.getState() } },
-        dataset: datasetRecord, finished, provenance,
-      };
-      await sink.saveCheckpoint(CHECKPOINT_DIR, { tensors: algorithm.stateTensors(), step, metadata: metadata as unknown as Record<string, unknown> });
+      checkState(`at step ${step} (checked before saving)`);
+      await sink.saveCheckpoint(CHECKPOINT_DIR, { tensors: algorithm.stateTensors(), step, metadata: metadataNow(finished) as unknown as Record<string, unknown> });
       wroteCheckpoint = true;
     };
     let lastEval: EvalResult | null = null;
@@ -269,6 +280,12 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       await writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, costLimit: cfg.costLimit, seconds });
       await sink.writeAtomic('eval.json', JSON.stringify({ algo, step, costLimit: cfg.costLimit, ...ev }, null, 2) + '\n');
       log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (cost limit ${cfg.costLimit}, ${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
+      if (cfg.evalEvery > 0 && isBetter(ev, best)) {
+        best = { step, normalizedReward, normalizedCost };
+        checkState(`at step ${step} (checked before saving the best checkpoint)`);
+        await sink.saveCheckpoint(BEST_CHECKPOINT_DIR, { tensors: algorithm.stateTensors(), step, metadata: metadataNow(false) as unknown as Record<string, unknown> });
+        await sink.writeAtomic('best.json', JSON.stringify({ rule: BEST_RULE, algo, costLimit: cfg.costLimit, ...best }, null, 2) + '\n');
+      }
     };
 
     const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
@@ -289,6 +306,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       }
       window++;
       if (step % cfg.logEvery === 0 || step === stopAt) {
+        checkState(`at step ${step} (parameters and optimizer state are checked at every log line)`);
         const now = performance.now();
         const line: Record<string, unknown> = { type: 'train', step };
         for (const k of Object.keys(sums)) line[k] = sums[k] / window;
@@ -300,7 +318,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       }
       if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
       if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
-      opts.onStep?.(step, cfg.steps);
+      opts.onStep?.(step, cfg.steps, algorithm);
       // As FISOR's loop: let signal handlers (Ctrl-C) run; timing decides only when to yield, never what is computed.
       if (performance.now() - lastYield > 100) {
         await new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -312,7 +330,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
     if (finished && !opts.skipFinalEval && lastEvalStep !== step) await runEval();
     await save(finished);
     const trainSeconds = trainMs / 1000;
-    return { algorithm, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted: !finished, alreadyFinished: false, costLimit: cfg.costLimit };
+    return { algorithm, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted: !finished, alreadyFinished: false, costLimit: cfg.costLimit, best };
   } catch (e) {
     if (fresh && !wroteCheckpoint) await discardFresh(sink);
     throw e;

@@ -100,6 +100,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
   }
   io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} updates/s (${backendLabel()}), wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
   if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'} at cost limit ${res.costLimit})\n`);
+  if (res.best) io.stdout.write(`best checkpoint ${out}/checkpoint-best (step ${res.best.step}: normalized cost ${res.best.normalizedCost.toFixed(3)}, reward ${res.best.normalizedReward.toFixed(3)})\n`);
   io.stdout.write(`checkpoint ${out}/checkpoint, metrics ${out}/metrics.jsonl\n`);
   return 0;
 }

@@ -32,6 +32,7 @@ import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
+import { BEST_CHECKPOINT_DIR, BEST_RULE, checkFiniteState, firstNonFinite, isBetter } from '../io/best.js';
 import { runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
@@ -101,7 +102,7 @@ export interface TrainResult {
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';
-export const BEST_CHECKPOINT_DIR = 'checkpoint-best';
+export { BEST_CHECKPOINT_DIR, isBetter } from '../io/best.js';
 
 interface Streams {
   data: Rng;
@@ -132,20 +133,6 @@ const METRIC_KEYS: (keyof UpdateMetrics)[] = [
   'feasibleFraction', 'unsafeFraction', 'zeroWeightFraction', 'weightMean', 'weightMax', 'actorLr',
 ];
 
-/** OSRL's best-checkpoint rule: lower normalized cost wins; on a tie, higher normalized reward. */
-export function isBetter(e: { normalizedReward: number; normalizedCost: number }, best: BestRecord | null): boolean {
-  if (!best) return true;
-  return e.normalizedCost < best.normalizedCost || (e.normalizedCost === best.normalizedCost && e.normalizedReward > best.normalizedReward);
-}
-
-/** The first non-finite value among the agent's parameters and optimizer state, as 'name[index] = value'. */
-function firstNonFinite(agent: FisorAgent): string | null {
-  for (const [name, t] of Object.entries(agent.stateTensors())) {
-    const d = t.dataSync();
-    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return `tensor '${name}' (element ${i} = ${d[i]})`;
-  }
-  return null;
-}
 
 /** The rows drawn for the minibatch (replayed from the data stream's state before the draw), largest inputs first. */
 function batchRowsReport(data: FisorData, before: ReturnType<Rng['getState']>, size: number): string {
@@ -261,10 +248,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await sink.append('metrics.jsonl', JSON.stringify(obj) + '\n');
       await sink.append('metrics.csv', csvRow(obj));
     };
-    const checkState = (context: string) => {
-      const bad = firstNonFinite(agent);
-      if (bad) throw new Error(`training diverged: non-finite value in ${bad} ${context}; nothing was saved from this state (the last checkpoint is intact)`);
-    };
+    const checkState = (context: string) => checkFiniteState(agent.stateTensors(), context);
     const metadataNow = (finished: boolean): CheckpointMetadata => ({
       task, seed, config: cfg, obsDim: data.obsDim, actDim: data.actDim, backend: getBackend().name,
       rngs: { ...agent.rngStates(), data: streams.data.getState(), eval: streams.eval.getState() },
@@ -289,7 +273,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         best = { step, normalizedReward, normalizedCost };
         checkState(`at step ${step} (checked before saving the best checkpoint)`);
         await sink.saveCheckpoint(BEST_CHECKPOINT_DIR, { tensors: agent.stateTensors(), step, metadata: metadataNow(false) as unknown as Record<string, unknown> });
-        await sink.writeAtomic('best.json', JSON.stringify({ rule: 'lowest normalized cost, then highest normalized reward (OSRL)', costLimit, ...best }, null, 2) + '\n');
+        await sink.writeAtomic('best.json', JSON.stringify({ rule: BEST_RULE, costLimit, ...best }, null, 2) + '\n');
       }
     };
 
@@ -314,7 +298,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       step++;
       const badKeys = METRIC_KEYS.filter((k) => !Number.isFinite(m[k]));
       if (badKeys.length) {
-        const bad = firstNonFinite(agent);
+        const bad = firstNonFinite(agent.stateTensors());
         throw new Error(`training diverged at step ${step}: non-finite ${badKeys.join(', ')}${bad ? `; first non-finite state: ${bad}` : ''}; ${batchRowsReport(data, before, batch.size)}`);
       }
       for (const k of METRIC_KEYS) sums[k] = (sums[k] ?? 0) + m[k];

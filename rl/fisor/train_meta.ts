@@ -7,16 +7,13 @@
 import type { RngState } from '../../core/index.js';
 import type { LoadedCheckpoint } from '../../nn/index.js';
 import { taskReference } from '../envs/reference.js';
+import { badBestRecord, type BestRecord } from '../io/best.js';
 import { checkConfig, type FisorConfig } from './config.js';
 
 /** Seeds are 32-bit: `Rng` folds larger values, so -1 and 2^32 - 1 would give the same run. */
 export const MAX_SEED = 0xffffffff;
 
-export interface BestRecord {
-  step: number;
-  normalizedReward: number;
-  normalizedCost: number;
-}
+export type { BestRecord } from '../io/best.js';
 
 export interface CheckpointMetadata {
   task: string;
@@ -110,10 +107,8 @@ export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): Che
       bad(`field 'logWindow' must be { count in [0, logEvery), sums of finite numbers }, got ${JSON.stringify(w)}`);
     }
   }
-  if (meta.best !== undefined && meta.best !== null) {
-    const b = meta.best;
-    if (!isObject(b) || !Number.isInteger(b.step) || (b.step as number) < 0 || !finite(b.normalizedReward) || !finite(b.normalizedCost)) bad(`field 'best' must be { step, normalizedReward, normalizedCost }, got ${JSON.stringify(b)}`);
-  }
+  const badBest = badBestRecord(meta.best);
+  if (badBest) bad(badBest);
   if (loaded.step > config.steps) bad(`step ${loaded.step} is beyond the run's config.steps ${config.steps}`);
   return { ...(meta as unknown as CheckpointMetadata), config };
 }

@@ -13,6 +13,7 @@ import { setBackend } from '../../core/index.js';
 import { resolveAlgoConfig } from '../../rl/algos/config.js';
 import { algorithmDef } from '../../rl/algos/registry.js';
 import { loadAlgorithm, trainAlgorithm, type AlgoTrainOptions } from '../../rl/algos/train.js';
+import { isBetter } from '../../rl/io/best.js';
 import { main } from '../../rl/cli/main.js';
 import { collect } from '../../rl/data/collect.js';
 import type { Dataset } from '../../rl/data/dataset.js';
@@ -167,14 +168,52 @@ describe('rl/algos run contents', () => {
   });
 });
 
+describe('rl/algos best checkpoint and state checks', () => {
+  it('keeps the best evaluation by OSRL\'s rule in checkpoint-best/ and best.json; a resume carries it on', async () => {
+    setBackend('js');
+    const cfg = cfgOf({ steps: 9, evalEvery: 3, checkpointEvery: 3 });
+    const a = fresh();
+    const r = await trainAlgorithm(base(a, { config: cfg, skipFinalEval: false }));
+    const evals = read(join(a, 'metrics.jsonl')).trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.type === 'eval');
+    expect(evals.map((e) => e.step)).toEqual([3, 6, 9]);
+    let want: { step: number; normalizedReward: number; normalizedCost: number } | null = null;
+    for (const e of evals) if (isBetter(e, want)) want = { step: e.step, normalizedReward: e.normalizedReward, normalizedCost: e.normalizedCost };
+    expect(r.best).toEqual(want);
+    const best = JSON.parse(read(join(a, 'best.json')));
+    expect(best).toMatchObject({ ...want, algo: 'bc-safe', costLimit: cfg.costLimit });
+    expect((await loadAlgorithm(join(a, 'checkpoint-best'))).step).toBe(want!.step);
+    // Stopped at 4 and resumed: the same best as the uninterrupted run (it travels in the checkpoint).
+    const b = fresh();
+    await trainAlgorithm(base(b, { config: cfg, stopAt: 4 }));
+    const resumed = await trainAlgorithm(base(b, { config: cfg, resume: true, skipFinalEval: false }));
+    expect(resumed.best).toEqual(want);
+  });
+
+  it('a non-finite optimizer value is caught at the next log line, named; the last checkpoint stays intact', async () => {
+    setBackend('js');
+    const out = fresh();
+    const cfg = cfgOf({ steps: 8, checkpointEvery: 2, logEvery: 4 });
+    await expect(trainAlgorithm(base(out, { config: cfg, onStep: (s, _total, algorithm) => {
+      if (s !== 3) return;
+      // An Adam moment (not the step counter, which each step rewrites).
+      const [name, t] = Object.entries(algorithm.stateTensors()).find(([k]) => k.startsWith('opt.') && !k.endsWith('.step'))!;
+      expect(name).toMatch(/^opt\./);
+      t.buffer.view()[0] = NaN; // an Adam moment: no loss reads it, the next update spreads it into a weight
+    } }))).rejects.toThrow(/training diverged: non-finite value in tensor '[^']+' \(element \d+ = NaN\) at step 4 \(parameters and optimizer state are checked at every log line\)/);
+    const saved = await loadAlgorithm(out);
+    expect(saved.step).toBe(2);
+    for (const [k, t] of Object.entries(saved.algorithm.stateTensors())) expect(t.toFlatArray().every(Number.isFinite), k).toBe(true);
+  });
+});
+
 describe('rl/algos platform seam', () => {
   it('trains into a memory sink: the loop writes only through the sink', async () => {
     setBackend('js');
     const sink = new MemoryRunSink('mem');
     const r = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfgOf({ evalEvery: 3 }), seed: 1, sink, dataset: ds });
     expect(r.step).toBe(6);
-    expect([...sink.files.keys()].sort()).toEqual(['config.json', 'eval.json', 'metrics.csv', 'metrics.jsonl']);
-    expect([...sink.checkpoints.keys()]).toEqual(['checkpoint']);
+    expect([...sink.files.keys()].sort()).toEqual(['best.json', 'config.json', 'eval.json', 'metrics.csv', 'metrics.jsonl']);
+    expect([...sink.checkpoints.keys()].sort()).toEqual(['checkpoint', 'checkpoint-best']);
     const again = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfgOf(), seed: 1, sink, dataset: ds, resume: true });
     expect(again.alreadyFinished).toBe(true);
   });
