@@ -6,7 +6,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../core/index.js';
 import { loadCheckpoint } from '../../nn/index.js';
@@ -16,10 +15,10 @@ import { resolveAlgoConfig } from '../../rl/algos/config.js';
 import { qcThreshold } from '../../rl/algos/data.js';
 import { algorithmDef } from '../../rl/algos/registry.js';
 import { trainAlgorithm, type AlgoTrainOptions } from '../../rl/algos/train.js';
-import { main } from '../../rl/cli/main.js';
 import { collect } from '../../rl/data/collect.js';
 import { splitTrajectories } from '../../rl/data/dataset.js';
 import { normalizeCost } from '../../rl/data/scoring.js';
+import { runCli as run } from '../helpers/cli.js';
 
 const ds = collect('BallRun', { transitions: 600, seed: 3 });
 const root = mkdtempSync(join(tmpdir(), 'algo-kappa-'));
@@ -96,22 +95,6 @@ describe('train --algo: shouldStop (Ctrl-C)', () => {
   });
 });
 
-function textSink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = textSink(), stderr = textSink();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 describe('fisor train --algo / eval: --cost-limit', () => {
   it('trains with --cost-limit, refuses another on --resume, and eval scores with the run\'s or the given one', async () => {

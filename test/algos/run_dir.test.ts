@@ -7,18 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../core/index.js';
 import { resolveAlgoConfig } from '../../rl/algos/config.js';
 import { algorithmDef } from '../../rl/algos/registry.js';
 import { loadAlgorithm, trainAlgorithm, type AlgoTrainOptions } from '../../rl/algos/train.js';
 import { isBetter } from '../../rl/io/best.js';
-import { main } from '../../rl/cli/main.js';
 import { collect } from '../../rl/data/collect.js';
 import type { Dataset } from '../../rl/data/dataset.js';
 import { loadCheckpoint } from '../../nn/index.js';
 import { MemoryRunSink } from '../../rl/io/memory_sink.js';
+import { runCli as run } from '../helpers/cli.js';
 
 const ds = collect('BallRun', { transitions: 600, seed: 3 });
 const root = mkdtempSync(join(tmpdir(), 'algo-run-'));
@@ -219,22 +218,6 @@ describe('rl/algos platform seam', () => {
   });
 });
 
-function textSink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = textSink(), stderr = textSink();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 describe('fisor train --algo: run directory flags', () => {
   it('refuses a non-empty --out, replaces it with --overwrite, says a finished run needs nothing; --resume --overwrite is a usage error', async () => {

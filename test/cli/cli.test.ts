@@ -2,33 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFlags, UsageError, usageText } from '../../rl/cli/args.js';
-import { main } from '../../rl/cli/main.js';
 import { Progress } from '../../rl/cli/progress.js';
 import { readDsrlHdf5 } from '../../rl/data/hdf5.js';
+import { runCli as run, textSink } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink(), stderr = sink();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 describe('flag parser', () => {
   const specs = {
@@ -55,7 +38,7 @@ describe('flag parser', () => {
 
 describe('progress', () => {
   it('is quiet when not a TTY except for a final line', () => {
-    const s = sink();
+    const s = textSink();
     const p = new Progress(100, { label: 'x', stream: s, tty: false });
     for (let i = 0; i < 100; i++) p.tick();
     expect(s.text).toBe('');

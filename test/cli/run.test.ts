@@ -4,14 +4,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../rl/cli/main.js';
 import { freeRunDir } from '../../rl/cli/quickstart.js';
 import { defaultRunDir } from '../../rl/cli/train.js';
 import { collect } from '../../rl/data/collect.js';
 import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
+import { runCli as run } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-clirun-'));
 const data = join(dir, 'pr.hdf5');
@@ -21,22 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink(), stderr = sink();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 const TINY = ['--set', 'batchSize=16', '--set', 'criticBatchSize=8', '--set', 'criticHidden=8,8', '--set', 'actor.hidden=8', '--set', 'actor.blocks=1',
   '--set', 'actor.timeFeatures=4', '--set', 'actor.timeHidden=8', '--set', 'numSamples=3', '--set', 'evalEpisodes=2', '--set', 'logEvery=5', '--backend', 'js', '--quiet'];

@@ -1,14 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../rl/cli/main.js';
 import { emptyDataset, splitTrajectories, type Dataset } from '../../rl/data/dataset.js';
 import { checkFilterOptions, filterDataset } from '../../rl/data/filter.js';
 import { readDsrlHdf5, writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { fisorFixtureColumns, writeFisorLayout } from './filter_fixtures/make_fisor_fixture.js';
+import { runCli as run } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-filter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,22 +175,6 @@ describe('FISOR PointRobot file layout', () => {
   });
 });
 
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink(), stderr = sink();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 describe('fisor filter CLI', () => {
   it('writes a filtered DSRL file and a before/after scatter; refuses bad arguments and overwrites', async () => {

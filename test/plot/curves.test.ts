@@ -1,15 +1,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../rl/cli/main.js';
 import { pointRobotH } from '../../rl/envs/point_robot.js';
 import { renderSvg } from '../../rl/plot/chart.js';
 import { curvesFigure, meanCurve, readMetrics } from '../../rl/plot/curves.js';
 import { evaluateSlice, feasibleFigure, PAPER_SLICES } from '../../rl/plot/feasible.js';
 import { pointRobotRollout } from '../../rl/plot/rollout.js';
+import { runCli as run } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-curves-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,22 +91,6 @@ describe('feasible-region figure', () => {
   });
 });
 
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink(), stderr = sink();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 describe('fisor plot CLI', () => {
   it('curves for one run (default <run>/curves); several runs need --out', async () => {

@@ -1,32 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../rl/cli/main.js';
 import { collect } from '../../rl/data/collect.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
 import { train } from '../../rl/fisor/train.js';
+import { runCli as run } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-feas-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = sink(), stderr = sink();
-  const code = await main(argv, { stdout, stderr });
-  return { code, out: stdout.text, err: stderr.text };
-}
 
 const tinyRun = async (task: string, out: string) => {
   const config = resolveConfig({ preset: 'cpu', task, overrides: { steps: 2, batchSize: 16, criticBatchSize: 16, numSamples: 2 } });
