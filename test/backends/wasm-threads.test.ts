@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import type { BinaryOp, DataBuffer, UnaryOp } from '../../core/backend.js';
 import { WasmBackend, defaultWasmThreads, relaxedSimdAvailable } from '../../core/backends/wasm/index.js';
 import { CTL_STALL } from '../../core/backends/wasm/threads.js';
+import { getKernelModule } from '../../core/backends/wasm/module.js';
 
 // threadMinMacs 0: split every product that can be split, so small shapes exercise the split too.
 const w2 = new WasmBackend({ threads: 2, threadMinMacs: 0 });
@@ -185,6 +186,30 @@ describe('wasm backend with two threads', () => {
       }
     }
     e2.closeThreads();
+  });
+
+  it('a late instantiation of the module on the shared memory (a browser worker starting) does not disturb the main thread', () => {
+    // The kernels-mt module's static regions are active data segments: instantiating it again (as a
+    // browser's worker does, asynchronously, while the main thread computes) rewrites them. Simulated
+    // here between the main thread writing a strided op's metadata and the kernel reading it.
+    const be = new WasmBackend({ threads: 2 });
+    const b = be as unknown as { collapse(...a: unknown[]): number; memory: WebAssembly.Memory };
+    const collapse = b.collapse.bind(be);
+    const mod = getKernelModule({ mt: true, fma: false });
+    b.collapse = (...a: unknown[]) => {
+      const nd = collapse(...a);
+      new WebAssembly.Instance(mod, { env: { memory: b.memory, abort: () => { throw new Error('abort'); } } });
+      return nd;
+    };
+    const xs = data(3 * 5, 21);
+    const ys = data(5, 22);
+    const x = put(be, xs);
+    const y = put(be, ys);
+    const out = be.alloc(15, 'float32');
+    be.binary('add', x, y, out, [3, 5], [5, 1], [0, 1]); // a row broadcast: the strided walker, META
+    const want = Float32Array.from(xs, (v, i) => v + ys[i % 5]);
+    expect(Array.from(out.view())).toEqual(Array.from(want));
+    be.closeThreads();
   });
 
   it('memory growth while threaded: new buffers and old views stay right', () => {

@@ -277,8 +277,14 @@ export class WasmBackend implements Backend {
     this.memory = memory ?? this.k.memory;
     this.heap = this.memory.buffer;
     this.i32 = new Int32Array(this.heap);
-    this.meta = this.k.metaPtr() >> 2;
     this.blocks = new BlockAllocator(this.k.heapBase(), (needTop) => this.grow(needTop));
+    if (memory) {
+      // The module's static META / TMP are data segments that the worker's instantiation writes again (in a
+      // browser while this thread computes): the main thread keeps its own in the arena (see scratch.ts).
+      this.k.setMeta(this.blocks.take(256));
+      this.k.setTmp(this.blocks.take(256));
+    }
+    this.meta = this.k.metaPtr() >> 2;
     this.threads = memory ? threads : 1;
     adaptKernels(this, nativeKernels);
     if (memory) {

@@ -44,6 +44,7 @@ export interface Kernels {
     bias: number, biasBS: number, act: number,
   ): void;
   setTmp(p: number): void;
+  setMeta(p: number): void;
 }
 
 /** Dims the wasm strided walkers accept after collapsing (core/wasm/assembly MAXD). */

@@ -1,5 +1,5 @@
 import { C, Binary } from './codes';
-import { META, kf, metaI, metaSet } from './scratch';
+import { kf, metaI, metaSet } from './scratch';
 import { vsplat } from './vmath';
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@
 //   gemm.ts     matmul, matmulPart, matmulBiasAct (packed B panels, 4 x 8 tiles, fused epilogue)
 //   norm.ts     layerNorm, layerNormGrad (rows; one kernel per direction)
 
-export { setTmp, metaPtr, heapBase } from './scratch';
+export { setTmp, setMeta, metaPtr, heapBase } from './scratch';
 export { unary, unaryGrad } from './unary';
 export { binaryFlat, binaryStrided } from './binary';
 export { whereStrided } from './where';

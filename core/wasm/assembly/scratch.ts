@@ -22,8 +22,21 @@ export function setTmp(p: usize): void {
   tmpp = p;
 }
 
+/**
+ * This instance's metadata area for the strided kernels (META by default). Why the main thread of a
+ * shared memory points both this and tmpp at blocks of its own (setMeta, setTmp): the kernels-mt
+ * module's static regions are active data segments, which every instantiation writes again. The
+ * worker's instantiation, which a browser runs asynchronously while the main thread is already
+ * computing, would otherwise zero META and TMP under a kernel that is reading them.
+ */
+export let metap: usize = META;
+
+export function setMeta(p: usize): void {
+  metap = p;
+}
+
 export function metaPtr(): usize {
-  return META;
+  return metap;
 }
 
 export function heapBase(): usize {
@@ -43,8 +56,8 @@ export function heapBase(): usize {
 }
 
 @inline export function metaI(slot: i32, d: i32): i32 {
-  return load<i32>(META + (<usize>(slot * MAXD + d) << 2));
+  return load<i32>(metap + (<usize>(slot * MAXD + d) << 2));
 }
 @inline export function metaSet(slot: i32, d: i32, v: i32): void {
-  store<i32>(META + (<usize>(slot * MAXD + d) << 2), v);
+  store<i32>(metap + (<usize>(slot * MAXD + d) << 2), v);
 }
