@@ -10,6 +10,10 @@
  * cpu preset's critics unconverged: the paper's critic width, critics trained first to convergence
  * (schedule 'critics-first'); every difference from `paper` is listed in SAFE_CHANGES.
  *
+ * `safe2` = safe with a more pessimistic feasibility estimate (a lower reversed expectile for V_h), after the
+ * safety monitor traced the circle tasks' violations to an optimistic V_h (docs/results-diagnosis.md); its
+ * further changes are listed in SAFE2_CHANGES.
+ *
  * Resolution order: preset -> task overrides (TASK_OVERRIDES; with the cpu preset only the algorithmic
  * ones, not the step/batch schedule) -> JSON file -> --set entries. Unknown keys and ill-typed values are
  * rejected with an error naming the key.
@@ -190,23 +194,39 @@ export const TASK_OVERRIDES: Record<string, { algorithmic: Record<string, unknow
   },
 };
 
-export type PresetName = 'paper' | 'cpu' | 'safe';
-export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe'];
+/**
+ * The safe2 preset: the safe preset with these further changes (docs/results-diagnosis.md, "safe2": single-seed
+ * experiments with the safety monitor, then the sweep in RESULTS.md).
+ */
+export const SAFE2_CHANGES: Record<string, { value: unknown; why: string }> = {
+  feasibilityExpectile: { value: 0.7, why: "paper 0.9; V_h is the reversed (lower) expectile of Q_h over the data's actions (~min_a Q_h at 0.9); with h = +25 / -1 and data where reckless and cautious behaviours share states it called states feasible from which the learned policy could not stay safe (the circle tasks' violations were all recovery failures entered through actions judged feasible). 0.7 is a more pessimistic estimate of the same quantity, the least pessimistic measured that was safe on both circle tasks (seed 0, normalized cost / reward: BallCircle 4.90 / 0.075 at 0.9, 1.98 / 0.097 at 0.8, 0.00 / 0.085 at 0.7; CarCircle 11.77 / 0.176 at 0.9, 0.00 / 0.146 at 0.8, 0.00 / 0.068 at 0.7; 0.5 judged every held-out state infeasible)" },
+};
+
+export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2';
+export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2'];
+
+/** Each preset's parent and its changes on top of it (paper has none): the report lists the whole chain. */
+export const PRESET_CHANGES: Record<Exclude<PresetName, 'paper'>, { parent: PresetName; changes: Record<string, { value: unknown; why: string }> }> = {
+  cpu: { parent: 'paper', changes: CPU_CHANGES },
+  safe: { parent: 'cpu', changes: SAFE_CHANGES },
+  safe2: { parent: 'safe', changes: SAFE2_CHANGES },
+};
+
+/** The presets from `cpu` down to `name` with their changes, in application order (empty for paper). */
+export function presetChain(name: string): { preset: PresetName; parent: PresetName; changes: Record<string, { value: unknown; why: string }> }[] {
+  if (name === 'paper') return [];
+  const entry = PRESET_CHANGES[name as Exclude<PresetName, 'paper'>];
+  if (!entry) throw new Error(`unknown preset '${name}'; known presets: ${PRESETS.join(', ')}`);
+  return [...presetChain(entry.parent), { preset: name as PresetName, ...entry }];
+}
 
 /** The preset, unmodified by any task. */
 export function presetConfig(name: string): FisorConfig {
-  if (name === 'paper') return clone(PAPER);
-  if (name === 'cpu') {
-    const c = clone(PAPER);
-    for (const [k, { value }] of Object.entries(CPU_CHANGES)) setPath(c, k, clone(value), 'cpu preset');
-    return c;
+  const c = clone(PAPER);
+  for (const { preset, changes } of presetChain(name)) {
+    for (const [k, { value }] of Object.entries(changes)) setPath(c, k, clone(value), `${preset} preset`);
   }
-  if (name === 'safe') {
-    const c = presetConfig('cpu');
-    for (const [k, { value }] of Object.entries(SAFE_CHANGES)) setPath(c, k, clone(value), 'safe preset');
-    return c;
-  }
-  throw new Error(`unknown preset '${name}'; known presets: ${PRESETS.join(', ')}`);
+  return c;
 }
 
 // ---------------------------------------------------------------- validated overrides
