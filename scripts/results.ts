@@ -381,9 +381,10 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   L.push('', '## Config', '');
   const chain = presetChain(r.preset);
   if (!chain.length) L.push('Preset `paper`: the official implementation\'s values.', '');
-  for (const { preset, parent, changes } of chain) {
+  for (const { preset, parent, changes, tasks } of chain) {
     L.push(parent === 'paper' ? `Changes of the ${preset} preset from the paper's values:` : `Further changes of the ${preset} preset (on top of ${parent}):`, '');
     for (const [k, { value, why }] of Object.entries(changes)) L.push(`- \`${k}\` = ${JSON.stringify(value)}: ${why}`);
+    for (const [task, cs] of Object.entries(tasks)) for (const [k, { value, why }] of Object.entries(cs)) L.push(`- ${task} only: \`${k}\` = ${JSON.stringify(value)}: ${why}`);
     L.push('');
   }
   L.push('Resolved config of the first task:', '', '```json', JSON.stringify(r.configs[r.tasks[0]], null, 2), '```', '');

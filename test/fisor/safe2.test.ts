@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, setBackend } from '../../core/index.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
-import { PAPER, PRESETS, SAFE2_CHANGES, SAFE_CHANGES, presetChain, presetConfig, resolveConfig } from '../../rl/fisor/config.js';
+import { PAPER, PRESETS, PRESET_TASK_CHANGES, SAFE2_CHANGES, SAFE_CHANGES, presetChain, presetConfig, resolveConfig } from '../../rl/fisor/config.js';
 
 /** Every dotted key where two configs differ. */
 function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
@@ -29,9 +29,19 @@ describe('safe2 preset (a more pessimistic feasibility estimate)', () => {
     expect(() => presetConfig('safe3')).toThrow(/unknown preset 'safe3'/);
   });
 
+  it('per-task exceptions: PointRobot keeps the paper\'s expectile under safe2 (its config is the safe preset\'s), the cost tasks get 0.7', () => {
+    expect(PRESET_TASK_CHANGES.safe2?.PointRobot?.feasibilityExpectile.value).toBe(0.9);
+    expect(resolveConfig({ preset: 'safe2', task: 'PointRobot' })).toEqual(resolveConfig({ preset: 'safe', task: 'PointRobot' }));
+    for (const task of ['BallCircle', 'CarCircle', 'BallRun', 'CarRun', 'PointGoal1']) expect(resolveConfig({ preset: 'safe2', task }).feasibilityExpectile).toBe(0.7);
+    // Without a task the preset's own value holds; --set still wins over the exception.
+    expect(resolveConfig({ preset: 'safe2' }).feasibilityExpectile).toBe(0.7);
+    expect(resolveConfig({ preset: 'safe2', task: 'PointRobot', set: ['feasibilityExpectile=0.6'] }).feasibilityExpectile).toBe(0.6);
+    expect(presetChain('safe2').at(-1)!.tasks.PointRobot.feasibilityExpectile.why).toMatch(/IoU/);
+  });
+
   it('task overrides and --set still apply on top of safe2; feasibilityExpectile is range-checked', () => {
-    const c = resolveConfig({ preset: 'safe2', task: 'PointRobot', set: ['feasibilityExpectile=0.9'] });
-    expect(c.feasibilityExpectile).toBe(0.9);
+    const c = resolveConfig({ preset: 'safe2', task: 'PointRobot', set: ['feasibilityExpectile=0.8'] });
+    expect(c.feasibilityExpectile).toBe(0.8);
     expect(c.numSamples).toBe(8);
     expect(() => resolveConfig({ preset: 'safe2', set: ['feasibilityExpectile=1'] })).toThrow(/feasibilityExpectile.*\(0, 1\)/);
   });
