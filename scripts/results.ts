@@ -279,7 +279,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time of the runs ${formatDuration(r.runs.reduce((a, x) => a + x.wallSeconds, 0))} in all (each run's in the per-seed table; runs saved by an earlier invocation are reused, not retrained). Schedule per run in the tables; reruns of one (task, seed) with the same command give the same numbers.`, '');
   L.push('**Environments are this project\'s TypeScript re-implementations of the task definitions on light 2-D dynamics, and datasets are our own',
     'behaviour data (docs/DATASETS.md); scores are comparable within this project only, not with the numbers in the FISOR paper.**', '');
-  L.push('What the safety monitor found, the measurements behind the safe preset, and what is left: [docs/results-diagnosis.md](docs/results-diagnosis.md).', '');
+  L.push(`What the safety monitor found, the measurements behind the presets, and what is left: [docs/results-diagnosis.md](${rel('docs/results-diagnosis.md')}).`, '');
   L.push('## Normalized reward and cost', '');
   L.push('Mean over seeds of the per-seed mean over episodes, ± the standard deviation across seeds; DSRL normalisation, kappa = 10. BC-Safe: behaviour cloning on the trajectories with cost <= kappa (scripts/bc_safe.ts), same seeds and episodes.', '');
   L.push('| Task | schedule | steps (critic-only) | normalized reward | normalized cost | safe (cost <= 1) | episodes safe | BC-Safe reward / cost | reward / BC-Safe | train time / seed |');
@@ -332,7 +332,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   }
   for (const c of claims) L.push(`- ${c}`);
   L.push('');
-  if (earlier) L.push(...comparison(r, earlier));
+  if (earlier) L.push(...comparison(r, { ...earlier, file: rel(earlier.file) }));
   L.push(...table1);
   L.push('## Where the violations come from (safety monitor)', '');
   L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state).', '');
