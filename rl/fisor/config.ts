@@ -12,7 +12,9 @@
  *
  * `safe2` = safe with a more pessimistic feasibility estimate (a lower reversed expectile for V_h), after the
  * safety monitor traced the circle tasks' violations to an optimistic V_h (docs/results-diagnosis.md); its
- * further changes are listed in SAFE2_CHANGES.
+ * further changes are listed in SAFE2_CHANGES and PRESET_TASK_CHANGES. Its sweep (docs/safe2/RESULTS.md) is
+ * safe on every circle run but one and breaks the run tasks (nearly every state judged infeasible), so it is
+ * an experiment to build on, not what RESULTS.md or `npm start` use.
  *
  * Resolution order: preset -> task overrides (TASK_OVERRIDES; with the cpu preset only the algorithmic
  * ones, not the step/batch schedule) -> the preset's own per-task exceptions (PRESET_TASK_CHANGES) -> JSON
