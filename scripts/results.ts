@@ -18,7 +18,7 @@ import { getBackend } from '../core/index.js';
 import { collect } from '../rl/data/collect.js';
 import { summarizeDataset } from '../rl/data/dataset.js';
 import { TASK_NAMES, taskReference } from '../rl/envs/reference.js';
-import { CPU_CHANGES, SAFE_CHANGES, resolveConfig, type FisorConfig } from '../rl/fisor/config.js';
+import { presetChain, resolveConfig, type FisorConfig } from '../rl/fisor/config.js';
 import { CHECKPOINT_DIR, train } from '../rl/fisor/train.js';
 import { evaluate, type EvalResult } from '../rl/fisor/evaluate.js';
 import type { MonitorSummary } from '../rl/fisor/monitor.js';
@@ -46,6 +46,7 @@ const flags = {
   fresh: { type: 'bool', help: 'retrain runs that already have a run.json (default: reuse them)', default: false },
   'report-only': { type: 'bool', help: 'train nothing: report the runs that already have a run.json', default: false },
   quiet: { type: 'bool', help: 'no progress bars', default: false },
+  compare: { type: 'string', help: 'results.json of an earlier sweep (e.g. another preset): the report shows its per-task and per-seed numbers beside this one\'s', default: '', meta: 'FILE' },
   merge: { type: 'string', help: 'write the report from these results.json files (comma-separated) instead of running', default: '', meta: 'A,B' },
 } satisfies FlagSpecs;
 
@@ -148,7 +149,7 @@ async function runOne(task: string, seed: number, cfg: FisorConfig, preset: stri
 async function main(): Promise<void> {
   const { values: sets, rest } = extractRepeated(process.argv.slice(2), 'set');
   const f = parseFlags(rest, flags);
-  if (f.merge) return mergeReports(f.merge.split(',').map((x) => x.trim()).filter(Boolean), f.report);
+  if (f.merge) return mergeReports(f.merge.split(',').map((x) => x.trim()).filter(Boolean), f.report, f.compare);
   const tasks = f.tasks.split(',').map((s) => s.trim()).filter(Boolean);
   for (const t of tasks) taskReference(t);
   const taskSteps = parseTaskSteps(f['task-steps'], tasks);
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
   // Shards share --out (their run.json files are disjoint); each writes its own summary.
   const summary = join(f.out, shards === 1 ? 'results.json' : `results-shard${shard}of${shards}.json`);
   writeFileAtomic(summary, JSON.stringify(saved, null, 2) + '\n');
-  if (shards === 1 && runs.length) await writeReport(saved, f.report);
+  if (shards === 1 && runs.length) await writeReport(saved, f.report, f.compare);
   process.stdout.write(`wrote ${summary}${shards === 1 && runs.length ? ` and ${f.report}` : ''} (${formatDuration(totalSeconds)})\n`);
 }
 
@@ -215,17 +216,31 @@ interface SavedResults {
   datasets: Record<string, string>; totalSeconds: number; episodes: number; seeds: number;
 }
 
-async function writeReport(r: SavedResults, reportPath: string): Promise<void> {
+/** The earlier sweep named by --compare ('' = none), checked to be a results.json. */
+function readEarlier(file: string): { file: string; saved: SavedResults } | undefined {
+  if (!file) return undefined;
+  let x: SavedResults;
+  try {
+    x = JSON.parse(readFileSync(file, 'utf8')) as SavedResults;
+  } catch (e) {
+    throw new Error(`--compare: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(x.runs) || typeof x.preset !== 'string') throw new Error(`--compare: ${file} is not a results.json written by this script (no 'runs' or 'preset')`);
+  return { file, saved: x };
+}
+
+async function writeReport(r: SavedResults, reportPath: string, compareFile = ''): Promise<void> {
+  const earlier = readEarlier(compareFile);
   // Table 1: FISOR's runs beside the baselines' (results-baselines.json at the repository root, if present).
   const fisorScores = r.runs.filter((x) => x.ok).map((x) => ({ algo: 'fisor', task: x.task, seed: x.seed, normalizedReward: x.normalizedReward!, normalizedCost: x.normalizedCost! }));
   const reportDir = dirname(reportPath);
   const table1 = await table1Section([...fisorScores, ...readBaselines('results-baselines.json')], r.tasks, reportDir, join(reportDir, 'figures'));
-  writeFileAtomic(reportPath, report(r, reportPath, table1));
+  writeFileAtomic(reportPath, report(r, reportPath, table1, earlier));
   // The machine-readable entries beside the report: one per task x seed.
   writeFileAtomic(join(dirname(reportPath), 'results.json'), JSON.stringify({ ...r, runs: r.runs.map((x) => ({ ...x, feasible: x.feasible && { slices: x.feasible.slices, meanIou: x.feasible.meanIou } })) }, null, 2) + '\n');
 }
 
-async function mergeReports(files: string[], reportPath: string): Promise<void> {
+async function mergeReports(files: string[], reportPath: string, compareFile: string): Promise<void> {
   const parts = files.map((file) => {
     let x: SavedResults;
     try {
@@ -251,11 +266,11 @@ async function mergeReports(files: string[], reportPath: string): Promise<void> 
     command, preset: first.preset, sets: first.sets, backend: first.backend, tasks, runs,
     configs: Object.assign({}, ...parts.map((p) => p.configs)), datasets: Object.assign({}, ...parts.map((p) => p.datasets)),
     totalSeconds: Math.max(...parts.map((p) => p.totalSeconds)), episodes: first.episodes, seeds: first.seeds,
-  }, reportPath);
+  }, reportPath, compareFile);
   process.stdout.write(`wrote ${reportPath} from ${files.join(', ')}\n`);
 }
 
-function report(r: SavedResults, reportPath: string, table1: string[]): string {
+function report(r: SavedResults, reportPath: string, table1: string[], earlier?: { file: string; saved: SavedResults }): string {
   const L: string[] = [];
   const rel = (p: string) => relative(join(reportPath, '..'), p);
   const ok = r.runs.filter((x) => x.ok);
@@ -264,7 +279,7 @@ function report(r: SavedResults, reportPath: string, table1: string[]): string {
   L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time of the runs ${formatDuration(r.runs.reduce((a, x) => a + x.wallSeconds, 0))} in all (each run's in the per-seed table; runs saved by an earlier invocation are reused, not retrained). Schedule per run in the tables; reruns of one (task, seed) with the same command give the same numbers.`, '');
   L.push('**Environments are this project\'s TypeScript re-implementations of the task definitions on light 2-D dynamics, and datasets are our own',
     'behaviour data (docs/DATASETS.md); scores are comparable within this project only, not with the numbers in the FISOR paper.**', '');
-  L.push('What the safety monitor found, the measurements behind the safe preset, and what is left: [docs/results-diagnosis.md](docs/results-diagnosis.md).', '');
+  L.push(`What the safety monitor found, the measurements behind the presets, and what is left: [docs/results-diagnosis.md](${rel('docs/results-diagnosis.md')}).`, '');
   L.push('## Normalized reward and cost', '');
   L.push('Mean over seeds of the per-seed mean over episodes, ± the standard deviation across seeds; DSRL normalisation, kappa = 10. BC-Safe: behaviour cloning on the trajectories with cost <= kappa (scripts/bc_safe.ts), same seeds and episodes.', '');
   L.push('| Task | schedule | steps (critic-only) | normalized reward | normalized cost | safe (cost <= 1) | episodes safe | BC-Safe reward / cost | reward / BC-Safe | train time / seed |');
@@ -317,6 +332,7 @@ function report(r: SavedResults, reportPath: string, table1: string[]): string {
   }
   for (const c of claims) L.push(`- ${c}`);
   L.push('');
+  if (earlier) L.push(...comparison(r, { ...earlier, file: rel(earlier.file) }));
   L.push(...table1);
   L.push('## Where the violations come from (safety monitor)', '');
   L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state).', '');
@@ -363,12 +379,35 @@ function report(r: SavedResults, reportPath: string, table1: string[]): string {
   L.push('## Data', '');
   for (const t of r.tasks) L.push(`- ${t} (recipe \`${r.configs[t].dataRecipe}\`): ${r.datasets[t]}`);
   L.push('', '## Config', '');
-  L.push('Changes of the cpu preset from the paper\'s values:', '');
-  for (const [k, { value, why }] of Object.entries(CPU_CHANGES)) L.push(`- \`${k}\` = ${JSON.stringify(value)}: ${why}`);
-  L.push('', 'Further changes of the safe preset (on top of cpu):', '');
-  for (const [k, { value, why }] of Object.entries(SAFE_CHANGES)) L.push(`- \`${k}\` = ${JSON.stringify(value)}: ${why}`);
-  L.push('', 'Resolved config of the first task:', '', '```json', JSON.stringify(r.configs[r.tasks[0]], null, 2), '```', '');
+  const chain = presetChain(r.preset);
+  if (!chain.length) L.push('Preset `paper`: the official implementation\'s values.', '');
+  for (const { preset, parent, changes, tasks } of chain) {
+    L.push(parent === 'paper' ? `Changes of the ${preset} preset from the paper's values:` : `Further changes of the ${preset} preset (on top of ${parent}):`, '');
+    for (const [k, { value, why }] of Object.entries(changes)) L.push(`- \`${k}\` = ${JSON.stringify(value)}: ${why}`);
+    for (const [task, cs] of Object.entries(tasks)) for (const [k, { value, why }] of Object.entries(cs)) L.push(`- ${task} only: \`${k}\` = ${JSON.stringify(value)}: ${why}`);
+    L.push('');
+  }
+  L.push('Resolved config of the first task:', '', '```json', JSON.stringify(r.configs[r.tasks[0]], null, 2), '```', '');
   return L.join('\n') + '\n';
+}
+
+/** This sweep beside an earlier one (--compare): per (task, seed) normalized reward / cost of both, and each one's preset. */
+function comparison(r: SavedResults, earlier: { file: string; saved: SavedResults }): string[] {
+  const e = earlier.saved;
+  const L: string[] = [`## Against the earlier sweep (preset \`${e.preset}\`)`, ''];
+  L.push(`The numbers above use preset \`${r.preset}\`; the earlier sweep's (preset \`${e.preset}\`${e.sets?.length ? ` with ${e.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}) are in ${earlier.file}, command \`${e.command}\`. Normalized reward / cost, same data recipe unless the config says otherwise, same evaluation seeds and episodes:`, '');
+  L.push(`| Task | seed | ${e.preset} | ${r.preset} |`, '|---|---|---|---|');
+  const cell = (x?: RunResult) => (x?.ok ? `${f3(x.normalizedReward!)} / ${f3(x.normalizedCost!)}${x.normalizedCost! > 1 ? ' †' : ''}` : 'not run');
+  for (const task of r.tasks) {
+    const seeds = [...new Set([...r.runs, ...e.runs].filter((x) => x.task === task).map((x) => x.seed))].sort((a, b) => a - b);
+    for (const seed of seeds) L.push(`| ${task} | ${seed} | ${cell(e.runs.find((x) => x.task === task && x.seed === seed))} | ${cell(r.runs.find((x) => x.task === task && x.seed === seed))} |`);
+    const both = (runs: RunResult[]) => runs.filter((x) => x.task === task && x.ok);
+    const er = both(e.runs), nr = both(r.runs);
+    const m = (rs: RunResult[]) => (rs.length ? `${f3(mean(rs.map((x) => x.normalizedReward!)))} / ${f3(mean(rs.map((x) => x.normalizedCost!)))} (${rs.length} seed(s))` : '-');
+    L.push(`| ${task} | mean | ${m(er)} | ${m(nr)} |`);
+  }
+  L.push('', '† = normalized cost > 1.', '');
+  return L;
 }
 
 main().catch((e) => {
