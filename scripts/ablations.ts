@@ -19,7 +19,7 @@
  *          schedule the critic phase does not read these keys, so it is run once per (task, seed) with the
  *          default config (stopped at criticSteps, under <work>/critics/) and each such arm starts from a copy
  *          of that checkpoint with its own config (`forkCritics`), then trains the actor phase. The test
- *          test/plot/ablations.test.ts checks that this equals a from-scratch run of the arm bit for bit.
+ *          test/studies/ablations.test.ts checks that this equals a from-scratch run of the arm bit for bit.
  *   eval   (changes only acting: numSamples) the default arm's trained agent, evaluated with the arm's setting.
  * The default arm is an 'actor' arm with no change; with --reuse DIR it is the finished run DIR/<Task>-s<seed>
  * (scripts/results.ts's layout) instead, accepted only if its config equals this study's default config
@@ -471,7 +471,7 @@ async function writeAblationReport(o: AblationOptions, r: AblationResult, render
   L.push('| arm | what it changes | how its runs were obtained |', '|---|---|---|');
   const how: Record<ArmKind, string> = {
     full: 'trained from scratch (the change reaches the critics)',
-    actor: "the critic phase of the default config is shared (it does not read this key; equal bits checked by test/plot/ablations.test.ts), the actor phase trained with the arm's config",
+    actor: "the critic phase of the default config is shared (it does not read this key; equal bits checked by test/studies/ablations.test.ts), the actor phase trained with the arm's config",
     eval: "the default arm's agents, evaluated with the arm's setting (no training)",
   };
   for (const a of o.arms) L.push(`| ${a.name} | ${a.what} | ${a.name === 'default' && o.reuse !== undefined ? `reused from \`${o.reuse}\` (config equal, critics bit-identical to this study's critic phase)` : how[armKind(a, schedule)]} |`);
