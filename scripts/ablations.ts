@@ -12,6 +12,8 @@
  *   weights-reward   actorWeights 'reward': plain IQL advantage weights, no feasibility in the weights
  *   samples-N        numSamples N: N candidate actions instead of safest-of-numSamples (N = 1: no selection)
  *   cost-temp-X      weights.costTemperature X (the infeasible branch's temperature; default per task)
+ *   A+B              both changes (e.g. weights-reward+samples-1: no feasibility in the weights nor in the
+ *                    action selection)
  *
  * How each arm's runs are obtained (`armKind`), every path giving the bits a from-scratch run would:
  *   full   (changes the critics: vh-plain) a whole training run.
@@ -20,7 +22,9 @@
  *          default config (stopped at criticSteps, under <work>/critics/) and each such arm starts from a copy
  *          of that checkpoint with its own config (`forkCritics`), then trains the actor phase. The test
  *          test/studies/ablations.test.ts checks that this equals a from-scratch run of the arm bit for bit.
- *   eval   (changes only acting: numSamples) the default arm's trained agent, evaluated with the arm's setting.
+ *   eval   (changes acting: numSamples) the trained agents of its base arm (the arm without its acting
+ *          changes: 'default' for samples-N, weights-reward for weights-reward+samples-1), evaluated with the
+ *          arm's setting; the base arm must be in the study.
  * The default arm is an 'actor' arm with no change; with --reuse DIR it is the finished run DIR/<Task>-s<seed>
  * (scripts/results.ts's layout) instead, accepted only if its config equals this study's default config
  * and its critics equal this study's critic phase bit for bit (`verifyReuse`); its evaluation is compared
@@ -61,6 +65,8 @@ export interface Arm {
   what: string;
   /** Config overrides (dotted keys) applied on top of the preset and the task's own overrides. */
   overrides: Record<string, unknown>;
+  /** A combined arm's parts, by name. */
+  parts?: string[];
 }
 
 /** Keys read only when acting (evaluation): an arm changing only these needs no training. */
@@ -76,9 +82,25 @@ export const ACTOR_PHASE_KEYS: readonly string[] = [
 
 export const ARM_FORMS = 'default, vh-plain, weights-reward, samples-N (N a positive integer), cost-temp-X (X a number >= 0)';
 
-/** The arm a name stands for; an unknown or malformed name gets an error listing the forms. */
+/** The arm a name stands for ('A+B': both changes); an unknown or malformed name gets an error listing the forms. */
 export function parseArm(name: string): Arm {
   const n = name.trim();
+  if (n.includes('+')) {
+    const parts = n.split('+').map((p) => parseSingleArm(p));
+    if (parts.some((p) => p.name === 'default')) throw new Error(`arm '${n}': 'default' cannot be combined (it changes nothing)`);
+    const overrides: Record<string, unknown> = {};
+    for (const p of parts) {
+      for (const [k, v] of Object.entries(p.overrides)) {
+        if (k in overrides) throw new Error(`arm '${n}': two parts change ${k}`);
+        overrides[k] = v;
+      }
+    }
+    return { name: n, what: parts.map((p) => p.what).join('; and '), overrides, parts: parts.map((p) => p.name) };
+  }
+  return parseSingleArm(n);
+}
+
+function parseSingleArm(n: string): Arm {
   if (n === 'default') return { name: n, what: "none (the preset, the paper's algorithm)", overrides: {} };
   if (n === 'vh-plain') return { name: n, what: "vhExpectile 'plain': V_h by the IQL upper expectile of Q_h instead of the reversed (lower) one", overrides: { vhExpectile: 'plain' } };
   if (n === 'weights-reward') return { name: n, what: "actorWeights 'reward': plain IQL advantage weights exp((Q_r - V_r) rewardTemperature) on every row, no feasibility", overrides: { actorWeights: 'reward' } };
@@ -111,10 +133,16 @@ export function parseArms(list: string): Arm[] {
 
 export type ArmKind = 'full' | 'actor' | 'eval';
 
+/** The arm whose trained agents an 'eval' arm evaluates: the arm without its acting changes. */
+export function baseArm(arm: Arm): Arm {
+  const trained = (arm.parts ?? [arm.name]).filter((n) => !Object.keys(parseArm(n).overrides).some((k) => EVAL_ONLY_KEYS.includes(k)));
+  return parseArm(trained.length ? trained.join('+') : 'default');
+}
+
 /** How an arm's runs are obtained (see the file comment); `schedule` is the preset's. */
 export function armKind(arm: Arm, schedule: FisorConfig['schedule']): ArmKind {
   const keys = Object.keys(arm.overrides);
-  if (keys.length && keys.every((k) => EVAL_ONLY_KEYS.includes(k))) return 'eval';
+  if (keys.some((k) => EVAL_ONLY_KEYS.includes(k))) return 'eval';
   if (schedule === 'critics-first' && keys.every((k) => ACTOR_PHASE_KEYS.includes(k))) return 'actor';
   return 'full';
 }
@@ -259,8 +287,10 @@ export function checkAblationOptions(o: AblationOptions): void {
   if (!o.arms.length) throw new Error('--arms: give at least one arm');
   if (!(Number.isInteger(o.episodes) && o.episodes >= 1)) throw new Error(`--episodes must be a positive integer, got ${o.episodes}`);
   const schedule = armConfig(parseArm('default'), o.preset, o.tasks[0], o.baseOverrides).schedule;
-  if (o.arms.some((a) => armKind(a, schedule) === 'eval') && !o.arms.some((a) => a.name === 'default')) {
-    throw new Error("--arms: an evaluation-only arm (samples-N) evaluates the default arm's agents: add 'default'");
+  for (const a of o.arms) {
+    if (armKind(a, schedule) !== 'eval') continue;
+    const b = baseArm(a).name;
+    if (!o.arms.some((x) => x.name === b)) throw new Error(`--arms: arm '${a.name}' evaluates the agents of arm '${b}': add '${b}'`);
   }
   if (o.reuse !== undefined && !existsSync(o.reuse)) throw new Error(`--reuse: no directory ${o.reuse}`);
   if (o.reuse !== undefined && schedule !== 'critics-first') throw new Error(`--reuse needs the critics-first schedule (it checks the reused critics against this study's critic phase); preset '${o.preset}' is '${schedule}'`);
@@ -332,7 +362,8 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
       for (const seed of o.seeds) {
         const cfg = armConfig(arm, o.preset, task, o.baseOverrides);
         const kind = armKind(arm, schedule);
-        const key: CellKey = { arm: arm.name, task, seed, preset: o.preset, episodes: o.episodes, evalSeed: o.evalSeedBase + seed, reuse: arm.name === 'default' || kind === 'eval' ? (o.reuse ?? null) : null, config: cfg };
+        const base = kind === 'eval' ? baseArm(arm) : arm;
+        const key: CellKey = { arm: arm.name, task, seed, preset: o.preset, episodes: o.episodes, evalSeed: o.evalSeedBase + seed, reuse: base.name === 'default' ? (o.reuse ?? null) : null, config: cfg };
         const file = join(cellDir(o, arm.name, task, seed), 'result.json');
         const tag = `${arm.name} ${task} seed ${seed}`;
         let cell: AblationCell | null = null;
@@ -346,8 +377,8 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
           try {
             let run: { dir: string; source: string; trainSeconds: number };
             if (kind === 'eval') {
-              const base = await trainedRun(defaultArm, task, seed, armConfig(defaultArm, o.preset, task, o.baseOverrides));
-              run = { ...base, source: `the default arm's agent (${base.source.startsWith('reused') ? 'reused run' : 'trained here'}), evaluated with ${JSON.stringify(arm.overrides)}`, trainSeconds: 0 };
+              const b = await trainedRun(base, task, seed, armConfig(base, o.preset, task, o.baseOverrides));
+              run = { ...b, source: `the agent of arm ${base.name} (${b.source.startsWith('reused') ? 'reused run' : 'trained here'}), evaluated with ${JSON.stringify(arm.overrides)}`, trainSeconds: 0 };
             } else {
               run = await trainedRun(arm, task, seed, cfg);
             }
@@ -472,9 +503,9 @@ async function writeAblationReport(o: AblationOptions, r: AblationResult, render
   const how: Record<ArmKind, string> = {
     full: 'trained from scratch (the change reaches the critics)',
     actor: "the critic phase of the default config is shared (it does not read this key; equal bits checked by test/studies/ablations.test.ts), the actor phase trained with the arm's config",
-    eval: "the default arm's agents, evaluated with the arm's setting (no training)",
+    eval: "the trained agents of arm BASE, evaluated with the arm's setting (no training)",
   };
-  for (const a of o.arms) L.push(`| ${a.name} | ${a.what} | ${a.name === 'default' && o.reuse !== undefined ? `reused from \`${o.reuse}\` (config equal, critics bit-identical to this study's critic phase)` : how[armKind(a, schedule)]} |`);
+  for (const a of o.arms) L.push(`| ${a.name} | ${a.what} | ${a.name === 'default' && o.reuse !== undefined ? `reused from \`${o.reuse}\` (config equal, critics bit-identical to this study's critic phase)` : how[armKind(a, schedule)].replace('BASE', baseArm(a).name)} |`);
   L.push('');
   const sums = summarize(r.cells, o.tasks, armNames);
   for (const task of o.tasks) {
@@ -518,7 +549,7 @@ async function writeAblationReport(o: AblationOptions, r: AblationResult, render
 export const FLAGS = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: 'PointRobot,BallCircle', meta: 'A,B' },
   seeds: { type: 'string', help: 'comma-separated training seeds', default: '0,1,2', meta: 'S,...' },
-  arms: { type: 'string', help: `comma-separated arms (${ARM_FORMS})`, default: 'default,vh-plain,weights-reward,samples-1,cost-temp-1,cost-temp-10', meta: 'A,...' },
+  arms: { type: 'string', help: `comma-separated arms (${ARM_FORMS}; A+B combines two)`, default: 'default,samples-1,weights-reward,weights-reward+samples-1,vh-plain,cost-temp-1,cost-temp-10', meta: 'A,...' },
   preset: { type: 'string', help: 'FISOR config preset', default: 'safe', meta: 'NAME' },
   episodes: { type: 'int', help: 'evaluation episodes per run', default: 20, meta: 'N' },
   steps: { type: 'int', help: "training iterations per run (default: the preset's; smoke runs)", meta: 'N' },

@@ -7,7 +7,7 @@ import type { Dataset } from '../../rl/data/dataset.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
 import { loadAgent, train } from '../../rl/fisor/train.js';
 import {
-  armConfig, armKind, configDiff, forkCritics, optionsFromArgs, parseArm, parseArms, runAblations, summarize, taskTable, verifyReuse,
+  armConfig, armKind, baseArm, configDiff, forkCritics, optionsFromArgs, parseArm, parseArms, runAblations, summarize, taskTable, verifyReuse,
   type AblationCell, type AblationOptions,
 } from '../../scripts/ablations.js';
 
@@ -27,6 +27,11 @@ describe('arms', () => {
     expect(armConfig(parseArm('samples-1'), 'safe', 'PointRobot').numSamples).toBe(1);
     expect(armConfig(parseArm('vh-plain'), 'safe', 'BallCircle').vhExpectile).toBe('plain');
     expect(configDiff(armConfig(parseArm('weights-reward'), 'safe', 'BallCircle'), armConfig(parseArm('default'), 'safe', 'BallCircle'))).toEqual(['actorWeights']);
+    // Combined arms carry both changes.
+    const both = parseArm('weights-reward+samples-1');
+    expect(both.overrides).toEqual({ actorWeights: 'reward', numSamples: 1 });
+    expect(both.parts).toEqual(['weights-reward', 'samples-1']);
+    expect(configDiff(armConfig(both, 'safe', 'PointRobot'), armConfig(parseArm('default'), 'safe', 'PointRobot'))).toEqual(['actorWeights', 'numSamples']);
   });
 
   it('bad arm names get errors naming the arm and the forms', () => {
@@ -37,6 +42,9 @@ describe('arms', () => {
     expect(() => parseArm('no-feasibility')).toThrow(/unknown arm 'no-feasibility'; the forms are: default, vh-plain/);
     expect(() => parseArms('default,vh-plain,default')).toThrow(/arm 'default' is listed twice/);
     expect(() => parseArms(' , ')).toThrow(/give at least one arm/);
+    expect(() => parseArm('samples-1+samples-4')).toThrow(/arm 'samples-1\+samples-4': two parts change numSamples/);
+    expect(() => parseArm('default+vh-plain')).toThrow(/'default' cannot be combined/);
+    expect(() => parseArm('vh-plain+bogus')).toThrow(/unknown arm 'bogus'/);
   });
 
   it('how each arm is obtained follows what its change reaches', () => {
@@ -44,6 +52,11 @@ describe('arms', () => {
     expect(['default', 'vh-plain', 'weights-reward', 'samples-1', 'cost-temp-1'].map((n) => kind(n, 'critics-first'))).toEqual(['actor', 'full', 'actor', 'eval', 'actor']);
     // With the joint schedule the critics train alongside the actor: nothing can be shared but acting.
     expect(['default', 'vh-plain', 'weights-reward', 'samples-1', 'cost-temp-1'].map((n) => kind(n, 'joint'))).toEqual(['full', 'full', 'full', 'eval', 'full']);
+    // An arm that changes acting is evaluated on the agents of the arm without that change.
+    expect(kind('weights-reward+samples-1', 'critics-first')).toBe('eval');
+    expect(baseArm(parseArm('weights-reward+samples-1')).name).toBe('weights-reward');
+    expect(baseArm(parseArm('samples-4')).name).toBe('default');
+    expect(baseArm(parseArm('vh-plain+cost-temp-3+samples-1')).name).toBe('vh-plain+cost-temp-3');
   });
 
   it('command-line errors name the flag', () => {
@@ -118,7 +131,7 @@ describe('sharing the critic phase', () => {
 
 describe('the study', () => {
   const options = (): AblationOptions => ({
-    tasks: ['BallCircle'], seeds: [0], arms: parseArms('default,vh-plain,weights-reward,samples-1'), preset: 'safe', baseOverrides: tinyOverrides,
+    tasks: ['BallCircle'], seeds: [0], arms: parseArms('default,vh-plain,weights-reward,samples-1,weights-reward+samples-1'), preset: 'safe', baseOverrides: tinyOverrides,
     episodes: 1, evalSeedBase: 2000, work: join(dir, 'study'), report: join(dir, 'docs', 'STUDIES.md'), json: join(dir, 'studies.json'),
     figures: join(dir, 'figures'), command: 'test', datasetFor: tiny, log: () => {},
   });
@@ -131,16 +144,17 @@ describe('the study', () => {
     writeFileSync(o.json, JSON.stringify({ dataQuantity: { kept: true } }));
     const r = await runAblations(o);
     expect(r.failures).toEqual([]);
-    expect(r.cells.map((c) => [c.arm, c.kind])).toEqual([['default', 'actor'], ['vh-plain', 'full'], ['weights-reward', 'actor'], ['samples-1', 'eval']]);
-    // samples-1 evaluates the default arm's agent.
+    expect(r.cells.map((c) => [c.arm, c.kind])).toEqual([['default', 'actor'], ['vh-plain', 'full'], ['weights-reward', 'actor'], ['samples-1', 'eval'], ['weights-reward+samples-1', 'eval']]);
+    // samples-1 evaluates the default arm's agent, weights-reward+samples-1 the weights-reward one.
     expect(r.cells[3].runDir).toBe(r.cells[0].runDir);
+    expect(r.cells[4].runDir).toBe(r.cells[2].runDir);
     const md = readFileSync(o.report, 'utf8');
     expect(md).toContain('Hand-written reading.');
     expect(md).toMatch(/<!-- begin generated: ablations[^]*\| weights-reward \| 1\/1 \|[^]*<!-- end generated: ablations -->/);
     expect(existsSync(join(dir, 'figures', 'ablations.png'))).toBe(true);
     const json = JSON.parse(readFileSync(o.json, 'utf8'));
     expect(json.dataQuantity).toEqual({ kept: true });
-    expect(json.ablations.cells).toHaveLength(4);
+    expect(json.ablations.cells).toHaveLength(5);
     // Resume: nothing is retrained; other settings are refused.
     const lines: string[] = [];
     await runAblations({ ...o, log: (l) => lines.push(l) });
@@ -149,7 +163,8 @@ describe('the study', () => {
   }, 120_000);
 
   it('checks its options before running anything', async () => {
-    await expect(runAblations({ ...options(), arms: parseArms('samples-1') })).rejects.toThrow(/evaluation-only arm.*add 'default'/);
+    await expect(runAblations({ ...options(), arms: parseArms('samples-1') })).rejects.toThrow(/arm 'samples-1' evaluates the agents of arm 'default': add 'default'/);
+    await expect(runAblations({ ...options(), arms: parseArms('default,weights-reward+samples-1') })).rejects.toThrow(/evaluates the agents of arm 'weights-reward': add 'weights-reward'/);
     await expect(runAblations({ ...options(), tasks: ['Nope'] })).rejects.toThrow(/Nope/);
     await expect(runAblations({ ...options(), seeds: [0, 0] })).rejects.toThrow(/--seeds: a seed is listed twice/);
     await expect(runAblations({ ...options(), reuse: join(dir, 'missing') })).rejects.toThrow(/--reuse: no directory/);
