@@ -274,8 +274,6 @@ export interface AblationResult {
   cells: AblationCell[];
   failures: { arm: string; task: string; seed: number; error: string }[];
   pending: number;
-  /** Seconds spent on the shared critic phases, per task and seed. */
-  criticSeconds: Record<string, number>;
 }
 
 export function checkAblationOptions(o: AblationOptions): void {
@@ -312,7 +310,7 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
     return data.get(task)!;
   };
   const defaultArm = parseArm('default');
-  const result: AblationResult = { cells: [], failures: [], pending: o.arms.length * o.tasks.length * o.seeds.length, criticSeconds: {} };
+  const result: AblationResult = { cells: [], failures: [], pending: o.arms.length * o.tasks.length * o.seeds.length };
 
   /** The critic phase of (task, seed), run once with the default config and stopped at criticSteps. */
   const ensureCritics = async (task: string, seed: number): Promise<string> => {
@@ -321,8 +319,7 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
     const ckpt = join(dir, CHECKPOINT_DIR, 'manifest.json');
     if (existsSync(ckpt) && (await loadAgent(dir)).step >= cfg.criticSteps) return dir;
     log(`${task} seed ${seed}: critic phase (${cfg.criticSteps} iterations, shared by the actor-only arms)`);
-    const res = await train({ task, config: cfg, seed, outDir: dir, dataset: dataset(task), resume: existsSync(ckpt), stopAt: cfg.criticSteps, skipFinalEval: true });
-    result.criticSeconds[`${task}-s${seed}`] = res.trainSeconds;
+    await train({ task, config: cfg, seed, outDir: dir, dataset: dataset(task), resume: existsSync(ckpt), stopAt: cfg.criticSteps, skipFinalEval: true });
     return dir;
   };
 
@@ -490,6 +487,23 @@ export function ablationFigure(tasks: string[], arms: string[], cells: AblationC
   };
 }
 
+/**
+ * Seconds a run's training took up to `upTo` steps, from its metrics.jsonl (each train line's window of steps
+ * divided by its steps per second); 0 without metrics. Survives resumes and later invocations.
+ */
+export function trainingSecondsFromMetrics(metricsPath: string, upTo = Infinity): number {
+  if (!existsSync(metricsPath)) return 0;
+  let prev = 0, total = 0;
+  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
+    if (!line.includes('"type":"train"')) continue;
+    const m = JSON.parse(line) as { step: number; stepsPerSec?: number };
+    if (m.step > upTo) break;
+    if (m.stepsPerSec && m.stepsPerSec > 0) total += (m.step - prev) / m.stepsPerSec;
+    prev = m.step;
+  }
+  return total;
+}
+
 const hms = (s: number) => `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 
 async function writeAblationReport(o: AblationOptions, r: AblationResult, renderFigure: boolean): Promise<void> {
@@ -520,8 +534,10 @@ async function writeAblationReport(o: AblationOptions, r: AblationResult, render
     L.push(`Reused default runs: ${eq} of ${reused.length} evaluations here equal the ones recorded with the runs (run.json) bit for bit${eq < reused.length ? ` (differing: ${reused.filter((c) => !c.reusedEvaluation!.equal).map((c) => `${c.task} seed ${c.seed}`).join(', ')})` : ''}.`, '');
   }
   const train = r.cells.reduce((a, c) => a + c.trainSeconds, 0), wall = r.cells.reduce((a, c) => a + c.wallSeconds, 0);
-  const critic = Object.values(r.criticSeconds).reduce((a, b) => a + b, 0);
-  L.push(`Time (this invocation's critic phases and every cell's own): training ${hms(train + critic)} (of it shared critic phases ${hms(critic)}), cells' wall time ${hms(wall)}.`, '');
+  const criticSeconds: Record<string, number> = {};
+  for (const task of o.tasks) for (const seed of o.seeds) criticSeconds[`${task}-s${seed}`] = trainingSecondsFromMetrics(join(criticsDir(o, task, seed), 'metrics.jsonl'));
+  const critic = Object.values(criticSeconds).reduce((a, b) => a + b, 0);
+  L.push(`Time: the cells' own training ${hms(train)} (actor phases of the actor-only arms, whole runs of the others; evaluation-only and reused cells count 0, the reused runs' own times are in RESULTS.md), the shared critic phases ${hms(critic)} (from their metrics), the cells' wall time ${hms(wall)} (training and evaluation).`, '');
   if (r.failures.length) {
     L.push('Failed runs:', '');
     for (const f of r.failures) L.push(`- ${f.arm} ${f.task} seed ${f.seed}: ${f.error}`);
@@ -540,7 +556,7 @@ async function writeAblationReport(o: AblationOptions, r: AblationResult, render
     arms: o.arms.map((a) => ({ ...a, kind: armKind(a, schedule) })),
     summary: sums.map((s) => ({ task: s.task, arm: s.arm, runs: s.runs, normalizedReward: { mean: s.runs ? mean(s.reward) : null, std: std(s.reward) }, normalizedCost: { mean: s.runs ? mean(s.cost) : null, std: std(s.cost) }, safeFraction: { mean: s.runs ? mean(s.safe) : null, std: std(s.safe) } })),
     cells: r.cells.map(({ config, ...c }) => ({ ...c, configOverrides: o.arms.find((a) => a.name === c.arm)?.overrides ?? {}, numSamples: config.numSamples })),
-    failures: r.failures, pending: r.pending, criticSeconds: r.criticSeconds,
+    failures: r.failures, pending: r.pending, criticSeconds,
   });
 }
 

@@ -7,7 +7,7 @@ import type { Dataset } from '../../rl/data/dataset.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
 import { loadAgent, train } from '../../rl/fisor/train.js';
 import {
-  armConfig, armKind, baseArm, configDiff, forkCritics, optionsFromArgs, parseArm, parseArms, runAblations, summarize, taskTable, verifyReuse,
+  armConfig, armKind, baseArm, configDiff, forkCritics, optionsFromArgs, parseArm, parseArms, runAblations, summarize, taskTable, trainingSecondsFromMetrics, verifyReuse,
   type AblationCell, type AblationOptions,
 } from '../../scripts/ablations.js';
 
@@ -73,6 +73,14 @@ describe('arms', () => {
 });
 
 describe('tables', () => {
+  it('training time comes from the metrics: each window of steps over its rate, eval lines skipped', () => {
+    const f = join(dir, 'metrics.jsonl');
+    writeFileSync(f, ['{"type":"train","step":200,"stepsPerSec":100}', '{"type":"eval","step":200,"seconds":9}', '{"type":"train","step":400,"stepsPerSec":50}', ''].join('\n'));
+    expect(trainingSecondsFromMetrics(f)).toBe(6);
+    expect(trainingSecondsFromMetrics(f, 200)).toBe(2);
+    expect(trainingSecondsFromMetrics(join(dir, 'none.jsonl'))).toBe(0);
+  });
+
   const cell = (arm: string, seed: number, r: number, c: number, safe: number): AblationCell =>
     ({ arm, task: 'T', seed, normalizedReward: r, normalizedCost: c, safeFraction: safe } as AblationCell);
   const cells = [cell('default', 0, 0.5, 0.2, 1), cell('default', 1, 0.7, 0.4, 0.9), cell('weights-reward', 0, 0.6, 2.2, 0.5), cell('weights-reward', 1, 0.9, 1.4, 0.6)];
