@@ -52,7 +52,7 @@ import { evaluate } from '../rl/fisor/evaluate.js';
 import { buildAgent, CHECKPOINT_DIR, loadAgent, train } from '../rl/fisor/train.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { runProvenance } from '../rl/io/provenance.js';
-import { PALETTE, type Series } from '../rl/plot/chart.js';
+import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
 import { mean, meanStd, std, writeJsonKey, writeSection } from './studies_io.js';
 
@@ -464,9 +464,9 @@ export function taskTable(summaries: ArmSummary[], task: string, seeds: number[]
 }
 
 /** One reward-cost panel per task: each arm one colour, seeds as small dots, the mean as a large marker with ±1 std bars. */
-export function ablationFigure(tasks: string[], arms: string[], cells: AblationCell[]) {
+export function ablationFigure(tasks: string[], arms: string[], cells: AblationCell[]): FigureSpec {
   const panels = tasks.map((task) => {
-    const series: Series[] = [{ type: 'vline', value: 1, color: '#888', dash: '5,4', label: 'cost limit' }];
+    const series: Series[] = [{ type: 'vline', value: 1, color: '#888', dash: '5,4' }];
     arms.forEach((arm, i) => {
       const mine = cells.filter((c) => c.task === task && c.arm === arm);
       if (!mine.length) return;
@@ -476,13 +476,17 @@ export function ablationFigure(tasks: string[], arms: string[], cells: AblationC
       series.push({ type: 'line', x: [cx - std(xs), cx + std(xs)], y: [cy, cy], color, width: 1.2 });
       series.push({ type: 'line', x: [cx, cx], y: [cy - std(ys), cy + std(ys)], color, width: 1.2 });
       series.push({ type: 'points', x: xs, y: ys, color, size: 2.5, opacity: 0.6 });
-      series.push({ type: 'points', x: [cx], y: [cy], color, size: 6, label: arm });
+      series.push({ type: 'points', x: [cx], y: [cy], color, size: 6 });
     });
-    return { title: task, xlabel: 'normalized cost', ylabel: 'normalized reward', legend: 'auto' as const, series };
+    return { title: task, xlabel: 'normalized cost', ylabel: 'normalized reward', legend: 'none' as const, series };
   });
+  const legend: LegendEntry[] = [
+    ...arms.map((arm, i) => ({ label: arm, color: PALETTE[i % PALETTE.length], kind: 'point' as const })),
+    { label: 'cost limit', color: '#888', kind: 'line', dash: '5,4' },
+  ];
   return {
     title: 'FISOR ablations: normalized reward against normalized cost',
-    panels, columns: Math.min(2, tasks.length), panelWidth: 460, panelHeight: 340,
+    panels, columns: Math.min(2, tasks.length), panelWidth: 460, panelHeight: 340, legend,
     caption: ['large marker: mean over seeds (bars: ±1 std over seeds); small markers: one seed each (mean over its evaluation episodes); dashed: cost limit'],
   };
 }

@@ -38,7 +38,7 @@ import { resolveConfig } from '../rl/fisor/config.js';
 import { evaluate } from '../rl/fisor/evaluate.js';
 import { loadAgent, train } from '../rl/fisor/train.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
-import { PALETTE, type FigureSpec, type PanelSpec, type Series } from '../rl/plot/chart.js';
+import { PALETTE, type FigureSpec, type LegendEntry, type PanelSpec, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
@@ -258,18 +258,27 @@ export function studyFigure(o: Pick<StudyOptions, 'tasks' | 'algos' | 'fractions
   for (const task of o.tasks) {
     for (const metric of ['normalizedReward', 'normalizedCost'] as const) {
       const series: Series[] = [];
+      if (metric === 'normalizedCost') series.push({ type: 'hline', value: 1, color: '#d62728', dash: '6 4' });
       o.algos.forEach((algo, ai) => {
         const color = PALETTE[ai % PALETTE.length];
         const mine = cells.filter((c) => c.task === task && c.algo === algo);
         series.push({ type: 'points', x: mine.map((c) => 100 * c.fraction), y: mine.map((c) => c[metric]), color, size: 2.5, opacity: 0.55 });
         const fr = [...o.fractions].sort((a, b) => a - b).filter((f) => mine.some((c) => c.fraction === f));
-        series.push({ type: 'line', x: fr.map((f) => 100 * f), y: fr.map((f) => mean(mine.filter((c) => c.fraction === f).map((c) => c[metric]))), color, width: 2.4, label: `${algo} (mean; dots: seeds)` });
+        const ys = fr.map((f) => mean(mine.filter((c) => c.fraction === f).map((c) => c[metric])));
+        series.push({ type: 'line', x: fr.map((f) => 100 * f), y: ys, color, width: 2.4 });
+        series.push({ type: 'points', x: fr.map((f) => 100 * f), y: ys, color, size: 4.5 });
       });
-      if (metric === 'normalizedCost') series.push({ type: 'hline', value: 1, color: '#d62728', dash: '6 4', text: 'cost limit' });
-      panels.push({ title: `${task}: ${metric === 'normalizedReward' ? 'normalized reward' : 'normalized cost'}`, xlabel: '% of trajectories used', ylabel: metric === 'normalizedReward' ? 'normalized reward' : 'normalized cost', xlim, series });
+      panels.push({ title: `${task}: ${metric === 'normalizedReward' ? 'normalized reward' : 'normalized cost'}`, xlabel: '% of trajectories used', ylabel: metric === 'normalizedReward' ? 'normalized reward' : 'normalized cost', xlim, legend: 'none', series });
     }
   }
-  return { title: 'Data quantity: score against the fraction of trajectories trained on', panels, columns: 2, panelWidth: 320, panelHeight: 200 };
+  const legend: LegendEntry[] = [
+    ...o.algos.map((algo, ai) => ({ label: algo, color: PALETTE[ai % PALETTE.length], kind: 'line' as const, width: 2.4 })),
+    { label: 'cost limit', color: '#d62728', kind: 'line', dash: '6 4' },
+  ];
+  return {
+    title: 'Data quantity: score against the fraction of trajectories trained on', panels, columns: 2, panelWidth: 320, panelHeight: 200, legend,
+    caption: ['line and large dots: mean over seeds; small dots: one seed each (mean over its evaluation episodes)'],
+  };
 }
 
 const figureBase = (o: StudyOptions) => join(o.figures, 'data-quantity');
