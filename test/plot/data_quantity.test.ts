@@ -21,8 +21,9 @@ registerAlgorithm('fake', async (input) => {
 });
 
 const base = (work: string): StudyOptions => ({
-  tasks: ['BallCircle', 'CarRun'], fractions: [1, 0.5], seeds: [0, 1], algos: ['fake'], steps: 5, preset: 'cpu', episodes: 1,
-  subsetSeed: 0, work: join(dir, work), report: join(dir, work, 'docs', 'DQ.md'), command: 'test', datasetFor: tiny, log: () => {},
+  tasks: ['BallCircle', 'CarRun'], fractions: [1, 0.5], seeds: [0, 1], algos: ['fake'], steps: 5, preset: 'cpu', episodes: 1, evalSeedBase: 2000,
+  subsetSeed: 0, work: join(dir, work), report: join(dir, work, 'docs', 'STUDIES.md'), json: join(dir, work, 'studies.json'), figures: join(dir, work, 'figures'),
+  command: 'test', datasetFor: tiny, log: () => {},
 });
 
 describe('data-quantity study', () => {
@@ -37,11 +38,12 @@ describe('data-quantity study', () => {
     expect(half[0].dataset.size).toBe(half[1].dataset.size); // one subset per fraction, shared by the seeds
     expect(r.cells.find((c) => c.task === 'BallCircle' && c.fraction === 0.5)!.trajectories).toBe(5);
     const md = readFileSync(o.report, 'utf8');
-    expect(md).toMatch(/\| fake \| BallCircle \| 100% \| 10 \| \d+ \| 2\/2 \| 1\.005 ± 0\.007 \| 0\.000 ± 0\.000 \| 2\/2 \|/);
+    expect(md).toMatch(/\| fake \| BallCircle \| 100% \| 10 \| \d+ \| 2\/2 \| 1\.005 ± 0\.007 \| 0\.000 ± 0\.000 \| 100% \| 2\/2 \| s0: 1\.000 \/ 0\.000; s1: 1\.010 \/ 0\.000 \|/);
     expect(md).toMatch(/\| fake \| CarRun \| 50% \| 5 \|/);
-    expect(md).toContain('![data quantity](figures/data-quantity.png)');
-    expect(existsSync(join(dir, 'a', 'docs', 'figures', 'data-quantity.svg'))).toBe(true);
-    const json = JSON.parse(readFileSync(join(dir, 'a', 'docs', 'DQ.json'), 'utf8'));
+    expect(md).toMatch(/<!-- begin generated: data-quantity[^]*<!-- end generated: data-quantity -->/);
+    expect(md).toContain('![data quantity](../figures/data-quantity.png)');
+    expect(existsSync(join(dir, 'a', 'figures', 'data-quantity.svg'))).toBe(true);
+    const json = JSON.parse(readFileSync(join(dir, 'a', 'studies.json'), 'utf8')).dataQuantity;
     expect(json.cells).toHaveLength(8);
     expect(json.pending).toBe(0);
   });
@@ -59,7 +61,8 @@ describe('data-quantity study', () => {
 
   it('bad options get clear errors', async () => {
     await expect(runStudy({ ...base('b'), fractions: [1.5] })).rejects.toThrow(/--fractions: each fraction must be in \(0, 1\], got 1.5/);
-    await expect(runStudy({ ...base('b'), algos: ['bc-safe'] })).rejects.toThrow(/unknown algorithm 'bc-safe'; known: fisor, fake/);
+    await expect(runStudy({ ...base('b'), algos: ['bc-all'] })).rejects.toThrow(/unknown algorithm 'bc-all'; known: fisor, bc-safe, fake/);
+    await expect(runStudy({ ...base('b'), reuse: dir })).rejects.toThrow(/--reuse and --reuse-critics go together/);
     await expect(runStudy({ ...base('b'), tasks: ['Nope'] })).rejects.toThrow(/Nope/);
   });
 
@@ -71,5 +74,18 @@ describe('data-quantity study', () => {
     expect(r.cells[0].steps).toBe(2);
     expect(Number.isFinite(r.cells[0].normalizedReward) && Number.isFinite(r.cells[0].normalizedCost)).toBe(true);
     expect(existsSync(join(dir, 'c', 'fisor', 'BallCircle', 'frac50', 'seed0', 'run', 'metrics.jsonl'))).toBe(true);
+  }, 120_000);
+
+  it('the BC-Safe hook clones the safe trajectories of the subset and evaluates with the study\'s reset seeds', async () => {
+    const o: StudyOptions = { ...base('d'), tasks: ['BallCircle'], fractions: [1], seeds: [0], algos: ['bc-safe'] };
+    const r = await runStudy(o);
+    expect(r.failures).toEqual([]);
+    expect(r.cells[0].steps).toBe(3000);
+    // The same cell through the functions RESULTS.md's BC-Safe column uses gives the same numbers.
+    const { trainBcSafe } = await import('../../scripts/bc_safe.js');
+    const { evaluate } = await import('../../rl/fisor/evaluate.js');
+    const ev = evaluate(trainBcSafe('BallCircle', tiny('BallCircle'), 0), 'BallCircle', { episodes: 1, seed: 2000 });
+    expect(r.cells[0].normalizedReward).toBe(ev.normalizedReward);
+    expect(r.cells[0].normalizedCost).toBe(ev.normalizedCost);
   }, 120_000);
 });

@@ -1,0 +1,58 @@
+/**
+ * Where the study scripts (scripts/ablations.ts, scripts/data_quantity.ts) put their results: each owns one
+ * generated section of a shared markdown page (docs/STUDIES.md), between
+ * `<!-- begin generated: NAME -->` and `<!-- end generated: NAME -->`, and one key of a shared JSON file
+ * (studies.json). Everything outside a script's own section or key (the hand-written reading, the other
+ * study's results) is kept as it is. Both files are written atomically.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../rl/io/atomic.js';
+
+const begin = (name: string) => `<!-- begin generated: ${name} (rewritten by its script; edit outside these markers) -->`;
+const end = (name: string) => `<!-- end generated: ${name} -->`;
+
+/**
+ * `text` with the section NAME replaced by `body` (appended at the end when the page has no such section).
+ * A page with a begin marker but no end marker (or several sections of that name) is an error: something
+ * else edited it, and replacing blindly could drop hand-written text.
+ */
+export function replaceSection(text: string, name: string, body: string): string {
+  if (!/^[\w-]+$/.test(name)) throw new Error(`section name '${name}': use letters, digits, '-' and '_' only`);
+  const b = begin(name), e = end(name);
+  const block = `${b}\n${body.trimEnd()}\n${e}`;
+  const starts = text.split(b).length - 1, ends = text.split(e).length - 1;
+  if (starts === 0 && ends === 0) return (text.trimEnd() ? text.trimEnd() + '\n\n' : '') + block + '\n';
+  if (starts !== 1 || ends !== 1) throw new Error(`section '${name}': expected one begin and one end marker, found ${starts} and ${ends}`);
+  const i = text.indexOf(b), j = text.indexOf(e);
+  if (j < i) throw new Error(`section '${name}': the end marker comes before the begin marker`);
+  return text.slice(0, i) + block + text.slice(j + e.length);
+}
+
+/** Rewrites section NAME of the markdown page at `path` (created with `title` if missing). */
+export function writeSection(path: string, name: string, body: string, title = '# Studies'): void {
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : `${title}\n`;
+  writeFileAtomic(path, replaceSection(text, name, body));
+}
+
+/** Sets `key` of the JSON object in `path` (created if missing) to `value`, keeping the other keys. */
+export function writeJsonKey(path: string, key: string, value: unknown): void {
+  let obj: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    const text = readFileSync(path, 'utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${path}: not valid JSON (${(e as Error).message}); not overwriting it`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${path}: expected a JSON object; not overwriting it`);
+    obj = parsed as Record<string, unknown>;
+  }
+  obj[key] = value;
+  writeFileAtomic(path, JSON.stringify(obj, null, 2) + '\n');
+}
+
+export const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+/** Sample standard deviation (n - 1); 0 for fewer than two values. */
+export const std = (v: number[]): number => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
+export const meanStd = (v: number[], digits = 3): string => (v.length ? `${mean(v).toFixed(digits)} ± ${std(v).toFixed(digits)}` : 'not run');
