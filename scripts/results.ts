@@ -56,6 +56,8 @@ interface StartResult { normalizedReward: number; normalizedCost: number; safeFr
 interface RunResult {
   task: string;
   seed: number;
+  /** The tensor backend the run was trained on (its checkpoint's metadata; older run.json files lack it). */
+  backend?: string;
   ok: boolean;
   error?: string;
   preset: string;
@@ -114,9 +116,27 @@ function readConvergence(outDir: string, cfg: FisorConfig): RunResult['convergen
   return { afterCritics, final: lines[lines.length - 1] };
 }
 
+/** The backend a saved run was trained on, from its checkpoint's metadata ('unknown' if there is none). */
+function checkpointBackend(outDir: string): string {
+  const manifest = join(outDir, CHECKPOINT_DIR, 'manifest.json');
+  if (!existsSync(manifest)) return 'unknown';
+  const b = (JSON.parse(readFileSync(manifest, 'utf8')) as { metadata?: { backend?: unknown } }).metadata?.backend;
+  return typeof b === 'string' ? b : 'unknown';
+}
+
+/**
+ * The backends the runs were trained on, as the report states it ('wasm', or 'wasm, wasm-fma' for a
+ * mix): taken from the runs, not from this process, whose default may differ from the one that trained
+ * them (reports made with --report-only after the default became wasm-fma said 'wasm-fma' for wasm runs).
+ */
+function backendsOf(runs: RunResult[], fallback: string[] = []): string {
+  const names = [...new Set(runs.map((r) => r.backend).filter((b): b is string => !!b))];
+  return (names.length ? names : [...new Set(fallback)]).sort().join(', ') || 'unknown';
+}
+
 async function runOne(task: string, seed: number, cfg: FisorConfig, preset: string, episodes: number, outDir: string, ds: ReturnType<typeof collect>, quiet: boolean): Promise<RunResult> {
   const tr = performance.now();
-  const base = { task, seed, preset, schedule: cfg.schedule, steps: cfg.steps, criticSteps: cfg.schedule === 'critics-first' ? cfg.criticSteps : 0 };
+  const base = { task, seed, backend: getBackend().name, preset, schedule: cfg.schedule, steps: cfg.steps, criticSteps: cfg.schedule === 'critics-first' ? cfg.criticSteps : 0 };
   const bar = new Progress(cfg.steps, { label: `${task} seed ${seed}`, quiet });
   try {
     const resume = existsSync(join(outDir, CHECKPOINT_DIR, 'manifest.json'));
@@ -183,7 +203,7 @@ async function main(): Promise<void> {
         if (JSON.stringify(saved.config) !== JSON.stringify(cfg) || saved.episodes !== f.episodes) {
           throw new Error(`${runPath} was made with another config or episode count; use another --out, or --fresh to retrain`);
         }
-        runs.push(saved.run);
+        runs.push({ ...saved.run, backend: saved.run.backend ?? checkpointBackend(outDir) });
         process.stdout.write(`${task} seed ${seed}: reused ${runPath}\n`);
         continue;
       }
@@ -202,7 +222,7 @@ async function main(): Promise<void> {
   runs.sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
   const totalSeconds = (performance.now() - t0) / 1000;
   mkdirSync(f.out, { recursive: true });
-  const saved: SavedResults = { command: command.replace(' --report-only', ''), preset: f.preset, sets, backend: getBackend().name, tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds };
+  const saved: SavedResults = { command: command.replace(' --report-only', ''), preset: f.preset, sets, backend: backendsOf(runs), tasks, runs, configs, datasets, totalSeconds, episodes: f.episodes, seeds: f.seeds };
   // Shards share --out (their run.json files are disjoint); each writes its own summary.
   const summary = join(f.out, shards === 1 ? 'results.json' : `results-shard${shard}of${shards}.json`);
   writeFileAtomic(summary, JSON.stringify(saved, null, 2) + '\n');
@@ -263,7 +283,7 @@ async function mergeReports(files: string[], reportPath: string, compareFile: st
   const runs = parts.flatMap((p) => p.runs).sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
   const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}`;
   await writeReport({
-    command, preset: first.preset, sets: first.sets, backend: first.backend, tasks, runs,
+    command, preset: first.preset, sets: first.sets, backend: backendsOf(runs, parts.map((p) => p.backend)), tasks, runs,
     configs: Object.assign({}, ...parts.map((p) => p.configs)), datasets: Object.assign({}, ...parts.map((p) => p.datasets)),
     totalSeconds: Math.max(...parts.map((p) => p.totalSeconds)), episodes: first.episodes, seeds: first.seeds,
   }, reportPath, compareFile);
@@ -276,7 +296,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   const ok = r.runs.filter((x) => x.ok);
   L.push('# FISOR results', '');
   L.push(`Command: \`${r.command}\``, '');
-  L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time of the runs ${formatDuration(r.runs.reduce((a, x) => a + x.wallSeconds, 0))} in all (each run's in the per-seed table; runs saved by an earlier invocation are reused, not retrained). Schedule per run in the tables; reruns of one (task, seed) with the same command give the same numbers.`, '');
+  L.push(`Preset \`${r.preset}\`${r.sets?.length ? ` with ${r.sets.map((s) => `\`--set ${s}\``).join(', ')}` : ''}, backend \`${r.backend}\`, ${r.seeds} seed(s) x ${r.episodes} evaluation episodes per task; wall time of the runs ${formatDuration(r.runs.reduce((a, x) => a + x.wallSeconds, 0))} in all (each run's in the per-seed table; runs saved by an earlier invocation are reused, not retrained). Schedule per run in the tables; reruns of one (task, seed) with the same command on the same backend (\`FISOR_BACKEND=${r.backend.split(', ')[0]}\`) give the same numbers.`, '');
   L.push('**Environments are this project\'s TypeScript re-implementations of the task definitions on light 2-D dynamics, and datasets are our own',
     'behaviour data (docs/DATASETS.md); scores are comparable within this project only, not with the numbers in the FISOR paper.**', '');
   L.push(`What the safety monitor found, the measurements behind the presets, and what is left: [docs/results-diagnosis.md](${rel('docs/results-diagnosis.md')}).`, '');
