@@ -56,8 +56,9 @@ export const THREAD_MIN_MACS = 1 << 18;
 
 /**
  * Elementwise kernels (unary, unaryGrad, same-shape or scalar binary ops, Adam, lerp) on at least this
- * many elements are split between the two threads; below it one hand-off costs more than it saves
- * (bench/elementwise-threads.ts measured the crossover; BENCHMARKS.md).
+ * many elements are split between the two threads. Chosen, not tuned: 2^15 elements are ~10-300 µs of
+ * work against a hand-off of ~5-100 µs. Measured inside a paper-shape update the split gave no total gain
+ * (BENCHMARKS.md, issue-10 sitting); only the Mish gradient got faster.
  */
 export const THREAD_MIN_ELEMENTS = 1 << 15;
 /** Elementwise chunk size: a multiple of 4 (so each element meets the same SIMD lane code) and of 16 bytes. */
