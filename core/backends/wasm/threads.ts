@@ -23,7 +23,7 @@
  *   [6] NEXT   the next chunk to claim (Atomics.add)
  *   [8..33)    arguments. Matmul: matmulPart's 21, then mode (0 columns, 1 rows, 2 batch items),
  *              chunk size. Elementwise: kernel, n, chunk size, 4 pointers, their element strides,
- *              3 int arguments (see runElementwise). Both: [31] number of chunks, [32] job id
+ *              3 int arguments (see runChunk). Both: [31] number of chunks, [32] job id
  *              (the SEQ value the job is published under).
  *   float64 [32..42) the elementwise kernels' float arguments (bytes 256..336)
  *
@@ -96,9 +96,9 @@ export const JOB_CANCELLED = 3;
  * matmulPart on its batch items / rows / columns; for OP_ELEMENTWISE (kernel, n, chunk size, 4
  * pointers, their element strides, 3 ints from ctl[q]; floats from f[CTL_FARGS..]) the kernel on
  * elements (rows, for the row kernels) [c cs, min(n, (c + 1) cs)), every pointer advanced by its
- * stride (0 for a broadcast scalar). The chunk size is a multiple of 4, so each element is computed
- * by the same SIMD lane code as in one call over all n (a row, by the same code as ever). Shared by both threads (the worker gets this function's source),
- * so that both cut chunks identically.
+ * stride (0 for a broadcast scalar). An elementwise chunk size is a multiple of 4, so each element is
+ * computed by the same SIMD lane code as in one call over all n; a row is computed whole by one thread.
+ * Shared by both threads (the worker gets this function's source), so that both cut chunks identically.
  */
 export function runChunk(
   k: {
