@@ -61,7 +61,11 @@ describe.each(listBackends().filter((b) => b !== 'js'))('backend %s matches the 
           expect(relErr(p.grad!.dataSync(), ref[i].grad!.dataSync()), `grad of input ${i}`).toBeLessThan(1e-4);
         });
       }),
-      { numRuns: 8 },
+      // A fixed seed: this graph has branches (where / gt, max, abs, relu), and a random draw can put a
+      // value within float32 rounding of a branch point, where float32 and float64 legitimately take
+      // different branches (seed 374102685 of the rng above: the w2 gradient differs by 11 %, on the
+      // code of 0dd07e9 as well). A fixed set of draws keeps the check meaningful and CI deterministic.
+      { numRuns: 8, seed: 20261202 },
     );
   });
 });
