@@ -81,6 +81,16 @@ function forEachStrided(
 }
 
 /** The reference kernels, usable on any backend's buffers through `view()`. */
+/** Mean and 1 / sqrt(variance + eps) of the row of n values at offset o (float64). */
+function rowMeanRstd(xv: ArrayLike<number>, o: number, n: number, eps: number): [number, number] {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += xv[o + i];
+  const mu = s / n;
+  let q = 0;
+  for (let i = 0; i < n; i++) q += (xv[o + i] - mu) ** 2;
+  return [mu, 1 / Math.sqrt(q / n + eps)];
+}
+
 export const jsKernels = {
   fill(out: DataBuffer, value: number): void {
     out.view().fill(value);
@@ -270,12 +280,7 @@ export const jsKernels = {
     const yv = out.view();
     for (let r = 0; r < rows; r++) {
       const o = r * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += xv[o + i];
-      const mu = s / n;
-      let q = 0;
-      for (let i = 0; i < n; i++) q += (xv[o + i] - mu) ** 2;
-      const rs = 1 / Math.sqrt(q / n + eps);
+      const [mu, rs] = rowMeanRstd(xv, o, n, eps);
       for (let i = 0; i < n; i++) yv[o + i] = (xv[o + i] - mu) * rs;
     }
   },
@@ -287,12 +292,7 @@ export const jsKernels = {
     const dv = out.view();
     for (let r = 0; r < rows; r++) {
       const o = r * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += xv[o + i];
-      const mu = s / n;
-      let q = 0;
-      for (let i = 0; i < n; i++) q += (xv[o + i] - mu) ** 2;
-      const rs = 1 / Math.sqrt(q / n + eps);
+      const rs = rowMeanRstd(xv, o, n, eps)[1];
       let sg = 0;
       let sgy = 0;
       for (let i = 0; i < n; i++) {

@@ -192,40 +192,11 @@ export class WasmBackend implements Backend {
   private pack2: Block = { ptr: 0, bytes: 0 };
   private idx: Block = { ptr: 0, bytes: 0 };
   /**
-   * The kernels the main thread runs its chunks with: matmulPart with its own pack scratch in place of
-   * the worker's; the elementwise kernels as they are.
+   * The kernels the main thread runs its chunks with: the module's exports, except matmulPart, which
+   * takes the main thread's own pack scratch (`mainPack`) in place of the worker's.
    */
-  private readonly mainKernels = {
-    pack: 0,
-    k: null as unknown as Kernels,
-    matmulPart(...a: number[]): void {
-      this.k.matmulPart(
-        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
-        this.pack, a[18], a[19], a[20],
-      );
-    },
-    unary(op: number, x: number, out: number, n: number, p0: number, p1: number): void {
-      this.k.unary(op, x, out, n, p0, p1);
-    },
-    unaryGrad(op: number, x: number, y: number, g: number, out: number, n: number, p0: number, p1: number): void {
-      this.k.unaryGrad(op, x, y, g, out, n, p0, p1);
-    },
-    binaryFlat(op: number, a: number, b: number, out: number, n: number, sa: number, sb: number): void {
-      this.k.binaryFlat(op, a, b, out, n, sa, sb);
-    },
-    adam(...a: number[]): void {
-      this.k.adam(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
-    },
-    lerp(dst: number, src: number, n: number, t: number): void {
-      this.k.lerp(dst, src, n, t);
-    },
-    layerNorm(x: number, y: number, rows: number, n: number, eps: number): void {
-      this.k.layerNorm(x, y, rows, n, eps);
-    },
-    layerNormGrad(x: number, y: number, g: number, dx: number, rows: number, n: number, eps: number): void {
-      this.k.layerNormGrad(x, y, g, dx, rows, n, eps);
-    },
-  };
+  private mainKernels!: Parameters<WasmHelperThread['run']>[0];
+  private mainPack = 0;
   /** The helper thread (threads = 2), or null. */
   private helper: WasmHelperThread | null = null;
   private helperReady = false;
@@ -274,7 +245,16 @@ export class WasmBackend implements Backend {
     }
     const inst = new WebAssembly.Instance(module, memory ? { env: { memory, abort } } : { env: { abort } });
     this.k = inst.exports as unknown as Kernels;
-    this.mainKernels.k = this.k;
+    const k = this.k;
+    // The exports' properties are read-only: shadow matmulPart with a property of the object itself.
+    this.mainKernels = Object.create(k, {
+      matmulPart: {
+        value: (...a: number[]): void => k.matmulPart(
+          a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
+          this.mainPack, a[18], a[19], a[20],
+        ),
+      },
+    }) as Kernels;
     this.memory = memory ?? this.k.memory;
     this.heap = this.memory.buffer;
     this.i32 = new Int32Array(this.heap);
@@ -467,7 +447,7 @@ export class WasmBackend implements Backend {
         c[q + 21] = mode; c[q + 22] = cs;
         // The main thread's chunks use its own scratch: run them through a view of the kernels
         // whose pack argument is swapped.
-        this.mainKernels.pack = pack;
+        this.mainPack = pack;
         try {
           h.run(this.mainKernels, OP_MATMUL, chunks);
         } catch (e) {
