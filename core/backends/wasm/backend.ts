@@ -461,23 +461,29 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * @internal An elementwise kernel (EW_*) over n elements, split between the threads when n is at
-   * least threadMinElements: chunks of a multiple of 4 elements, each pointer advanced by its element
-   * stride (0: a broadcast scalar), so every element is computed as in one call. Returns false when
-   * it did not run (one thread, or too small): the caller then calls the kernel itself.
+   * @internal Whether an elementwise job over this many elements goes to both threads (the worker is
+   * running and the job is at least threadMinElements). Checked before the job's arguments are built,
+   * so the single-thread path allocates nothing.
+   */
+  splits(elements: number): boolean {
+    return this.helper !== null && elements >= this.minElems && this.threadsActive;
+  }
+
+  /**
+   * @internal Runs an elementwise kernel (EW_*) over n elements (rows, for the row kernels) on both
+   * threads; the caller has checked `splits`. Elementwise chunks are a multiple of 4 elements, each
+   * pointer advanced by its element stride (0: a broadcast scalar), so every element is computed as
+   * in one call; row kernels get 4 chunks of whole rows.
    */
   splitElementwise(
     kind: number, n: number, ptrs: readonly number[], strides: readonly number[],
     ints: readonly number[], floats: readonly number[],
-  ): boolean {
-    const rowKernel = kind === EW_LAYERNORM || kind === EW_LAYERNORM_GRAD;
-    if (this.helper === null || (!rowKernel && n < this.minElems) || !this.threadsActive) return false;
-    const h = this.helper;
+  ): void {
+    const h = this.helper!;
     const c = h.ctl;
     const q = CTL_ARGS;
-    // Elements: chunks of >= EW_CHUNK_MIN, a multiple of 4. Rows: 2 chunks per thread (n rows >= 2).
+    const rowKernel = kind === EW_LAYERNORM || kind === EW_LAYERNORM_GRAD;
     const cs = rowKernel ? Math.ceil(n / 4) : Math.max(EW_CHUNK_MIN, Math.ceil(n / (4 * CHUNKS)) * 4);
-    if (rowKernel && n < 2) return false;
     c[q] = kind; c[q + 1] = n; c[q + 2] = cs;
     for (let i = 0; i < 4; i++) {
       c[q + 3 + i] = ptrs[i] ?? 0;
@@ -491,12 +497,6 @@ export class WasmBackend implements Backend {
       this.dropHelperIfStalled(e, h);
       throw e;
     }
-    return true;
-  }
-
-  /** @internal Elements below which a kernel stays on one thread. */
-  threadMinElementsFor(): number {
-    return this.minElems;
   }
 
   /** The watchdog fired: stop the worker for good and go on with one thread. */
@@ -534,14 +534,14 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
   unary(op: UnaryOp, x: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {
     const code = UNARY_CODE[op];
     const n = x.length;
-    if (this.splitElementwise(EW_UNARY, n, [ptr(x), ptr(out)], [1, 1], [code], [p0, p1])) return;
+    if (this.splits(n)) return this.splitElementwise(EW_UNARY, n, [ptr(x), ptr(out)], [1, 1], [code], [p0, p1]);
     this.kernels.unary(code, ptr(x), ptr(out), n, p0, p1);
   },
 
   unaryGrad(op: UnaryOp, x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {
     const code = UNARY_CODE[op];
     const n = x.length;
-    if (this.splitElementwise(EW_UNARY_GRAD, n, [ptr(x), ptr(y), ptr(g), ptr(out)], [1, 1, 1, 1], [code], [p0, p1])) return;
+    if (this.splits(n)) return this.splitElementwise(EW_UNARY_GRAD, n, [ptr(x), ptr(y), ptr(g), ptr(out)], [1, 1, 1, 1], [code], [p0, p1]);
     this.kernels.unaryGrad(code, ptr(x), ptr(y), ptr(g), ptr(out), n, p0, p1);
   },
 
@@ -574,9 +574,8 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
     if (total === 0) return;
     const k = this.kernels;
     const flat = (sa: number, sb: number): void => {
-      if (!this.splitElementwise(EW_BINARY_FLAT, total, [pa, pb, po], [sa, sb, 1], [code, sa, sb], [])) {
-        k.binaryFlat(code, pa, pb, po, total, sa, sb);
-      }
+      if (this.splits(total)) this.splitElementwise(EW_BINARY_FLAT, total, [pa, pb, po], [sa, sb, 1], [code, sa, sb], []);
+      else k.binaryFlat(code, pa, pb, po, total, sa, sb);
     };
     if (denseA) {
       if (denseB) return flat(1, 1);
@@ -662,26 +661,30 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
 
   adam(p: DataBuffer, g: DataBuffer, m: DataBuffer, v: DataBuffer, h: AdamParams): void {
     const c = adamCoefficients(h);
-    const ps = [ptr(p), ptr(g), ptr(m), ptr(v)];
-    const fs = [h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.lr / c.bc1, 1 / c.bc2, h.eps, c.decay, c.l2];
-    if (this.splitElementwise(EW_ADAM, p.length, ps, [1, 1, 1, 1], [], fs)) return;
-    this.kernels.adam(ps[0], ps[1], ps[2], ps[3], p.length, fs[0], fs[1], fs[2], fs[3], fs[4], fs[5], fs[6], fs[7], fs[8]);
+    const lr1 = h.lr / c.bc1;
+    const ibc2 = 1 / c.bc2;
+    if (this.splits(p.length)) {
+      return this.splitElementwise(EW_ADAM, p.length, [ptr(p), ptr(g), ptr(m), ptr(v)], [1, 1, 1, 1], [],
+        [h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, lr1, ibc2, h.eps, c.decay, c.l2]);
+    }
+    this.kernels.adam(ptr(p), ptr(g), ptr(m), ptr(v), p.length, h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, lr1, ibc2, h.eps, c.decay, c.l2);
   },
 
   lerp(dst: DataBuffer, src: DataBuffer, t: number): void {
-    if (this.splitElementwise(EW_LERP, dst.length, [ptr(dst), ptr(src)], [1, 1], [], [t])) return;
+    if (this.splits(dst.length)) return this.splitElementwise(EW_LERP, dst.length, [ptr(dst), ptr(src)], [1, 1], [], [t]);
     this.kernels.lerp(ptr(dst), ptr(src), dst.length, t);
   },
 
   layerNorm(x: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void {
     // Split by rows (the element count decides, as for the elementwise kernels); a row stays on one thread.
-    if (rows * n >= this.threadMinElementsFor() && this.splitElementwise(EW_LAYERNORM, rows, [ptr(x), ptr(out)], [n, n], [n], [eps])) return;
+    if (this.splits(rows * n)) return this.splitElementwise(EW_LAYERNORM, rows, [ptr(x), ptr(out)], [n, n], [n], [eps]);
     this.kernels.layerNorm(ptr(x), ptr(out), rows, n, eps);
   },
 
   layerNormGrad(x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void {
-    const ps = [ptr(x), ptr(y), ptr(g), ptr(out)];
-    if (rows * n >= this.threadMinElementsFor() && this.splitElementwise(EW_LAYERNORM_GRAD, rows, ps, [n, n, n, n], [n], [eps])) return;
-    this.kernels.layerNormGrad(ps[0], ps[1], ps[2], ps[3], rows, n, eps);
+    if (this.splits(rows * n)) {
+      return this.splitElementwise(EW_LAYERNORM_GRAD, rows, [ptr(x), ptr(y), ptr(g), ptr(out)], [n, n, n, n], [n], [eps]);
+    }
+    this.kernels.layerNormGrad(ptr(x), ptr(y), ptr(g), ptr(out), rows, n, eps);
   },
 };
