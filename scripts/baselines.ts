@@ -1,6 +1,11 @@
 /**
  * Baselines results: `npx tsx scripts/baselines.ts [--algos bc-safe,bc-all] [--tasks A,B] [--seeds 3] [--episodes 20]
- *   [--json results-baselines.json] [--runs runs/baselines] [--report-only] [--merge a.json,b.json]`
+ *   [--data-recipe fixed|recovery] [--json results-baselines.json] [--runs runs/baselines] [--report-only] [--merge a.json,b.json]`
+ *
+ * --data-recipe picks the behaviour data (docs/DATASETS.md) and, unless given, the files: 'fixed' writes
+ * results-baselines.json, docs/BASELINES_RESULTS.md and figures/baselines-<task>; 'recovery' writes
+ * results-baselines-recovery.json, docs/BASELINES_RESULTS-recovery.md and figures/baselines-recovery-<task>.
+ * Every entry records its recipe, and a results file never mixes two.
  *
  * Trains (cpu preset) and evaluates every algo x task x seed, appending one entry per run to the JSON file
  * (atomic write after every run) and skipping entries already there, so it can be stopped and restarted, and
@@ -16,18 +21,21 @@ import { algorithmDef, algorithmNames, baselineNames } from '../rl/algos/registr
 import { trainAlgorithm } from '../rl/algos/train.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration } from '../rl/cli/progress.js';
+import { COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../rl/data/collect.js';
 import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
+import { baselinesFile, baselinesReport } from './table1.js';
 
 const flags = {
   algos: { type: 'string', help: 'comma-separated algorithms', default: baselineNames().join(','), meta: 'A,B' },
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
   seeds: { type: 'int', help: 'seeds per entry (0..n-1)', default: 3, meta: 'N' },
   episodes: { type: 'int', help: 'evaluation episodes per run', default: 20, meta: 'N' },
-  json: { type: 'string', help: 'results file (read, extended, rewritten after every run)', default: 'results-baselines.json', meta: 'FILE' },
-  runs: { type: 'string', help: 'run directories', default: 'runs/baselines', meta: 'DIR' },
-  report: { type: 'string', help: 'markdown report', default: 'docs/BASELINES_RESULTS.md', meta: 'FILE' },
+  'data-recipe': { type: 'string', help: `behaviour data recipe: ${COLLECT_RECIPES.join(' or ')} (docs/DATASETS.md)`, default: DEFAULT_RECIPE, meta: 'NAME' },
+  json: { type: 'string', help: 'results file (read, extended, rewritten after every run; default by recipe, see above)', default: '', meta: 'FILE' },
+  runs: { type: 'string', help: 'run directories (default runs/baselines[-RECIPE])', default: '', meta: 'DIR' },
+  report: { type: 'string', help: 'markdown report (default docs/BASELINES_RESULTS[-RECIPE].md)', default: '', meta: 'FILE' },
   figures: { type: 'string', help: 'figure directory', default: 'figures', meta: 'DIR' },
   'report-only': { type: 'bool', help: 'only rewrite the report and figures from the JSON file', default: false },
   merge: { type: 'string', help: 'merge these JSON files into --json first (comma-separated)', default: '', meta: 'A,B' },
@@ -45,7 +53,11 @@ export interface Entry {
   trainSeconds: number;
   wallSeconds: number;
   backend: string;
+  /** Behaviour data recipe (entries written before recipes existed lack it: 'fixed'). */
+  dataRecipe?: CollectRecipe;
 }
+
+const suffix = (recipe: string) => (recipe === DEFAULT_RECIPE ? '' : `-${recipe}`);
 
 interface ResultsFile {
   description: string;
@@ -55,13 +67,15 @@ interface ResultsFile {
 
 const key = (e: Pick<Entry, 'algo' | 'task' | 'seed'>) => `${e.algo}|${e.task}|${e.seed}`;
 
-function readResults(path: string): ResultsFile {
+function readResults(path: string, recipe: string): ResultsFile {
   if (!existsSync(path)) return { description: 'OSRL baselines on this project\'s tasks (scripts/baselines.ts)', command: [], entries: [] };
   const r = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
   if (!Array.isArray(r.entries)) throw new Error(`${path}: no 'entries' array`);
   r.entries.forEach((e, i) => {
     for (const k of ['algo', 'task'] as const) if (typeof e[k] !== 'string') throw new Error(`${path}: entries[${i}].${k} is not a string`);
     for (const k of ['seed', 'normalizedReward', 'normalizedCost'] as const) if (typeof e[k] !== 'number') throw new Error(`${path}: entries[${i}].${k} is not a number`);
+    const own = e.dataRecipe ?? DEFAULT_RECIPE;
+    if (own !== recipe) throw new Error(`${path}: entries[${i}] (${e.algo} ${e.task} seed ${e.seed}) was trained on the '${own}' data recipe, not '${recipe}'; one results file holds one recipe (pass --data-recipe ${own} or another --json)`);
   });
   r.command ??= [];
   return r;
@@ -90,7 +104,7 @@ function cells(entries: Entry[]): Map<string, Cell> {
   return out;
 }
 
-async function report(res: ResultsFile, path: string, figDir: string): Promise<void> {
+async function report(res: ResultsFile, path: string, figDir: string, recipe: string): Promise<void> {
   const cs = cells(res.entries);
   const algos = algorithmNames().filter((a) => res.entries.some((e) => e.algo === a));
   const tasks = TASK_NAMES.filter((t) => res.entries.some((e) => e.task === t));
@@ -98,9 +112,9 @@ async function report(res: ResultsFile, path: string, figDir: string): Promise<v
   const lines: string[] = [
     '# Baselines (OSRL algorithms) on this project\'s tasks',
     '',
-    'Produced by `scripts/baselines.ts` (command(s) below) from `results-baselines.json`. Every algorithm uses its `cpu` preset',
+    `Produced by \`scripts/baselines.ts\` (command(s) below) from \`${baselinesFile(recipe)}\`. Every algorithm uses its \`cpu\` preset`,
     '(rl/algos/<name>.ts: OSRL\'s defaults as `paper`, each cpu change listed with its reason), trained on the task\'s default',
-    'dataset (collect, seed 0) and evaluated on its last checkpoint. Cells: normalized reward / normalized cost, mean ± sample standard',
+    `dataset (collect, seed 0, data recipe \`${recipe}\`, docs/DATASETS.md) and evaluated on its last checkpoint. Cells: normalized reward / normalized cost, mean ± sample standard`,
     'deviation over seeds of the per-seed mean over episodes (DSRL normalisation, κ = 10). **Bold** = best reward among the safe',
     'algorithms of the task; † = unsafe (mean normalized cost > 1). The number of seeds is given in parentheses where fewer than 3 (no spread for one seed).',
     '',
@@ -139,7 +153,7 @@ async function report(res: ResultsFile, path: string, figDir: string): Promise<v
       const c = cs.get(`${a}|${t}`);
       return c ? [{ name: a, color: algorithmNames().indexOf(a), mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((e) => [e.normalizedCost, e.normalizedReward] as [number, number]) }] : [];
     });
-    const base = join(figDir, `baselines-${t}`);
+    const base = join(figDir, `baselines${suffix(recipe)}-${t}`);
     await writeScatter(base, `${t}: normalized reward vs cost`, series);
     lines.push(`![${t}](../${base}.png)`, '');
   }
@@ -164,14 +178,19 @@ async function report(res: ResultsFile, path: string, figDir: string): Promise<v
 
 async function main(): Promise<void> {
   const f = parseFlags(process.argv.slice(2), flags);
-  const res = readResults(f.json);
+  const recipe = f['data-recipe'];
+  if (!(COLLECT_RECIPES as string[]).includes(recipe)) throw new Error(`--data-recipe must be one of ${COLLECT_RECIPES.join(', ')}, got '${recipe}'`);
+  f.json ||= baselinesFile(recipe);
+  f.runs ||= `runs/baselines${suffix(recipe)}`;
+  f.report ||= baselinesReport(recipe);
+  const res = readResults(f.json, recipe);
   const have = new Set(res.entries.map(key));
   for (const m of f.merge.split(',').filter(Boolean)) {
-    for (const e of readResults(m).entries) if (!have.has(key(e))) {
+    for (const e of readResults(m, recipe).entries) if (!have.has(key(e))) {
       res.entries.push(e);
       have.add(key(e));
     }
-    for (const c of readResults(m).command) if (!res.command.includes(c)) res.command.push(c);
+    for (const c of readResults(m, recipe).command) if (!res.command.includes(c)) res.command.push(c);
   }
   const cmd = `npx tsx scripts/baselines.ts ${process.argv.slice(2).join(' ')}`.trim();
   if (!f['report-only'] && !res.command.includes(cmd)) res.command.push(cmd);
@@ -189,12 +208,13 @@ async function main(): Promise<void> {
       const cfg = resolveAlgoConfig(algorithmDef(algo), { preset: 'cpu', task, overrides: { evalEpisodes: f.episodes, evalEvery: 0 } });
       const t0 = performance.now();
       process.stdout.write(`${algo} ${task} seed ${seed}: ${cfg.steps} steps${resume ? ' (resuming)' : ''} ... `);
-      const r = await trainAlgorithm({ algo, task, config: cfg, seed, outDir, resume, overwrite: !resume });
+      const r = await trainAlgorithm({ algo, task, config: cfg, seed, outDir, resume, overwrite: !resume, dataRecipe: recipe as CollectRecipe });
       const ev = r.lastEval;
       if (!ev) throw new Error(`${algo} ${task} seed ${seed}: no final evaluation`);
       const e: Entry = {
         algo, task, seed, steps: r.step, episodes: ev.episodes.length, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost,
         safeFraction: ev.safeFraction, trainSeconds: r.trainSeconds, wallSeconds: (performance.now() - t0) / 1000, backend: getBackend().name,
+        dataRecipe: recipe as CollectRecipe,
       };
       res.entries.push(e);
       have.add(key(e));
@@ -204,7 +224,7 @@ async function main(): Promise<void> {
   }
   save();
   mkdirSync(f.figures, { recursive: true });
-  await report(res, f.report, f.figures);
+  await report(res, f.report, f.figures, recipe);
   process.stdout.write(`wrote ${f.json}, ${f.report}, ${f.figures}/baselines-*.svg|png\n`);
 }
 

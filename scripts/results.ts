@@ -31,7 +31,7 @@ import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
-import { readBaselines, table1Section } from './table1.js';
+import { baselinesFor, table1Section } from './table1.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
@@ -251,10 +251,13 @@ function readEarlier(file: string): { file: string; saved: SavedResults } | unde
 
 async function writeReport(r: SavedResults, reportPath: string, compareFile = ''): Promise<void> {
   const earlier = readEarlier(compareFile);
-  // Table 1: FISOR's runs beside the baselines' (results-baselines.json at the repository root, if present).
+  // Table 1: FISOR's runs beside the baselines' trained on the same data recipe (results-baselines[-recipe].json at the
+  // repository root, if present).
   const fisorScores = r.runs.filter((x) => x.ok).map((x) => ({ algo: 'fisor', task: x.task, seed: x.seed, normalizedReward: x.normalizedReward!, normalizedCost: x.normalizedCost! }));
   const reportDir = dirname(reportPath);
-  const table1 = await table1Section([...fisorScores, ...readBaselines('results-baselines.json')], r.tasks, reportDir, join(reportDir, 'figures'));
+  const recipeOf = (task: string) => r.configs[task]?.dataRecipe ?? 'fixed';
+  const recipes = [...new Set(r.tasks.map(recipeOf))];
+  const table1 = await table1Section([...fisorScores, ...baselinesFor(r.tasks, recipeOf)], r.tasks, reportDir, join(reportDir, 'figures'), recipes);
   writeFileAtomic(reportPath, report(r, reportPath, table1, earlier));
   // The machine-readable entries beside the report: one per task x seed.
   writeFileAtomic(join(dirname(reportPath), 'results.json'), JSON.stringify({ ...r, runs: r.runs.map((x) => ({ ...x, feasible: x.feasible && { slices: x.feasible.slices, meanIou: x.feasible.meanIou } })) }, null, 2) + '\n');

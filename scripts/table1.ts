@@ -16,6 +16,31 @@ export interface SeedScore {
   seed: number;
   normalizedReward: number;
   normalizedCost: number;
+  /** Behaviour data recipe (baseline entries written before recipes existed lack it: 'fixed'). */
+  dataRecipe?: string;
+}
+
+/** The baselines' results file for a data recipe (scripts/baselines.ts --data-recipe writes it). */
+export function baselinesFile(recipe: string): string {
+  return recipe === 'fixed' ? 'results-baselines.json' : `results-baselines-${recipe}.json`;
+}
+
+/** The baselines' report for a data recipe. */
+export function baselinesReport(recipe: string): string {
+  return recipe === 'fixed' ? 'docs/BASELINES_RESULTS.md' : `docs/BASELINES_RESULTS-${recipe}.md`;
+}
+
+/**
+ * The baselines' per-seed scores for each task on the data its FISOR runs used (`recipeOf(task)`): entries of
+ * another recipe are never mixed in, so a FISOR run on one dataset is never compared with baselines on another.
+ */
+export function baselinesFor(tasks: string[], recipeOf: (task: string) => string): SeedScore[] {
+  const byRecipe = new Map<string, SeedScore[]>();
+  for (const t of tasks) {
+    const rec = recipeOf(t);
+    if (!byRecipe.has(rec)) byRecipe.set(rec, readBaselines(baselinesFile(rec)));
+  }
+  return tasks.flatMap((t) => byRecipe.get(recipeOf(t))!.filter((e) => e.task === t && (e.dataRecipe ?? 'fixed') === recipeOf(t)));
 }
 
 interface Cell {
@@ -43,7 +68,7 @@ export function readBaselines(path: string): SeedScore[] {
  * Markdown lines of the Table 1 section (and its figures written under figDir). A cell is safe when its
  * mean normalized cost over seeds is <= 1 (DSRL's criterion, as the paper's table uses).
  */
-export async function table1Section(scores: SeedScore[], tasks: string[], reportDir: string, figDir: string): Promise<string[]> {
+export async function table1Section(scores: SeedScore[], tasks: string[], reportDir: string, figDir: string, recipes: string[] = ['fixed']): Promise<string[]> {
   // Registry order (FISOR first), so columns and colours agree with docs/BASELINES_RESULTS.md's figures.
   const algos = algorithmNames().filter((a) => scores.some((s) => s.algo === a));
   const cells = new Map<string, Cell>();
@@ -59,7 +84,7 @@ export async function table1Section(scores: SeedScore[], tasks: string[], report
   const f2 = (x: number) => x.toFixed(2);
   const L: string[] = [];
   L.push('## Table 1: FISOR and the baselines', '');
-  L.push('Normalized reward / normalized cost, mean ± sample std over seeds (per-seed mean over 20 episodes). **Bold** = the best reward among the safe algorithms of the task; † = unsafe (mean normalized cost > 1); (n) = seeds where fewer than 3. FISOR: this report\'s runs (preset above); baselines: their `cpu` presets (docs/BASELINES_RESULTS.md, `npx tsx scripts/baselines.ts`), the same data, scoring and evaluation episodes count.', '');
+  L.push('Normalized reward / normalized cost, mean ± sample std over seeds (per-seed mean over 20 episodes). **Bold** = the best reward among the safe algorithms of the task; † = unsafe (mean normalized cost > 1); (n) = seeds where fewer than 3. FISOR: this report\'s runs (preset above); baselines: their `cpu` presets (' + recipes.map((r) => `${baselinesReport(r)}, \`npx tsx scripts/baselines.ts${r === 'fixed' ? '' : ` --data-recipe ${r}`}\``).join('; ') + `), trained on the same data as FISOR's runs (recipe ${recipes.map((r) => `\`${r}\``).join(', ')}), the same scoring and evaluation episodes count; where a baseline has no run on that data its cell is empty.`, '');
   L.push(`| Task | ${algos.join(' | ')} |`, `|---|${algos.map(() => '---|').join('')}`);
   const bestSafe = new Map<string, string>();
   for (const t of tasks) {

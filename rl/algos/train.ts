@@ -20,7 +20,7 @@
  */
 import { getBackend, Rng, type RngState } from '../../core/index.js';
 import type { LoadedCheckpoint } from '../../nn/index.js';
-import { collect } from '../data/collect.js';
+import { collect, DEFAULT_RECIPE, type CollectRecipe } from '../data/collect.js';
 import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
 import { evaluate, type EvalResult } from '../fisor/evaluate.js';
@@ -49,6 +49,8 @@ export interface AlgoTrainOptions {
   /** Training data; default: the task's default behaviour dataset, collected with `datasetSeed`. */
   dataset?: Dataset;
   datasetSeed?: number;
+  /** Recipe of the collected default dataset (docs/DATASETS.md; default 'fixed'); ignored with `dataset`. */
+  dataRecipe?: CollectRecipe;
   /** Where `dataset` was read from (recorded in config.json). */
   datasetPath?: string;
   /** Continue from outDir/checkpoint (algorithm, config and seed from the checkpoint; `steps` may extend). */
@@ -179,12 +181,14 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
   if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new Error(`steps must be a positive integer, got ${opts.steps}`);
   if (opts.costLimit !== undefined && !(Number.isFinite(opts.costLimit) && opts.costLimit >= 0)) throw new Error(`cost limit must be a number >= 0, got ${opts.costLimit}`);
   const env = makeEnv(task);
-  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0 });
+  const recipe = opts.dataRecipe ?? DEFAULT_RECIPE;
+  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0, recipe });
   validateDataset(ds, opts.datasetPath ?? 'dataset');
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
     throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
-  const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
+  // The fixed recipe keeps its original label, so that runs made before recipes existed still resume.
+  const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0}${recipe === 'fixed' ? '' : `, recipe ${recipe}`})`;
   const datasetRecord = { source: dsSource, path: opts.datasetPath, hash: datasetHash(ds), size: ds.size };
 
   const sink = await resolveSink(opts, 'trainAlgorithm');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { getBackend } from '../../core/index.js';
 import { collect } from '../data/collect.js';
 import { summarizeDataset } from '../data/dataset.js';
-import { resolveConfig } from '../fisor/config.js';
+import { PRESETS, resolveConfig } from '../fisor/config.js';
 import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { evaluate } from '../fisor/evaluate.js';
@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 const flags = {
   out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
   overwrite: { type: 'bool', help: 'replace what --out already holds (without it a non-empty directory is refused)', default: false },
-  preset: { type: 'string', help: 'config preset (safe, cpu, paper)', default: 'safe', meta: 'NAME' },
+  preset: { type: 'string', help: `config preset (${PRESETS.join(', ')})`, default: 'safe', meta: 'NAME' },
   steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
   seed: { type: 'int', help: 'training seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
   episodes: { type: 'int', help: 'evaluation episodes per start mode', default: 20, meta: 'N' },

@@ -8,6 +8,7 @@ import { getBackend } from '../../core/index.js';
 import { resolveAlgoConfig } from '../algos/config.js';
 import { algorithmDef, algorithmNames } from '../algos/registry.js';
 import { trainAlgorithm } from '../algos/train.js';
+import { COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../data/collect.js';
 import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
 import { nodeProvenance } from '../io/node_provenance.js';
@@ -26,6 +27,7 @@ export const algoTrainFlags = {
   seed: { type: 'int', help: 'random seed', default: 0, meta: 'S' },
   'cost-limit': { type: 'float', help: "cost limit kappa: scores, safe marks and the algorithm's own thresholds (default: the config's costLimit, 10)", meta: 'K' },
   dataset: { type: 'string', help: 'DSRL HDF5 dataset (default: collect the task\'s default dataset, seed 0)', meta: 'FILE' },
+  'data-recipe': { type: 'string', help: `recipe of the collected default dataset: ${COLLECT_RECIPES.join(' or ')} (docs/DATASETS.md; default ${DEFAULT_RECIPE})`, meta: 'NAME' },
   out: { type: 'string', help: 'run directory (config.json, metrics.jsonl/.csv, checkpoint/, eval.json)', meta: 'DIR' },
   resume: { type: 'bool', help: 'continue from <out>/checkpoint', default: false },
   overwrite: { type: 'bool', help: 'replace what --out already holds (without it a non-empty run directory is refused)', default: false },
@@ -61,6 +63,9 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError('--resume takes the config from the checkpoint; drop --config / --set (only --steps may extend the run)');
   }
   if (f.resume && f.overwrite) throw new UsageError('--resume and --overwrite exclude each other');
+  const recipe = f['data-recipe'];
+  if (recipe !== undefined && !(COLLECT_RECIPES as string[]).includes(recipe)) throw new UsageError(`--data-recipe must be one of ${COLLECT_RECIPES.join(', ')}, got '${recipe}'`);
+  if (recipe !== undefined && f.dataset !== undefined) throw new UsageError('--data-recipe chooses how the default dataset is collected; it does not apply to --dataset');
   selectBackend(f.backend);
   let cfg;
   try {
@@ -80,7 +85,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
   let res;
   try {
     res = await trainAlgorithm({
-      algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
+      algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, dataRecipe: recipe as CollectRecipe | undefined, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
       costLimit: f['cost-limit'], provenance: nodeProvenance(), shouldStop: interrupt.shouldStop,
       onStep: (s) => bar.update(s),
       log: (line) => {

@@ -18,7 +18,7 @@ const sets: string[] = [];
 for (let i = 0; i < process.argv.length; i++) if (process.argv[i] === '--set') sets.push(process.argv[i + 1]);
 const fixed = process.argv.includes('--fixed');
 const cfg = resolveConfig({ preset: 'cpu', task, set: sets, overrides: { steps: Number(stepsS) } });
-const ds = collect(task, { seed: 0 });
+const ds = collect(task, { seed: 0, recipe: cfg.dataRecipe });
 const data = prepareData(ds, task, cfg);
 let agent: FisorAgent;
 const t0 = performance.now();

@@ -13,7 +13,7 @@ import { POINT_ROBOT, pointRobotObservation, isFeasibleState } from '../../rl/en
 
 const { agent, meta, step } = await loadAgent(process.argv[2]);
 const task = meta.task;
-const data = prepareData(collect(task, { seed: 0 }), task, meta.config);
+const data = prepareData(collect(task, { seed: 0, recipe: meta.config.dataRecipe }), task, meta.config);
 const m = makeConvergenceProbe(task, meta.config, data).measure(agent);
 console.log(`${task} step ${step}: ${JSON.stringify(m)}`);
 if (task === 'PointRobot') {

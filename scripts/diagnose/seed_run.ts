@@ -4,6 +4,7 @@
  * for single-seed experiments before a sweep. Prints one line per evaluation and writes OUTDIR/summary.json.
  * Resumes an interrupted training from its checkpoint; reuses a finished summary.json.
  *   npx tsx scripts/diagnose/seed_run.ts TASK SEED OUTDIR [--preset safe] [--set k=v ...] [--episodes 20]
+ *     [--data-episodes N] (behaviour episodes to collect instead of the task's default: a data-size experiment)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,13 +28,14 @@ if (existsSync(summaryPath)) {
   process.exit(0);
 }
 const cfg = resolveConfig({ preset, task, set: sets, overrides: { evalEpisodes: E, evalEvery: 0 } });
-const ds = collect(task, { seed: 0, recipe: cfg.dataRecipe });
+const dataEpisodes = arg('--data-episodes');
+const ds = collect(task, { seed: 0, recipe: cfg.dataRecipe, ...(dataEpisodes ? { episodes: Number(dataEpisodes) } : {}) });
 const t0 = performance.now();
 const resume = existsSync(join(out, CHECKPOINT_DIR, 'manifest.json'));
 const res = await train({ task, config: cfg, seed, outDir: out, dataset: ds, resume, overwrite: !resume, skipFinalEval: true });
 const trainSeconds = (performance.now() - t0) / 1000;
 const line = (e: EvalResult) => ({ normalizedReward: e.normalizedReward, normalizedCost: e.normalizedCost, safeFraction: e.safeFraction, monitor: { ...e.monitor, traces: undefined } });
-const summary: Record<string, unknown> = { task, seed, preset, sets, trainSeconds };
+const summary: Record<string, unknown> = { task, seed, preset, sets, dataEpisodes: dataEpisodes ? Number(dataEpisodes) : 'default', trainSeconds };
 summary.random = line(evaluate(res.agent, task, { episodes: E, seed: 2000 + seed, monitor: true }));
 if (task === 'PointRobot') {
   summary.fixedStart = line(evaluate(res.agent, task, { episodes: E, seed: 1001, fixedStart: true, monitor: true }));

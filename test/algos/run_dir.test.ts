@@ -237,4 +237,24 @@ describe('fisor train --algo: run directory flags', () => {
     expect(e.code).toBe(2);
     expect(e.err).toMatch(/--resume and --overwrite exclude each other/);
   });
+
+  it('--data-recipe trains on that recipe\'s collected data and records it; it is refused with --dataset or an unknown name', async () => {
+    const out = fresh();
+    const argv = ['train', '--algo', 'bc-safe', '--task', 'BallRun', '--steps', '2', '--set', 'batchSize=16', '--set', 'hidden=16', '--set', 'evalEpisodes=1', '--set', 'logEvery=2', '--backend', 'js', '--quiet'];
+    const a = await run(...argv, '--out', out, '--data-recipe', 'recovery');
+    expect(a.code, a.err).toBe(0);
+    const rec = JSON.parse(read(join(out, 'config.json'))).dataset;
+    expect(rec.source).toBe('collect(BallRun, seed 0, recipe recovery)');
+    const out2 = fresh();
+    expect((await run(...argv, '--out', out2)).code).toBe(0);
+    const fixed = JSON.parse(read(join(out2, 'config.json'))).dataset;
+    expect(fixed.source).toBe('collect(BallRun, seed 0)'); // the label runs made before recipes existed resume with
+    expect(fixed.hash).not.toBe(rec.hash);
+    const b = await run(...argv, '--out', fresh(), '--data-recipe', 'careful');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/--data-recipe must be one of fixed, recovery, got 'careful'/);
+    const c = await run(...argv, '--out', fresh(), '--data-recipe', 'recovery', '--dataset', 'x.hdf5');
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/--data-recipe .* does not apply to --dataset/);
+  });
 });

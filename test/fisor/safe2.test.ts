@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, setBackend } from '../../core/index.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
-import { PAPER, PRESETS, PRESET_TASK_CHANGES, SAFE2_CHANGES, SAFE_CHANGES, presetChain, presetConfig, resolveConfig } from '../../rl/fisor/config.js';
+import { PAPER, PRESETS, PRESET_TASK_CHANGES, SAFE2_CHANGES, SAFE3_CHANGES, SAFE_CHANGES, presetChain, presetConfig, resolveConfig } from '../../rl/fisor/config.js';
 
 /** Every dotted key where two configs differ. */
 function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
@@ -25,8 +25,8 @@ describe('safe2 preset (a more pessimistic feasibility estimate)', () => {
     expect(presetChain('paper')).toEqual([]);
     expect(presetChain('safe2').map((c) => [c.preset, c.parent])).toEqual([['cpu', 'paper'], ['safe', 'cpu'], ['safe2', 'safe']]);
     for (const { changes } of presetChain('safe2')) for (const [k, { why }] of Object.entries(changes)) expect(why.trim().length, k).toBeGreaterThan(0);
-    expect(() => presetChain('safe3')).toThrow(/unknown preset 'safe3'.*safe2/);
-    expect(() => presetConfig('safe3')).toThrow(/unknown preset 'safe3'/);
+    expect(() => presetChain('safe9')).toThrow(/unknown preset 'safe9'.*safe2/);
+    expect(() => presetConfig('safe9')).toThrow(/unknown preset 'safe9'/);
   });
 
   it('per-task exceptions: PointRobot keeps the paper\'s expectile under safe2 (its config is the safe preset\'s), the cost tasks get 0.7', () => {
@@ -79,5 +79,22 @@ describe('safe2 preset (a more pessimistic feasibility estimate)', () => {
     // Q_h's targets did not depend on V_h (masks = 0), so Q_h is bit-identical.
     const qh = (a: FisorAgent) => a.qh.parameters().map((p) => Array.from(p.dataSync()));
     expect(qh(pessimistic)).toEqual(qh(paper));
+  });
+});
+
+describe('safe3 preset (recovery data with a feasibility expectile of 0.8)', () => {
+  it('is safe plus exactly SAFE3_CHANGES, each with a reason; PointRobot keeps the paper\'s expectile but takes the recovery data', () => {
+    expect(PRESETS).toContain('safe3');
+    const safe = presetConfig('safe'), safe3 = presetConfig('safe3');
+    expect(diffKeys(safe, safe3).sort()).toEqual(Object.keys(SAFE3_CHANGES).sort());
+    expect(safe3.dataRecipe).toBe('recovery');
+    expect(safe3.feasibilityExpectile).toBe(0.8);
+    expect(presetChain('safe3').map((c) => [c.preset, c.parent])).toEqual([['cpu', 'paper'], ['safe', 'cpu'], ['safe3', 'safe']]);
+    for (const { why } of Object.values(SAFE3_CHANGES)) expect(why.trim().length).toBeGreaterThan(40);
+    const pr = resolveConfig({ preset: 'safe3', task: 'PointRobot' });
+    expect(pr.feasibilityExpectile).toBe(0.9);
+    expect(pr.dataRecipe).toBe('recovery');
+    expect(PRESET_TASK_CHANGES.safe3?.PointRobot?.feasibilityExpectile.why).toMatch(/IoU/);
+    for (const task of ['BallCircle', 'CarCircle', 'BallRun', 'CarRun', 'PointGoal1']) expect(resolveConfig({ preset: 'safe3', task }).feasibilityExpectile).toBe(0.8);
   });
 });

@@ -1,0 +1,39 @@
+/**
+ * Table 1 never compares FISOR with baselines trained on other data: scripts/table1.ts picks the baselines'
+ * results file of each task's data recipe and drops entries of another recipe.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { baselinesFile, baselinesFor, baselinesReport } from '../../scripts/table1.js';
+
+const cwd = process.cwd();
+let dir = '';
+afterEach(() => {
+  process.chdir(cwd);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const entry = (algo: string, task: string, seed: number, r: number, dataRecipe?: string) => ({ algo, task, seed, normalizedReward: r, normalizedCost: 0, ...(dataRecipe ? { dataRecipe } : {}) });
+
+describe('Table 1 baselines by data recipe', () => {
+  it('names one file and one report per recipe; fixed keeps the original names', () => {
+    expect(baselinesFile('fixed')).toBe('results-baselines.json');
+    expect(baselinesFile('recovery')).toBe('results-baselines-recovery.json');
+    expect(baselinesReport('fixed')).toBe('docs/BASELINES_RESULTS.md');
+    expect(baselinesReport('recovery')).toBe('docs/BASELINES_RESULTS-recovery.md');
+  });
+
+  it('each task gets the baselines of its own recipe; entries of another recipe are dropped; no file, no baselines', () => {
+    dir = mkdtempSync(join(tmpdir(), 'table1-'));
+    process.chdir(dir);
+    // The fixed file: one old entry without a recipe (= fixed), one that claims recovery (must not be used).
+    writeFileSync('results-baselines.json', JSON.stringify({ entries: [entry('bc-safe', 'BallRun', 0, 0.1), entry('bc-safe', 'CarRun', 0, 0.9, 'recovery')] }));
+    writeFileSync('results-baselines-recovery.json', JSON.stringify({ entries: [entry('bc-safe', 'CarRun', 0, 0.3, 'recovery'), entry('bc-all', 'BallRun', 0, 0.7, 'recovery')] }));
+    const got = baselinesFor(['BallRun', 'CarRun'], (t) => (t === 'BallRun' ? 'fixed' : 'recovery'));
+    expect(got.map((e) => [e.algo, e.task, e.normalizedReward])).toEqual([['bc-safe', 'BallRun', 0.1], ['bc-safe', 'CarRun', 0.3]]);
+    rmSync('results-baselines-recovery.json');
+    expect(baselinesFor(['CarRun'], () => 'recovery')).toEqual([]);
+  });
+});
