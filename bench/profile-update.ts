@@ -1,0 +1,60 @@
+/**
+ * Where one FISOR update's time goes: every Backend call of the current backend timed (wall clock,
+ * including the wait for the worker thread), summed per method and per GEMM shape.
+ *   npx tsx bench/profile-update.ts [paper|cpu] [reps]     (FISOR_BACKEND, FISOR_WASM_THREADS as usual)
+ * The uninstrumented median comes first, so the instrumentation's own cost shows as the difference.
+ */
+import { getBackend, Rng } from '../core/index.js';
+import { collect } from '../rl/data/collect.js';
+import { resolveConfig } from '../rl/fisor/config.js';
+import { allocFisorBatch, prepareData, sampleBatch } from '../rl/fisor/data.js';
+import { FisorAgent } from '../rl/fisor/agent.js';
+
+const preset = (process.argv[2] ?? 'paper') as 'paper' | 'cpu';
+const reps = Number(process.argv[3] ?? 10);
+const be = getBackend() as unknown as Record<string, unknown>;
+const total: Record<string, number> = {}, calls: Record<string, number> = {}, byShape: Record<string, number> = {};
+let on = false;
+// The backend's kernels are own properties of the instance (bound in its constructor): wrap those.
+for (const name of Object.keys(be).filter((k) => typeof be[k] === 'function')) {
+  const f = be[name] as (...a: unknown[]) => unknown;
+  be[name] = function (this: unknown, ...a: unknown[]) {
+    if (!on) return f.apply(this, a);
+    const t = performance.now();
+    const r = f.apply(this, a);
+    const dt = performance.now() - t;
+    total[name] = (total[name] ?? 0) + dt;
+    calls[name] = (calls[name] ?? 0) + 1;
+    if (name === 'matmul' || name === 'matmulBiasAct') {
+      const o = name === 'matmul' ? 3 : 4; // (a, b, [bias,] out, batch, m, n, k, transA, transB, ...)
+      const key = `${name} batch ${a[o]} m ${a[o + 1]} n ${a[o + 2]} k ${a[o + 3]}${a[o + 4] ? ' Aᵀ' : ''}${a[o + 5] ? ' Bᵀ' : ''}`;
+      byShape[key] = (byShape[key] ?? 0) + dt;
+    }
+    return r;
+  };
+}
+const ds = collect('PointRobot', { seed: 0 });
+const cfg = resolveConfig({ preset, task: 'PointRobot' });
+const data = prepareData(ds, 'PointRobot', cfg);
+const agent = new FisorAgent(cfg, data.obsDim, data.actDim, new Rng(0));
+const rng = new Rng(1);
+const batch = allocFisorBatch(data, cfg.batchSize);
+for (let i = 0; i < 3; i++) agent.update(sampleBatch(data, rng, batch));
+const ts: number[] = [];
+for (let i = 0; i < reps; i++) {
+  const t0 = performance.now();
+  agent.update(sampleBatch(data, rng, batch));
+  ts.push(performance.now() - t0);
+}
+ts.sort((a, b) => a - b);
+console.log(`${preset} shapes, backend ${(be as { name?: string }).name}, FISOR_WASM_THREADS=${process.env.FISOR_WASM_THREADS ?? 'default'}: median ${ts[reps >> 1].toFixed(1)} ms, min ${ts[0].toFixed(1)} ms`);
+on = true;
+const t0 = performance.now();
+for (let i = 0; i < reps; i++) agent.update(sampleBatch(data, rng, batch));
+const per = (performance.now() - t0) / reps;
+const inCalls = Object.values(total).reduce((a, b) => a + b, 0) / reps;
+console.log(`instrumented: ${per.toFixed(1)} ms per update, ${inCalls.toFixed(1)} ms in backend calls, ${(per - inCalls).toFixed(1)} ms outside them`);
+for (const m of Object.keys(total).sort((a, b) => total[b] - total[a])) console.log(`  ${m.padEnd(16)} ${(total[m] / reps).toFixed(2).padStart(7)} ms  ${(calls[m] / reps).toFixed(0).padStart(4)} calls`);
+console.log('GEMM shapes by time:');
+for (const k of Object.keys(byShape).sort((a, b) => byShape[b] - byShape[a]).slice(0, 12)) console.log(`  ${(byShape[k] / reps).toFixed(2).padStart(7)} ms  ${k}`);
+process.exit(0);
