@@ -8,15 +8,21 @@
  *     uniformly drawn step to a cautious scripted one (risk ~ U[0, 0.3], noise ~ U[0, 0.1]): trajectories
  *     that go near or over the constraint boundary and then recover, as DSRL's data (many policies over the
  *     reward-cost plane, including ones that recover) holds and the fixed recipe lacks.
+ *   - 'evasive': 'recovery' with the same draws, except on PointRobot, where the switching episodes keep their
+ *     own behaviour and from the switch on run it behind a safety filter (PointRobotSafetyFilter): when the
+ *     next state would be one that the ground truth calls infeasible, the robot brakes and turns away from
+ *     the hazard instead (the ground truth's own manoeuvre). The scripted experts pass every hazard on the
+ *     goal side, and the cautious ones never get close, so without it no behaviour in the data evades at
+ *     the last feasible moment. Other tasks: identical to 'recovery'.
  */
 import { Rng } from '../../core/rng.js';
 import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { emptyDataset, truncateDataset, type Dataset } from './dataset.js';
-import { drawBehaviour, makeBehaviourPolicy, type BehaviourPolicy } from './policies.js';
+import { drawBehaviour, makeBehaviourPolicy, PointRobotSafetyFilter, type BehaviourPolicy } from './policies.js';
 
-export type CollectRecipe = 'fixed' | 'recovery';
-export const COLLECT_RECIPES: CollectRecipe[] = ['fixed', 'recovery'];
+export type CollectRecipe = 'fixed' | 'recovery' | 'evasive';
+export const COLLECT_RECIPES: CollectRecipe[] = ['fixed', 'recovery', 'evasive'];
 /** The recipe `collect` uses when none is given. */
 export const DEFAULT_RECIPE: CollectRecipe = 'fixed';
 /** 'recovery': fraction of episodes that switch to a cautious behaviour mid-episode. */
@@ -78,9 +84,11 @@ export function collect(task: string, opts: CollectOptions): Dataset {
     let obs = env.reset({ seed: rng.nextU32() });
     let later: BehaviourPolicy | null = null;
     let switchAt = Infinity;
-    if (recipe === 'recovery' && rng.uniform53() < RECOVERY_FRACTION) {
+    if (recipe !== 'fixed' && rng.uniform53() < RECOVERY_FRACTION) {
       switchAt = rng.int(ref.maxEpisodeSteps);
       later = makeBehaviourPolicy(task, { kind: 'scripted', risk: 0.3 * rng.uniform53(), noise: 0.1 * rng.uniform53() }, new Rng(rng.nextU32()));
+      // The draws above are kept, so that 'evasive' differs from 'recovery' only in PointRobot's switched episodes.
+      if (recipe === 'evasive' && task === 'PointRobot') later = new PointRobotSafetyFilter(first);
     }
     for (let t = 0; ; t++) {
       (t >= switchAt ? later! : first).act(env, act);

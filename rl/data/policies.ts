@@ -16,7 +16,7 @@
 import type { Rng } from '../../core/rng.js';
 import { BALL, BulletTaskEnv, CAR, CIRCLE } from '../envs/bullet.js';
 import { PointGoal1, POINT_GOAL } from '../envs/point_goal.js';
-import { POINT_ROBOT, PointRobot } from '../envs/point_robot.js';
+import { evasiveTurn, isFeasibleState, POINT_ROBOT, PointRobot } from '../envs/point_robot.js';
 import type { Env } from '../envs/types.js';
 
 export interface BehaviourPolicy {
@@ -80,6 +80,27 @@ export class PointRobotExpert implements BehaviourPolicy {
     const vTarget = (0.6 + 1.4 * this.risk) * Math.max(0.25, Math.cos(err));
     out[0] = clip1(2 * (vTarget - v));
     out[1] = clip1(3 * err);
+  }
+}
+
+/**
+ * A safety filter around a PointRobot behaviour (the 'evasive' data recipe): if the base action's next state
+ * (one Euler step of the env's dynamics) is one the ground truth calls infeasible while the current one is
+ * feasible, take the ground truth's evasive manoeuvre instead: full braking, full turn away from the hazard
+ * ahead (u = [-1, evasiveTurn]).
+ */
+export class PointRobotSafetyFilter implements BehaviourPolicy {
+  constructor(private readonly base: BehaviourPolicy) {}
+  act(env: Env, out: Float64Array): void {
+    this.base.act(env, out);
+    const [x, y, v, th] = (env as PointRobot).state;
+    const dt = POINT_ROBOT.dt;
+    const u0 = clip1(out[0]), u1 = clip1(out[1]);
+    const nx = x + dt * v * Math.cos(th), ny = y + dt * v * Math.sin(th);
+    if (isFeasibleState(x, y, v, th) && !isFeasibleState(nx, ny, v + dt * u0, th + dt * u1)) {
+      out[0] = -1;
+      out[1] = evasiveTurn(x, y, th);
+    }
   }
 }
 

@@ -158,14 +158,21 @@ export class PointRobot implements Env {
  *   When the ray hits both hazards, the nearer hit decides the turn direction.
  * - Otherwise (heading away, or v <= 0) -> feasible.
  */
-export function isFeasibleState(x: number, y: number, v: number, theta: number): boolean {
+/**
+ * The ground truth's turn for a robot at (x, y) heading theta: away from the hazard whose disc the heading
+ * ray hits first (+1 = left, -1 = right), or 0 when the ray hits none.
+ */
+export function evasiveTurn(x: number, y: number, theta: number): number {
+  const hit = firstHazardHit(x, y, theta);
+  return hit === null ? 0 : hit.cross > 0 ? -1 : 1;
+}
+
+/** The hazard disc the heading ray from (x, y) hits first: distance along the ray and the 2-D cross product heading x centre offset. */
+function firstHazardHit(x: number, y: number, theta: number): { t: number; cross: number } | null {
   const R = POINT_ROBOT.hazardRadius;
-  if (pointRobotH(x, y) > 0) return false;
-  if (!(v > 0)) return true;
   const c = Math.cos(theta);
   const s = Math.sin(theta);
-  let bestT = Infinity;
-  let cross = 0;
+  let best: { t: number; cross: number } | null = null;
   for (const [hx, hy] of POINT_ROBOT.hazards) {
     const dx = hx - x;
     const dy = hy - y;
@@ -174,13 +181,17 @@ export function isFeasibleState(x: number, y: number, v: number, theta: number):
     const perp2 = dx * dx + dy * dy - along * along;
     if (perp2 >= R * R) continue;
     const tHit = along - Math.sqrt(R * R - perp2);
-    if (tHit < bestT) {
-      bestT = tHit;
-      cross = c * dy - s * dx;
-    }
+    if (best === null || tHit < best.t) best = { t: tHit, cross: c * dy - s * dx };
   }
-  if (bestT === Infinity) return true;
-  const u1 = cross > 0 ? -1 : 1;
+  return best;
+}
+
+export function isFeasibleState(x: number, y: number, v: number, theta: number): boolean {
+  if (pointRobotH(x, y) > 0) return false;
+  if (!(v > 0)) return true;
+  const hit = firstHazardHit(x, y, theta);
+  if (hit === null) return true;
+  const u1 = hit.cross > 0 ? -1 : 1;
   const dt = POINT_ROBOT.dt;
   let px = x, py = y, pv = v, pth = theta;
   // v decreases by dt per step, so this loop runs ceil(v / dt) times.

@@ -104,9 +104,10 @@ export interface FisorConfig {
   /**
    * Behaviour data recipe when the data is collected here (rl/data/collect.ts, docs/DATASETS.md): 'fixed'
    * (one behaviour per episode, the original data) or 'recovery' (half the episodes switch to a cautious
-   * behaviour mid-episode). Not a FISOR setting: the same data serves every algorithm.
+   * behaviour mid-episode) or 'evasive' (recovery, and on PointRobot the cautious behaviour brakes and turns
+   * away where its next state would be infeasible). Not a FISOR setting: the same data serves every algorithm.
    */
-  dataRecipe: 'fixed' | 'recovery';
+  dataRecipe: 'fixed' | 'recovery' | 'evasive';
   /** Dataset actions are clipped to +-actionClip. */
   actionClip: number;
   /** Evaluate every evalEvery steps (and at step 0 and the end) over evalEpisodes episodes; 0 = only at the end. */
@@ -267,7 +268,7 @@ const ENUMS: Record<string, readonly string[]> = {
   schedule: ['joint', 'critics-first'],
   vhExpectile: ['reversed', 'plain'],
   actorWeights: ['feasibility', 'reward'],
-  dataRecipe: ['fixed', 'recovery'],
+  dataRecipe: ['fixed', 'recovery', 'evasive'],
 };
 const INTEGER_KEYS = new Set([
   'steps', 'batchSize', 'actorSplits', 'criticBatchSize', 'criticUpdates', 'criticSteps', 'numSamples', 'evalEvery', 'evalEpisodes', 'logEvery', 'convergenceEvery', 'checkpointEvery',

@@ -6,7 +6,8 @@ import { futureViolation, rocAuc } from '../../rl/fisor/convergence.js';
 import { evaluate } from '../../rl/fisor/evaluate.js';
 import { summarizeMonitor, type MonitorStep } from '../../rl/fisor/monitor.js';
 import { feasibleStarts } from '../../rl/fisor/starts.js';
-import { isFeasibleState } from '../../rl/envs/point_robot.js';
+import { evasiveTurn, isFeasibleState, POINT_ROBOT, PointRobot } from '../../rl/envs/point_robot.js';
+import { PointRobotSafetyFilter, type BehaviourPolicy } from '../../rl/data/policies.js';
 import { collect } from '../../rl/data/collect.js';
 import { splitTrajectories } from '../../rl/data/dataset.js';
 
@@ -145,6 +146,58 @@ describe('data recipes', () => {
     expect(collect('BallCircle', { episodes: 20, seed: 4, recipe: 'recovery' }).actions).toEqual(rec.actions);
     expect(rec.actions).not.toEqual(fixed.actions);
     expect(splitTrajectories(rec)).toHaveLength(20);
-    expect(() => collect('BallCircle', { episodes: 2, seed: 0, recipe: 'mixed' as never })).toThrow(/recipe must be one of fixed, recovery/);
+    expect(() => collect('BallCircle', { episodes: 2, seed: 0, recipe: 'mixed' as never })).toThrow(/recipe must be one of fixed, recovery, evasive/);
+  });
+
+  it("'evasive' equals 'recovery' except on PointRobot, where the filtered episodes brake and turn away at the last feasible moment", () => {
+    const rec = collect('BallCircle', { episodes: 20, seed: 4, recipe: 'recovery' });
+    expect(collect('BallCircle', { episodes: 20, seed: 4, recipe: 'evasive' }).actions).toEqual(rec.actions);
+    const prRec = collect('PointRobot', { transitions: 5000, seed: 4, recipe: 'recovery' });
+    const prEva = collect('PointRobot', { transitions: 5000, seed: 4, recipe: 'evasive' });
+    expect(prEva.actions).not.toEqual(prRec.actions);
+    // Evasive actions exist: full braking with a full turn.
+    let evasions = 0;
+    for (let i = 0; i < prEva.size; i++) if (prEva.actions[2 * i] === -1 && Math.abs(prEva.actions[2 * i + 1]) === 1) evasions++;
+    expect(evasions).toBeGreaterThan(0);
+  });
+});
+
+describe('PointRobot safety filter', () => {
+  it('the ground truth turns away from the hazard ahead: left at the fixed start, none when no hazard is ahead', () => {
+    const [x, y, , th] = POINT_ROBOT.fixedStart;
+    expect(evasiveTurn(x, y, th)).toBe(1);
+    expect(evasiveTurn(x, y, th - Math.PI)).toBe(0);
+    // Heading just right of the upper hazard's centre line turns right.
+    expect(evasiveTurn(-1.9, 1.3, -0.2)).toBe(-1);
+  });
+  it('passes actions through until the next state would be infeasible, then brakes and turns away from the hazard', () => {
+    // From 1.1 m behind the fixed start on its line, accelerating with a right turn runs into the upper hazard
+    // (at the fixed start itself the filter already intervenes: its margin is 0.06).
+    const accelerate: BehaviourPolicy = { act: (_e, out) => { out[0] = 1; out[1] = -1; } };
+    const filter = new PointRobotSafetyFilter(accelerate);
+    const env = new PointRobot({ seed: 0 });
+    env.reset();
+    env.state.set([-2.6, -0.8, 2, Math.PI / 4]);
+    const out = new Float64Array(2);
+    const dt = POINT_ROBOT.dt;
+    let overridden = -1;
+    for (let t = 0; t < 40 && overridden < 0; t++) {
+      filter.act(env, out);
+      const [x, y, v, th] = env.state;
+      const nx = x + dt * v * Math.cos(th), ny = y + dt * v * Math.sin(th);
+      if (out[0] === 1) {
+        expect(out[1]).toBe(-1);
+        expect(isFeasibleState(nx, ny, v + dt, th - dt)).toBe(true); // passed through: its next state is feasible
+        env.step(Float64Array.from(out));
+      } else {
+        overridden = t;
+        expect(out[0]).toBe(-1);
+        expect(out[1]).toBe(evasiveTurn(x, y, th)); // after the right turns the heading passes right of the centre
+        expect(out[1]).not.toBe(0);
+        expect(isFeasibleState(nx, ny, v + dt, th - dt)).toBe(false);
+        expect(isFeasibleState(nx, ny, v - dt, th + dt * out[1])).toBe(true);
+      }
+    }
+    expect(overridden).toBeGreaterThan(0);
   });
 });
