@@ -242,6 +242,11 @@ export interface AblationOptions {
 
 /** Settings a saved cell must match to be reused. */
 interface CellKey {
+  /**
+   * The tensor backend that trained and evaluated the cell (wasm and wasm-fma round differently, so one
+   * table never mixes them). Cells saved before it was recorded have none: they were all made on 'wasm'.
+   */
+  backend: string;
   arm: string;
   task: string;
   seed: number;
@@ -298,7 +303,7 @@ const cellDir = (o: AblationOptions, arm: string, task: string, seed: number) =>
 const criticsDir = (o: AblationOptions, task: string, seed: number) => join(o.work, 'critics', task, `seed${seed}`, 'run');
 const reuseDir = (o: AblationOptions, task: string, seed: number) => join(o.reuse!, `${task}-s${seed}`);
 const sameKey = (a: CellKey, b: CellKey) =>
-  (['arm', 'task', 'seed', 'preset', 'episodes', 'evalSeed', 'reuse'] as const).every((k) => a[k] === b[k]) && configDiff(a.config, b.config).length === 0;
+  (['arm', 'task', 'seed', 'preset', 'episodes', 'evalSeed', 'reuse'] as const).every((k) => a[k] === b[k]) && (a.backend ?? 'wasm') === b.backend && configDiff(a.config, b.config).length === 0;
 
 /** Runs (or reuses) every (arm, task, seed) cell in that order, rewriting the report after each. */
 export async function runAblations(o: AblationOptions): Promise<AblationResult> {
@@ -360,12 +365,13 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
         const cfg = armConfig(arm, o.preset, task, o.baseOverrides);
         const kind = armKind(arm, schedule);
         const base = kind === 'eval' ? baseArm(arm) : arm;
-        const key: CellKey = { arm: arm.name, task, seed, preset: o.preset, episodes: o.episodes, evalSeed: o.evalSeedBase + seed, reuse: base.name === 'default' ? (o.reuse ?? null) : null, config: cfg };
+        const key: CellKey = { backend: getBackend().name, arm: arm.name, task, seed, preset: o.preset, episodes: o.episodes, evalSeed: o.evalSeedBase + seed, reuse: base.name === 'default' ? (o.reuse ?? null) : null, config: cfg };
         const file = join(cellDir(o, arm.name, task, seed), 'result.json');
         const tag = `${arm.name} ${task} seed ${seed}`;
         let cell: AblationCell | null = null;
         if (existsSync(file)) {
           const saved = JSON.parse(readFileSync(file, 'utf8')) as AblationCell;
+          if ((saved.backend ?? 'wasm') !== key.backend) throw new Error(`${file} was made on backend ${saved.backend ?? 'wasm'}, this process runs ${key.backend}: set FISOR_BACKEND=${saved.backend ?? 'wasm'} to extend this study, or use another --work directory`);
           if (!sameKey(saved, key)) throw new Error(`${file} was made with other settings; use another --work directory`);
           cell = saved;
           log(`${tag}: reused ${file}`);

@@ -135,6 +135,11 @@ export interface StudyOptions {
 
 /** Settings a saved cell must match to be reused. */
 interface CellKey {
+  /**
+   * The tensor backend that trained and evaluated the cell (wasm and wasm-fma round differently, so one
+   * table never mixes them). Cells saved before it was recorded have none: they were all made on 'wasm'.
+   */
+  backend: string;
   algo: string;
   task: string;
   fraction: number;
@@ -184,7 +189,7 @@ export function checkStudyOptions(o: StudyOptions): void {
 const cellDir = (o: StudyOptions, k: Pick<CellKey, 'algo' | 'task' | 'fraction' | 'seed'>) => join(o.work, k.algo, k.task, `frac${+(k.fraction * 100).toFixed(2)}`, `seed${k.seed}`);
 
 const sameKey = (a: CellKey, b: CellKey): boolean =>
-  (['algo', 'task', 'fraction', 'seed', 'stepsRequested', 'preset', 'episodes', 'evalSeed', 'subsetSeed', 'trajectories', 'transitions', 'reuse'] as const).every((k) => a[k] === b[k]);
+  (['algo', 'task', 'fraction', 'seed', 'stepsRequested', 'preset', 'episodes', 'evalSeed', 'subsetSeed', 'trajectories', 'transitions', 'reuse'] as const).every((k) => a[k] === b[k]) && (a.backend ?? 'wasm') === b.backend;
 
 /** The finished run standing for a cell: FISOR on all the data, with --reuse. */
 const reuseFor = (o: StudyOptions, algo: string, task: string, fraction: number, seed: number): string | null =>
@@ -197,7 +202,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   const result: StudyResult = { cells: [], pending: [], failures: [], datasets: {} };
   const keys: { key: CellKey; data: Dataset }[] = [];
   for (const task of o.tasks) {
-    const full = o.datasetFor ? o.datasetFor(task) : collect(task, { seed: 0 });
+    const full = o.datasetFor ? o.datasetFor(task) : collect(task, { seed: 0, recipe: resolveConfig({ preset: o.preset, task }).dataRecipe });
     const n = splitTrajectories(full).length;
     result.datasets[task] = { trajectories: n, transitions: full.size };
     for (const fraction of o.fractions) {
@@ -205,7 +210,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
       const trajectories = splitTrajectories(data).length;
       for (const algo of o.algos) {
         for (const seed of o.seeds) {
-          keys.push({ key: { algo, task, fraction, seed, stepsRequested: o.steps ?? null, preset: o.preset, episodes: o.episodes, evalSeed: o.evalSeedBase + seed, subsetSeed: o.subsetSeed, trajectories, transitions: data.size, reuse: reuseFor(o, algo, task, fraction, seed) }, data });
+          keys.push({ key: { backend: getBackend().name, algo, task, fraction, seed, stepsRequested: o.steps ?? null, preset: o.preset, episodes: o.episodes, evalSeed: o.evalSeedBase + seed, subsetSeed: o.subsetSeed, trajectories, transitions: data.size, reuse: reuseFor(o, algo, task, fraction, seed) }, data });
         }
       }
     }
@@ -224,6 +229,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     let cell: Cell | null = null;
     if (existsSync(file)) {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as Cell;
+      if ((saved.backend ?? 'wasm') !== key.backend) throw new Error(`${file} was made on backend ${saved.backend ?? 'wasm'}, this process runs ${key.backend}: set FISOR_BACKEND=${saved.backend ?? 'wasm'} to extend this study, or use another --work directory`);
       if (!sameKey(saved, key)) throw new Error(`${file} was made with other settings (${JSON.stringify(saved)}); use another --work directory`);
       cell = saved;
       log(`${key.algo} ${key.task} ${pct(key.fraction)} seed ${key.seed}: reused ${file}`);

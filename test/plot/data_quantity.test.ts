@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getBackend, setBackend } from '../../core/index.js';
 import { collect } from '../../rl/data/collect.js';
 import type { Dataset } from '../../rl/data/dataset.js';
 import { registerAlgorithm, runStudy, type AlgoRunInput, type StudyOptions } from '../../scripts/data_quantity.js';
@@ -57,6 +58,14 @@ describe('data-quantity study', () => {
     await runStudy(o);
     expect(calls.map((c) => [c.task, c.seed])).toEqual([['CarRun', 1]]);
     await expect(runStudy({ ...o, episodes: 3 })).rejects.toThrow(/was made with other settings.*use another --work directory/);
+    // Another backend's process does not mix its cells into this table.
+    const was = getBackend().name, other = was === 'js' ? 'wasm' : 'js';
+    setBackend(other);
+    try {
+      await expect(runStudy(o)).rejects.toThrow(new RegExp(`was made on backend ${was}, this process runs ${other}: set FISOR_BACKEND=${was}`));
+    } finally {
+      setBackend(was);
+    }
   });
 
   it('bad options get clear errors', async () => {

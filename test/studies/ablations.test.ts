@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getBackend, setBackend } from '../../core/index.js';
 import { collect } from '../../rl/data/collect.js';
 import type { Dataset } from '../../rl/data/dataset.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
@@ -168,6 +169,16 @@ describe('the study', () => {
     await runAblations({ ...o, log: (l) => lines.push(l) });
     expect(lines.every((l) => l.includes('reused'))).toBe(true);
     await expect(runAblations({ ...o, episodes: 2 })).rejects.toThrow(/was made with other settings; use another --work directory/);
+    // A cell made on one backend is never mixed with cells of another: the error names both and the fix.
+    expect(json.ablations.cells[0].backend).toBe(getBackend().name);
+    const other = getBackend().name === 'js' ? 'wasm' : 'js';
+    const was = getBackend().name;
+    setBackend(other);
+    try {
+      await expect(runAblations(o)).rejects.toThrow(new RegExp(`was made on backend ${was}, this process runs ${other}: set FISOR_BACKEND=${was}`));
+    } finally {
+      setBackend(was);
+    }
   }, 120_000);
 
   it('checks its options before running anything', async () => {
