@@ -225,7 +225,7 @@ async function main(): Promise<void> {
   save();
   mkdirSync(f.figures, { recursive: true });
   await report(res, f.report, f.figures, recipe);
-  process.stdout.write(`wrote ${f.json}, ${f.report}, ${f.figures}/baselines-*.svg|png\n`);
+  process.stdout.write(`wrote ${f.json}, ${f.report}, ${f.figures}/baselines${suffix(recipe)}-*.svg|png\n`);
 }
 
 await main();

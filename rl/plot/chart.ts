@@ -368,13 +368,15 @@ function emptiestCorner(series: Series[], f: Frame, w: number, h: number): Corne
     const y = c.startsWith('top') ? f.y0 + 6 : f.y0 + f.h - h - 6;
     return [x, y, x + w, y + h];
   });
-  const visit = (X: number, Y: number) => boxes.forEach(([a, b, c, d], k) => {
-    if (X >= a && X <= c && Y >= b && Y <= d) counts[k]++;
+  // `pad`: a marker of radius r is covered once the box comes within r of its centre.
+  const visit = (X: number, Y: number, pad = 0) => boxes.forEach(([a, b, c, d], k) => {
+    if (X >= a - pad && X <= c + pad && Y >= b - pad && Y <= d + pad) counts[k]++;
   });
   for (const s of series) {
     if (s.type === 'line' || s.type === 'points') {
+      const pad = s.type === 'points' ? (s.size ?? 3) + 2 : 0;
       for (let i = 0; i < s.x.length; i++) {
-        visit(px(f, s.x[i]), py(f, s.y[i]));
+        visit(px(f, s.x[i]), py(f, s.y[i]), pad);
         // line segments: also count their midpoints so long straight segments are seen
         if (s.type === 'line' && i + 1 < s.x.length) visit(px(f, (s.x[i] + s.x[i + 1]) / 2), py(f, (s.y[i] + s.y[i + 1]) / 2));
       }

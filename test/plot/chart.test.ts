@@ -108,3 +108,27 @@ describe('renderSvg', () => {
     expect(w).toBe(2 * Number(/width="(\d+)"/.exec(renderSvg(demo()))![1]));
   });
 });
+
+describe('legend placement', () => {
+  /** The in-panel legend box and every circle marker of a rendered single-panel figure. */
+  const parse = (svg: string) => {
+    const r = /<rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="white" fill-opacity="0.85"/.exec(svg)!;
+    const box = { x: +r[1], y: +r[2], w: +r[3], h: +r[4] };
+    const circles = [...svg.matchAll(/<circle cx="([-\d.]+)" cy="([-\d.]+)" r="([\d.]+)"/g)].map((m) => ({ x: +m[1], y: +m[2], r: +m[3] }));
+    return { box, circles };
+  };
+  const hits = (b: { x: number; y: number; w: number; h: number }, c: { x: number; y: number; r: number }) =>
+    c.x + c.r > b.x && c.x - c.r < b.x + b.w && c.y + c.r > b.y && c.y - c.r < b.y + b.h;
+
+  it("'auto' never puts the box over a marker while an empty corner exists, counting the marker's radius", () => {
+    // Points crowd the right-hand corners; one big marker slides down the left edge; the bottom-left stays empty.
+    const crowd = { type: 'points' as const, x: [9, 9.5, 9, 9.5, 9, 9.5, 9, 9.5], y: [9.5, 9.5, 9, 9, 0.5, 0.5, 1, 1], color: 'red', size: 2.5 };
+    for (let k = 0; k <= 30; k++) {
+      const y = 10 - k * 0.15;
+      const svg = renderSvg({ panels: [{ xlim: [0, 10], ylim: [0, 10], legend: 'auto', series: [crowd, { type: 'points', x: [0.3], y: [y], color: 'blue', size: 6, label: 'a rather long legend label' }] }] });
+      const { box, circles } = parse(svg);
+      for (const c of circles) expect(hits(box, c), `marker at y = ${y.toFixed(2)}`).toBe(false);
+    }
+  });
+});
+
