@@ -5,7 +5,7 @@
  * $BENCH_MAX_TIME sets Benchmark.js's seconds per case (default 1).
  * To add a section: one line in SECTIONS (a module exporting a Section function).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { markdownTable, MAX_TIME, type Section, type SectionResult } from './harness.js';
 
@@ -16,6 +16,9 @@ const SECTIONS: [string, () => Promise<Section>][] = [
   ['collect', async () => (await import('./rl.js')).collectSection],
   ['fisor', async () => (await import('./rl.js')).fisorSection],
 ];
+
+/** The line after which BENCHMARKS.md is written by hand; everything from it on survives a rerun. */
+export const HAND_WRITTEN = '<!-- Hand-written below this line: sittings recorded by hand. `npm run bench` rewrites everything above it and keeps this part. -->';
 
 const only = process.argv.slice(2);
 const results: SectionResult[] = [];
@@ -53,5 +56,8 @@ for (const r of results) {
   md.push('', `## ${r.name}`);
   for (const t of r.tables) md.push('', markdownTable(t));
 }
-writeFileSync('BENCHMARKS.md', md.join('\n') + '\n');
+// Sittings recorded by hand (A/B against other commits, PyTorch peers) live below HAND_WRITTEN and are kept.
+const old = existsSync('BENCHMARKS.md') ? readFileSync('BENCHMARKS.md', 'utf8') : '';
+const kept = old.includes(HAND_WRITTEN) ? old.slice(old.indexOf(HAND_WRITTEN)) : `${HAND_WRITTEN}\n`;
+writeFileSync('BENCHMARKS.md', md.join('\n') + '\n\n' + kept);
 console.log(`\nwrote BENCHMARKS.md (${targets.filter((g) => !g.met).length} of ${targets.length} targets not met)`);

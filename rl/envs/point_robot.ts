@@ -148,26 +148,15 @@ export class PointRobot implements Env {
 }
 
 /**
- * Ground-truth feasibility ("avoidable") check from the FISOR paper's feasible-region figure.
- *
- * - Inside a hazard (distance to a centre < 0.8) -> infeasible.
- * - If the heading ray from (x, y) intersects a hazard disc (and v > 0), simulate full braking u0 = -1 with
- *   maximal turn away from that hazard, u1 = -sign(cross(heading, hazardCentre - position)) (hazard on the
- *   left -> turn right; a dead-centre hit turns left), sign fixed at the start, with the env's Euler
- *   dynamics (dt 0.05) until v <= 0. Infeasible iff some visited position enters ANY hazard disc.
- *   When the ray hits both hazards, the nearer hit decides the turn direction.
- * - Otherwise (heading away, or v <= 0) -> feasible.
- */
-/**
  * The ground truth's turn for a robot at (x, y) heading theta: away from the hazard whose disc the heading
- * ray hits first (+1 = left, -1 = right), or 0 when the ray hits none.
+ * ray hits first (+1 = left, -1 = right; a dead-centre hit turns left), or 0 when the ray hits none.
  */
 export function evasiveTurn(x: number, y: number, theta: number): number {
   const hit = firstHazardHit(x, y, theta);
   return hit === null ? 0 : hit.cross > 0 ? -1 : 1;
 }
 
-/** The hazard disc the heading ray from (x, y) hits first: distance along the ray and the 2-D cross product heading x centre offset. */
+/** The hazard disc the heading ray from (x, y) hits first: its distance along the ray and cross(heading, centre - position). */
 function firstHazardHit(x: number, y: number, theta: number): { t: number; cross: number } | null {
   const R = POINT_ROBOT.hazardRadius;
   const c = Math.cos(theta);
@@ -186,12 +175,22 @@ function firstHazardHit(x: number, y: number, theta: number): { t: number; cross
   return best;
 }
 
+/**
+ * Ground-truth feasibility ("avoidable") check from the FISOR paper's feasible-region figure.
+ *
+ * - Inside a hazard (distance to a centre < 0.8) -> infeasible.
+ * - If the heading ray from (x, y) intersects a hazard disc (and v > 0), simulate full braking u0 = -1 with
+ *   maximal turn away from that hazard, u1 = -sign(cross(heading, hazardCentre - position)) (hazard on the
+ *   left -> turn right; a dead-centre hit turns left), sign fixed at the start, with the env's Euler
+ *   dynamics (dt 0.05) until v <= 0. Infeasible iff some visited position enters ANY hazard disc.
+ *   When the ray hits both hazards, the nearer hit decides the turn direction.
+ * - Otherwise (heading away, or v <= 0) -> feasible.
+ */
 export function isFeasibleState(x: number, y: number, v: number, theta: number): boolean {
   if (pointRobotH(x, y) > 0) return false;
   if (!(v > 0)) return true;
-  const hit = firstHazardHit(x, y, theta);
-  if (hit === null) return true;
-  const u1 = hit.cross > 0 ? -1 : 1;
+  const u1 = evasiveTurn(x, y, theta);
+  if (u1 === 0) return true;
   const dt = POINT_ROBOT.dt;
   let px = x, py = y, pv = v, pth = theta;
   // v decreases by dt per step, so this loop runs ceil(v / dt) times.

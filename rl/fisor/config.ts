@@ -104,8 +104,8 @@ export interface FisorConfig {
   /**
    * Behaviour data recipe when the data is collected here (rl/data/collect.ts, docs/DATASETS.md): 'fixed'
    * (one behaviour per episode, the original data) or 'recovery' (half the episodes switch to a cautious
-   * behaviour mid-episode) or 'evasive' (recovery, and on PointRobot the cautious behaviour brakes and turns
-   * away where its next state would be infeasible). Not a FISOR setting: the same data serves every algorithm.
+   * behaviour mid-episode) or 'evasive' (recovery, except that PointRobot's switching episodes keep their
+   * behaviour behind a ground-truth safety filter). Not a FISOR setting: the same data serves every algorithm.
    */
   dataRecipe: 'fixed' | 'recovery' | 'evasive';
   /** Dataset actions are clipped to +-actionClip. */
