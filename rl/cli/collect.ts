@@ -1,8 +1,8 @@
-/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] [--cost-limit K] --out <file.hdf5>` */
+/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] [--recipe fixed|recovery|evasive] [--cost-limit K] --out <file.hdf5>` */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { taskReference } from '../envs/reference.js';
-import { collect } from '../data/collect.js';
+import { collect, COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../data/collect.js';
 import { summarizeDataset } from '../data/dataset.js';
 import { writeDsrlHdf5 } from '../data/hdf5.js';
 import { costReturnScatterSvg } from '../data/scatter.js';
@@ -17,6 +17,7 @@ const flags = {
   episodes: { type: 'int', help: 'number of episodes (default: per task)', meta: 'N' },
   transitions: { type: 'int', help: 'collect exactly N transitions instead (PointRobot default 100000)', meta: 'N' },
   seed: { type: 'int', help: 'random seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
+  recipe: { type: 'string', help: `behaviour recipe: ${COLLECT_RECIPES.join(', ')} (docs/DATASETS.md)`, default: DEFAULT_RECIPE, meta: 'NAME' },
   'cost-limit': { type: 'float', help: "cost limit kappa for the summary and the scatter's safe marks (default: the task's)", meta: 'K' },
   out: { type: 'string', help: 'output HDF5 file (DSRL layout)', required: true, meta: 'FILE' },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
@@ -44,6 +45,7 @@ export const command: Command = {
     if (f.episodes !== undefined && f.transitions !== undefined) throw new UsageError('give --episodes or --transitions, not both');
     checkSeedFlag(f.seed);
     checkCostLimitFlag(f['cost-limit']);
+    if (!(COLLECT_RECIPES as string[]).includes(f.recipe)) throw new UsageError(`--recipe must be one of ${COLLECT_RECIPES.join(', ')}, got '${f.recipe}'`);
     const ref = taskReference(f.task);
     const kappa = f['cost-limit'] ?? ref.kappa;
     let bar: Progress | null = null;
@@ -52,6 +54,7 @@ export const command: Command = {
       episodes: f.episodes,
       transitions: f.transitions,
       seed: f.seed,
+      recipe: f.recipe as CollectRecipe,
       onProgress: (done, total) => {
         bar ??= new Progress(total, { label: `collect ${f.task}`, unit: 'steps', stream: io.stderr, quiet: f.quiet });
         bar.update(done);
@@ -60,14 +63,14 @@ export const command: Command = {
     (bar as Progress | null)?.done();
     const sec = (performance.now() - t0) / 1000;
     mkdirSync(dirname(f.out) || '.', { recursive: true });
-    await writeDsrlHdf5(f.out, ds, { attrs: { task: f.task, seed: f.seed, generator: 'fisor-ts collect' } });
+    await writeDsrlHdf5(f.out, ds, { attrs: { task: f.task, seed: f.seed, recipe: f.recipe, generator: 'fisor-ts collect' } });
     const svgPath = scatterPathFor(f.out);
     writeFileAtomic(svgPath, costReturnScatterSvg(ds, { kappa, title: `${f.task}: episode return vs cost (${f.out.split('/').pop()})` }));
     const s = summarizeDataset(ds, kappa);
     io.stdout.write(
       [
         `wrote ${f.out}`,
-        `  task          ${f.task} (obs ${ds.observationSize}, act ${ds.actionSize})`,
+        `  task          ${f.task} (obs ${ds.observationSize}, act ${ds.actionSize}), recipe ${f.recipe}`,
         `  transitions   ${s.transitions} (collected in ${sec.toFixed(2)} s)`,
         `  trajectories  ${s.trajectories}`,
         `  return        min ${fmt(s.returns.min)}  median ${fmt(s.returns.median)}  max ${fmt(s.returns.max)}`,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFlags, UsageError, usageText } from '../../rl/cli/args.js';
 import { Progress } from '../../rl/cli/progress.js';
+import { collect } from '../../rl/data/collect.js';
 import { readDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { runCli as run, textSink } from '../helpers/cli.js';
 
@@ -63,6 +64,20 @@ describe('fisor CLI', () => {
     const ds = await readDsrlHdf5(out);
     expect(ds.size).toBe(1000);
     expect(readFileSync(join(dir, 'sub', 'carrun.scatter.svg'), 'utf8')).toContain('<svg');
+  });
+  it('collect --recipe writes that recipe\'s data (the same as collect() in process) and records it', async () => {
+    const out = join(dir, 'rec.hdf5');
+    const r = await run('collect', '--task', 'BallCircle', '--episodes', '6', '--seed', '3', '--recipe', 'recovery', '--out', out, '--quiet');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/recipe recovery/);
+    const ds = await readDsrlHdf5(out);
+    expect(ds.attrs?.recipe).toBe('recovery');
+    expect(Array.from(ds.actions)).toEqual(Array.from(collect('BallCircle', { episodes: 6, seed: 3, recipe: 'recovery' }).actions));
+    expect(Array.from(ds.actions)).not.toEqual(Array.from(collect('BallCircle', { episodes: 6, seed: 3 }).actions));
+    const bad = await run('collect', '--task', 'BallCircle', '--recipe', 'careful', '--out', join(dir, 'bad.hdf5'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--recipe must be one of fixed, recovery, evasive, got 'careful'/);
+    expect(existsSync(join(dir, 'bad.hdf5'))).toBe(false);
   });
   it('usage errors exit 2 with error: on stderr', async () => {
     for (const argv of [['nope'], ['collect', '--task', 'Nope', '--out', 'x.hdf5'], ['collect', '--task', 'BallRun'], ['collect', '--task', 'BallRun', '--out', 'x', '--bogus', '1'], []]) {
