@@ -1,10 +1,11 @@
 /**
  * Baselines results: `npx tsx scripts/baselines.ts [--algos bc-safe,bc-all] [--tasks A,B] [--seeds 3] [--episodes 20]
- *   [--data-recipe fixed|recovery] [--json results-baselines.json] [--runs runs/baselines] [--report-only] [--merge a.json,b.json]`
+ *   [--data-recipe fixed|recovery|evasive] [--json results-baselines.json] [--runs runs/baselines] [--report-only] [--merge a.json,b.json]`
  *
  * --data-recipe picks the behaviour data (docs/DATASETS.md) and, unless given, the files: 'fixed' writes
  * results-baselines.json, docs/BASELINES_RESULTS.md and figures/baselines-<task>; 'recovery' writes
- * results-baselines-recovery.json, docs/BASELINES_RESULTS-recovery.md and figures/baselines-recovery-<task>.
+ * results-baselines-recovery.json, docs/BASELINES_RESULTS-recovery.md and figures/baselines-recovery-<task>
+ * (another recipe R likewise with -R).
  * Every entry records its recipe, and a results file never mixes two.
  *
  * Trains (cpu preset) and evaluates every algo x task x seed, appending one entry per run to the JSON file
