@@ -2,9 +2,11 @@
  * Table 1 never compares FISOR with baselines trained on other data: scripts/table1.ts picks the baselines'
  * results file of each task's data recipe and drops entries of another recipe.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baselinesFile, baselinesFor, baselinesReport } from '../../scripts/table1.js';
 
@@ -36,4 +38,18 @@ describe('Table 1 baselines by data recipe', () => {
     rmSync('results-baselines-recovery.json');
     expect(baselinesFor(['CarRun'], () => 'recovery')).toEqual([]);
   });
+
+  it('scripts/baselines.ts refuses a results file holding another recipe\'s entries, naming the entry, and writes nothing', () => {
+    dir = mkdtempSync(join(tmpdir(), 'table1-'));
+    const json = join(dir, 'mixed.json');
+    const original = JSON.stringify({ description: 'x', command: [], entries: [entry('bc-safe', 'BallRun', 0, 0.1), entry('bc-safe', 'CarRun', 1, 0.2, 'recovery')] });
+    writeFileSync(json, original);
+    const script = fileURLToPath(new URL('../../scripts/baselines.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--report-only', '--json', json, '--report', join(dir, 'r.md'), '--figures', join(dir, 'fig')], { encoding: 'utf8', cwd });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/entries\[1\] \(bc-safe CarRun seed 1\) was trained on the 'recovery' data recipe, not 'fixed'/);
+    expect(readFileSync(json, 'utf8')).toBe(original);
+    expect(existsSync(join(dir, 'r.md'))).toBe(false);
+  }, 60_000);
 });
+
