@@ -4,11 +4,8 @@
  *   npx tsx bench/profile-update.ts [paper|cpu] [reps]     (FISOR_BACKEND, FISOR_WASM_THREADS as usual)
  * The uninstrumented median comes first, so the instrumentation's own cost shows as the difference.
  */
-import { getBackend, Rng } from '../core/index.js';
-import { collect } from '../rl/data/collect.js';
-import { resolveConfig } from '../rl/fisor/config.js';
-import { allocFisorBatch, prepareData, sampleBatch } from '../rl/fisor/data.js';
-import { FisorAgent } from '../rl/fisor/agent.js';
+import { getBackend } from '../core/index.js';
+import { pointRobotUpdate, timeEach } from './fisor-setup.js';
 
 const preset = (process.argv[2] ?? 'paper') as 'paper' | 'cpu';
 const reps = Number(process.argv[3] ?? 10);
@@ -33,24 +30,12 @@ for (const name of Object.keys(be).filter((k) => typeof be[k] === 'function')) {
     return r;
   };
 }
-const ds = collect('PointRobot', { seed: 0 });
-const cfg = resolveConfig({ preset, task: 'PointRobot' });
-const data = prepareData(ds, 'PointRobot', cfg);
-const agent = new FisorAgent(cfg, data.obsDim, data.actDim, new Rng(0));
-const rng = new Rng(1);
-const batch = allocFisorBatch(data, cfg.batchSize);
-for (let i = 0; i < 3; i++) agent.update(sampleBatch(data, rng, batch));
-const ts: number[] = [];
-for (let i = 0; i < reps; i++) {
-  const t0 = performance.now();
-  agent.update(sampleBatch(data, rng, batch));
-  ts.push(performance.now() - t0);
-}
-ts.sort((a, b) => a - b);
+const { update } = pointRobotUpdate(preset);
+const ts = timeEach(update, reps);
 console.log(`${preset} shapes, backend ${(be as { name?: string }).name}, FISOR_WASM_THREADS=${process.env.FISOR_WASM_THREADS ?? 'default'}: median ${ts[reps >> 1].toFixed(1)} ms, min ${ts[0].toFixed(1)} ms`);
 on = true;
 const t0 = performance.now();
-for (let i = 0; i < reps; i++) agent.update(sampleBatch(data, rng, batch));
+for (let i = 0; i < reps; i++) update();
 const per = (performance.now() - t0) / reps;
 const inCalls = Object.values(total).reduce((a, b) => a + b, 0) / reps;
 console.log(`instrumented: ${per.toFixed(1)} ms per update, ${inCalls.toFixed(1)} ms in backend calls, ${(per - inCalls).toFixed(1)} ms outside them`);

@@ -2,29 +2,18 @@
  * RL sections: behaviour-data collection per task (the issue asks that PointRobot's 100k transitions
  * take seconds) and one FISOR update / one batched `act` of the cpu preset per wasm thread count.
  */
-import { Rng, setBackend } from '../core/index.js';
+import { setBackend } from '../core/index.js';
 import { relaxedSimdAvailable, WasmBackend } from '../core/backends/wasm/index.js';
 import { registerBackend, type Backend } from '../core/backend.js';
 import { collect } from '../rl/data/collect.js';
 import { TASK_NAMES } from '../rl/envs/reference.js';
-import { resolveConfig } from '../rl/fisor/config.js';
-import { allocFisorBatch, prepareData, sampleBatch } from '../rl/fisor/data.js';
-import { FisorAgent } from '../rl/fisor/agent.js';
+import { pointRobotUpdate, timeEach } from './fisor-setup.js';
 import { fmt, type SectionResult } from './harness.js';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
+/** Median milliseconds of `reps` calls. */
 function timeRepeated(fn: () => void, reps: number): number {
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
+  const ts = timeEach(fn, reps);
+  return ts[Math.floor(ts.length / 2)];
 }
 
 export function collectSection(): SectionResult {
@@ -104,14 +93,9 @@ export function fisorSection(): SectionResult {
       const name = `${fma ? 'wasm-fma' : 'wasm'}-bench-${threads}`;
       registerBackend(name, () => new WasmBackend({ threads, fma }));
       const be = setBackend(name);
-      const cfg = resolveConfig({ preset, task: 'PointRobot' });
-      const data = prepareData(ds, 'PointRobot', cfg);
-      const agent = new FisorAgent(cfg, data.obsDim, data.actDim, new Rng(0));
-      const rng = new Rng(1);
-      const batch = allocFisorBatch(data, cfg.batchSize);
-      for (let i = 0; i < 3; i++) agent.update(sampleBatch(data, rng, batch));
-      const flops = countFlops(be, () => agent.update(sampleBatch(data, rng, batch)));
-      const update = timeRepeated(() => agent.update(sampleBatch(data, rng, batch)), preset === 'paper' ? 8 : 30);
+      const { data, agent, update: step } = pointRobotUpdate(preset, ds);
+      const flops = countFlops(be, step);
+      const update = timeRepeated(step, preset === 'paper' ? 8 : 30);
       const gflops = flops / (update / 1000) / 1e9;
       const obs = data.observations.subarray(0, 20 * data.obsDim);
       agent.act(obs);
