@@ -54,7 +54,7 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { runProvenance } from '../rl/io/provenance.js';
 import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
-import { mean, meanStd, std, writeJsonKey, writeSection } from './studies_io.js';
+import { cellBackend, checkCellBackend, mean, meanStd, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 // ---------------------------------------------------------------- arms
 
@@ -241,12 +241,7 @@ export interface AblationOptions {
 }
 
 /** Settings a saved cell must match to be reused. */
-interface CellKey {
-  /**
-   * The tensor backend that trained and evaluated the cell (wasm and wasm-fma round differently, so one
-   * table never mixes them). Cells saved before it was recorded have none: they were all made on 'wasm'.
-   */
-  backend: string;
+interface CellKey extends BackendKeyed {
   arm: string;
   task: string;
   seed: number;
@@ -303,7 +298,7 @@ const cellDir = (o: AblationOptions, arm: string, task: string, seed: number) =>
 const criticsDir = (o: AblationOptions, task: string, seed: number) => join(o.work, 'critics', task, `seed${seed}`, 'run');
 const reuseDir = (o: AblationOptions, task: string, seed: number) => join(o.reuse!, `${task}-s${seed}`);
 const sameKey = (a: CellKey, b: CellKey) =>
-  (['arm', 'task', 'seed', 'preset', 'episodes', 'evalSeed', 'reuse'] as const).every((k) => a[k] === b[k]) && (a.backend ?? 'wasm') === b.backend && configDiff(a.config, b.config).length === 0;
+  (['arm', 'task', 'seed', 'preset', 'episodes', 'evalSeed', 'reuse'] as const).every((k) => a[k] === b[k]) && cellBackend(a) === b.backend && configDiff(a.config, b.config).length === 0;
 
 /** Runs (or reuses) every (arm, task, seed) cell in that order, rewriting the report after each. */
 export async function runAblations(o: AblationOptions): Promise<AblationResult> {
@@ -371,7 +366,7 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
         let cell: AblationCell | null = null;
         if (existsSync(file)) {
           const saved = JSON.parse(readFileSync(file, 'utf8')) as AblationCell;
-          if ((saved.backend ?? 'wasm') !== key.backend) throw new Error(`${file} was made on backend ${saved.backend ?? 'wasm'}, this process runs ${key.backend}: set FISOR_BACKEND=${saved.backend ?? 'wasm'} to extend this study, or use another --work directory`);
+          checkCellBackend(file, saved, key.backend);
           if (!sameKey(saved, key)) throw new Error(`${file} was made with other settings; use another --work directory`);
           cell = saved;
           log(`${tag}: reused ${file}`);

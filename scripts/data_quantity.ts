@@ -42,7 +42,7 @@ import { PALETTE, type FigureSpec, type LegendEntry, type PanelSpec, type Series
 import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
-import { writeJsonKey, writeSection } from './studies_io.js';
+import { cellBackend, checkCellBackend, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 export interface AlgoRunInput {
   task: string;
@@ -134,12 +134,7 @@ export interface StudyOptions {
 }
 
 /** Settings a saved cell must match to be reused. */
-interface CellKey {
-  /**
-   * The tensor backend that trained and evaluated the cell (wasm and wasm-fma round differently, so one
-   * table never mixes them). Cells saved before it was recorded have none: they were all made on 'wasm'.
-   */
-  backend: string;
+interface CellKey extends BackendKeyed {
   algo: string;
   task: string;
   fraction: number;
@@ -189,7 +184,7 @@ export function checkStudyOptions(o: StudyOptions): void {
 const cellDir = (o: StudyOptions, k: Pick<CellKey, 'algo' | 'task' | 'fraction' | 'seed'>) => join(o.work, k.algo, k.task, `frac${+(k.fraction * 100).toFixed(2)}`, `seed${k.seed}`);
 
 const sameKey = (a: CellKey, b: CellKey): boolean =>
-  (['algo', 'task', 'fraction', 'seed', 'stepsRequested', 'preset', 'episodes', 'evalSeed', 'subsetSeed', 'trajectories', 'transitions', 'reuse'] as const).every((k) => a[k] === b[k]) && (a.backend ?? 'wasm') === b.backend;
+  (['algo', 'task', 'fraction', 'seed', 'stepsRequested', 'preset', 'episodes', 'evalSeed', 'subsetSeed', 'trajectories', 'transitions', 'reuse'] as const).every((k) => a[k] === b[k]) && cellBackend(a) === b.backend;
 
 /** The finished run standing for a cell: FISOR on all the data, with --reuse. */
 const reuseFor = (o: StudyOptions, algo: string, task: string, fraction: number, seed: number): string | null =>
@@ -229,7 +224,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
     let cell: Cell | null = null;
     if (existsSync(file)) {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as Cell;
-      if ((saved.backend ?? 'wasm') !== key.backend) throw new Error(`${file} was made on backend ${saved.backend ?? 'wasm'}, this process runs ${key.backend}: set FISOR_BACKEND=${saved.backend ?? 'wasm'} to extend this study, or use another --work directory`);
+      checkCellBackend(file, saved, key.backend);
       if (!sameKey(saved, key)) throw new Error(`${file} was made with other settings (${JSON.stringify(saved)}); use another --work directory`);
       cell = saved;
       log(`${key.algo} ${key.task} ${pct(key.fraction)} seed ${key.seed}: reused ${file}`);

@@ -56,3 +56,20 @@ export const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.le
 /** Sample standard deviation (n - 1); 0 for fewer than two values. */
 export const std = (v: number[]): number => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
 export const meanStd = (v: number[], digits = 3): string => (v.length ? `${mean(v).toFixed(digits)} ± ${std(v).toFixed(digits)}` : 'not run');
+
+/**
+ * The backend a study cell was trained and evaluated on: wasm and wasm-fma round differently, so one table
+ * never mixes them. Cells saved before cells recorded it have none: they were all made on 'wasm'.
+ */
+export interface BackendKeyed {
+  backend: string;
+}
+
+/** A saved cell's backend ('wasm' for cells saved before it was recorded). */
+export const cellBackend = (saved: Partial<BackendKeyed>): string => saved.backend ?? 'wasm';
+
+/** Refuses to extend a study with a process on another backend than the saved cell's, naming the one to use. */
+export function checkCellBackend(file: string, saved: Partial<BackendKeyed>, current: string): void {
+  const was = cellBackend(saved);
+  if (was !== current) throw new Error(`${file} was made on backend ${was}, this process runs ${current}: set FISOR_BACKEND=${was} to extend this study, or use another --work directory`);
+}
