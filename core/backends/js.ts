@@ -80,7 +80,6 @@ function forEachStrided(
   }
 }
 
-/** The reference kernels, usable on any backend's buffers through `view()`. */
 /** Mean and 1 / sqrt(variance + eps) of the row of n values at offset o (float64). */
 function rowMeanRstd(xv: ArrayLike<number>, o: number, n: number, eps: number): [number, number] {
   let s = 0;
@@ -91,6 +90,7 @@ function rowMeanRstd(xv: ArrayLike<number>, o: number, n: number, eps: number): 
   return [mu, 1 / Math.sqrt(q / n + eps)];
 }
 
+/** The reference kernels, usable on any backend's buffers through `view()`. */
 export const jsKernels = {
   fill(out: DataBuffer, value: number): void {
     out.view().fill(value);

@@ -152,16 +152,17 @@ export class PointRobot implements Env {
  * ray hits first (+1 = left, -1 = right; a dead-centre hit turns left), or 0 when the ray hits none.
  */
 export function evasiveTurn(x: number, y: number, theta: number): number {
-  const hit = firstHazardHit(x, y, theta);
-  return hit === null ? 0 : hit.cross > 0 ? -1 : 1;
+  const cross = firstHitCross(x, y, theta);
+  return Number.isNaN(cross) ? 0 : cross > 0 ? -1 : 1;
 }
 
-/** The hazard disc the heading ray from (x, y) hits first: its distance along the ray and cross(heading, centre - position). */
-function firstHazardHit(x: number, y: number, theta: number): { t: number; cross: number } | null {
+/** cross(heading, centre - position) of the hazard disc the heading ray from (x, y) hits first; NaN when it hits none. */
+function firstHitCross(x: number, y: number, theta: number): number {
   const R = POINT_ROBOT.hazardRadius;
   const c = Math.cos(theta);
   const s = Math.sin(theta);
-  let best: { t: number; cross: number } | null = null;
+  let bestT = Infinity;
+  let cross = NaN;
   for (const [hx, hy] of POINT_ROBOT.hazards) {
     const dx = hx - x;
     const dy = hy - y;
@@ -170,9 +171,12 @@ function firstHazardHit(x: number, y: number, theta: number): { t: number; cross
     const perp2 = dx * dx + dy * dy - along * along;
     if (perp2 >= R * R) continue;
     const tHit = along - Math.sqrt(R * R - perp2);
-    if (best === null || tHit < best.t) best = { t: tHit, cross: c * dy - s * dx };
+    if (tHit < bestT) {
+      bestT = tHit;
+      cross = c * dy - s * dx;
+    }
   }
-  return best;
+  return cross;
 }
 
 /**
