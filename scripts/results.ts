@@ -400,7 +400,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
     L.push('');
   }
   L.push('## Ablations and data quantity (issue 15)', '');
-  L.push('Arms that each change one piece of FISOR (reversed expectile, feasibility in the weights, safest-of-N, cost temperature) and FISOR and BC-Safe on 100/50/20/10 % of the trajectories, with their tables, figures and commands (scripts/ablations.ts, scripts/data_quantity.ts): [docs/STUDIES.md](docs/STUDIES.md).', '');
+  L.push('Arms that each change one piece of FISOR (reversed expectile, feasibility in the weights, safest-of-N, cost temperature) and FISOR and BC-Safe on 100/50/20/10 % of the trajectories, with their tables, figures and commands (scripts/ablations.ts, scripts/data_quantity.ts): [docs/STUDIES.md](' + rel('docs/STUDIES.md') + ').', '');
   L.push('## Data', '');
   for (const t of r.tasks) L.push(`- ${t} (recipe \`${r.configs[t].dataRecipe}\`): ${r.datasets[t]}`);
   L.push('', '## Config', '');
