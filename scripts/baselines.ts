@@ -21,12 +21,13 @@ import { presetOf, resolveAlgoConfig } from '../rl/algos/config.js';
 import { algorithmDef, algorithmNames, baselineNames } from '../rl/algos/registry.js';
 import { trainAlgorithm } from '../rl/algos/train.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
+import { recipeFlag } from '../rl/cli/common.js';
 import { formatDuration } from '../rl/cli/progress.js';
 import { COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../rl/data/collect.js';
 import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
-import { baselinesFile, baselinesReport } from './table1.js';
+import { baselinesFile, baselinesReport, recipeSuffix } from './table1.js';
 
 const flags = {
   algos: { type: 'string', help: 'comma-separated algorithms', default: baselineNames().join(','), meta: 'A,B' },
@@ -57,8 +58,6 @@ export interface Entry {
   /** Behaviour data recipe (entries written before recipes existed lack it: 'fixed'). */
   dataRecipe?: CollectRecipe;
 }
-
-const suffix = (recipe: string) => (recipe === DEFAULT_RECIPE ? '' : `-${recipe}`);
 
 interface ResultsFile {
   description: string;
@@ -154,7 +153,7 @@ async function report(res: ResultsFile, path: string, figDir: string, recipe: st
       const c = cs.get(`${a}|${t}`);
       return c ? [{ name: a, color: algorithmNames().indexOf(a), mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((e) => [e.normalizedCost, e.normalizedReward] as [number, number]) }] : [];
     });
-    const base = join(figDir, `baselines${suffix(recipe)}-${t}`);
+    const base = join(figDir, `baselines${recipeSuffix(recipe)}-${t}`);
     await writeScatter(base, `${t}: normalized reward vs cost`, series);
     lines.push(`![${t}](../${base}.png)`, '');
   }
@@ -179,10 +178,9 @@ async function report(res: ResultsFile, path: string, figDir: string, recipe: st
 
 async function main(): Promise<void> {
   const f = parseFlags(process.argv.slice(2), flags);
-  const recipe = f['data-recipe'];
-  if (!(COLLECT_RECIPES as string[]).includes(recipe)) throw new Error(`--data-recipe must be one of ${COLLECT_RECIPES.join(', ')}, got '${recipe}'`);
+  const recipe = recipeFlag('--data-recipe', f['data-recipe']);
   f.json ||= baselinesFile(recipe);
-  f.runs ||= `runs/baselines${suffix(recipe)}`;
+  f.runs ||= `runs/baselines${recipeSuffix(recipe)}`;
   f.report ||= baselinesReport(recipe);
   const res = readResults(f.json, recipe);
   const have = new Set(res.entries.map(key));
@@ -209,13 +207,13 @@ async function main(): Promise<void> {
       const cfg = resolveAlgoConfig(algorithmDef(algo), { preset: 'cpu', task, overrides: { evalEpisodes: f.episodes, evalEvery: 0 } });
       const t0 = performance.now();
       process.stdout.write(`${algo} ${task} seed ${seed}: ${cfg.steps} steps${resume ? ' (resuming)' : ''} ... `);
-      const r = await trainAlgorithm({ algo, task, config: cfg, seed, outDir, resume, overwrite: !resume, dataRecipe: recipe as CollectRecipe });
+      const r = await trainAlgorithm({ algo, task, config: cfg, seed, outDir, resume, overwrite: !resume, dataRecipe: recipe });
       const ev = r.lastEval;
       if (!ev) throw new Error(`${algo} ${task} seed ${seed}: no final evaluation`);
       const e: Entry = {
         algo, task, seed, steps: r.step, episodes: ev.episodes.length, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost,
         safeFraction: ev.safeFraction, trainSeconds: r.trainSeconds, wallSeconds: (performance.now() - t0) / 1000, backend: getBackend().name,
-        dataRecipe: recipe as CollectRecipe,
+        dataRecipe: recipe,
       };
       res.entries.push(e);
       have.add(key(e));
@@ -226,7 +224,7 @@ async function main(): Promise<void> {
   save();
   mkdirSync(f.figures, { recursive: true });
   await report(res, f.report, f.figures, recipe);
-  process.stdout.write(`wrote ${f.json}, ${f.report}, ${f.figures}/baselines${suffix(recipe)}-*.svg|png\n`);
+  process.stdout.write(`wrote ${f.json}, ${f.report}, ${f.figures}/baselines${recipeSuffix(recipe)}-*.svg|png\n`);
 }
 
 await main();

@@ -20,15 +20,14 @@ export interface SeedScore {
   dataRecipe?: string;
 }
 
+/** What the baselines' file names of a data recipe carry: nothing for 'fixed' (the original names), else '-RECIPE'. */
+export const recipeSuffix = (recipe: string): string => (recipe === 'fixed' ? '' : `-${recipe}`);
+
 /** The baselines' results file for a data recipe (scripts/baselines.ts --data-recipe writes it). */
-export function baselinesFile(recipe: string): string {
-  return recipe === 'fixed' ? 'results-baselines.json' : `results-baselines-${recipe}.json`;
-}
+export const baselinesFile = (recipe: string): string => `results-baselines${recipeSuffix(recipe)}.json`;
 
 /** The baselines' report for a data recipe. */
-export function baselinesReport(recipe: string): string {
-  return recipe === 'fixed' ? 'docs/BASELINES_RESULTS.md' : `docs/BASELINES_RESULTS-${recipe}.md`;
-}
+export const baselinesReport = (recipe: string): string => `docs/BASELINES_RESULTS${recipeSuffix(recipe)}.md`;
 
 /**
  * The baselines' per-seed scores for each task on the data its FISOR runs used (`recipeOf(task)`): entries of

@@ -2,13 +2,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { taskReference } from '../envs/reference.js';
-import { collect, COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../data/collect.js';
+import { collect, COLLECT_RECIPES, DEFAULT_RECIPE } from '../data/collect.js';
 import { summarizeDataset } from '../data/dataset.js';
 import { writeDsrlHdf5 } from '../data/hdf5.js';
 import { costReturnScatterSvg } from '../data/scatter.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
-import { checkCostLimitFlag, checkSeedFlag } from './common.js';
+import { checkCostLimitFlag, checkSeedFlag, recipeFlag } from './common.js';
 import { Progress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
@@ -45,7 +45,7 @@ export const command: Command = {
     if (f.episodes !== undefined && f.transitions !== undefined) throw new UsageError('give --episodes or --transitions, not both');
     checkSeedFlag(f.seed);
     checkCostLimitFlag(f['cost-limit']);
-    if (!(COLLECT_RECIPES as string[]).includes(f.recipe)) throw new UsageError(`--recipe must be one of ${COLLECT_RECIPES.join(', ')}, got '${f.recipe}'`);
+    const recipe = recipeFlag('--recipe', f.recipe);
     const ref = taskReference(f.task);
     const kappa = f['cost-limit'] ?? ref.kappa;
     let bar: Progress | null = null;
@@ -54,7 +54,7 @@ export const command: Command = {
       episodes: f.episodes,
       transitions: f.transitions,
       seed: f.seed,
-      recipe: f.recipe as CollectRecipe,
+      recipe,
       onProgress: (done, total) => {
         bar ??= new Progress(total, { label: `collect ${f.task}`, unit: 'steps', stream: io.stderr, quiet: f.quiet });
         bar.update(done);

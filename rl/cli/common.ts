@@ -1,6 +1,7 @@
 /** Helpers shared by the CLI subcommands (train, eval, plot, quickstart). */
 import { getBackend, listBackends, setBackend } from '../../core/index.js';
 import { UsageError } from './args.js';
+import { COLLECT_RECIPES, type CollectRecipe } from '../data/collect.js';
 
 /**
  * Pulls every `--set key=value` / `--set=key=value` out of argv (the flag parser keeps only the last value
@@ -49,4 +50,10 @@ export function checkSeedFlag(seed: number, flag = '--seed'): void {
 /** A cost limit kappa is a number >= 0 (0 scores with eps = 1, as DSRL). */
 export function checkCostLimitFlag(kappa: number | undefined): void {
   if (kappa !== undefined && !(kappa >= 0)) throw new UsageError(`--cost-limit must be >= 0, got ${kappa}`);
+}
+
+/** A data recipe flag's value (rl/data/collect.ts), or a usage error naming the flag and the recipes. */
+export function recipeFlag(flag: string, value: string): CollectRecipe {
+  if (!(COLLECT_RECIPES as string[]).includes(value)) throw new UsageError(`${flag} must be one of ${COLLECT_RECIPES.join(', ')}, got '${value}'`);
+  return value as CollectRecipe;
 }

@@ -8,12 +8,12 @@ import { getBackend } from '../../core/index.js';
 import { resolveAlgoConfig } from '../algos/config.js';
 import { algorithmDef, algorithmNames } from '../algos/registry.js';
 import { trainAlgorithm } from '../algos/train.js';
-import { COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../data/collect.js';
+import { COLLECT_RECIPES, DEFAULT_RECIPE } from '../data/collect.js';
 import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
 import { nodeProvenance } from '../io/node_provenance.js';
 import { NodeRunSink } from '../io/node_sink.js';
-import { backendLabel, checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
+import { backendLabel, checkCostLimitFlag, checkSeedFlag, extractRepeated, recipeFlag, selectBackend } from './common.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { CliIO } from './command.js';
 import { formatDuration, Progress } from './progress.js';
@@ -63,8 +63,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError('--resume takes the config from the checkpoint; drop --config / --set (only --steps may extend the run)');
   }
   if (f.resume && f.overwrite) throw new UsageError('--resume and --overwrite exclude each other');
-  const recipe = f['data-recipe'];
-  if (recipe !== undefined && !(COLLECT_RECIPES as string[]).includes(recipe)) throw new UsageError(`--data-recipe must be one of ${COLLECT_RECIPES.join(', ')}, got '${recipe}'`);
+  const recipe = f['data-recipe'] === undefined ? undefined : recipeFlag('--data-recipe', f['data-recipe']);
   if (recipe !== undefined && f.dataset !== undefined) throw new UsageError('--data-recipe chooses how the default dataset is collected; it does not apply to --dataset');
   selectBackend(f.backend);
   let cfg;
@@ -85,7 +84,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
   let res;
   try {
     res = await trainAlgorithm({
-      algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, dataRecipe: recipe as CollectRecipe | undefined, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
+      algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, dataRecipe: recipe, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
       costLimit: f['cost-limit'], provenance: nodeProvenance(), shouldStop: interrupt.shouldStop,
       onStep: (s) => bar.update(s),
       log: (line) => {
