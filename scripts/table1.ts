@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { algorithmNames } from '../rl/algos/registry.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
+import { paperRatioSection } from './paper_table1.js';
 
 /** One (algorithm, task, seed) result: what both result files hold. */
 export interface SeedScore {
@@ -115,6 +116,7 @@ export async function table1Section(scores: SeedScore[], tasks: string[], report
     `So the paper's claim ${safeEverywhere.length === 1 && safeEverywhere[0] === 'fisor' && fisorBest.length > tasks.length / 2 ? 'holds' : '**does not hold**'} on our tasks at these budgets.`,
     '',
   );
+  L.push(...paperRatioSection(tasks, (a, t) => cells.get(`${a}|${t}`)?.r[0]));
   L.push('Reward-cost scatter per task (every algorithm; large marker = mean over seeds with ±1 std bars, small markers = seeds; dashed line = the cost limit):', '');
   for (const t of tasks) {
     const series: ScatterSeries[] = algos.flatMap((a) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baselinesFile, baselinesFor, baselinesReport } from '../../scripts/table1.js';
+import { PAPER_TABLE1, paperRatioSection } from '../../scripts/paper_table1.js';
 
 const cwd = process.cwd();
 let dir = '';
@@ -53,3 +54,15 @@ describe('Table 1 baselines by data recipe', () => {
   }, 60_000);
 });
 
+
+describe('FISOR against BC, here and in the paper', () => {
+  it('sets FISOR / BC-All and / BC-Safe here beside the paper\'s FISOR / BC on the shared tasks only', () => {
+    const here: Record<string, number> = { 'fisor|BallRun': 0.3, 'bc-all|BallRun': 0.6, 'bc-safe|BallRun': 0.5, 'fisor|PointGoal1': 0.1, 'bc-all|PointGoal1': 0.4, 'fisor|CarRun': 0.5 };
+    const lines = paperRatioSection(['BallRun', 'CarRun', 'PointGoal1'], (a, t) => here[`${a}|${t}`]);
+    const rows = lines.filter((l) => l.startsWith('| ') && !l.startsWith('| Task'));
+    // PointGoal1 is not in the paper's table; CarRun has no BC-All run here.
+    expect(rows).toEqual(['| BallRun | 0.30 | 0.50x | 0.60x | 0.18 / 0.00 | 0.67 / 11.38 | 0.27x |']);
+    expect(PAPER_TABLE1.BallCircle.fisor).toEqual([0.34, 0]);
+    expect(paperRatioSection(['PointGoal1'], (a, t) => here[`${a}|${t}`])).toEqual([]);
+  });
+});
