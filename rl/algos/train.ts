@@ -1,7 +1,7 @@
 /**
- * One training loop for every algorithm in rl/algos (the same shape as FISOR's rl/fisor/train.ts): seeded end
- * to end, JSONL metrics, periodic and final evaluation (rl/fisor/evaluate.ts, DSRL scoring), checkpoints and
- * exact resume.
+ * One training loop for every algorithm in rl/algos, on the step loop FISOR's rl/fisor/train.ts uses too
+ * (rl/io/train_loop.ts): seeded end to end, JSONL metrics, periodic and final evaluation (rl/fisor/evaluate.ts,
+ * DSRL scoring), checkpoints and exact resume (the logging window in progress included).
  *
  * Randomness: one master Rng(seed) derives, in this order, the algorithm's generator (network init, then its
  * own streams), the minibatch stream and the evaluation stream; all their states go into each checkpoint.
@@ -26,7 +26,8 @@ import { makeEnv } from '../envs/registry.js';
 import { evaluate, type EvalResult } from '../fisor/evaluate.js';
 import { checkSeed } from '../fisor/train_meta.js';
 import { CsvColumns, csvRow } from '../io/metrics_csv.js';
-import { BEST_CHECKPOINT_DIR, BEST_RULE, badBestRecord, checkFiniteState, isBetter, type BestRecord } from '../io/best.js';
+import { BEST_CHECKPOINT_DIR, badBestRecord, checkFiniteState, type BestRecord } from '../io/best.js';
+import { badLogWindow, LogWindow, runSteps, type LogWindowState } from '../io/train_loop.js';
 import { runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
@@ -108,6 +109,8 @@ export interface AlgoCheckpointMetadata {
   provenance?: Record<string, unknown>;
   /** The best evaluation so far (absent in older checkpoints). */
   best?: BestRecord | null;
+  /** The logging window in progress, so that a resumed run writes the same train lines (absent in older checkpoints). */
+  logWindow?: LogWindowState;
 }
 
 /** Builds the algorithm and the loop's streams from the seed (identical on a fresh start and on resume). */
@@ -140,6 +143,8 @@ export function algoMetadata(loaded: LoadedCheckpoint, ckptDir: string): AlgoChe
   if ((d as DatasetRecord).hash !== undefined && typeof (d as DatasetRecord).hash !== 'string') bad("field 'dataset.hash' must be a string");
   checkLoop(meta.config);
   algorithmDef(meta.algo).check(meta.config);
+  const badWindow = badLogWindow(meta.logWindow, meta.config.logEvery);
+  if (badWindow) bad(badWindow);
   return meta;
 }
 
@@ -238,6 +243,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
 
     let step = 0;
     let best: BestRecord | null = null;
+    let window = new LogWindow();
     const csv = new CsvColumns();
     const lines: Record<string, unknown>[] = [];
     if (loaded && meta) {
@@ -247,6 +253,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       evalRng.setState(meta.rngs.loop.eval);
       step = loaded.step;
       best = meta.best ?? null;
+      if (meta.logWindow) window = new LogWindow(meta.logWindow);
       lines.push(...(await keepMetricsUpTo(sink, step)));
       for (const l of lines) csv.add(l);
       await sink.writeAtomic('metrics.csv', csv.text(lines));
@@ -263,78 +270,32 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       if (csv.add(obj)) await sink.writeAtomic('metrics.csv', csv.text(lines));
       else await sink.append('metrics.csv', csvRow(obj, csv.columns));
     };
-    const checkState = (context: string) => checkFiniteState(algorithm.stateTensors(), context);
-    const metadataNow = (finished: boolean): AlgoCheckpointMetadata => ({
+    const metadataNow = (finished: boolean, best: BestRecord | null): AlgoCheckpointMetadata => ({
       algo, task, seed, config: cfg, obsDim: ds.observationSize, actDim: ds.actionSize, backend: getBackend().name,
       rngs: { algorithm: algorithm.rngStates(), loop: { data: dataRng.getState(), eval: evalRng.getState() } },
-      dataset: datasetRecord, finished, provenance, best,
+      dataset: datasetRecord, logWindow: window.state(), finished, provenance, best,
     });
-    const save = async (finished = false) => {
-      checkState(`at step ${step} (checked before saving)`);
-      await sink.saveCheckpoint(CHECKPOINT_DIR, { tensors: algorithm.stateTensors(), step, metadata: metadataNow(finished) as unknown as Record<string, unknown> });
-      wroteCheckpoint = true;
-    };
-    let lastEval: EvalResult | null = null;
-    let lastEvalStep = -1;
-    const runEval = async () => {
-      const ev = evaluate(algorithm, task, { episodes: cfg.evalEpisodes, rng: evalRng, costLimit: cfg.costLimit });
-      lastEval = ev;
-      lastEvalStep = step;
-      const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = ev;
-      await writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, costLimit: cfg.costLimit, seconds });
-      await sink.writeAtomic('eval.json', JSON.stringify({ algo, step, costLimit: cfg.costLimit, ...ev }, null, 2) + '\n');
-      log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (cost limit ${cfg.costLimit}, ${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
-      if (cfg.evalEvery > 0 && isBetter(ev, best)) {
-        best = { step, normalizedReward, normalizedCost };
-        checkState(`at step ${step} (checked before saving the best checkpoint)`);
-        await sink.saveCheckpoint(BEST_CHECKPOINT_DIR, { tensors: algorithm.stateTensors(), step, metadata: metadataNow(false) as unknown as Record<string, unknown> });
-        await sink.writeAtomic('best.json', JSON.stringify({ rule: BEST_RULE, algo, costLimit: cfg.costLimit, ...best }, null, 2) + '\n');
-      }
-    };
-
-    const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
-    const sums: Record<string, number> = {};
-    let window = 0;
-    let windowStart = performance.now();
-    let trainMs = 0;
-    const startStep = step;
-    let lastYield = performance.now();
-    while (step < stopAt) {
-      const t0 = performance.now();
-      const m = algorithm.update(algorithm.sample(dataRng));
-      trainMs += performance.now() - t0;
-      step++;
-      for (const [k, v] of Object.entries(m)) {
-        if (!Number.isFinite(v)) throw new Error(`${algo} diverged at step ${step}: metric ${k} = ${v} (${JSON.stringify(m)})`);
-        sums[k] = (sums[k] ?? 0) + v;
-      }
-      window++;
-      if (step % cfg.logEvery === 0 || step === stopAt) {
-        checkState(`at step ${step} (parameters and optimizer state are checked at every log line)`);
-        const now = performance.now();
-        const line: Record<string, unknown> = { type: 'train', step };
-        for (const k of Object.keys(sums)) line[k] = sums[k] / window;
-        line.stepsPerSec = (window * 1000) / (now - windowStart);
-        await writeLine(line);
-        for (const k of Object.keys(sums)) delete sums[k];
-        window = 0;
-        windowStart = now;
-      }
-      if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
-      if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
-      opts.onStep?.(step, cfg.steps, algorithm);
-      // As FISOR's loop: let signal handlers (Ctrl-C) run; timing decides only when to yield, never what is computed.
-      if (performance.now() - lastYield > 100) {
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
-        lastYield = performance.now();
-      }
-      if (step < stopAt && opts.shouldStop?.()) break;
-    }
-    const finished = step >= cfg.steps;
-    if (finished && !opts.skipFinalEval && lastEvalStep !== step) await runEval();
-    await save(finished);
-    const trainSeconds = trainMs / 1000;
-    return { algorithm, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted: !finished, alreadyFinished: false, costLimit: cfg.costLimit, best };
+    const ran = await runSteps({
+      step, steps: cfg.steps, stopAt: Math.min(cfg.steps, opts.stopAt ?? Infinity),
+      logEvery: cfg.logEvery, evalEvery: cfg.evalEvery, checkpointEvery: cfg.checkpointEvery, evalAtStart: false,
+      skipFinalEval: opts.skipFinalEval, window, best, sink, log, costLimit: cfg.costLimit, evalEpisodes: cfg.evalEpisodes,
+      extra: { algo }, writeLine,
+      checkState: (context) => checkFiniteState(algorithm.stateTensors(), context),
+      update: (index) => {
+        const m = algorithm.update(algorithm.sample(dataRng));
+        for (const [k, v] of Object.entries(m)) if (!Number.isFinite(v)) throw new Error(`${algo} diverged at step ${index + 1}: metric ${k} = ${v} (${JSON.stringify(m)})`);
+        return m;
+      },
+      evaluate: () => evaluate(algorithm, task, { episodes: cfg.evalEpisodes, rng: evalRng, costLimit: cfg.costLimit }),
+      saveCheckpoint: async (which, at, finished, bestNow) => {
+        await sink.saveCheckpoint(which === 'best' ? BEST_CHECKPOINT_DIR : CHECKPOINT_DIR, { tensors: algorithm.stateTensors(), step: at, metadata: metadataNow(finished, bestNow) as unknown as Record<string, unknown> });
+        if (which === 'latest') wroteCheckpoint = true;
+      },
+      onStep: (at) => opts.onStep?.(at, cfg.steps, algorithm),
+      shouldStop: opts.shouldStop,
+    });
+    const trainSeconds = ran.trainMs / 1000;
+    return { algorithm, step: ran.step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (ran.step - step) / trainSeconds : 0, lastEval: ran.lastEval, outDir: where, interrupted: !ran.finished, alreadyFinished: false, costLimit: cfg.costLimit, best: ran.best };
   } catch (e) {
     if (fresh && !wroteCheckpoint) await discardFresh(sink);
     throw e;

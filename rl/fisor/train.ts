@@ -1,6 +1,7 @@
 /**
  * FISOR training loop: seeded end to end, metrics (JSONL + CSV), periodic evaluation, checkpoints (latest and
- * best) and exact resume. It writes only through a `RunSink` (rl/io/sink.ts): `outDir` gives the Node run
+ * best) and exact resume. The step loop itself (when to log, evaluate, save, yield) is rl/io/train_loop.ts,
+ * shared with the baselines' loop. It writes only through a `RunSink` (rl/io/sink.ts): `outDir` gives the Node run
  * directory (rl/io/node_sink.ts, loaded on demand so nothing here imports a Node built-in); a browser passes
  * its own `sink`.
  *
@@ -32,7 +33,8 @@ import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
-import { BEST_CHECKPOINT_DIR, BEST_RULE, checkFiniteState, firstNonFinite, isBetter } from '../io/best.js';
+import { BEST_CHECKPOINT_DIR, checkFiniteState, firstNonFinite } from '../io/best.js';
+import { LogWindow, runSteps } from '../io/train_loop.js';
 import { runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
@@ -221,8 +223,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
     let step = 0;
     let best: BestRecord | null = null;
-    const sums: Record<string, number> = {};
-    let window = 0;
+    let window = new LogWindow();
     if (loaded && meta) {
       agent.loadState(loaded);
       agent.setRngStates(meta.rngs);
@@ -230,10 +231,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       streams.eval.setState(meta.rngs.eval);
       step = loaded.step;
       best = meta.best ?? null;
-      if (meta.logWindow) {
-        window = meta.logWindow.count;
-        Object.assign(sums, meta.logWindow.sums);
-      }
+      if (meta.logWindow) window = new LogWindow(meta.logWindow);
       const kept = await keepMetricsUpTo(sink, step);
       await sink.writeAtomic('metrics.csv', CSV_HEADER + kept.map((l) => csvRow(l)).join(''));
       log(`resumed from ${where}/${CHECKPOINT_DIR} at step ${step}`);
@@ -248,97 +246,47 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await sink.append('metrics.jsonl', JSON.stringify(obj) + '\n');
       await sink.append('metrics.csv', csvRow(obj));
     };
-    const checkState = (context: string) => checkFiniteState(agent.stateTensors(), context);
-    const metadataNow = (finished: boolean): CheckpointMetadata => ({
+    const metadataNow = (finished: boolean, best: BestRecord | null): CheckpointMetadata => ({
       task, seed, config: cfg, obsDim: data.obsDim, actDim: data.actDim, backend: getBackend().name,
       rngs: { ...agent.rngStates(), data: streams.data.getState(), eval: streams.eval.getState() },
-      dataset: datasetRecord, costLimit, logWindow: { count: window, sums: { ...sums } }, best, finished, provenance,
+      dataset: datasetRecord, costLimit, logWindow: window.state(), best, finished, provenance,
     });
-    const save = async (finished = false) => {
-      checkState(`at step ${step} (checked before saving)`);
-      await sink.saveCheckpoint(CHECKPOINT_DIR, { tensors: agent.stateTensors(), step, metadata: metadataNow(finished) as unknown as Record<string, unknown> });
-      wroteCheckpoint = true;
-    };
-    let lastEval: EvalResult | null = null;
-    let lastEvalStep = -1;
-    const runEval = async () => {
-      const ev = evaluate(agent, task, { episodes: cfg.evalEpisodes, rng: streams.eval, costLimit });
-      lastEval = ev;
-      lastEvalStep = step;
-      const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = ev;
-      await writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, costLimit, seconds });
-      await sink.writeAtomic('eval.json', JSON.stringify({ step, costLimit, ...ev }, null, 2) + '\n');
-      log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (cost limit ${costLimit}, ${cfg.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
-      if (cfg.evalEvery > 0 && isBetter(ev, best)) {
-        best = { step, normalizedReward, normalizedCost };
-        checkState(`at step ${step} (checked before saving the best checkpoint)`);
-        await sink.saveCheckpoint(BEST_CHECKPOINT_DIR, { tensors: agent.stateTensors(), step, metadata: metadataNow(false) as unknown as Record<string, unknown> });
-        await sink.writeAtomic('best.json', JSON.stringify({ rule: BEST_RULE, costLimit, ...best }, null, 2) + '\n');
-      }
-    };
-
-    if (step === 0 && cfg.evalEvery > 0) await runEval();
-    const stopAt = Math.min(cfg.steps, opts.stopAt ?? Infinity);
     const batch: FisorBatch = allocFisorBatch(data, cfg.batchSize);
     const criticBatch = cfg.criticUpdates > 1 ? allocFisorBatch(data, cfg.criticBatchSize) : null;
-    let windowStart = performance.now();
-    let windowHere = 0;
-    let lastYield = performance.now();
-    let trainMs = 0;
-    const startStep = step;
-    let interrupted = false;
     const probe = cfg.convergenceEvery > 0 ? makeConvergenceProbe(task, cfg, data, opts.datasetSeed ?? 0) : null;
-    while (step < stopAt) {
-      const t0 = performance.now();
-      for (let k = 1; k < cfg.criticUpdates; k++) agent.updateCritics(sampleBatch(data, streams.data, criticBatch!));
-      const before = streams.data.getState();
-      sampleBatch(data, streams.data, batch);
-      const m = agent.update(batch, step);
-      trainMs += performance.now() - t0;
-      step++;
-      const badKeys = METRIC_KEYS.filter((k) => !Number.isFinite(m[k]));
-      if (badKeys.length) {
-        const bad = firstNonFinite(agent.stateTensors());
-        throw new Error(`training diverged at step ${step}: non-finite ${badKeys.join(', ')}${bad ? `; first non-finite state: ${bad}` : ''}; ${batchRowsReport(data, before, batch.size)}`);
-      }
-      for (const k of METRIC_KEYS) sums[k] = (sums[k] ?? 0) + m[k];
-      window++;
-      windowHere++;
-      if (step % cfg.logEvery === 0 || step === cfg.steps) {
-        checkState(`at step ${step} (parameters and optimizer state are checked at every log line)`);
-        const now = performance.now();
-        const line: Record<string, unknown> = { type: 'train', step };
-        for (const k of METRIC_KEYS) line[k] = sums[k] / window;
-        line.stepsPerSec = (windowHere * 1000) / (now - windowStart);
-        await writeLine(line);
-        for (const k of METRIC_KEYS) sums[k] = 0;
-        window = 0;
-        windowHere = 0;
-        windowStart = now;
-      }
-      if (probe && (step % cfg.convergenceEvery === 0 || step === cfg.steps || (cfg.schedule === 'critics-first' && step === cfg.criticSteps))) {
-        await writeLine({ type: 'convergence', step, ...probe.measure(agent) });
-      }
-      if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) await runEval();
-      if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && step < stopAt) await save();
-      opts.onStep?.(step, cfg.steps, agent);
-      // Let signal handlers (Ctrl-C) run: a synchronous loop would never see them. Timing only decides when
-      // to yield, never what is computed.
-      if (performance.now() - lastYield > 100) {
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
-        lastYield = performance.now();
-      }
-      if (step < stopAt && opts.shouldStop?.()) {
-        interrupted = true;
-        break;
-      }
-    }
-    if (step < cfg.steps) interrupted = true;
-    const finished = step >= cfg.steps;
-    if (finished && !opts.skipFinalEval && lastEvalStep !== step) await runEval();
-    await save(finished);
-    const trainSeconds = trainMs / 1000;
-    return { agent, step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (step - startStep) / trainSeconds : 0, lastEval, outDir: where, interrupted, alreadyFinished: false, best, costLimit };
+    const ran = await runSteps({
+      step, steps: cfg.steps, stopAt: Math.min(cfg.steps, opts.stopAt ?? Infinity),
+      logEvery: cfg.logEvery, evalEvery: cfg.evalEvery, checkpointEvery: cfg.checkpointEvery, evalAtStart: true,
+      skipFinalEval: opts.skipFinalEval, window, best, sink, log, costLimit, evalEpisodes: cfg.evalEpisodes,
+      writeLine,
+      checkState: (context) => checkFiniteState(agent.stateTensors(), context),
+      update: (index) => {
+        for (let k = 1; k < cfg.criticUpdates; k++) agent.updateCritics(sampleBatch(data, streams.data, criticBatch!));
+        const before = streams.data.getState();
+        sampleBatch(data, streams.data, batch);
+        const m = agent.update(batch, index);
+        const badKeys = METRIC_KEYS.filter((k) => !Number.isFinite(m[k]));
+        if (badKeys.length) {
+          const bad = firstNonFinite(agent.stateTensors());
+          throw new Error(`training diverged at step ${index + 1}: non-finite ${badKeys.join(', ')}${bad ? `; first non-finite state: ${bad}` : ''}; ${batchRowsReport(data, before, batch.size)}`);
+        }
+        return Object.fromEntries(METRIC_KEYS.map((k) => [k, m[k]]));
+      },
+      afterStep: async (at) => {
+        if (probe && (at % cfg.convergenceEvery === 0 || at === cfg.steps || (cfg.schedule === 'critics-first' && at === cfg.criticSteps))) {
+          await writeLine({ type: 'convergence', step: at, ...probe.measure(agent) });
+        }
+      },
+      evaluate: () => evaluate(agent, task, { episodes: cfg.evalEpisodes, rng: streams.eval, costLimit }),
+      saveCheckpoint: async (which, at, finished, bestNow) => {
+        await sink.saveCheckpoint(which === 'best' ? BEST_CHECKPOINT_DIR : CHECKPOINT_DIR, { tensors: agent.stateTensors(), step: at, metadata: metadataNow(finished, bestNow) as unknown as Record<string, unknown> });
+        if (which === 'latest') wroteCheckpoint = true;
+      },
+      onStep: (at) => opts.onStep?.(at, cfg.steps, agent),
+      shouldStop: opts.shouldStop,
+    });
+    const trainSeconds = ran.trainMs / 1000;
+    return { agent, step: ran.step, trainSeconds, stepsPerSecond: trainSeconds > 0 ? (ran.step - step) / trainSeconds : 0, lastEval: ran.lastEval, outDir: where, interrupted: !ran.finished, alreadyFinished: false, best: ran.best, costLimit };
   } catch (e) {
     // A fresh run that never reached a checkpoint leaves nothing behind (not even an empty directory).
     if (fresh && !wroteCheckpoint) await discardFresh(sink);

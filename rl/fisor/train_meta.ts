@@ -8,6 +8,7 @@ import type { RngState } from '../../core/index.js';
 import type { LoadedCheckpoint } from '../../nn/index.js';
 import { taskReference } from '../envs/reference.js';
 import { badBestRecord, type BestRecord } from '../io/best.js';
+import { badLogWindow } from '../io/train_loop.js';
 import { checkConfig, type FisorConfig } from './config.js';
 
 /** Seeds are 32-bit: `Rng` folds larger values, so -1 and 2^32 - 1 would give the same run. */
@@ -101,12 +102,8 @@ export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): Che
   } catch (e) {
     return bad(`field 'config': ${(e as Error).message}`);
   }
-  if (meta.logWindow !== undefined) {
-    const w = meta.logWindow;
-    if (!isObject(w) || !Number.isInteger(w.count) || (w.count as number) < 0 || (w.count as number) >= config.logEvery || !isObject(w.sums) || !Object.values(w.sums).every(finite)) {
-      bad(`field 'logWindow' must be { count in [0, logEvery), sums of finite numbers }, got ${JSON.stringify(w)}`);
-    }
-  }
+  const badWindow = badLogWindow(meta.logWindow, config.logEvery);
+  if (badWindow) bad(badWindow);
   const badBest = badBestRecord(meta.best);
   if (badBest) bad(badBest);
   if (loaded.step > config.steps) bad(`step ${loaded.step} is beyond the run's config.steps ${config.steps}`);
