@@ -35,7 +35,6 @@ export function selectBackend(name: string | undefined): string {
   return name ?? 'default';
 }
 
-/** Seeds are 32-bit (the generator folds larger values): refuse what would silently alias another seed. */
 /** "wasm-fma, 2 threads": the backend the updates ran on, for the end-of-training speed line. */
 export function backendLabel(): string {
   const be = getBackend() as { name: string; threads?: number };
@@ -43,6 +42,7 @@ export function backendLabel(): string {
   return `${be.name}, ${t} thread${t === 1 ? '' : 's'}`;
 }
 
+/** Seeds are 32-bit (the generator folds larger values): refuse what would silently alias another seed. */
 export function checkSeedFlag(seed: number, flag = '--seed'): void {
   if (seed < 0 || seed > 0xffffffff) throw new UsageError(`${flag} must be in [0, 4294967295] (32 bits), got ${seed}`);
 }

@@ -13,11 +13,10 @@ import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
 import { nodeProvenance } from '../io/node_provenance.js';
 import { NodeRunSink } from '../io/node_sink.js';
-import { backendLabel, checkCostLimitFlag, checkSeedFlag, extractRepeated, recipeFlag, selectBackend } from './common.js';
+import { checkCostLimitFlag, checkSeedFlag, extractRepeated, recipeFlag, selectBackend } from './common.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { CliIO } from './command.js';
-import { formatDuration, Progress } from './progress.js';
-import { sigintStopper } from './sigint.js';
+import { runTrainingCli } from './train_run.js';
 
 export const algoTrainFlags = {
   algo: { type: 'string', help: "algorithm (see 'fisor algos')", default: 'fisor', meta: 'NAME' },
@@ -78,35 +77,10 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
   io.stdout.write(f.resume
     ? `resuming ${f.algo} on ${f.task} from ${out}/checkpoint, backend ${getBackend().name}\n`
     : `training ${f.algo} on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
-  const bar = new Progress(f.resume ? (f.steps ?? cfg.steps) : cfg.steps, { label: `train ${f.algo} ${f.task}`, stream: io.stderr, quiet: f.quiet });
-  const t0 = performance.now();
-  const interrupt = sigintStopper(io);
-  let res;
-  try {
-    res = await trainAlgorithm({
-      algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, dataRecipe: recipe, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
-      costLimit: f['cost-limit'], provenance: nodeProvenance(), shouldStop: interrupt.shouldStop,
-      onStep: (s) => bar.update(s),
-      log: (line) => {
-        if (io.stderr.isTTY && !f.quiet) io.stderr.write('\r\x1b[K');
-        io.stdout.write(line + '\n');
-      },
-    });
-  } finally {
-    interrupt.dispose();
-  }
-  bar.done();
-  if (res.alreadyFinished) return 0; // the loop said so; nothing was trained or written
-  const ev = res.lastEval;
-  if (res.interrupted) {
-    io.stdout.write(`stopped at step ${res.step}; checkpoint ${out}/checkpoint saved. Continue with: fisor train --algo ${f.algo} --task ${f.task} --out ${out} --resume\n`);
-    return interrupt.shouldStop() ? 130 : 0;
-  }
-  io.stdout.write(`done: ${res.step} steps, ${res.stepsPerSecond.toFixed(1)} updates/s (${backendLabel()}), wall ${formatDuration((performance.now() - t0) / 1000)}\n`);
-  if (ev) io.stdout.write(`normalized reward ${ev.normalizedReward.toFixed(3)} +- ${ev.normalizedRewardStd.toFixed(3)}, normalized cost ${ev.normalizedCost.toFixed(3)} +- ${ev.normalizedCostStd.toFixed(3)} (${ev.episodes.length} episodes; ${ev.safe ? 'safe' : 'UNSAFE'} at cost limit ${res.costLimit})\n`);
-  if (res.best) io.stdout.write(`best checkpoint ${out}/checkpoint-best (step ${res.best.step}: normalized cost ${res.best.normalizedCost.toFixed(3)}, reward ${res.best.normalizedReward.toFixed(3)})\n`);
-  io.stdout.write(`checkpoint ${out}/checkpoint, metrics ${out}/metrics.jsonl\n`);
-  return 0;
+  return runTrainingCli(io, { total: f.resume ? (f.steps ?? cfg.steps) : cfg.steps, label: `train ${f.algo} ${f.task}`, quiet: f.quiet, out, continueCommand: `fisor train --algo ${f.algo} --task ${f.task} --out ${out} --resume` }, (hooks) => trainAlgorithm({
+    algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, dataRecipe: recipe, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
+    costLimit: f['cost-limit'], provenance: nodeProvenance(), ...hooks,
+  }));
 }
 
 export { algorithmNames };
