@@ -156,7 +156,7 @@ async function runOne(task: string, seed: number, cfg: FisorConfig, preset: stri
       const starts = feasibleStarts(60);
       run.feasibleStarts = startResult(evaluate(res.agent, task, { episodes: starts.length, seed: 1002, starts, monitor: true }));
       // The paper-style figure with one rollout from the fixed start drawn over it (last: the rollout samples actions).
-      run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed }, rollout: pointRobotRollout(res.agent) });
+      run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed, step: res.step }, rollout: pointRobotRollout(res.agent) });
     }
     run.wallSeconds = (performance.now() - tr) / 1000;
     return run;

@@ -162,7 +162,11 @@ export async function writeFeasibleFigure(valueFn: ValueFn, base: string, opts: 
   const { writeFileAtomic } = await import('../io/atomic.js');
   const { writeFigure } = await import('./raster.js');
   const slices = PAPER_SLICES.map((s) => evaluateSlice(valueFn, s, opts.n ?? 200, opts.extent ?? 3));
-  const { svg, png } = await writeFigure(base, feasibleFigure(slices, opts));
+  // The run's seed and step (when given) go into the title, so that a figure says which checkpoint it shows.
+  const m = opts.meta ?? {};
+  const which = [m.seed !== undefined ? `seed ${m.seed}` : '', m.step !== undefined ? `step ${m.step}` : ''].filter(Boolean).join(', ');
+  const title = opts.title ?? (which ? `PointRobot feasible region (${which}): learned V_h vs ground truth` : undefined);
+  const { svg, png } = await writeFigure(base, feasibleFigure(slices, { ...opts, title }));
   const json = `${base}.json`;
   const summary = slices.map(({ v, theta, label, iou, learnedInfeasible, trueInfeasible }) => ({ v, theta, label, iou, learnedInfeasible, trueInfeasible }));
   const meanIou = summary.reduce((a, s) => a + s.iou, 0) / summary.length;

@@ -67,5 +67,13 @@ describe('feasible-region figure', () => {
     expect(readFileSync(res.svg, 'utf8')).toMatch(/^<svg/);
     expect(Array.from(readFileSync(res.png).subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
     expect(JSON.parse(readFileSync(res.json, 'utf8')).slices).toHaveLength(3);
+    expect(readFileSync(res.svg, 'utf8')).toContain('PointRobot feasible region: learned V_h vs ground truth');
+  });
+
+  it("names the run's seed and step in the title when the caller gives them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fisor-fig-'));
+    const res = await writeFeasibleFigure((obs) => new Float32Array(obs.length / 11).fill(-1), join(dir, 'fig'), { n: 20, meta: { seed: 2, step: 10000 } });
+    expect(readFileSync(res.svg, 'utf8')).toContain('PointRobot feasible region (seed 2, step 10000): learned V_h vs ground truth');
+    expect(JSON.parse(readFileSync(res.json, 'utf8'))).toMatchObject({ seed: 2, step: 10000 });
   });
 });
