@@ -30,7 +30,7 @@ import { pointRobotRollout } from '../rl/plot/rollout.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
-import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
+import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
 
 const flags = {

@@ -2,7 +2,6 @@
  * `fisor eval --checkpoint <dir>` for a checkpoint of rl/algos: the algorithm is read from the checkpoint; scores
  * use `--cost-limit K` if given, else the run's cost limit (its config.costLimit).
  */
-import { join } from 'node:path';
 import { loadAlgorithm } from '../algos/train.js';
 import { evaluate } from '../fisor/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';

@@ -64,7 +64,7 @@ export class ConvergenceProbe {
    * `heldOut`: prepared like the training data; `rewardScale` of the training data (so that the reward
    * residual is in the units Q_r learns); `hRange` = [min h, max h] of the training data.
    */
-  constructor(private readonly heldOut: FisorData, private readonly costs: Float32Array, private readonly hRange: [number, number], rows = 4096) {
+  constructor(private readonly heldOut: FisorData, costs: Float32Array, private readonly hRange: [number, number], rows = 4096) {
     const rng = new Rng(20241);
     const n = Math.min(rows, heldOut.size);
     this.idx = new Int32Array(n);

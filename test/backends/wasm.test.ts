@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { JsBackend } from '../../core/backends/js.js';
 import { WasmBackend, wasmSimdAvailable } from '../../core/backends/wasm/index.js';
-import { data, expectClose as closeWithin, put, release } from './helpers.js';
+import { data, put, release } from './helpers.js';
 import type { DataBuffer } from '../../core/backend.js';
 
 const w = new WasmBackend();
@@ -17,10 +17,6 @@ const SIZES = [1, 3, 7, 17, 255, 257];
 
 function pair(xs: ArrayLike<number>): [DataBuffer, DataBuffer] {
   return [put(w, xs), put(j, xs)];
-}
-
-function expectClose(a: DataBuffer, b: DataBuffer, rtol = 1e-5, atol = 1e-6, what = ''): void {
-  closeWithin(a, b, rtol, atol, what, undefined, ['wasm', 'js']);
 }
 
 describe('wasm backend basics', () => {

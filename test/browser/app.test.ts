@@ -18,7 +18,6 @@ import { FisorSession, type Rollout } from '../../web/src/session.js';
 import { serve } from '../../web/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = fileURLToPath(new URL('../../out/browser/', import.meta.url));
 const STEPS = 200;
 const SEED = 0;
