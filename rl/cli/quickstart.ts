@@ -12,6 +12,7 @@ import { PRESETS, resolveConfig } from '../fisor/config.js';
 import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { evaluate } from '../fisor/evaluate.js';
+import { feasibleStarts } from '../fisor/starts.js';
 import { train } from '../fisor/train.js';
 import { writeFeasibleFigure } from '../plot/feasible.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
@@ -26,6 +27,7 @@ const flags = {
   steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
   seed: { type: 'int', help: 'training seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
   episodes: { type: 'int', help: 'evaluation episodes per start mode', default: 20, meta: 'N' },
+  'feasible-starts': { type: 'int', help: "episodes from the fixed list of ground-truth-feasible starts (issue 9's measure; 0 = skip)", default: 60, meta: 'N' },
   set: { type: 'string', help: 'override one config field (repeatable)', meta: 'KEY=VALUE' },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
   quiet: { type: 'bool', help: 'no progress bars', default: false },
@@ -48,10 +50,16 @@ export const command: Command = {
     const f = parseFlags(rest, flags);
     if (f.steps !== undefined && f.steps <= 0) throw new UsageError(`--steps must be > 0, got ${f.steps}`);
     if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
+    if (f['feasible-starts'] < 0) throw new UsageError(`--feasible-starts must be >= 0, got ${f['feasible-starts']}`);
     checkSeedFlag(f.seed);
     selectBackend(f.backend);
     const out = f.out ?? freeRunDir('runs/quickstart');
-    const cfg = resolveConfig({ preset: f.preset, task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
+    let cfg;
+    try {
+      cfg = resolveConfig({ preset: f.preset, task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const t0 = performance.now();
     const say = (s: string) => io.stdout.write(s + '\n');
     const schedule = cfg.schedule === 'critics-first' ? `critics first for ${cfg.criticSteps} of ${cfg.steps} steps, then the actor` : `${cfg.steps} joint steps`;
@@ -93,12 +101,19 @@ export const command: Command = {
     };
     const fixed = evalOne(true);
     const random = evalOne(false);
-    writeFileAtomic(join(out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random }, null, 2) + '\n');
+    // The ground truth's feasible starts (a fixed list, rl/fisor/starts.ts): from each a safe policy exists.
+    const starts = f['feasible-starts'] > 0 ? feasibleStarts(f['feasible-starts']) : [];
+    const feasible = starts.length ? evaluate(res.agent, TASK, { episodes: starts.length, seed: 1002, starts }) : null;
+    writeFileAtomic(join(out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random, ...(feasible ? { feasibleStarts: feasible } : {}) }, null, 2) + '\n');
     const line = (name: string, r: typeof fixed) =>
-      `    ${name.padEnd(14)} normalized reward ${r.normalizedReward.toFixed(3)} +- ${r.normalizedRewardStd.toFixed(3)}   normalized cost ${r.normalizedCost.toFixed(3)} +- ${r.normalizedCostStd.toFixed(3)}   ${r.safe ? 'safe' : 'UNSAFE'} (${(100 * r.safeFraction).toFixed(0)}% of episodes cost <= 10)`;
+      `    ${name.padEnd(15)} normalized reward ${r.normalizedReward.toFixed(3)} +- ${r.normalizedRewardStd.toFixed(3)}   normalized cost ${r.normalizedCost.toFixed(3)} +- ${r.normalizedCostStd.toFixed(3)}   ${r.safe ? 'safe' : 'UNSAFE'} (${(100 * r.safeFraction).toFixed(0)}% of episodes cost <= 10)`;
     say(`3/4 evaluation (${f.episodes} episodes each, ${cfg.numSamples} candidate actions per state):`);
     say(line('fixed start', fixed));
     say(line('random starts', random));
+    if (feasible) {
+      const free = feasible.violationFree;
+      say(`    ${'feasible starts'.padEnd(15)} ${free} of ${starts.length} ground-truth-feasible starts without a violation (${(100 * free / starts.length).toFixed(0)}%)`);
+    }
 
     // 4. feasible region
     const fig = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(out, 'feasible'), { meta: { step: res.step, seed: f.seed } });

@@ -42,6 +42,8 @@ export interface EvalResult {
   meanCost: number;
   /** Fraction of episodes with normalised cost <= 1. */
   safeFraction: number;
+  /** Episodes without a single step of cost > 0 (stricter than safeFraction's cost <= kappa: a hard constraint). */
+  violationFree: number;
   /** Mean normalised cost <= 1 (DSRL's criterion). */
   safe: boolean;
   seconds: number;
@@ -144,6 +146,7 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
     normalizedReward: nr, normalizedCost: nc, normalizedRewardStd: nrs, normalizedCostStd: ncs,
     meanReturn: meanStd(episodes.map((e) => e.ret))[0], meanCost: meanStd(episodes.map((e) => e.cost))[0],
     safeFraction: episodes.filter((e) => e.normalizedCost <= 1).length / E,
+    violationFree: episodes.filter((e) => e.cost === 0).length,
     safe: nc <= 1,
     seconds: (performance.now() - t0) / 1000,
     ...(monitor ? { monitor: summarizeMonitor(traces, opts.monitorTraces) } : {}),

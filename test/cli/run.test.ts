@@ -68,6 +68,23 @@ describe('fisor train: run directories', () => {
     expect(freeRunDir(q)).toBe(`${q}-3`);
   });
 
+  it('quickstart end to end (tiny): fixed, random and ground-truth-feasible starts, the figure; a too-short --steps is a usage error naming the fix', async () => {
+    const out = join(dir, 'qs');
+    const r = await run('quickstart', '--steps', '20', '--set', 'criticSteps=12', '--episodes', '1', '--feasible-starts', '3', '--out', out, '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/critics first for 12 of 20 steps/);
+    expect(r.out).toMatch(/fixed start +normalized reward/);
+    expect(r.out).toMatch(/feasible starts +\d of 3 ground-truth-feasible starts without a violation/);
+    const ev = JSON.parse(readFileSync(join(out, 'quickstart-eval.json'), 'utf8'));
+    expect(ev.feasibleStarts.episodes).toHaveLength(3);
+    expect(ev.feasibleStarts.violationFree).toBe(ev.feasibleStarts.episodes.filter((e: { cost: number }) => e.cost === 0).length);
+    expect(existsSync(join(out, 'feasible.png'))).toBe(true);
+    const short = await run('quickstart', '--steps', '20', '--out', join(dir, 'qs2'), '--quiet');
+    expect(short.code).toBe(2);
+    expect(short.err).toMatch(/criticSteps' \(6000\) must be < steps \(20\).*--set criticSteps=12/);
+    expect(existsSync(join(dir, 'qs2'))).toBe(false);
+  }, 120_000);
+
   it('--out that is a file: a clear error before any work', async () => {
     const file = join(dir, 'file-out');
     writeFileSync(file, 'x');

@@ -3,7 +3,7 @@ import { Rng, setBackend } from '../../core/index.js';
 import { FisorAgent, actorIterations, iterationPhase } from '../../rl/fisor/agent.js';
 import { SAFE_CHANGES, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
 import { futureViolation, rocAuc } from '../../rl/fisor/convergence.js';
-import { evaluate } from '../../rl/fisor/evaluate.js';
+import { evaluate, type Policy } from '../../rl/fisor/evaluate.js';
 import { summarizeMonitor, type MonitorStep } from '../../rl/fisor/monitor.js';
 import { feasibleStarts } from '../../rl/fisor/starts.js';
 import { evasiveTurn, isFeasibleState, POINT_ROBOT, PointRobot } from '../../rl/envs/point_robot.js';
@@ -81,7 +81,7 @@ describe('critics-first schedule and ablation switches', () => {
     const c = presetConfig('safe');
     for (const [k, { value }] of Object.entries(SAFE_CHANGES)) expect(k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], c)).toEqual(value);
     expect(presetConfig('paper')).toMatchObject({ schedule: 'joint', vhExpectile: 'reversed', actorWeights: 'feasibility' });
-    expect(() => resolveConfig({ set: ['schedule=critics-first', 'criticSteps=100', 'steps=100'] })).toThrow(/criticSteps.*must be < steps/);
+    expect(() => resolveConfig({ set: ['schedule=critics-first', 'criticSteps=100', 'steps=100'] })).toThrow(/criticSteps.*must be < steps.*--set criticSteps=60 /);
     expect(() => resolveConfig({ set: ['schedule=actor-first'] })).toThrow(/schedule.*one of joint, critics-first/);
     expect(() => resolveConfig({ set: ['vhExpectile=upper'] })).toThrow(/vhExpectile/);
     expect(() => resolveConfig({ set: ['actorWeights=none'] })).toThrow(/actorWeights/);
@@ -199,5 +199,20 @@ describe('PointRobot safety filter', () => {
       }
     }
     expect(overridden).toBeGreaterThan(0);
+  });
+});
+
+describe('violation-free episodes', () => {
+  const constant = (a0: number, a1: number): Policy => ({ act: (obs) => new Float32Array((obs.length / 11) * 2).map((_, i) => (i % 2 === 0 ? a0 : a1)) });
+
+  it('counts episodes without a single step of cost > 0, which cost <= kappa does not', () => {
+    // From the fixed start, full throttle straight ahead enters the hazard; full braking with a full left turn is
+    // the ground truth's way out (rl/envs/point_robot.ts).
+    const straight = evaluate(constant(1, 0), 'PointRobot', { episodes: 2, seed: 0, fixedStart: true, costLimit: 1000 });
+    expect(straight.episodes.every((e) => e.cost > 0)).toBe(true);
+    expect(straight.safeFraction).toBe(1); // within a kappa of 1000 ...
+    expect(straight.violationFree).toBe(0); // ... yet every episode violated
+    const evade = evaluate(constant(-1, 1), 'PointRobot', { episodes: 2, seed: 0, fixedStart: true });
+    expect(evade.violationFree).toBe(2);
   });
 });
