@@ -20,8 +20,9 @@ import { summarizeDataset } from '../rl/data/dataset.js';
 import { TASK_NAMES, taskReference } from '../rl/envs/reference.js';
 import { presetChain, resolveConfig, type FisorConfig } from '../rl/fisor/config.js';
 import { CHECKPOINT_DIR, train } from '../rl/fisor/train.js';
-import { evaluate, type EvalResult } from '../rl/fisor/evaluate.js';
+import { evaluate } from '../rl/fisor/evaluate.js';
 import type { MonitorSummary } from '../rl/fisor/monitor.js';
+import { FEASIBLE_STARTS, startResult, violationFreeText, type StartResult } from './start_results.js';
 import type { ConvergenceMeasures } from '../rl/fisor/convergence.js';
 import { feasibleStarts } from '../rl/fisor/starts.js';
 import { extractRepeated } from '../rl/cli/common.js';
@@ -50,13 +51,6 @@ const flags = {
   merge: { type: 'string', help: 'write the report from these results.json files (comma-separated) instead of running', default: '', meta: 'A,B' },
 } satisfies FlagSpecs;
 
-/** Fixed-start and feasible-start evaluations of PointRobot. */
-/**
- * An evaluation from given starts. `safeFraction`: episodes with cost <= kappa (DSRL's "safe");
- * `episodes` and `violationFree`: how many ran, and how many had no step with cost > 0 (issue 9's "without
- * a violation"; run.json files written before these fields derive them from the monitor, see violationFree).
- */
-interface StartResult { normalizedReward: number; normalizedCost: number; safeFraction: number; episodes?: number; violationFree?: number; monitor?: MonitorSummary }
 
 interface RunResult {
   task: string;
@@ -109,22 +103,6 @@ const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
 const f3 = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const startResult = (e: EvalResult): StartResult => ({
-  normalizedReward: e.normalizedReward, normalizedCost: e.normalizedCost, safeFraction: e.safeFraction,
-  episodes: e.episodes.length, violationFree: e.violationFree, monitor: e.monitor,
-});
-
-/** [violation-free episodes, episodes] of a start evaluation (older results: from the monitor's count of episodes with a violation). */
-export function violationFree(x: StartResult, episodes: number): [number, number] {
-  if (x.violationFree !== undefined && x.episodes !== undefined) return [x.violationFree, x.episodes];
-  if (!x.monitor) throw new Error('a start evaluation without episode counts or a monitor summary: rerun it');
-  return [episodes - x.monitor.violatingEpisodes, episodes];
-}
-const FEASIBLE_STARTS = 60;
-const freeText = (x: StartResult): string => {
-  const [free, n] = violationFree(x, FEASIBLE_STARTS);
-  return `${free} of ${n} (${pct(free / n)})`;
-};
 
 /** The convergence lines of a run's metrics.jsonl: the one at the end of the critic phase and the last. */
 function readConvergence(outDir: string, cfg: FisorConfig): RunResult['convergence'] {
@@ -235,7 +213,7 @@ async function main(): Promise<void> {
       runs.push(run);
       if (run.ok) writeFileAtomic(runPath, JSON.stringify({ config: cfg, episodes: f.episodes, run }, null, 2) + '\n');
       process.stdout.write(run.ok
-        ? `${task} seed ${seed}: normalized reward ${f3(run.normalizedReward!)}, normalized cost ${f3(run.normalizedCost!)}${run.fixedStart ? `, fixed start cost ${f3(run.fixedStart.normalizedCost)}, feasible starts without a violation ${freeText(run.feasibleStarts!)}` : ''} (${formatDuration(run.wallSeconds)})\n`
+        ? `${task} seed ${seed}: normalized reward ${f3(run.normalizedReward!)}, normalized cost ${f3(run.normalizedCost!)}${run.fixedStart ? `, fixed start cost ${f3(run.fixedStart.normalizedCost)}, feasible starts without a violation ${violationFreeText(run.feasibleStarts!)}` : ''} (${formatDuration(run.wallSeconds)})\n`
         : `${task} seed ${seed}: FAILED: ${run.error}\n`);
     }
   }
@@ -370,7 +348,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   const prs = ok.filter((x) => x.task === 'PointRobot' && x.fixedStart && x.feasibleStarts && x.feasible);
   if (prs.length) {
     L.push(`- PointRobot fixed start safe (normalized cost <= 1): **${prs.filter((x) => x.fixedStart!.normalizedCost <= 1).length} of ${prs.length}** seed(s) (target: all 3).`);
-    L.push(`- PointRobot ground-truth-feasible random starts without a violation: ${prs.map((x) => `seed ${x.seed} **${freeText(x.feasibleStarts!)}**`).join(', ')} (target: >= 95 % each; with cost <= kappa instead: ${prs.map((x) => pct(x.feasibleStarts!.safeFraction)).join(', ')}).`);
+    L.push(`- PointRobot ground-truth-feasible random starts without a violation: ${prs.map((x) => `seed ${x.seed} **${violationFreeText(x.feasibleStarts!)}**`).join(', ')} (target: >= 95 % each; with cost <= kappa instead: ${prs.map((x) => pct(x.feasibleStarts!.safeFraction)).join(', ')}).`);
     L.push(`- PointRobot IoU >= 0.90 on all three slices: ${prs.map((x) => `seed ${x.seed} **${x.feasible!.slices.every((sl) => sl.iou >= 0.9) ? 'yes' : 'no'}** (min ${f3(Math.min(...x.feasible!.slices.map((sl) => sl.iou)))})`).join(', ')}.`);
   }
   for (const c of claims) L.push(`- ${c}`);
@@ -406,7 +384,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
     L.push('## PointRobot', '');
     L.push('Fixed start [-1.8, 0, 2, π/4] (FISOR\'s own rollouts; heading at speed 2 towards a hazard; ' + `${r.episodes} episodes, the policy samples), 60 random starts from the reset distribution that the ground truth calls feasible (fixed list, rl/fisor/starts.ts), and the IoU of the learned infeasible set (V_h > 0) with the ground truth (env \`feasibilityGrid\`, 200 x 200 grid over [-3, 3]^2) per slice:`, '');
     L.push(`| seed | fixed start cost | fixed start episodes safe | feasible starts without a violation | feasible starts with cost <= kappa | ${pr[0].feasible!.slices.map((s) => `IoU ${s.label}`).join(' | ')} |`, `|---|---|---|---|---|${pr[0].feasible!.slices.map(() => '---|').join('')}`);
-    for (const x of pr) L.push(`| ${x.seed} | ${f3(x.fixedStart!.normalizedCost)} | ${pct(x.fixedStart!.safeFraction)} | ${freeText(x.feasibleStarts!)} | ${Math.round(FEASIBLE_STARTS * x.feasibleStarts!.safeFraction)} (${pct(x.feasibleStarts!.safeFraction)}) | ${x.feasible!.slices.map((s) => f3(s.iou)).join(' | ')} |`);
+    for (const x of pr) L.push(`| ${x.seed} | ${f3(x.fixedStart!.normalizedCost)} | ${pct(x.fixedStart!.safeFraction)} | ${violationFreeText(x.feasibleStarts!)} | ${Math.round(FEASIBLE_STARTS * x.feasibleStarts!.safeFraction)} (${pct(x.feasibleStarts!.safeFraction)}) | ${x.feasible!.slices.map((s) => f3(s.iou)).join(' | ')} |`);
     const figDir = join(reportPath, '..', 'figures');
     mkdirSync(figDir, { recursive: true });
     const src = pr[0].feasible!;
