@@ -51,7 +51,6 @@ const flags = {
   merge: { type: 'string', help: 'write the report from these results.json files (comma-separated) instead of running', default: '', meta: 'A,B' },
 } satisfies FlagSpecs;
 
-
 interface RunResult {
   task: string;
   seed: number;
