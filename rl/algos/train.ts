@@ -26,7 +26,7 @@ import { makeEnv } from '../envs/registry.js';
 import { evaluate, type EvalResult } from '../fisor/evaluate.js';
 import { checkSeed } from '../fisor/train_meta.js';
 import { CsvColumns, csvRow } from '../io/metrics_csv.js';
-import { BEST_CHECKPOINT_DIR, badBestRecord, checkFiniteState, type BestRecord } from '../io/best.js';
+import { badBestRecord, type BestRecord } from '../io/best.js';
 import { badLogWindow, LogWindow, runSteps, type LogWindowState } from '../io/train_loop.js';
 import { runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
@@ -279,18 +279,18 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       step, steps: cfg.steps, stopAt: Math.min(cfg.steps, opts.stopAt ?? Infinity),
       logEvery: cfg.logEvery, evalEvery: cfg.evalEvery, checkpointEvery: cfg.checkpointEvery, evalAtStart: false,
       skipFinalEval: opts.skipFinalEval, window, best, sink, log, costLimit: cfg.costLimit, evalEpisodes: cfg.evalEpisodes,
-      extra: { algo }, writeLine,
-      checkState: (context) => checkFiniteState(algorithm.stateTensors(), context),
+      extra: { algo }, writeLine, checkpointDir: CHECKPOINT_DIR,
+      stateTensors: () => algorithm.stateTensors(),
+      metadata: (finished, bestNow) => metadataNow(finished, bestNow) as unknown as Record<string, unknown>,
+      onSaved: () => {
+        wroteCheckpoint = true;
+      },
       update: (index) => {
         const m = algorithm.update(algorithm.sample(dataRng));
         for (const [k, v] of Object.entries(m)) if (!Number.isFinite(v)) throw new Error(`${algo} diverged at step ${index + 1}: metric ${k} = ${v} (${JSON.stringify(m)})`);
         return m;
       },
       evaluate: () => evaluate(algorithm, task, { episodes: cfg.evalEpisodes, rng: evalRng, costLimit: cfg.costLimit }),
-      saveCheckpoint: async (which, at, finished, bestNow) => {
-        await sink.saveCheckpoint(which === 'best' ? BEST_CHECKPOINT_DIR : CHECKPOINT_DIR, { tensors: algorithm.stateTensors(), step: at, metadata: metadataNow(finished, bestNow) as unknown as Record<string, unknown> });
-        if (which === 'latest') wroteCheckpoint = true;
-      },
       onStep: (at) => opts.onStep?.(at, cfg.steps, algorithm),
       shouldStop: opts.shouldStop,
     });

@@ -33,7 +33,7 @@ import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
-import { BEST_CHECKPOINT_DIR, checkFiniteState, firstNonFinite } from '../io/best.js';
+import { firstNonFinite } from '../io/best.js';
 import { LogWindow, runSteps } from '../io/train_loop.js';
 import { runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh } from '../io/run_guard.js';
@@ -254,12 +254,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const batch: FisorBatch = allocFisorBatch(data, cfg.batchSize);
     const criticBatch = cfg.criticUpdates > 1 ? allocFisorBatch(data, cfg.criticBatchSize) : null;
     const probe = cfg.convergenceEvery > 0 ? makeConvergenceProbe(task, cfg, data, opts.datasetSeed ?? 0) : null;
+    const row: Record<string, number> = {};
     const ran = await runSteps({
       step, steps: cfg.steps, stopAt: Math.min(cfg.steps, opts.stopAt ?? Infinity),
       logEvery: cfg.logEvery, evalEvery: cfg.evalEvery, checkpointEvery: cfg.checkpointEvery, evalAtStart: true,
       skipFinalEval: opts.skipFinalEval, window, best, sink, log, costLimit, evalEpisodes: cfg.evalEpisodes,
-      writeLine,
-      checkState: (context) => checkFiniteState(agent.stateTensors(), context),
+      writeLine, checkpointDir: CHECKPOINT_DIR,
+      stateTensors: () => agent.stateTensors(),
+      metadata: (finished, bestNow) => metadataNow(finished, bestNow) as unknown as Record<string, unknown>,
+      onSaved: () => {
+        wroteCheckpoint = true;
+      },
       update: (index) => {
         for (let k = 1; k < cfg.criticUpdates; k++) agent.updateCritics(sampleBatch(data, streams.data, criticBatch!));
         const before = streams.data.getState();
@@ -270,7 +275,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           const bad = firstNonFinite(agent.stateTensors());
           throw new Error(`training diverged at step ${index + 1}: non-finite ${badKeys.join(', ')}${bad ? `; first non-finite state: ${bad}` : ''}; ${batchRowsReport(data, before, batch.size)}`);
         }
-        return Object.fromEntries(METRIC_KEYS.map((k) => [k, m[k]]));
+        for (const k of METRIC_KEYS) row[k] = m[k]; // in METRIC_KEYS order (the CSV header's), one object reused
+        return row;
       },
       afterStep: async (at) => {
         if (probe && (at % cfg.convergenceEvery === 0 || at === cfg.steps || (cfg.schedule === 'critics-first' && at === cfg.criticSteps))) {
@@ -278,10 +284,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
       },
       evaluate: () => evaluate(agent, task, { episodes: cfg.evalEpisodes, rng: streams.eval, costLimit }),
-      saveCheckpoint: async (which, at, finished, bestNow) => {
-        await sink.saveCheckpoint(which === 'best' ? BEST_CHECKPOINT_DIR : CHECKPOINT_DIR, { tensors: agent.stateTensors(), step: at, metadata: metadataNow(finished, bestNow) as unknown as Record<string, unknown> });
-        if (which === 'latest') wroteCheckpoint = true;
-      },
       onStep: (at) => opts.onStep?.(at, cfg.steps, agent),
       shouldStop: opts.shouldStop,
     });

@@ -5,7 +5,8 @@
  * checkpoint contents; what happens when, and what is written, is decided here once.
  */
 import type { EvalResult } from '../fisor/evaluate.js';
-import { BEST_RULE, isBetter, type BestRecord } from './best.js';
+import type { Tensor } from '../../core/index.js';
+import { BEST_CHECKPOINT_DIR, BEST_RULE, checkFiniteState, isBetter, type BestRecord } from './best.js';
 import type { RunSink } from './sink.js';
 
 /** A logging window's state, saved in checkpoints so that a resumed run writes the same lines as an uninterrupted one. */
@@ -89,13 +90,17 @@ export interface StepLoop {
   extra?: Record<string, unknown>;
   /** One training step, `index` = the step count before it; returns its metrics (the loop's own checks done). */
   update(index: number): Record<string, number>;
-  /** Throws naming the first non-finite parameter or optimizer value. */
-  checkState(context: string): void;
   writeLine(line: Record<string, unknown>): Promise<void>;
   /** One evaluation of the current policy. */
   evaluate(): EvalResult;
-  /** Writes the current state as the latest or the best checkpoint; its metadata carries `step`, `finished` and `best`. */
-  saveCheckpoint(which: 'latest' | 'best', step: number, finished: boolean, best: BestRecord | null): Promise<void>;
+  /** Parameters, targets and optimizer state: checked for non-finite values at every train line and before each save. */
+  stateTensors(): Record<string, Tensor>;
+  /** The checkpoint metadata for the current state (it carries `finished` and the best record). */
+  metadata(finished: boolean, best: BestRecord | null): Record<string, unknown>;
+  /** Directory of the latest checkpoint in the sink (the best one goes to BEST_CHECKPOINT_DIR). */
+  checkpointDir: string;
+  /** After each save of the latest checkpoint (a fresh run that fails before the first keeps nothing). */
+  onSaved?(): void;
   /** After the train line, before an evaluation (FISOR: the critics' convergence probe). */
   afterStep?(step: number): Promise<void>;
   onStep?(step: number): void;
@@ -119,6 +124,9 @@ export interface StepLoopResult {
  * checkpoint every checkpointEvery steps and at the end (or where it stopped).
  */
 export async function runSteps(loop: StepLoop): Promise<StepLoopResult> {
+  const checkState = (context: string) => checkFiniteState(loop.stateTensors(), context);
+  const saveTo = (dir: string, step: number, finished: boolean, best: BestRecord | null) =>
+    loop.sink.saveCheckpoint(dir, { tensors: loop.stateTensors(), step, metadata: loop.metadata(finished, best) });
   let step = loop.step;
   let best = loop.best;
   let lastEval: EvalResult | null = null;
@@ -126,11 +134,15 @@ export async function runSteps(loop: StepLoop): Promise<StepLoopResult> {
   const evaluate = async () => {
     lastEval = loop.evaluate();
     lastEvalStep = step;
-    best = await recordEvaluation(lastEval, step, best, loop);
+    best = await recordEvaluation(lastEval, step, best, loop, async (now) => {
+      checkState(`at step ${step} (checked before saving the best checkpoint)`);
+      await saveTo(BEST_CHECKPOINT_DIR, step, false, now);
+    });
   };
   const save = async (finished: boolean) => {
-    loop.checkState(`at step ${step} (checked before saving)`);
-    await loop.saveCheckpoint('latest', step, finished, best);
+    checkState(`at step ${step} (checked before saving)`);
+    await saveTo(loop.checkpointDir, step, finished, best);
+    loop.onSaved?.();
   };
   if (step === 0 && loop.evalAtStart && loop.evalEvery > 0) await evaluate();
   let trainMs = 0;
@@ -142,7 +154,7 @@ export async function runSteps(loop: StepLoop): Promise<StepLoopResult> {
     step++;
     loop.window.add(metrics);
     if (step % loop.logEvery === 0 || step === loop.steps) {
-      loop.checkState(`at step ${step} (parameters and optimizer state are checked at every log line)`);
+      checkState(`at step ${step} (parameters and optimizer state are checked at every log line)`);
       await loop.writeLine(loop.window.flush(step));
     }
     await loop.afterStep?.(step);
@@ -167,7 +179,7 @@ export async function runSteps(loop: StepLoop): Promise<StepLoopResult> {
  * Writes an evaluation's metrics line and eval.json and logs it; with periodic evaluation, keeps the best
  * checkpoint by OSRL's rule (best.json says which step). Returns the best record after it.
  */
-async function recordEvaluation(ev: EvalResult, step: number, best: BestRecord | null, loop: StepLoop): Promise<BestRecord | null> {
+async function recordEvaluation(ev: EvalResult, step: number, best: BestRecord | null, loop: StepLoop, saveBest: (now: BestRecord) => Promise<void>): Promise<BestRecord | null> {
   const { costLimit } = loop;
   const { normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, seconds } = ev;
   await loop.writeLine({ type: 'eval', step, normalizedReward, normalizedCost, normalizedRewardStd, normalizedCostStd, meanReturn, meanCost, safeFraction, costLimit, seconds });
@@ -175,8 +187,7 @@ async function recordEvaluation(ev: EvalResult, step: number, best: BestRecord |
   loop.log(`eval step ${step}: normalized reward ${normalizedReward.toFixed(3)}, normalized cost ${normalizedCost.toFixed(3)} (cost limit ${costLimit}, ${loop.evalEpisodes} episodes, ${seconds.toFixed(1)} s)`);
   if (loop.evalEvery <= 0 || !isBetter(ev, best)) return best;
   const now = { step, normalizedReward, normalizedCost };
-  loop.checkState(`at step ${step} (checked before saving the best checkpoint)`);
-  await loop.saveCheckpoint('best', step, false, now);
+  await saveBest(now);
   await loop.sink.writeAtomic('best.json', JSON.stringify({ rule: BEST_RULE, ...loop.extra, costLimit, ...now }, null, 2) + '\n');
   return now;
 }

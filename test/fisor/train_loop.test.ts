@@ -5,35 +5,43 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EvalResult } from '../../rl/fisor/evaluate.js';
-import type { BestRecord } from '../../rl/io/best.js';
+import type { CheckpointContent } from '../../nn/checkpoint.js';
+import { BEST_CHECKPOINT_DIR, type BestRecord } from '../../rl/io/best.js';
 import { MemoryRunSink } from '../../rl/io/memory_sink.js';
 import { badLogWindow, LogWindow, runSteps, type LogWindowState, type StepLoop } from '../../rl/io/train_loop.js';
 
+/** A sink that records each checkpoint save (which one, at what step, the metadata's finished and best). */
+class RecordingSink extends MemoryRunSink {
+  readonly saves: { which: string; step: number; finished: boolean; best: BestRecord | null }[] = [];
+  override async saveCheckpoint(name: string, content: CheckpointContent): Promise<void> {
+    const m = content.metadata as { finished: boolean; best: BestRecord | null };
+    this.saves.push({ which: name === BEST_CHECKPOINT_DIR ? 'best' : 'latest', step: content.step, finished: m.finished, best: m.best });
+    await super.saveCheckpoint(name, content);
+  }
+}
+
 /** A learner whose metric at step i is i, evaluated with cost 3, 1, 1, 2, ... (a list) and reward = the step. */
 function fakeRun(o: { start?: number; window?: LogWindowState; stopAt?: number; costs?: number[]; evalAtStart?: boolean }) {
-  const events: string[] = [];
   const lines: Record<string, unknown>[] = [];
-  const saves: { which: string; step: number; finished: boolean; best: BestRecord | null }[] = [];
+  const sink = new RecordingSink();
   const costs = [...(o.costs ?? [])];
   let at = o.start ?? 0;
   const loop: StepLoop = {
     step: o.start ?? 0, steps: 7, stopAt: o.stopAt ?? 7, logEvery: 3, evalEvery: 2, checkpointEvery: 4,
     evalAtStart: o.evalAtStart ?? false, window: new LogWindow(o.window), best: null,
-    sink: new MemoryRunSink(), log: () => {}, costLimit: 10, evalEpisodes: 1,
+    sink, log: () => {}, costLimit: 10, evalEpisodes: 1, checkpointDir: 'checkpoint',
     update: (index) => {
       at = index + 1;
       return { loss: index, other: 2 * index };
     },
-    checkState: (context) => events.push(`check ${context.split(' ')[2]}`),
     writeLine: async (line) => {
       lines.push(line);
     },
     evaluate: () => ({ normalizedReward: at, normalizedCost: costs.shift() ?? 5, normalizedRewardStd: 0, normalizedCostStd: 0, meanReturn: 0, meanCost: 0, safeFraction: 1, seconds: 0 }) as unknown as EvalResult,
-    saveCheckpoint: async (which, step, finished, best) => {
-      saves.push({ which, step, finished, best });
-    },
+    stateTensors: () => ({}),
+    metadata: (finished, best) => ({ finished, best }),
   };
-  return { loop, events, lines, saves };
+  return { loop, lines, saves: sink.saves };
 }
 
 const trainLines = (lines: Record<string, unknown>[]) => lines.filter((l) => l.type === 'train').map(({ stepsPerSec: _, ...rest }) => rest);
