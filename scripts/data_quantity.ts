@@ -42,7 +42,7 @@ import { PALETTE, type FigureSpec, type LegendEntry, type PanelSpec, type Series
 import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
-import { cellBackend, checkCellBackend, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
+import { cellBackend, checkCellBackend, mean, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 export interface AlgoRunInput {
   task: string;
@@ -163,8 +163,6 @@ export interface StudyResult {
 }
 
 const pct = (f: number): string => `${+(100 * f).toFixed(2)}%`;
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
 
 export function checkStudyOptions(o: StudyOptions): void {
   if (!o.tasks.length) throw new Error('--tasks: give at least one task');

@@ -33,6 +33,7 @@ import { formatDuration, Progress } from '../rl/cli/progress.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
+import { mean, std } from './studies_io.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
@@ -98,8 +99,6 @@ function parseShard(spec: string): [number, number] {
   return [i, n];
 }
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
 const f3 = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 

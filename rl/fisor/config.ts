@@ -23,6 +23,7 @@
  */
 import { platform } from '../../core/platform.js';
 import { applyObject as applyObjectChecked, applySet as applySetChecked, clone, setPath as setPathChecked, type OverrideRules } from '../config_overrides.js';
+import { COLLECT_RECIPES, type CollectRecipe } from '../data/collect.js';
 
 export interface ActorConfig {
   /** MLPResNet width (4x inside each block), number of residual blocks, dropout before each block. */
@@ -107,7 +108,7 @@ export interface FisorConfig {
    * behaviour mid-episode) or 'evasive' (recovery, except that PointRobot's switching episodes keep their
    * behaviour behind a ground-truth safety filter). Not a FISOR setting: the same data serves every algorithm.
    */
-  dataRecipe: 'fixed' | 'recovery' | 'evasive';
+  dataRecipe: CollectRecipe;
   /** Dataset actions are clipped to +-actionClip. */
   actionClip: number;
   /** Evaluate every evalEvery steps (and at step 0 and the end) over evalEpisodes episodes; 0 = only at the end. */
@@ -268,7 +269,7 @@ const ENUMS: Record<string, readonly string[]> = {
   schedule: ['joint', 'critics-first'],
   vhExpectile: ['reversed', 'plain'],
   actorWeights: ['feasibility', 'reward'],
-  dataRecipe: ['fixed', 'recovery', 'evasive'],
+  dataRecipe: COLLECT_RECIPES,
 };
 const INTEGER_KEYS = new Set([
   'steps', 'batchSize', 'actorSplits', 'criticBatchSize', 'criticUpdates', 'criticSteps', 'numSamples', 'evalEvery', 'evalEpisodes', 'logEvery', 'convergenceEvery', 'checkpointEvery',
