@@ -27,7 +27,7 @@ import { evaluate, type EvalResult } from '../fisor/evaluate.js';
 import { checkSeed } from '../fisor/train_meta.js';
 import { CsvColumns, csvRow } from '../io/metrics_csv.js';
 import { badBestRecord, type BestRecord } from '../io/best.js';
-import { badLogWindow, LogWindow, runSteps, type LogWindowState } from '../io/train_loop.js';
+import { badLogWindow, CHECKPOINT_DIR, LogWindow, runSteps, type LogWindowState } from '../io/train_loop.js';
 import { runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
@@ -36,7 +36,7 @@ import { deriveRng } from './data.js';
 import { algorithmDef } from './registry.js';
 import type { Algorithm, LoopConfig } from './types.js';
 
-export const CHECKPOINT_DIR = 'checkpoint';
+export { CHECKPOINT_DIR };
 
 export interface AlgoTrainOptions {
   algo: string;
@@ -279,7 +279,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       step, steps: cfg.steps, stopAt: Math.min(cfg.steps, opts.stopAt ?? Infinity),
       logEvery: cfg.logEvery, evalEvery: cfg.evalEvery, checkpointEvery: cfg.checkpointEvery, evalAtStart: false,
       skipFinalEval: opts.skipFinalEval, window, best, sink, log, costLimit: cfg.costLimit, evalEpisodes: cfg.evalEpisodes,
-      extra: { algo }, writeLine, checkpointDir: CHECKPOINT_DIR,
+      extra: { algo }, writeLine,
       stateTensors: () => algorithm.stateTensors(),
       metadata: (finished, bestNow) => metadataNow(finished, bestNow) as unknown as Record<string, unknown>,
       onSaved: () => {

@@ -34,7 +34,7 @@ import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
 import { firstNonFinite } from '../io/best.js';
-import { LogWindow, runSteps } from '../io/train_loop.js';
+import { CHECKPOINT_DIR, LogWindow, runSteps } from '../io/train_loop.js';
 import { runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
@@ -103,7 +103,7 @@ export interface TrainResult {
   costLimit: number;
 }
 
-export const CHECKPOINT_DIR = 'checkpoint';
+export { CHECKPOINT_DIR };
 export { BEST_CHECKPOINT_DIR, isBetter } from '../io/best.js';
 
 interface Streams {
@@ -259,7 +259,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       step, steps: cfg.steps, stopAt: Math.min(cfg.steps, opts.stopAt ?? Infinity),
       logEvery: cfg.logEvery, evalEvery: cfg.evalEvery, checkpointEvery: cfg.checkpointEvery, evalAtStart: true,
       skipFinalEval: opts.skipFinalEval, window, best, sink, log, costLimit, evalEpisodes: cfg.evalEpisodes,
-      writeLine, checkpointDir: CHECKPOINT_DIR,
+      writeLine,
       stateTensors: () => agent.stateTensors(),
       metadata: (finished, bestNow) => metadataNow(finished, bestNow) as unknown as Record<string, unknown>,
       onSaved: () => {

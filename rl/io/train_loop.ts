@@ -9,6 +9,9 @@ import type { Tensor } from '../../core/index.js';
 import { BEST_CHECKPOINT_DIR, BEST_RULE, checkFiniteState, isBetter, type BestRecord } from './best.js';
 import type { RunSink } from './sink.js';
 
+/** Where both loops keep a run's latest checkpoint (the best one: BEST_CHECKPOINT_DIR). */
+export const CHECKPOINT_DIR = 'checkpoint';
+
 /** A logging window's state, saved in checkpoints so that a resumed run writes the same lines as an uninterrupted one. */
 export interface LogWindowState {
   count: number;
@@ -97,8 +100,6 @@ export interface StepLoop {
   stateTensors(): Record<string, Tensor>;
   /** The checkpoint metadata for the current state (it carries `finished` and the best record). */
   metadata(finished: boolean, best: BestRecord | null): Record<string, unknown>;
-  /** Directory of the latest checkpoint in the sink (the best one goes to BEST_CHECKPOINT_DIR). */
-  checkpointDir: string;
   /** After each save of the latest checkpoint (a fresh run that fails before the first keeps nothing). */
   onSaved?(): void;
   /** After the train line, before an evaluation (FISOR: the critics' convergence probe). */
@@ -141,7 +142,7 @@ export async function runSteps(loop: StepLoop): Promise<StepLoopResult> {
   };
   const save = async (finished: boolean) => {
     checkState(`at step ${step} (checked before saving)`);
-    await saveTo(loop.checkpointDir, step, finished, best);
+    await saveTo(CHECKPOINT_DIR, step, finished, best);
     loop.onSaved?.();
   };
   if (step === 0 && loop.evalAtStart && loop.evalEvery > 0) await evaluate();

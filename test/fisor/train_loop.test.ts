@@ -29,7 +29,7 @@ function fakeRun(o: { start?: number; window?: LogWindowState; stopAt?: number; 
   const loop: StepLoop = {
     step: o.start ?? 0, steps: 7, stopAt: o.stopAt ?? 7, logEvery: 3, evalEvery: 2, checkpointEvery: 4,
     evalAtStart: o.evalAtStart ?? false, window: new LogWindow(o.window), best: null,
-    sink, log: () => {}, costLimit: 10, evalEpisodes: 1, checkpointDir: 'checkpoint',
+    sink, log: () => {}, costLimit: 10, evalEpisodes: 1,
     update: (index) => {
       at = index + 1;
       return { loss: index, other: 2 * index };
