@@ -111,6 +111,12 @@ export class FisorAgent {
 
   readonly rngs: AgentRngs;
 
+  /**
+   * Config fallbackGrid = g > 0 (not the paper): the g^actDim actions with every coordinate in linspace(-1, 1, g),
+   * row-major. g = 3 holds the box's corners, edge midpoints and centre (full braking with a full turn is a corner).
+   */
+  readonly fallbackActions?: Float32Array;
+
   /** `seed` (an Rng) initialises the networks and forks the agent's streams. */
   constructor(readonly cfg: FisorConfig, readonly obsDim: number, readonly actDim: number, seed: Rng) {
     const dtype = cfg.dtype;
@@ -145,6 +151,7 @@ export class FisorAgent {
     this.actorOpt = new AdamW(this.actor.parameters(), { schedule: cosineDecay(a.lr, decaySteps), weightDecay: a.weightDecay });
     // Target and value networks never use dropout; keep the critics' modes explicit.
     for (const m of [this.qhTarget, this.qrTarget]) m.eval();
+    if (cfg.fallbackGrid > 0) this.fallbackActions = fallbackGridActions(cfg.fallbackGrid, actDim);
   }
 
   private t(data: Float32Array, shape: number[]): Tensor {
@@ -323,7 +330,9 @@ export class FisorAgent {
   /**
    * Actions for a batch of observations (row-major [B * obsDim]): samples `n` candidates per observation
    * with the EMA actor in one batch, and returns per observation the candidate with the lowest target
-   * Q_h (max over the ensemble). Returns [B * actDim].
+   * Q_h (max over the ensemble). With config fallbackGrid > 0 (not the paper), where no candidate is judged
+   * feasible (every Q_h > 0), the actions of a grid over the action box compete too (`fallbackActions`).
+   * Returns [B * actDim].
    */
   act(observations: Float32Array, n = this.cfg.numSamples): Float32Array {
     return this.actWithCandidates(observations, n).actions;
@@ -331,9 +340,10 @@ export class FisorAgent {
 
   /**
    * `act`, also returning what the choice was based on (the safety monitor): `candidateQh` [B * n] the
-   * target Q_h (ensemble max) of every candidate, `chosen` [B] the index of the executed one per observation.
+   * target Q_h (ensemble max) of every candidate, `chosen` [B] the index of the executed one per observation
+   * (-1 where a fallback grid action was executed), `chosenQh` [B] the Q_h of the executed action.
    */
-  actWithCandidates(observations: Float32Array, n = this.cfg.numSamples): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array } {
+  actWithCandidates(observations: Float32Array, n = this.cfg.numSamples): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array } {
     const S = this.obsDim, A = this.actDim;
     const B = observations.length / S;
     if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.act: ${observations.length} numbers are not whole observations of size ${S}`);
@@ -351,14 +361,46 @@ export class FisorAgent {
       const av = a.dataSync();
       const out = new Float32Array(B * A);
       const chosen = new Int32Array(B);
+      const chosenQh = new Float32Array(B);
+      const stranded: number[] = [];
       for (let i = 0; i < B; i++) {
         let best = i * n;
         for (let j = 1; j < n; j++) if (qc[i * n + j] < qc[best]) best = i * n + j;
         for (let d = 0; d < A; d++) out[i * A + d] = av[best * A + d];
         chosen[i] = best - i * n;
+        chosenQh[i] = qc[best];
+        if (qc[best] > 0) stranded.push(i);
       }
-      return { actions: out, candidateQh: qc, chosen };
+      if (this.fallbackActions && stranded.length > 0) this.fallBack(observations, stranded, out, chosen, chosenQh);
+      return { actions: out, candidateQh: qc, chosen, chosenQh };
     }));
+  }
+
+  /**
+   * For the observations `rows` whose candidates are all judged infeasible: executes the grid action with the
+   * lowest target Q_h where it is lower than the chosen candidate's (chosen = -1 there). The paper's choice
+   * needs the actor to propose the safest action; in a state its data never shows recovering from (PointRobot's
+   * fixed start: brake with a full left turn), it does not, and Q_h, defined for every action, can still rank it.
+   */
+  private fallBack(observations: Float32Array, rows: number[], out: Float32Array, chosen: Int32Array, chosenQh: Float32Array): void {
+    const S = this.obsDim, A = this.actDim;
+    const grid = this.fallbackActions!;
+    const K = grid.length / A;
+    const s = new Float32Array(rows.length * K * S);
+    const a = new Float32Array(rows.length * K * A);
+    rows.forEach((i, r) => {
+      for (let k = 0; k < K; k++) s.set(observations.subarray(i * S, i * S + S), (r * K + k) * S);
+      a.set(grid, r * K * A);
+    });
+    const q = this.targetQh(this.t(s, [rows.length * K, S]), this.t(a, [rows.length * K, A])).dataSync();
+    rows.forEach((i, r) => {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (q[r * K + k] < q[r * K + best]) best = k;
+      if (!(q[r * K + best] < chosenQh[i])) return;
+      for (let d = 0; d < A; d++) out[i * A + d] = grid[best * A + d];
+      chosen[i] = -1;
+      chosenQh[i] = q[r * K + best];
+    });
   }
 
   /** V_h(s) for a batch of observations [B * obsDim] (the learned feasibility: <= 0 means feasible). */
@@ -421,6 +463,25 @@ export class FisorAgent {
 export function deriveRng(parent: Rng): Rng {
   return new Rng(parent.nextU32());
 }
+
+/** The g^dim points of a grid with every coordinate in linspace(-1, 1, g), row-major [g^dim * dim]; first coordinate fastest. */
+export function fallbackGridActions(g: number, dim: number): Float32Array {
+  if (!Number.isInteger(g) || g < 2) throw new Error(`fallbackGridActions: grid size must be an integer >= 2, got ${g}`);
+  const K = g ** dim;
+  if (K > MAX_FALLBACK_ACTIONS) throw new Error(`config fallbackGrid ${g} gives ${g}^${dim} = ${K} actions for ${dim}-d actions, more than ${MAX_FALLBACK_ACTIONS}; use a smaller grid or 0`);
+  const out = new Float32Array(K * dim);
+  for (let k = 0; k < K; k++) {
+    let r = k;
+    for (let d = 0; d < dim; d++) {
+      out[k * dim + d] = -1 + (2 * (r % g)) / (g - 1);
+      r = Math.floor(r / g);
+    }
+  }
+  return out;
+}
+
+/** Most fallback actions evaluated per stranded observation (each one a Q_h forward row). */
+export const MAX_FALLBACK_ACTIONS = 4096;
 
 /** Actor iterations of a run: all of them (joint), or those after the critic phase (critics-first). */
 export function actorIterations(cfg: FisorConfig): number {

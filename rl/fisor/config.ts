@@ -96,6 +96,12 @@ export interface FisorConfig {
   weights: WeightConfig;
   /** Candidate actions sampled per observation at evaluation; the one with the lowest Q_h is taken. */
   numSamples: number;
+  /**
+   * Not the paper (0 = off): where no candidate is judged feasible (every Q_h > 0), the g^actDim actions of a
+   * grid over the action box (every coordinate in linspace(-1, 1, g)) also compete, and the lowest Q_h of all
+   * is executed. Acting only; training is unchanged.
+   */
+  fallbackGrid: number;
   /** h from costs: +costScale where cost > 0, else -1. */
   costScale: number;
   /** 'continuous' = dataset key `h` (PointRobot), 'cost' = from costs, 'auto' = continuous for PointRobot only. */
@@ -145,6 +151,7 @@ export const PAPER: FisorConfig = {
   },
   weights: { costTemperature: 5, costLb: 0, costUb: 150, rewardTemperature: 3, rewardUb: 100 },
   numSamples: 16,
+  fallbackGrid: 0,
   costScale: 25,
   hSource: 'auto',
   rewardScale: 'auto',
@@ -217,8 +224,19 @@ export const SAFE3_CHANGES: Record<string, { value: unknown; why: string }> = {
   feasibilityExpectile: { value: 0.8, why: "paper 0.9; V_h judges a state infeasible when more than p* = tau / (tau + 25 (1 - tau)) of the data's actions there violate (26 % at 0.9, 14 % at 0.8, 8.5 % at 0.7). 0.9 left the circle tasks' recovery failures (BallCircle seed 0 cost 4.90, CarCircle 11.77), 0.7 judged the run tasks infeasible everywhere and collapsed their reward (CarRun 0.59 -> -0.06); 0.8 with the recovery data had no violation on 6 of 7 single runs (CarCircle 0, 1; BallCircle 0, 1; BallRun 0; CarRun 2) with CarRun's reward kept" },
 };
 
-export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2' | 'safe3';
-export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2', 'safe3'];
+/**
+ * The safe4 preset: safe3 with, on PointRobot only, the fallback grid at acting time (training is unchanged:
+ * its runs train bit for bit as safe3's). The preset-level change set is empty; the task change below carries it.
+ */
+export const SAFE4_CHANGES: Record<string, { value: unknown; why: string }> = {};
+
+const POINT_ROBOT_FALLBACK_GRID = {
+  value: 3,
+  why: "paper: the N candidates only. At PointRobot's fixed start only braking with a full LEFT turn avoids the hazard (margin 0.06 in h), and the diffusion actor never proposes it (0 of 256 samples: its data passes every hazard on the goal side), so every candidate is judged infeasible and the paper's argmin takes the least bad right turn into the hazard. Q_h is defined for every action; where no candidate is judged feasible, the 9 actions of {-1, 0, 1}^2 compete too and the lowest Q_h is executed. On the safe3 sweep's PointRobot checkpoints (acting only, the same episodes): fixed start cost 1.695 / 1.610 / 1.840 -> 0.075 / 0.285 / 0.015 (safe on 3 of 3 seeds), violation-free feasible starts 56 / 58 / 59 -> 58 / 58 / 59 of 60, random starts 0.585 / 0.130 / 0.435 -> 0.400 / 0.160 / 0.460. PointRobot only: its h is the continuous hazard distance, so Q_h ranks actions by how deep into a hazard they lead; with the +25 / -1 h of the other tasks the critics judge most states infeasible (no candidate judged feasible on 100 % of BallRun seed 1's steps, 72 % of CarCircle seed 0's), the grid then acts on 96 % of BallRun's steps and the reward collapses (BallRun seed 1 0.465 -> 0.044, CarCircle seed 0 0.113 -> 0.038)",
+};
+
+export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2' | 'safe3' | 'safe4';
+export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2', 'safe3', 'safe4'];
 
 const POINT_ROBOT_KEEPS_EXPECTILE = { value: 0.9, why: "PointRobot keeps the paper's 0.9: its h is the continuous hazard distance, not the +25 / -1 costs whose mixture the lower expectile is for, and its ground-truth feasible set (the IoU target) is the optimal-control one, min over all actions (tau -> 1); at 0.7 (seed 0) the IoU per slice fell from 0.92 / 0.89 / 0.86 to 0.63 / 0.67 / 0.69 and the fixed start stayed unsafe (cost 1.40 -> 1.50)" };
 
@@ -233,6 +251,9 @@ export const PRESET_TASK_CHANGES: Partial<Record<PresetName, Record<string, Reco
   safe3: {
     PointRobot: { feasibilityExpectile: POINT_ROBOT_KEEPS_EXPECTILE },
   },
+  safe4: {
+    PointRobot: { fallbackGrid: POINT_ROBOT_FALLBACK_GRID },
+  },
 };
 
 /** Each preset's parent and its changes on top of it (paper has none): the report lists the whole chain. */
@@ -241,6 +262,7 @@ export const PRESET_CHANGES: Record<Exclude<PresetName, 'paper'>, { parent: Pres
   safe: { parent: 'cpu', changes: SAFE_CHANGES },
   safe2: { parent: 'safe', changes: SAFE2_CHANGES },
   safe3: { parent: 'safe', changes: SAFE3_CHANGES },
+  safe4: { parent: 'safe3', changes: SAFE4_CHANGES },
 };
 
 /** The presets from `cpu` down to `name` with their changes, in application order (empty for paper). */
@@ -272,7 +294,7 @@ const ENUMS: Record<string, readonly string[]> = {
   dataRecipe: COLLECT_RECIPES,
 };
 const INTEGER_KEYS = new Set([
-  'steps', 'batchSize', 'actorSplits', 'criticBatchSize', 'criticUpdates', 'criticSteps', 'numSamples', 'evalEvery', 'evalEpisodes', 'logEvery', 'convergenceEvery', 'checkpointEvery',
+  'steps', 'batchSize', 'actorSplits', 'criticBatchSize', 'criticUpdates', 'criticSteps', 'numSamples', 'fallbackGrid', 'evalEvery', 'evalEpisodes', 'logEvery', 'convergenceEvery', 'checkpointEvery',
   'actor.hidden', 'actor.blocks', 'actor.timeFeatures', 'actor.timeHidden', 'actor.T', 'actor.decaySteps',
 ]);
 
@@ -379,6 +401,7 @@ export function checkConfig(c: FisorConfig): void {
   nonneg('weights.costLb', c.weights.costLb);
   nonneg('weights.rewardUb', c.weights.rewardUb);
   pos('numSamples', c.numSamples);
+  if (c.fallbackGrid !== 0 && !(c.fallbackGrid >= 2)) bad('fallbackGrid', `must be 0 (off) or >= 2 points per action dimension, got ${c.fallbackGrid}`);
   pos('costScale', c.costScale);
   if (!(c.actionClip > 0 && c.actionClip <= 1)) bad('actionClip', `must be in (0, 1], got ${c.actionClip}`);
   nonneg('evalEvery', c.evalEvery);

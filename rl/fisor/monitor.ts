@@ -16,7 +16,7 @@ import type { EvalOptions } from './evaluate.js';
 
 /** What the monitor needs from a policy (FisorAgent has both). */
 export interface MonitoredPolicy {
-  actWithCandidates(observations: Float32Array, n?: number): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array };
+  actWithCandidates(observations: Float32Array, n?: number): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array };
   feasibilityValue(observations: Float32Array): Float32Array;
 }
 
@@ -26,10 +26,13 @@ export type RootCause = 'critic' | 'actor' | 'selection' | 'start';
 /** One step of one episode, as seen by the monitor. */
 export interface MonitorStep {
   vh: number;
+  /** Q_h of the executed action; minQh / maxQh over the actor's candidates. */
   chosenQh: number;
   minQh: number;
   maxQh: number;
   cost: number;
+  /** The executed action came from the fallback grid (config fallbackGrid), not from the actor. */
+  fallback?: boolean;
 }
 
 export interface MonitorSummary {
@@ -42,6 +45,8 @@ export interface MonitorSummary {
   /** Fraction of steps judged infeasible (V_h > 0), and of steps where no candidate was judged feasible. */
   judgedInfeasibleFraction: number;
   noFeasibleCandidateFraction: number;
+  /** Fraction of steps that executed a fallback grid action (0 without config fallbackGrid; absent in older saved results). */
+  fallbackFraction?: number;
   /** Per-episode traces (only when EvalOptions.monitorTraces). */
   traces?: MonitorStep[][];
 }
@@ -56,7 +61,7 @@ function causeAt(r: MonitorStep): StepCause {
 export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): MonitorSummary {
   const byCause: Record<StepCause, number> = { critic: 0, actor: 0, selection: 0, recovery: 0 };
   const rootCause: Record<RootCause, number> = { critic: 0, actor: 0, selection: 0, start: 0 };
-  let steps = 0, violations = 0, episodes = 0, infeasible = 0, noCandidate = 0;
+  let steps = 0, violations = 0, episodes = 0, infeasible = 0, noCandidate = 0, fallback = 0;
   for (const tr of traces) {
     let any = false;
     for (let t = 0; t < tr.length; t++) {
@@ -64,6 +69,7 @@ export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): M
       steps++;
       if (r.vh > 0) infeasible++;
       if (r.minQh > 0) noCandidate++;
+      if (r.fallback) fallback++;
       if (r.cost <= 0) continue;
       violations++;
       any = true;
@@ -84,6 +90,7 @@ export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): M
     steps, violations, violatingEpisodes: episodes, byCause, rootCause,
     judgedInfeasibleFraction: steps ? infeasible / steps : 0,
     noFeasibleCandidateFraction: steps ? noCandidate / steps : 0,
+    fallbackFraction: steps ? fallback / steps : 0,
     ...(keepTraces ? { traces } : {}),
   };
 }
@@ -98,7 +105,7 @@ export function isMonitoredPolicy(p: unknown): p is MonitoredPolicy {
  * `n` candidates per observation (default: the policy's).
  */
 export function monitoredAct(p: MonitoredPolicy, batch: Float32Array, rows: number, n: EvalOptions['numSamples']): { actions: Float32Array; records: MonitorStep[] } {
-  const { actions, candidateQh, chosen } = p.actWithCandidates(batch, n);
+  const { actions, candidateQh, chosen, chosenQh } = p.actWithCandidates(batch, n);
   const vh = p.feasibilityValue(batch);
   const k = candidateQh.length / rows;
   const records: MonitorStep[] = [];
@@ -109,7 +116,7 @@ export function monitoredAct(p: MonitoredPolicy, batch: Float32Array, rows: numb
       if (q < mn) mn = q;
       if (q > mx) mx = q;
     }
-    records.push({ vh: vh[i], chosenQh: candidateQh[i * k + chosen[i]], minQh: mn, maxQh: mx, cost: 0 });
+    records.push({ vh: vh[i], chosenQh: chosenQh[i], minQh: mn, maxQh: mx, cost: 0, ...(chosen[i] < 0 ? { fallback: true } : {}) });
   }
   return { actions, records };
 }

@@ -1,0 +1,48 @@
+/**
+ * Re-evaluate a run's checkpoint with acting-time config changes, on the episodes the results script used
+ * (random starts: evaluation seed 2000 + seed; PointRobot also the fixed start, seed 1001, and the 60
+ * ground-truth-feasible starts, seed 1002), with the safety monitor. Training is not repeated: only keys that
+ * act at evaluation (numSamples, fallbackGrid) may be changed.
+ *   npx tsx scripts/diagnose/reeval.ts RUNDIR [--set fallbackGrid=3] [--set numSamples=16] [--episodes 20]
+ */
+import { join } from 'node:path';
+import { loadCheckpoint } from '../../nn/checkpoint.js';
+import { applySet } from '../../rl/fisor/config.js';
+import { evaluate, type EvalResult } from '../../rl/fisor/evaluate.js';
+import { feasibleStarts } from '../../rl/fisor/starts.js';
+import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
+import { checkpointMetadata } from '../../rl/fisor/train_meta.js';
+import { FEASIBLE_STARTS } from '../start_results.js';
+
+const ACTING_KEYS = new Set(['numSamples', 'fallbackGrid']);
+const args = process.argv.slice(2);
+const dir = args[0];
+if (!dir || dir.startsWith('--')) throw new Error('usage: reeval.ts RUNDIR [--set key=value ...] [--episodes N]');
+const sets: string[] = [];
+let episodes = 20;
+for (let i = 1; i < args.length; i += 2) {
+  if (args[i] === '--set') sets.push(args[i + 1]);
+  else if (args[i] === '--episodes') episodes = Number(args[i + 1]);
+  else throw new Error(`reeval.ts: unknown argument '${args[i]}'`);
+}
+const ckpt = join(dir, CHECKPOINT_DIR);
+const loaded = await loadCheckpoint(ckpt);
+const meta = checkpointMetadata(loaded, ckpt);
+const cfg = structuredClone(meta.config);
+for (const s of sets) {
+  const key = s.split('=')[0];
+  if (!ACTING_KEYS.has(key)) throw new Error(`reeval.ts: '${key}' changes training, not acting; only ${[...ACTING_KEYS].join(', ')} can be re-evaluated`);
+  applySet(cfg, s);
+}
+const { agent } = buildAgent(cfg, meta.obsDim, meta.actDim, meta.seed);
+agent.loadState(loaded);
+agent.setRngStates(meta.rngs);
+const text = (e: EvalResult) =>
+  `reward ${e.normalizedReward.toFixed(3)} cost ${e.normalizedCost.toFixed(3)}, ${e.violationFree} of ${e.episodes.length} without a violation, fallback on ${(100 * (e.monitor?.fallbackFraction ?? 0)).toFixed(1)} % of steps`;
+const label = `${meta.task} seed ${meta.seed}${sets.length ? ` (${sets.join(', ')})` : ''}`;
+console.log(`${label} random starts: ${text(evaluate(agent, meta.task, { episodes, seed: 2000 + meta.seed, monitor: true }))}`);
+if (meta.task === 'PointRobot') {
+  console.log(`${label} fixed start: ${text(evaluate(agent, meta.task, { episodes, seed: 1001, fixedStart: true, monitor: true }))}`);
+  const starts = feasibleStarts(FEASIBLE_STARTS);
+  console.log(`${label} feasible starts: ${text(evaluate(agent, meta.task, { episodes: starts.length, seed: 1002, starts, monitor: true }))}`);
+}

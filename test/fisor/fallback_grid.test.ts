@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { Rng, setBackend, tensor } from '../../core/index.js';
+import type { LoadedCheckpoint } from '../../nn/index.js';
+import { FisorAgent, MAX_FALLBACK_ACTIONS, fallbackGridActions } from '../../rl/fisor/agent.js';
+import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { monitoredAct, summarizeMonitor } from '../../rl/fisor/monitor.js';
+import { withDefaults } from '../../rl/fisor/train_meta.js';
+
+/** Config fallbackGrid (not the paper): grid actions compete where no actor candidate is judged feasible. */
+function tiny(extra: string[] = []): FisorConfig {
+  return resolveConfig({
+    preset: 'cpu', task: 'PointRobot',
+    set: ['batchSize=16', 'criticBatchSize=16', 'criticHidden=16,16', 'actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8',
+      'numSamples=4', 'evalEpisodes=2', 'logEvery=5', 'checkpointEvery=0', 'evalEvery=0', ...extra],
+  });
+}
+
+/** The agent's state with the final bias of the target Q_h ensemble shifted by `shift` (every action's Q_h moves with it). */
+function shiftQh(agent: FisorAgent, shift: number): void {
+  const tensors: Record<string, Float32Array> = {};
+  const shapes: Record<string, number[]> = {};
+  for (const [k, t] of Object.entries(agent.stateTensors())) {
+    tensors[k] = Float32Array.from(t.dataSync());
+    shapes[k] = [...t.shape];
+  }
+  const last = Object.keys(tensors).filter((k) => k.startsWith('qhTarget.') && k.endsWith('.bias')).sort().at(-1)!;
+  tensors[last] = tensors[last].map((b) => b + shift);
+  agent.loadState({ tensors, shapes, step: 0, metadata: {} } as LoadedCheckpoint);
+}
+
+/** Target Q_h of each action row for one observation. */
+function qhOf(agent: FisorAgent, obs: Float32Array, actions: Float32Array): Float32Array {
+  const K = actions.length / agent.actDim;
+  const s = new Float32Array(K * agent.obsDim);
+  for (let k = 0; k < K; k++) s.set(obs, k * agent.obsDim);
+  return Float32Array.from(agent.targetQh(tensor(s, { shape: [K, agent.obsDim] }), tensor(actions, { shape: [K, agent.actDim] })).dataSync());
+}
+
+describe('fallback grid (config fallbackGrid)', () => {
+  it('grid actions: every coordinate in linspace(-1, 1, g), first coordinate fastest; sizes checked', () => {
+    expect(Array.from(fallbackGridActions(3, 2))).toEqual([-1, -1, 0, -1, 1, -1, -1, 0, 0, 0, 1, 0, -1, 1, 0, 1, 1, 1]);
+    expect(Array.from(fallbackGridActions(2, 1))).toEqual([-1, 1]);
+    expect(() => fallbackGridActions(1, 2)).toThrow(/>= 2/);
+    expect(() => fallbackGridActions(3, 8)).toThrow(new RegExp(`3\\^8 = 6561 actions for 8-d actions, more than ${MAX_FALLBACK_ACTIONS}`));
+    expect(() => resolveConfig({ set: ['fallbackGrid=1'] })).toThrow(/fallbackGrid.*0 \(off\) or >= 2/);
+    expect(() => new FisorAgent(tiny(['fallbackGrid=5']), 3, 6, new Rng(0))).toThrow(/fallbackGrid 5 gives 5\^6/);
+  });
+
+  it("is off in the paper's preset, in older checkpoints' configs, and everywhere in safe4 but PointRobot", () => {
+    expect(presetConfig('paper').fallbackGrid).toBe(0);
+    const old = { ...presetConfig('cpu') } as Partial<FisorConfig>;
+    delete old.fallbackGrid;
+    expect(withDefaults(old as FisorConfig).fallbackGrid).toBe(0);
+    expect(presetChain('safe4').map((c) => c.preset)).toEqual(['cpu', 'safe', 'safe3', 'safe4']);
+    expect(resolveConfig({ preset: 'safe4', task: 'PointRobot' }).fallbackGrid).toBe(3);
+    expect(PRESET_TASK_CHANGES.safe4?.PointRobot?.fallbackGrid.why).toMatch(/fixed start/);
+    for (const task of ['BallCircle', 'CarCircle', 'BallRun', 'CarRun', 'PointGoal1']) {
+      const safe4 = resolveConfig({ preset: 'safe4', task });
+      expect(safe4, task).toEqual(resolveConfig({ preset: 'safe3', task }));
+    }
+  });
+
+  it('acts as the paper where a candidate is judged feasible, and the lowest Q_h of candidates and grid where none is', () => {
+    setBackend('js');
+    const obs = Float32Array.from({ length: 9 }, (_, i) => Math.cos(3 * i + 1)); // 3 observations
+    const grid = fallbackGridActions(3, 2);
+    const make = (g: number) => new FisorAgent(tiny([`fallbackGrid=${g}`]), 3, 2, new Rng(0));
+
+    // Every candidate judged feasible: both agents take exactly the paper's action (same sampling stream).
+    const paper = make(0), fb = make(3);
+    shiftQh(paper, -100);
+    shiftQh(fb, -100);
+    const p = paper.actWithCandidates(obs);
+    const f = fb.actWithCandidates(obs);
+    expect(Array.from(f.actions)).toEqual(Array.from(p.actions));
+    expect(Array.from(f.chosen)).toEqual(Array.from(p.chosen));
+    expect(Math.min(...f.chosen)).toBeGreaterThanOrEqual(0);
+
+    // Every action judged infeasible: the lowest Q_h over candidates and grid, per observation.
+    const paper2 = make(0), fb2 = make(3);
+    shiftQh(paper2, 100);
+    shiftQh(fb2, 100);
+    const p2 = paper2.actWithCandidates(obs);
+    const f2 = fb2.actWithCandidates(obs);
+    let fellBack = 0;
+    for (let i = 0; i < 3; i++) {
+      const o = obs.subarray(3 * i, 3 * i + 3);
+      const gq = qhOf(fb2, o, grid);
+      const bestGrid = gq.indexOf(Math.min(...gq));
+      const candidateBest = p2.candidateQh[4 * i + p2.chosen[i]];
+      expect(candidateBest).toBeGreaterThan(0);
+      if (gq[bestGrid] < candidateBest) {
+        fellBack++;
+        expect(f2.chosen[i]).toBe(-1);
+        expect(Array.from(f2.actions.subarray(2 * i, 2 * i + 2))).toEqual(Array.from(grid.subarray(2 * bestGrid, 2 * bestGrid + 2)));
+        expect(f2.chosenQh[i]).toBeCloseTo(gq[bestGrid], 5);
+      } else {
+        expect(f2.chosen[i]).toBe(p2.chosen[i]);
+        expect(Array.from(f2.actions.subarray(2 * i, 2 * i + 2))).toEqual(Array.from(p2.actions.subarray(2 * i, 2 * i + 2)));
+      }
+    }
+    // Nine grid actions against four candidates: the test must see the fallback act at least once.
+    expect(fellBack).toBeGreaterThan(0);
+  });
+
+  it('the monitor records the executed action\'s Q_h and counts fallback steps', () => {
+    setBackend('js');
+    const agent = new FisorAgent(tiny(['fallbackGrid=3']), 3, 2, new Rng(0));
+    shiftQh(agent, 100);
+    const obs = Float32Array.from({ length: 9 }, (_, i) => Math.cos(3 * i + 1));
+    const { records } = monitoredAct(agent, obs, 3, undefined);
+    const fallbacks = records.filter((r) => r.fallback);
+    expect(fallbacks.length).toBeGreaterThan(0);
+    for (const r of fallbacks) expect(r.chosenQh).toBeLessThan(r.minQh); // the grid beat every candidate
+    const m = summarizeMonitor([records]);
+    expect(m.fallbackFraction).toBeCloseTo(fallbacks.length / 3);
+  });
+});
