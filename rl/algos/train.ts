@@ -21,7 +21,7 @@
 import { getBackend, Rng, type RngState } from '../../core/index.js';
 import type { LoadedCheckpoint } from '../../nn/index.js';
 import { collect, DEFAULT_RECIPE, type CollectRecipe } from '../data/collect.js';
-import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
+import { checkDatasetTask, datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
 import { evaluate, type EvalResult } from '../fisor/evaluate.js';
 import { checkSeed } from '../fisor/train_meta.js';
@@ -54,6 +54,8 @@ export interface AlgoTrainOptions {
   dataRecipe?: CollectRecipe;
   /** Where `dataset` was read from (recorded in config.json). */
   datasetPath?: string;
+  /** Train even though the dataset's `task` attribute names another task. */
+  allowTaskMismatch?: boolean;
   /** Continue from outDir/checkpoint (algorithm, config and seed from the checkpoint; `steps` may extend). */
   resume?: boolean;
   /** Replace whatever the run holds (a fresh run otherwise refuses a non-empty run). */
@@ -192,9 +194,14 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
     throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
+  checkDatasetTask(ds, task, opts.datasetPath, opts.allowTaskMismatch);
   // The fixed recipe keeps its original label, so that runs made before recipes existed still resume.
   const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0}${recipe === 'fixed' ? '' : `, recipe ${recipe}`})`;
   const datasetRecord = { source: dsSource, path: opts.datasetPath, hash: datasetHash(ds), size: ds.size };
+
+  // A fresh run makes its algorithm (which checks the data against the config) before it touches the run
+  // directory, so a bad dataset or config cannot cost an --overwrite'd run.
+  const prebuilt = opts.resume ? null : buildAlgorithm(opts.algo, opts.costLimit !== undefined ? { ...opts.config, costLimit: opts.costLimit } : opts.config, task, ds.observationSize, ds.actionSize, ds, opts.seed);
 
   const sink = await resolveSink(opts, 'trainAlgorithm');
   const where = sink.location;
@@ -238,7 +245,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
     const def = algorithmDef(algo);
     checkLoop(cfg);
     def.check(cfg);
-    const { algorithm, data: dataRng, eval: evalRng } = buildAlgorithm(algo, cfg, task, ds.observationSize, ds.actionSize, ds, seed);
+    const { algorithm, data: dataRng, eval: evalRng } = prebuilt ?? buildAlgorithm(algo, cfg, task, ds.observationSize, ds.actionSize, ds, seed);
     const provenance = runProvenance(cfg, opts.provenance ?? {});
 
     let step = 0;

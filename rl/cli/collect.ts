@@ -1,5 +1,5 @@
-/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] [--recipe fixed|recovery|evasive] [--cost-limit K] --out <file.hdf5>` */
-import { mkdirSync } from 'node:fs';
+/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] [--recipe fixed|recovery|evasive] [--cost-limit K] --out <file.hdf5> [--force]` */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { taskReference } from '../envs/reference.js';
 import { collect, COLLECT_RECIPES, DEFAULT_RECIPE } from '../data/collect.js';
@@ -19,7 +19,8 @@ const flags = {
   seed: { type: 'int', help: 'random seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
   recipe: { type: 'string', help: `behaviour recipe: ${COLLECT_RECIPES.join(', ')} (docs/DATASETS.md)`, default: DEFAULT_RECIPE, meta: 'NAME' },
   'cost-limit': { type: 'float', help: "cost limit kappa for the summary and the scatter's safe marks (default: the task's)", meta: 'K' },
-  out: { type: 'string', help: 'output HDF5 file (DSRL layout)', required: true, meta: 'FILE' },
+  out: { type: 'string', help: 'output HDF5 file (DSRL layout); never overwritten without --force', required: true, meta: 'FILE' },
+  force: { type: 'bool', help: 'overwrite --out (and its scatter SVG) if it exists', default: false },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
 
@@ -46,6 +47,9 @@ export const command: Command = {
     checkSeedFlag(f.seed);
     checkCostLimitFlag(f['cost-limit']);
     const recipe = recipeFlag('--recipe', f.recipe);
+    // Before collecting: a run trained on the old file would no longer resume (its content hash changes).
+    if (existsSync(f.out) && statSync(f.out).isDirectory()) throw new UsageError(`--out ${f.out} is a directory; give a file name`);
+    if (existsSync(f.out) && !f.force) throw new UsageError(`--out ${f.out} exists; pass --force to overwrite it (runs trained on it will no longer resume), or give another file name`);
     const ref = taskReference(f.task);
     const kappa = f['cost-limit'] ?? ref.kappa;
     let bar: Progress | null = null;

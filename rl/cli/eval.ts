@@ -1,4 +1,4 @@
-/** `fisor eval --checkpoint <dir> [--episodes 20] [--seed S] [--fixed-start] [--samples N] [--cost-limit K] [--out file]` */
+/** `fisor eval --checkpoint <dir> [--episodes 20] [--seed S] [--fixed-start] [--samples N] [--cost-limit K] [--out file [--force]]` */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Rng } from '../../core/index.js';
@@ -20,14 +20,16 @@ const flags = {
   monitor: { type: 'bool', help: 'safety monitor: attribute every violation to critic / actor / recovery (rl/fisor/monitor.ts)', default: false },
   samples: { type: 'int', help: 'candidate actions per state (default: the config\'s numSamples)', meta: 'N' },
   'cost-limit': { type: 'float', help: "cost limit kappa for the scores and safe marks (default: the run's, else the task's)", meta: 'K' },
-  out: { type: 'string', help: 'write the result as JSON here (default <checkpoint>/eval-<seed>.json, or eval-<seed>-2.json, -3, ... when taken)', meta: 'FILE' },
+  out: { type: 'string', help: 'write the result as JSON here (default <run>/eval-<seed>.json, or eval-<seed>-2.json, -3, ... when taken; never inside checkpoint/)', meta: 'FILE' },
+  force: { type: 'bool', help: 'replace an existing --out file (without it an existing file is refused)', default: false },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
 
-/** Refuses an output path that cannot be written, before minutes of evaluation are spent. */
-export function checkOutFile(out: string): void {
+/** Refuses an output path that cannot be written, or that would replace a file without `force`, before minutes of evaluation are spent. */
+export function checkOutFile(out: string, force = false): void {
   if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a directory; give a file name`);
+  if (existsSync(out) && !force) throw new UsageError(`--out ${out} already exists; pass --force to replace it, or give another file name`);
   const dir = dirname(out) || '.';
   if (!existsSync(dir)) throw new UsageError(`--out ${out}: directory ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${out}: ${dir} is a file, not a directory`);
@@ -35,14 +37,25 @@ export function checkOutFile(out: string): void {
 
 /**
  * The default result file `<run>/eval-<seed><suffix>.json`, or `-2`, `-3`, ... when taken: an earlier
- * evaluation (another flag such as --monitor, or an older checkpoint) is never replaced silently.
+ * evaluation (another flag such as --monitor, or an older checkpoint) is never replaced silently. Given the
+ * checkpoint directory itself, the file goes beside it: the next checkpoint save replaces that directory whole.
  */
 export function defaultEvalOut(checkpoint: string, seed: number, suffix: string): string {
-  const base = join(checkpoint, `eval-${seed}${suffix}`);
+  const base = join(runDirOf(checkpoint), `eval-${seed}${suffix}`);
   if (!existsSync(`${base}.json`)) return `${base}.json`;
   let k = 2;
   while (existsSync(`${base}-${k}.json`)) k++;
   return `${base}-${k}.json`;
+}
+
+/** The run directory of a `--checkpoint` path: the path itself, or its parent when it is a checkpoint directory (holds manifest.json). */
+export function runDirOf(checkpoint: string): string {
+  return existsSync(join(checkpoint, 'manifest.json')) ? dirname(checkpoint) : checkpoint;
+}
+
+/** `--fixed-start` is PointRobot's fixed start; on another task it would silently do nothing. */
+export function checkFixedStartFlag(fixedStart: boolean, task: string): void {
+  if (fixedStart && task !== 'PointRobot') throw new UsageError(`--fixed-start is PointRobot's start [-1.8, 0, 2, pi/4]; this checkpoint is for ${task}, whose episodes start from its own reset`);
 }
 
 export const command: Command = {
@@ -55,11 +68,12 @@ export const command: Command = {
     checkSeedFlag(f.seed);
     checkCostLimitFlag(f['cost-limit']);
     selectBackend(f.backend);
+    if (f.out !== undefined) checkOutFile(f.out, f.force);
     if (await isAlgoCheckpoint(f.checkpoint)) return (await import('./eval_algo.js')).runEvalAlgo(f, io);
     const { agent, meta, step } = await loadAgent(f.checkpoint);
+    checkFixedStartFlag(f['fixed-start'], meta.task);
     const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}`;
     const out = f.out ?? defaultEvalOut(f.checkpoint, f.seed, suffix);
-    checkOutFile(out);
     const costLimit = f['cost-limit'] ?? meta.costLimit;
     agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
     let prog: Progress | null = null;

@@ -5,8 +5,9 @@
 import { loadAlgorithm } from '../algos/train.js';
 import { evaluate } from '../fisor/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { UsageError } from './args.js';
 import type { CliIO } from './command.js';
-import { defaultEvalOut } from './eval.js';
+import { checkFixedStartFlag, defaultEvalOut } from './eval.js';
 import { Progress } from './progress.js';
 
 export interface AlgoEvalFlags {
@@ -17,10 +18,18 @@ export interface AlgoEvalFlags {
   'cost-limit'?: number;
   out?: string;
   quiet: boolean;
+  /** FISOR-only flags: refused here rather than ignored. */
+  monitor?: boolean;
+  samples?: number;
 }
 
+/** `--out` was checked by the caller (eval.ts) before it got here. */
 export async function runEvalAlgo(f: AlgoEvalFlags, io: CliIO): Promise<void> {
   const { algorithm, meta, step } = await loadAlgorithm(f.checkpoint);
+  for (const [flag, given] of [['--monitor', f.monitor], ['--samples', f.samples !== undefined]] as const) {
+    if (given) throw new UsageError(`${flag} is FISOR's (its candidate actions and critics); ${f.checkpoint} holds a ${meta.algo} run`);
+  }
+  checkFixedStartFlag(f['fixed-start'], meta.task);
   const costLimit = f['cost-limit'] ?? meta.config.costLimit;
   let prog: Progress | null = null;
   const res = evaluate(algorithm, meta.task, {

@@ -59,12 +59,14 @@ export const command: Command = {
       throw new UsageError((e as Error).message.replace(/^filter: /, ''));
     }
     if (resolve(f.out) === resolve(f.data)) throw new UsageError('--out must differ from --data (the input is never overwritten)');
-    if (existsSync(f.out) && !f.force) throw new Error(`${f.out} exists; pass --force to overwrite it`);
+    if (existsSync(f.out) && !f.force) throw new UsageError(`${f.out} exists; pass --force to overwrite it`);
     const ds = await readDsrlHdf5(f.data);
     const res = filterDataset(ds, opts);
     mkdirSync(dirname(f.out) || '.', { recursive: true });
     const filters = JSON.stringify({ ...opts, seed: undefined });
-    await writeDsrlHdf5(f.out, res.dataset, { attrs: { source: f.data, filters, seed: f.seed, generator: 'fisor-ts filter' } });
+    // The task travels with the data: training checks it against --task.
+    const task = ds.attrs?.task;
+    await writeDsrlHdf5(f.out, res.dataset, { attrs: { ...(task !== undefined ? { task } : {}), source: f.data, filters, seed: f.seed, generator: 'fisor-ts filter' } });
     const kappa = f['cost-limit'];
     const fig = await writeFigure(figureBaseFor(f.out), beforeAfterScatterFigure(ds, res.dataset, kappa, `fisor filter: ${f.data.split('/').pop()} -> ${f.out.split('/').pop()}`));
     const a = summarizeDataset(ds, kappa), b = summarizeDataset(res.dataset, kappa);

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { selectBackend } from './common.js';
+import { runDirOf } from './eval.js';
 import { splitTrajectories } from '../data/dataset.js';
 import { readDsrlHdf5 } from '../data/hdf5.js';
 import { costReturnScatterFigure } from '../data/scatter.js';
@@ -19,7 +20,7 @@ import type { Command } from './command.js';
 
 const feasibleFlags = {
   checkpoint: { type: 'string', help: '[feasible] training output directory (or its checkpoint/ directory)', required: true, meta: 'DIR' },
-  out: { type: 'string', help: 'output path without extension (default <checkpoint>/feasible)', meta: 'BASE' },
+  out: { type: 'string', help: 'output path without extension (default <run>/feasible, beside checkpoint/)', meta: 'BASE' },
   grid: { type: 'int', help: '[feasible] grid cells per axis', default: 200, meta: 'N' },
   rollout: { type: 'bool', help: '[feasible] draw the policy rollout from the fixed start', default: true },
   backend: { type: 'string', help: '[feasible] tensor backend', meta: 'NAME' },
@@ -57,7 +58,7 @@ export const command: Command = {
       selectBackend(f.backend);
       const { agent, meta, step } = await loadAgent(f.checkpoint);
       if (meta.task !== 'PointRobot') throw new Error(`plot feasible needs a PointRobot checkpoint (ground truth exists only there); this one is ${meta.task}`);
-      const base = f.out ?? join(f.checkpoint, 'feasible');
+      const base = f.out ?? join(runDirOf(f.checkpoint), 'feasible');
       const rollout = f.rollout ? pointRobotRollout(agent) : undefined;
       const res = await writeFeasibleFigure((o) => agent.feasibilityValue(o), base, {
         n: f.grid, rollout, meta: { checkpointStep: step, seed: meta.seed },

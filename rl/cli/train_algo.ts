@@ -26,6 +26,7 @@ export const algoTrainFlags = {
   seed: { type: 'int', help: 'random seed', default: 0, meta: 'S' },
   'cost-limit': { type: 'float', help: "cost limit kappa: scores, safe marks and the algorithm's own thresholds (default: the config's costLimit, 10)", meta: 'K' },
   dataset: { type: 'string', help: 'DSRL HDF5 dataset (default: collect the task\'s default dataset, seed 0)', meta: 'FILE' },
+  'allow-task-mismatch': { type: 'bool', help: "train on a dataset whose 'task' attribute names another task", default: false },
   'data-recipe': { type: 'string', help: `recipe of the collected default dataset: ${COLLECT_RECIPES.join(' or ')} (docs/DATASETS.md; default ${DEFAULT_RECIPE})`, meta: 'NAME' },
   out: { type: 'string', help: 'run directory (config.json, metrics.jsonl/.csv, checkpoint/, eval.json)', meta: 'DIR' },
   resume: { type: 'bool', help: 'continue from <out>/checkpoint', default: false },
@@ -78,7 +79,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
     ? `resuming ${f.algo} on ${f.task} from ${out}/checkpoint, backend ${getBackend().name}\n`
     : `training ${f.algo} on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
   return runTrainingCli(io, { total: f.resume ? (f.steps ?? cfg.steps) : cfg.steps, label: `train ${f.algo} ${f.task}`, quiet: f.quiet, out, continueCommand: `fisor train --algo ${f.algo} --task ${f.task} --out ${out} --resume` }, (hooks) => trainAlgorithm({
-    algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, dataRecipe: recipe, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
+    algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, allowTaskMismatch: f['allow-task-mismatch'], dataRecipe: recipe, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
     costLimit: f['cost-limit'], provenance: nodeProvenance(), ...hooks,
   }));
 }

@@ -207,6 +207,14 @@ export function summarizeDataset(ds: Dataset, kappa = 10): DatasetSummary {
   };
 }
 
+/** A dataset whose `task` attribute (written by collect and filter) names another task is refused unless `allowMismatch`. */
+export function checkDatasetTask(ds: Dataset, task: string, path: string | undefined, allowMismatch = false): void {
+  const fileTask = ds.attrs?.task;
+  if (fileTask !== undefined && fileTask !== task && !allowMismatch) {
+    throw new Error(`dataset ${path ?? '(given)'} says task '${fileTask}' (its 'task' attribute), not ${task}; pass --allow-task-mismatch to train on it anyway`);
+  }
+}
+
 /**
  * Check a dataset's invariants; throws an Error naming the key and the first bad row:
  * equal lengths, finite values, magnitudes <= MAX_ABS_VALUE, costs >= 0, actions within [-1, 1]

@@ -300,6 +300,7 @@ const INTEGER_KEYS = new Set([
 
 /** FISOR's override rules: whole-number keys, enums, and layer sizes as arrays of positive integers. */
 const RULES: OverrideRules = {
+  finiteNumbers: true,
   integerKeys: INTEGER_KEYS,
   enums: ENUMS,
   arrayItem: { ok: (x) => typeof x === 'number' && Number.isInteger(x) && x > 0, what: 'positive integers' },

@@ -82,7 +82,8 @@ export class ConvergenceProbe {
       a.set(d.actions.subarray(j * A, j * A + A), k * A);
     });
     const { qh, qr, vh, vh2, vr2 } = tidy(() => noGrad(() => {
-      const st = tensor(s, { shape: [n, S] }), at = tensor(a, { shape: [n, A] }), s2t = tensor(s2, { shape: [n, S] });
+      const dtype = agent.cfg.dtype; // the agent's networks are in it (float64 runs too)
+      const st = tensor(s, { shape: [n, S], dtype }), at = tensor(a, { shape: [n, A], dtype }), s2t = tensor(s2, { shape: [n, S], dtype });
       return {
         qh: Float32Array.from(agent.targetQh(st, at).dataSync()),
         qr: Float32Array.from(agent.targetQr(st, at).dataSync()),

@@ -29,7 +29,7 @@
 import { Rng, getBackend } from '../../core/index.js';
 import type { LoadedCheckpoint } from '../../nn/index.js';
 import { collect } from '../data/collect.js';
-import { datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
+import { checkDatasetTask, datasetHash, validateDataset, type Dataset } from '../data/dataset.js';
 import { makeEnv } from '../envs/registry.js';
 import { taskReference } from '../envs/reference.js';
 import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
@@ -112,6 +112,12 @@ interface Streams {
 }
 
 /** Builds the agent and the loop's streams from the seed (the same on a fresh start and on resume). */
+/** The prepared data and the agent of a fresh run (throws on data or config the agent cannot use). */
+function freshAgent(ds: Dataset, task: string, cfg: FisorConfig, seed: number): { data: FisorData; agent: FisorAgent; streams: Streams } {
+  const data = prepareData(ds, task, cfg);
+  return { data, ...buildAgent(cfg, data.obsDim, data.actDim, seed) };
+}
+
 export function buildAgent(cfg: FisorConfig, obsDim: number, actDim: number, seed: number): { agent: FisorAgent; streams: Streams } {
   const master = new Rng(seed);
   const agent = new FisorAgent(cfg, obsDim, actDim, deriveRng(master));
@@ -170,12 +176,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
     throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
-  const fileTask = ds.attrs?.task;
-  if (fileTask !== undefined && fileTask !== task && !opts.allowTaskMismatch) {
-    throw new Error(`dataset ${opts.datasetPath ?? '(given)'} says task '${fileTask}' (its 'task' attribute), not ${task}; pass --allow-task-mismatch to train on it anyway`);
-  }
+  checkDatasetTask(ds, task, opts.datasetPath, opts.allowTaskMismatch);
   const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
   const dsHash = datasetHash(ds);
+
+  // A fresh run makes its data and agent before it touches the run directory (so a bad dataset or config
+  // cannot cost an --overwrite'd run); a resume makes them from the checkpoint's config below.
+  const prebuilt = opts.resume ? null : freshAgent(ds, task, opts.config, opts.seed);
 
   const sink = await resolveSink(opts);
   const where = sink.location;
@@ -217,8 +224,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       fresh = true;
     }
     checkConfig(cfg);
-    const data = prepareData(ds, task, cfg);
-    const { agent, streams } = buildAgent(cfg, data.obsDim, data.actDim, seed);
+    const data = prebuilt?.data ?? prepareData(ds, task, cfg);
+    const { agent, streams } = prebuilt ?? buildAgent(cfg, data.obsDim, data.actDim, seed);
     const provenance = runProvenance(cfg, opts.provenance ?? {});
 
     let step = 0;

@@ -1,5 +1,5 @@
 /**
- * metrics.csv beside metrics.jsonl: one fixed header (every train and eval column), one row per JSONL line,
+ * metrics.csv beside metrics.jsonl: one fixed header (every train, eval and convergence column), one row per JSONL line,
  * empty cells where a line has no such field. Rebuilt from the JSONL on resume, so the two always agree.
  */
 export const CSV_COLUMNS = [
@@ -7,6 +7,8 @@ export const CSV_COLUMNS = [
   'actorLoss', 'qrLoss', 'vrLoss', 'qhLoss', 'vhLoss', 'meanQr', 'meanVr', 'meanQh', 'meanVh',
   'feasibleFraction', 'unsafeFraction', 'zeroWeightFraction', 'weightMean', 'weightMax', 'actorLr', 'stepsPerSec',
   'normalizedReward', 'normalizedCost', 'normalizedRewardStd', 'normalizedCostStd', 'meanReturn', 'meanCost', 'safeFraction', 'costLimit', 'seconds',
+  // convergence lines (rl/fisor/convergence.ts; their feasibleFraction is the held-out one)
+  'qhResidual', 'qrResidual', 'vhSignAgreement', 'qhInRange', 'vhAuc',
 ] as const;
 
 export const CSV_HEADER = CSV_COLUMNS.join(',') + '\n';

@@ -16,14 +16,32 @@ export async function resolveSink(opts: { sink?: RunSink; outDir?: string }, who
   return new NodeRunSink(opts.outDir);
 }
 
-/** A fresh run: refuses a run that already holds entries, unless `overwrite` (which clears it). */
+/**
+ * A fresh run: refuses a location that already holds entries, unless `overwrite`, which clears it; and
+ * `overwrite` clears only a run (a config.json with `task` and `config`, as every training writes first),
+ * never a directory of other files (`--out .` or a folder of runs).
+ */
 export async function startFresh(sink: RunSink, existing: string[], overwrite: boolean | undefined, log: (line: string) => void): Promise<void> {
   if (existing.length === 0) return;
+  const list = `${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}`;
   if (!overwrite) {
-    throw new Error(`${sink.location} already holds a run (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}); pass --resume to continue it or --overwrite to replace it`);
+    throw new Error(`${sink.location} already holds a run (${list}); pass --resume to continue it or --overwrite to replace it`);
+  }
+  if (!(await holdsRun(sink))) {
+    throw new Error(`--overwrite replaces a training run, and ${sink.location} is not one: it holds ${list} but no run's config.json; nothing was deleted; choose a new or empty --out`);
   }
   await sink.clear();
   log(`--overwrite: cleared ${sink.location}`);
+}
+
+/** The location holds a training run: its config.json parses and names a task and a config. */
+async function holdsRun(sink: RunSink): Promise<boolean> {
+  try {
+    const c = JSON.parse((await sink.read('config.json')) ?? 'null') as { task?: unknown; config?: unknown } | null;
+    return typeof c?.task === 'string' && typeof c.config === 'object' && c.config !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** `--resume --steps N` may only extend a run. */
