@@ -2,6 +2,7 @@
 import { getBackend, listBackends, setBackend } from '../../core/index.js';
 import { UsageError } from './args.js';
 import { COLLECT_RECIPES, type CollectRecipe } from '../data/collect.js';
+import { hashText } from '../io/provenance.js';
 
 /**
  * Pulls every `--set key=value` / `--set=key=value` out of argv (the flag parser keeps only the last value
@@ -56,4 +57,9 @@ export function checkCostLimitFlag(kappa: number | undefined): void {
 export function recipeFlag(flag: string, value: string): CollectRecipe {
   if (!(COLLECT_RECIPES as string[]).includes(value)) throw new UsageError(`${flag} must be one of ${COLLECT_RECIPES.join(', ')}, got '${value}'`);
   return value as CollectRecipe;
+}
+
+/** runs/<name>-<preset>-s<seed>-<8 hex>: the hash covers the resolved config and the dataset path. */
+export function defaultRunDir(name: string, preset: string, seed: number, config: unknown, dataset: string | undefined): string {
+  return `runs/${name}-${preset}-s${seed}-${hashText(JSON.stringify({ config, dataset: dataset ?? null }))}`;
 }

@@ -13,11 +13,10 @@ import { resolveConfig } from '../fisor/config.js';
 import { train } from '../fisor/train.js';
 import { nodeProvenance } from '../io/node_provenance.js';
 import { NodeRunSink } from '../io/node_sink.js';
-import { hashText } from '../io/provenance.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { runTrainingCli } from './train_run.js';
-import { checkCostLimitFlag, checkSeedFlag, extractRepeated, selectBackend } from './common.js';
+import { checkCostLimitFlag, checkSeedFlag, defaultRunDir, extractRepeated, selectBackend } from './common.js';
 import { algoOf } from './train_algo.js';
 
 const flags = {
@@ -38,10 +37,7 @@ const flags = {
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
 
-/** runs/<task>-<preset>-s<seed>-<8 hex>: the hash covers the resolved config and the dataset path. */
-export function defaultRunDir(task: string, preset: string, seed: number, config: unknown, dataset: string | undefined): string {
-  return `runs/${task}-${preset}-s${seed}-${hashText(JSON.stringify({ config, dataset: dataset ?? null }))}`;
-}
+export { defaultRunDir };
 
 export const command: Command = {
   summary: 'train FISOR on a task (offline, from a DSRL dataset)',

@@ -13,7 +13,7 @@ import { readDsrlHdf5 } from '../data/hdf5.js';
 import { taskReference } from '../envs/reference.js';
 import { nodeProvenance } from '../io/node_provenance.js';
 import { NodeRunSink } from '../io/node_sink.js';
-import { checkCostLimitFlag, checkSeedFlag, extractRepeated, recipeFlag, selectBackend } from './common.js';
+import { checkCostLimitFlag, checkSeedFlag, defaultRunDir, extractRepeated, recipeFlag, selectBackend } from './common.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { CliIO } from './command.js';
 import { runTrainingCli } from './train_run.js';
@@ -28,7 +28,7 @@ export const algoTrainFlags = {
   dataset: { type: 'string', help: 'DSRL HDF5 dataset (default: collect the task\'s default dataset, seed 0)', meta: 'FILE' },
   'allow-task-mismatch': { type: 'bool', help: "train on a dataset whose 'task' attribute names another task", default: false },
   'data-recipe': { type: 'string', help: `recipe of the collected default dataset: ${COLLECT_RECIPES.join(' or ')} (docs/DATASETS.md; default ${DEFAULT_RECIPE})`, meta: 'NAME' },
-  out: { type: 'string', help: 'run directory (config.json, metrics.jsonl/.csv, checkpoint/, eval.json)', meta: 'DIR' },
+  out: { type: 'string', help: 'run directory (config.json, metrics.jsonl/.csv, checkpoint/, eval.json; default runs/<algo>-<task>-<preset>-s<seed>-<config hash>; required with --resume)', meta: 'DIR' },
   resume: { type: 'bool', help: 'continue from <out>/checkpoint', default: false },
   overwrite: { type: 'bool', help: 'replace what --out already holds (without it a non-empty run directory is refused)', default: false },
   config: { type: 'string', help: 'JSON file of config overrides', meta: 'FILE' },
@@ -72,7 +72,10 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const out = f.out ?? `runs/${f.algo}-${f.task}-${f.preset}-s${f.seed}`;
+  if (f.resume && f.out === undefined) throw new UsageError('--resume needs --out DIR (the run to continue)');
+  // As FISOR's: the hash covers the resolved config, the data recipe and the dataset path, so runs that differ in
+  // --set, --steps, --config, --cost-limit or data never share a directory.
+  const out = f.out ?? defaultRunDir(`${f.algo}-${f.task}`, f.preset, f.seed, { cfg, recipe: recipe ?? null }, f.dataset);
   NodeRunSink.check(out); // a file in the way: say so before reading data or training
   const dataset = f.dataset ? await readDsrlHdf5(f.dataset) : undefined;
   io.stdout.write(f.resume

@@ -137,6 +137,23 @@ describe('datasets', () => {
   });
 });
 
+describe('baseline run names', () => {
+  it('differ with the config, the data recipe and the dataset (they collided on --set / --steps), and --resume needs --out', async () => {
+    const { defaultRunDir } = await import('../../rl/cli/common.js');
+    const a = defaultRunDir('bc-all-CarCircle', 'cpu', 0, { cfg: { steps: 5 }, recipe: null }, undefined);
+    expect(a).toMatch(/^runs\/bc-all-CarCircle-cpu-s0-[0-9a-f]{8}$/);
+    const others = [
+      defaultRunDir('bc-all-CarCircle', 'cpu', 0, { cfg: { steps: 6 }, recipe: null }, undefined),
+      defaultRunDir('bc-all-CarCircle', 'cpu', 0, { cfg: { steps: 5 }, recipe: 'recovery' }, undefined),
+      defaultRunDir('bc-all-CarCircle', 'cpu', 0, { cfg: { steps: 5 }, recipe: null }, 'cc.hdf5'),
+    ];
+    expect(new Set([a, ...others]).size).toBe(4);
+    const r = await run('train', '--algo', 'bc-all', '--task', 'CarCircle', '--resume');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--resume needs --out DIR/);
+  });
+});
+
 describe('config files', () => {
   it('a non-finite number in --config is refused by name (JSON 1e999 parses as Infinity, and would be saved as null)', async () => {
     const file = join(dir, 'inf.json');
