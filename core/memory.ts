@@ -48,7 +48,8 @@ export class Storage {
   /** @internal Counted in wasmUnscopedBytes. */
   unscoped = false;
   constructor(public buffer: DataBuffer | null) {
-    this.bytes = buffer !== null && buffer.backend.name === 'wasm' ? buffer.length * 4 : 0;
+    // Every wasm backend ('wasm', 'wasm-fma') keeps float32 buffers in its linear memory.
+    this.bytes = buffer !== null && buffer.backend.name.startsWith('wasm') ? buffer.length * 4 : 0;
     wasmLiveBytes += this.bytes;
   }
 
@@ -158,9 +159,13 @@ export function keep<T extends Disposable>(t: T): T {
   return t;
 }
 
+/** Deepest nesting of arrays / plain objects searched for returned tensors (deeper is an error, not a silent dispose). */
+const MAX_RESULT_DEPTH = 32;
+
 /** Collects tensors in a (possibly nested) result value. */
 function collect(value: unknown, out: Set<unknown>, depth = 0): void {
-  if (value === null || typeof value !== 'object' || depth > 4) return;
+  if (value === null || typeof value !== 'object') return;
+  if (depth > MAX_RESULT_DEPTH) throw new Error(`tidy: the returned value nests arrays / objects more than ${MAX_RESULT_DEPTH} levels deep; tensors there would be disposed: return a flatter value`);
   if ('dispose' in value && 'isDisposed' in value) {
     out.add(value);
     return;

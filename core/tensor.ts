@@ -6,7 +6,7 @@
 import { apply, isGradEnabled, runBackward, type GraphNode } from './autograd.js';
 import { backendByName, backendFor, getBackend, type Backend, type DType, type TypedArray } from './backend.js';
 import { isKept, isScopeDisposing, keep, owned, Storage, track, unwatch, watch } from './memory.js';
-import { fmtShape, sizeOf, type Shape } from './shape.js';
+import { checkShape, fmtShape, sizeOf, type Shape } from './shape.js';
 import * as binary from './ops/binary.js';
 import * as unary from './ops/unary.js';
 import * as reduce from './ops/reduce.js';
@@ -50,6 +50,8 @@ export class Tensor {
 
   /** A new uninitialised tensor on `backend` (the current one by default). */
   static empty(shape: Shape, dtype: DType = 'float32', backend?: Backend): Tensor {
+    // Every tensor is made here: an unknown dtype would otherwise become float32 data under a made-up label.
+    if (dtype !== 'float32' && dtype !== 'float64') throw new Error(`unknown dtype '${String(dtype)}': use 'float32' or 'float64'`);
     const b = backendFor(dtype, backend ?? getBackend());
     return new Tensor(new Storage(b.alloc(sizeOf(shape), dtype)), [...shape], dtype);
   }
@@ -231,7 +233,7 @@ export function tensor(
   opts: { shape?: readonly number[]; dtype?: DType; requiresGrad?: boolean; backend?: string } = {},
 ): Tensor {
   const { flat, shape: inferred } = flatten(data);
-  const shape = opts.shape ? [...opts.shape] : inferred;
+  const shape = opts.shape ? checkShape('tensor', opts.shape) : inferred;
   if (sizeOf(shape) !== flat.length) {
     throw new Error(`tensor: ${flat.length} values do not fill shape ${fmtShape(shape)} (${sizeOf(shape)} elements)`);
   }

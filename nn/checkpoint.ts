@@ -144,12 +144,13 @@ function decode(manifestRaw: unknown, blob: Uint8Array, where: { manifest: strin
   if (blob.length !== m.blob.byteLength) {
     throw new Error(`checkpoint ${where.blob}: ${blob.length < m.blob.byteLength ? 'truncated' : 'too long'}: has ${blob.length} bytes, manifest says ${m.blob.byteLength}`);
   }
-  const tensors: Record<string, Float32Array | Float64Array> = {};
-  const shapes: Record<string, number[]> = {};
+  // Prototype-free maps: a tensor may be named 'constructor' or '__proto__' like any other.
+  const tensors: Record<string, Float32Array | Float64Array> = Object.create(null);
+  const shapes: Record<string, number[]> = Object.create(null);
   for (const e of m.tensors) {
     const name = e?.name;
     if (typeof name !== 'string') throw bad('a tensor entry has no name');
-    if (name in tensors) throw bad(`tensor '${name}' is listed twice`);
+    if (Object.hasOwn(tensors, name)) throw bad(`tensor '${name}' is listed twice`);
     if (e.dtype !== 'float32' && e.dtype !== 'float64') throw bad(`tensor '${name}': unknown dtype ${JSON.stringify(e.dtype)}`);
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) throw bad(`tensor '${name}': invalid shape ${JSON.stringify(e.shape)}`);
     const size = e.shape.reduce((a, b) => a * b, 1);
@@ -349,6 +350,16 @@ export function restoreState(loaded: LoadedCheckpoint, targets: Record<string, M
       sub[name] = data;
     }
     plan.push([x, sub]);
+  }
+  // A tensor under a restored prefix that no target expects means another architecture (e.g. a LayerNorm the
+  // target lacks): loading the rest would silently give a different network.
+  const expected = new Set<string>();
+  for (const [prefix, x] of Object.entries(targets)) for (const name of Object.keys(x.stateDict())) expected.add(prefix ? `${prefix}.${name}` : name);
+  for (const prefix of Object.keys(targets)) {
+    if (!prefix) continue;
+    for (const key of Object.keys(loaded.tensors)) {
+      if (key.startsWith(`${prefix}.`) && !expected.has(key)) errors.push(`restoreState: the checkpoint has '${key}', which '${prefix}' does not (another architecture or config?)`);
+    }
   }
   if (errors.length) throw new Error(errors.join('\n'));
   for (const [x, sub] of plan) x.loadStateDict(sub);

@@ -54,7 +54,7 @@ export function loadInto(
   const errors: string[] = [];
   const names = Object.keys(targets);
   for (const name of names) {
-    if (!(name in sd)) {
+    if (!Object.hasOwn(sd, name)) {
       if (strict) errors.push(`${where}: missing '${name}' (expected shape ${fmtShape(targets[name].shape)})`);
       continue;
     }
@@ -63,11 +63,11 @@ export function loadInto(
   }
   if (strict) {
     for (const name of Object.keys(sd)) {
-      if (!(name in targets)) errors.push(`${where}: unexpected '${name}' (known: ${names.join(', ')})`);
+      if (!Object.hasOwn(targets, name)) errors.push(`${where}: unexpected '${name}' (known: ${names.join(', ')})`);
     }
   }
   if (errors.length) throw new Error(errors.join('\n'));
-  for (const name of names) if (name in sd) writeInto(targets[name], sd[name]);
+  for (const name of names) if (Object.hasOwn(sd, name)) writeInto(targets[name], sd[name]);
 }
 
 export abstract class Module {

@@ -26,6 +26,7 @@ export interface Optimizer {
 
 function checkParams(what: string, params: Tensor[]): Tensor[] {
   if (!Array.isArray(params)) throw new Error(`${what}: params must be an array of tensors`);
+  if (params.length === 0) throw new Error(`${what}: got an empty parameter list: nothing would be trained (check the module's parameters())`);
   params.forEach((p, i) => {
     if (!(p instanceof Tensor)) throw new Error(`${what}: params[${i}] is not a Tensor`);
     if (!p.requiresGrad) throw new Error(`${what}: params[${i}] (shape [${p.shape.join(', ')}]) does not require grad`);
@@ -61,16 +62,21 @@ abstract class BaseOptimizer implements Optimizer {
   constructor(what: string, params: Tensor[], lr: number, schedule: Schedule | undefined) {
     this.params = checkParams(what, params);
     if (schedule !== undefined && typeof schedule !== 'function') throw new Error(`${what}: schedule must be a function of the step`);
-    if (schedule === undefined && (typeof lr !== 'number' || !(lr >= 0))) throw new Error(`${what}: lr must be a non-negative number, got ${lr}`);
+    if (schedule === undefined && (typeof lr !== 'number' || !(lr >= 0) || lr === Infinity)) throw new Error(`${what}: lr must be a finite non-negative number, got ${lr}`);
     this.baseLr = lr;
     this.schedule = schedule ?? null;
   }
 
+  /** The learning rate of the next step; a schedule's value is checked as a set one is (NaN would poison every parameter). */
   get lr(): number {
-    return this.schedule ? this.schedule(this.stepCount) : this.baseLr;
+    if (!this.schedule) return this.baseLr;
+    const v = this.schedule(this.stepCount);
+    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new Error(`optimizer: the schedule gave lr ${v} at step ${this.stepCount}; it must be a finite number >= 0`);
+    return v;
   }
 
   set lr(v: number) {
+    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new Error(`optimizer: lr must be a finite number >= 0, got ${v}`);
     this.baseLr = v;
     this.schedule = null;
   }

@@ -58,7 +58,8 @@ export const UNARY_MATH: { readonly [op in UnaryOp]: UnaryMath } = {
   },
   sin: { f: (x) => Math.sin(x), df: (x) => Math.cos(x) },
   cos: { f: (x) => Math.cos(x), df: (x) => -Math.sin(x) },
-  pow: { f: (x, p) => Math.pow(x, p), df: (x, _y, p) => p * Math.pow(x, p - 1) },
+  // d/dx x^p = p x^(p-1); for p = 0 exactly 0 (the formula gives 0 * x^-1 = NaN at x = 0; PyTorch gives 0)
+  pow: { f: (x, p) => Math.pow(x, p), df: (x, _y, p) => (p === 0 ? 0 : p * Math.pow(x, p - 1)) },
   /** The gradient passes where lo <= x <= hi. */
   clamp: { f: (x, lo, hi) => (x < lo ? lo : x > hi ? hi : x), df: (x, _y, lo, hi) => (x >= lo && x <= hi ? 1 : 0) },
   scale: { f: (x, s) => x * s, df: (_x, _y, s) => s },

@@ -61,6 +61,7 @@ export function unaryGradBody(op: UnaryOp, p0: number): string | null {
     case 'cos': return 'return gv * -Math.sin(xv);';
     case 'pow': {
       if (!Number.isInteger(p0)) return null;
+      if (p0 === 0) return 'return gv * 0.0;'; // x^0 is constant (p x^(p-1) would be 0 * 0^-1 = NaN at x = 0)
       const e = powExpr('xv', p0 - 1);
       return e === null ? null : `return gv * (p0 * ${e});`;
     }

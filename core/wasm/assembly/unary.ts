@@ -146,7 +146,7 @@ export function unaryGradScalar(op: i32, x: usize, g: usize, out: usize, n: i32,
     let d: f32;
     if (op == Unary.sin) d = Mathf.cos(v);
     else if (op == Unary.cos) d = -Mathf.sin(v);
-    else d = <f32>(<f64>p0 * Math.pow(<f64>v, <f64>p0 - 1.0));
+    else d = p0 == 0 ? <f32>0 : <f32>(<f64>p0 * Math.pow(<f64>v, <f64>p0 - 1.0)); // pow; p = 0: 0, not 0 * 0^-1 = NaN
     store<f32>(out + i, load<f32>(g + i) * d);
   }
 }
