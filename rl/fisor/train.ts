@@ -111,13 +111,13 @@ interface Streams {
   eval: Rng;
 }
 
-/** Builds the agent and the loop's streams from the seed (the same on a fresh start and on resume). */
 /** The prepared data and the agent of a fresh run (throws on data or config the agent cannot use). */
 function freshAgent(ds: Dataset, task: string, cfg: FisorConfig, seed: number): { data: FisorData; agent: FisorAgent; streams: Streams } {
   const data = prepareData(ds, task, cfg);
   return { data, ...buildAgent(cfg, data.obsDim, data.actDim, seed) };
 }
 
+/** Builds the agent and the loop's streams from the seed (the same on a fresh start and on resume). */
 export function buildAgent(cfg: FisorConfig, obsDim: number, actDim: number, seed: number): { agent: FisorAgent; streams: Streams } {
   const master = new Rng(seed);
   const agent = new FisorAgent(cfg, obsDim, actDim, deriveRng(master));
