@@ -155,6 +155,10 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
  * tensor's incoming gradients before passing them on through its op's VJP.
  */
 export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolean): void {
+  // First: dispose() clears requiresGrad, so a disposed loss would otherwise read as "does not require grad".
+  if (root.isDisposed) {
+    throw new Error('backward(): this tensor was disposed (a tensor made inside tidy() and not returned from it is released when the tidy ends); call backward() inside the tidy, or return the loss from it');
+  }
   if (!root.requiresGrad) {
     throw new Error('backward(): this tensor does not require grad (no input of its graph has requiresGrad)');
   }

@@ -3,7 +3,7 @@
  * (recovery data, critics first, then the actor; where no candidate is judged feasible the fallback grid's
  * actions compete too; `--preset cpu` for the paper's joint schedule and choice at cpu size),
  * evaluate from the fixed start and from random starts, print normalized reward and cost, and write the
- * feasible-region figure. Sized for ~10 minutes on 2 cores (about 6-7 of them training).
+ * feasible-region figure. About 1.5 minutes on 2 cores (README's quick start has the measurement).
  */
 import { join } from 'node:path';
 import { getBackend } from '../../core/index.js';
@@ -20,6 +20,7 @@ import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { formatDuration, Progress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { nodeProvenance } from '../io/node_provenance.js';
 
 const flags = {
   out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
@@ -44,7 +45,7 @@ export function freeRunDir(base: string): string {
 }
 
 export const command: Command = {
-  summary: 'collect PointRobot data, train FISOR (safe4 preset), evaluate, and plot the feasible region (~10 min)',
+  summary: 'collect PointRobot data, train FISOR (safe4 preset), evaluate, and plot the feasible region (~1.5 min on 2 cores)',
   flags,
   async run(argv, io) {
     const { values: sets, rest } = extractRepeated(argv, 'set');
@@ -83,7 +84,7 @@ export const command: Command = {
 
     // 2. training
     const tb = new Progress(cfg.steps, { label: 'train', stream: io.stderr, quiet: f.quiet });
-    const res = await train({ task: TASK, config: cfg, seed: f.seed, outDir: out, overwrite: f.overwrite, dataset: ds, skipFinalEval: true, onStep: (s) => tb.update(s) });
+    const res = await train({ task: TASK, config: cfg, seed: f.seed, outDir: out, overwrite: f.overwrite, dataset: ds, skipFinalEval: true, provenance: nodeProvenance(), onStep: (s) => tb.update(s) });
     tb.done();
     say(`2/4 trained ${res.step} steps in ${formatDuration(res.trainSeconds)} (${res.stepsPerSecond.toFixed(1)} steps/s); checkpoint ${join(out, 'checkpoint')}`);
 

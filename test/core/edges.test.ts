@@ -41,6 +41,17 @@ describe('core edges', () => {
     }
   });
 
+  it('backward() on a loss that a tidy released says so (it said "does not require grad")', () => {
+    setBackend('js');
+    const w = tensor([[0.5], [-0.25]], { requiresGrad: true });
+    const x = tensor([[1, 2]]);
+    let loss: ReturnType<typeof tensor> | undefined;
+    tidy(() => {
+      loss = x.matmul(w).tanh().square().mean();
+    });
+    expect(() => loss!.backward()).toThrow(/this tensor was disposed .*return the loss from it/);
+  });
+
   it('tidy keeps tensors returned deep inside arrays and objects, and refuses (not silently disposes) deeper than it searches', () => {
     setBackend('js');
     const out = tidy(() => ({ stats: { q: { members: [[zeros([2]).add(1)]] } } }));

@@ -93,6 +93,7 @@ describe('npm pack + install', () => {
     expect(out.relaxedSimd ? 'wasm-fma' : 'wasm').toBe(out.backend);
     expect(out.platform).toBe('node');
     expect(out.exports).toEqual({ core: 'function', nn: 'function', diffusion: 'function', rl: 'function', rlNode: 'function' });
+    expect(out.missingNodeExports).toEqual([]);
     expect(out.mlp.last).toBeLessThan(out.mlp.first / 20);
     expect(out.fisor.updates).toBe(3);
     for (const v of [...out.fisor.vhLoss, ...out.fisor.actorLoss]) expect(Number.isFinite(v)).toBe(true);
@@ -104,9 +105,16 @@ describe('npm pack + install', () => {
   it('the installed fisor CLI lists tasks, trains and evaluates', async () => {
     ready();
     expect(await ok(sh('npx', ['--no-install', 'fisor', 'tasks'], app), 'fisor tasks')).toMatch(/PointRobot/);
+    // The app is a git repository of its own, as a researcher's project would be.
+    await ok(sh('git', ['init', '-q'], app), 'git init');
+    await ok(sh('git', ['-c', 'user.email=t@example.org', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'app'], app), 'git commit');
     const train = await ok(sh('npx', ['--no-install', 'fisor', 'train', '--task', 'PointRobot', '--steps', '5', '--out', 'run', '--set', 'evalEpisodes=1', '--quiet'], app), 'fisor train');
     expect(train).toMatch(/done: 5 steps/);
     expect(existsSync(join(app, 'run/checkpoint/manifest.json'))).toBe(true);
+    // Provenance names the installed package, and no commit: the app around node_modules is not this package's checkout.
+    const { provenance } = JSON.parse(readFileSync(join(app, 'run/config.json'), 'utf8'));
+    expect(provenance.package).toMatch(/^fisor-ts@\d+\.\d+\.\d+/);
+    expect(provenance.gitCommit).toBeNull();
     const ev = await ok(sh('npx', ['--no-install', 'fisor', 'eval', '--checkpoint', 'run', '--episodes', '1', '--quiet'], app), 'fisor eval');
     expect(ev).toMatch(/normalized reward/);
     expect(existsSync(join(app, 'run/eval-12345.json'))).toBe(true);

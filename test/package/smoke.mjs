@@ -15,6 +15,9 @@ const out = {
     core: typeof core.tensor, nn: typeof nn.MLP, diffusion: typeof diffusion.ddpmSample,
     rl: typeof rl.FisorAgent, rlNode: typeof rlNode.train,
   },
+  // What docs/FIGURES.md and docs/DATA_TOOLS.md call library API, and the run sinks: missing ones listed.
+  missingNodeExports: ['writeFeasibleFigure', 'pointRobotRollout', 'readMetrics', 'curvesFigure', 'costReturnScatterFigure',
+    'beforeAfterScatterFigure', 'svgToPng', 'writeFigure', 'filterDataset', 'MemoryRunSink', 'NodeRunSink'].filter((n) => typeof rlNode[n] !== 'function'),
 };
 
 // A tiny MLP fits y = x1 - 2 x2 with Adam.
