@@ -2,7 +2,15 @@
  * The Node-only part of rl: the FISOR training loop that writes metrics, checkpoints and evaluations to an
  * output directory, DSRL HDF5 files, and the CLI. Everything browser-safe is in rl/index.ts.
  */
-export { train, loadAgent, buildAgent, CHECKPOINT_DIR, type TrainOptions, type TrainResult, type CheckpointMetadata } from './fisor/train.js';
+import { train as trainAnywhere, type TrainOptions, type TrainResult } from './fisor/train.js';
+import { nodeProvenance } from './io/node_provenance.js';
+
+/** FISOR's `train`, recording the package version and (in a checkout of this package) its git commit, as the CLI does. */
+export function train(opts: TrainOptions): Promise<TrainResult> {
+  return trainAnywhere({ ...opts, provenance: { ...nodeProvenance(), ...(opts.provenance ?? {}) } });
+}
+export { loadAgent, buildAgent, CHECKPOINT_DIR, type TrainOptions, type TrainResult, type CheckpointMetadata } from './fisor/train.js';
+export { nodeProvenance } from './io/node_provenance.js';
 export { readDsrlHdf5, writeDsrlHdf5, DSRL_KEYS, type WriteOptions } from './data/hdf5.js';
 export { main as cliMain } from './cli/main.js';
 // Figures (SVG + PNG files) and dataset tools, as docs/FIGURES.md and docs/DATA_TOOLS.md name them.

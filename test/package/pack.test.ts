@@ -94,6 +94,8 @@ describe('npm pack + install', () => {
     expect(out.platform).toBe('node');
     expect(out.exports).toEqual({ core: 'function', nn: 'function', diffusion: 'function', rl: 'function', rlNode: 'function' });
     expect(out.missingNodeExports).toEqual([]);
+    expect(out.libraryRun.step).toBe(2);
+    expect(out.libraryRun.provenance.package).toMatch(/^fisor-ts@\d+\.\d+\.\d+/);
     expect(out.mlp.last).toBeLessThan(out.mlp.first / 20);
     expect(out.fisor.updates).toBe(3);
     for (const v of [...out.fisor.vhLoss, ...out.fisor.actorLoss]) expect(Number.isFinite(v)).toBe(true);

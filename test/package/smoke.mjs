@@ -6,6 +6,7 @@ import * as nn from 'fisor-ts/nn';
 import * as diffusion from 'fisor-ts/diffusion';
 import * as rl from 'fisor-ts/rl';
 import * as rlNode from 'fisor-ts/rl/node';
+import * as fs from 'node:fs';
 
 const out = {
   backend: core.getBackend().name,
@@ -52,4 +53,8 @@ const action = agent.act(data.observations.subarray(0, data.obsDim), 4);
 out.fisor.action = Array.from(action);
 const buf = nn.checkpointToArrayBuffer({ tensors: agent.stateTensors(), step: 3 });
 out.fisor.checkpointBytes = buf.byteLength;
+
+// The library's Node train() writes a run whose provenance names the package, as the CLI's does.
+const run = await rlNode.train({ task: 'PointRobot', config: { ...cfg, steps: 2, evalEvery: 0, checkpointEvery: 0, convergenceEvery: 0 }, seed: 0, outDir: 'lib-run', dataset: ds, skipFinalEval: true });
+out.libraryRun = { step: run.step, provenance: JSON.parse(fs.readFileSync('lib-run/config.json', 'utf8')).provenance };
 console.log(JSON.stringify(out));
