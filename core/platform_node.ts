@@ -4,12 +4,33 @@
  */
 import type { Platform } from './platform.js';
 
-/** The Node built-ins the library uses, by specifier. */
+/**
+ * The Node built-ins the library uses, by specifier: only the members it calls, written out here so that the
+ * published types need no `@types/node` (a browser project type-checking its dependencies has none). Node's own
+ * modules satisfy these shapes.
+ */
 export interface NodeBuiltins {
-  'node:fs': typeof import('node:fs');
-  'node:fs/promises': typeof import('node:fs/promises');
-  'node:path': typeof import('node:path');
-  'node:v8': typeof import('node:v8');
+  'node:fs': { readFileSync(path: string, encoding: 'utf8'): string };
+  'node:fs/promises': NodeFsPromises;
+  'node:path': {
+    join(...paths: string[]): string;
+    dirname(path: string): string;
+    basename(path: string, suffix?: string): string;
+    resolve(...paths: string[]): string;
+  };
+  'node:v8': { setFlagsFromString(flags: string): void };
+}
+
+/** The promise-based file calls the checkpoint code makes. */
+export interface NodeFsPromises {
+  stat(path: string): Promise<unknown>;
+  open(path: string, flags: string): Promise<{ writeFile(data: Uint8Array): Promise<void>; sync(): Promise<void>; close(): Promise<void> }>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<unknown>;
+  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  readFile(path: string): Promise<Uint8Array>;
+  readdir(path: string): Promise<string[]>;
 }
 
 interface NodeProcess {

@@ -104,6 +104,18 @@ describe('npm pack + install', () => {
     expect(out.fisor.checkpointBytes).toBeGreaterThan(1000);
   });
 
+  it('a browser project type-checks the browser-safe entries without @types/node (skipLibCheck off)', async () => {
+    ready();
+    const tsconfig = { compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false, strict: true, noEmit: true }, files: ['browser-app.ts'] };
+    writeFileSync(join(app, 'tsconfig.browser.json'), JSON.stringify(tsconfig));
+    writeFileSync(join(app, 'browser-app.ts'), [
+      "import { tensor } from 'fisor-ts';", "import { MLP } from 'fisor-ts/nn';", "import { ddpmSample } from 'fisor-ts/diffusion';", "import { FisorAgent } from 'fisor-ts/rl';",
+      'export const used = [tensor, MLP, ddpmSample, FisorAgent];', '',
+    ].join('\n'));
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    await ok(sh(process.execPath, [tsc, '-p', 'tsconfig.browser.json'], app), 'tsc (browser consumer)');
+  });
+
   it('the installed fisor CLI lists tasks, trains and evaluates', async () => {
     ready();
     expect(await ok(sh('npx', ['--no-install', 'fisor', 'tasks'], app), 'fisor tasks')).toMatch(/PointRobot/);
