@@ -22,9 +22,8 @@ import { presetChain, resolveConfig, type FisorConfig } from '../rl/fisor/config
 import { CHECKPOINT_DIR, train } from '../rl/fisor/train.js';
 import { evaluate } from '../rl/fisor/evaluate.js';
 import type { MonitorSummary } from '../rl/fisor/monitor.js';
-import { FEASIBLE_STARTS, startResult, violationFree, violationFreeText, type StartResult } from './start_results.js';
+import { evaluateRun, FEASIBLE_STARTS, randomStartsSeed, startResult, violationFree, violationFreeText, type StartResult } from './start_results.js';
 import type { ConvergenceMeasures } from '../rl/fisor/convergence.js';
-import { feasibleStarts } from '../rl/fisor/starts.js';
 import { extractRepeated } from '../rl/cli/common.js';
 import { writeFeasibleFigure, type FeasibleFigureSummary } from '../rl/plot/feasible.js';
 import { pointRobotRollout } from '../rl/plot/rollout.js';
@@ -139,18 +138,17 @@ async function runOne(task: string, seed: number, cfg: FisorConfig, preset: stri
     const res = await train({ task, config: cfg, seed, outDir, dataset: ds, resume, overwrite: !resume, skipFinalEval: true, onStep: (k) => bar.update(k) });
     bar.done();
     // Evaluation with the monitor (it does not change the actions: same bits as without).
-    const ev = evaluate(res.agent, task, { episodes, seed: 2000 + seed, monitor: true });
-    const bc = evaluate(trainBcSafe(task, ds, seed), task, { episodes, seed: 2000 + seed });
+    const { random: ev, fixedStart, feasibleStarts } = evaluateRun(res.agent, task, seed, episodes);
+    const bc = evaluate(trainBcSafe(task, ds, seed), task, { episodes, seed: randomStartsSeed(seed) });
     const run: RunResult = {
       ...base, ok: true, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction, monitor: ev.monitor,
       trainSeconds: res.trainSeconds, stepsPerSecond: res.stepsPerSecond, wallSeconds: 0, convergence: readConvergence(outDir, cfg),
       bcSafe: { normalizedReward: bc.normalizedReward, normalizedCost: bc.normalizedCost, safeFraction: bc.safeFraction },
     };
-    if (task === 'PointRobot') {
+    if (fixedStart && feasibleStarts) {
       // FISOR's own PointRobot rollouts start at [-1.8, 0, 2, pi/4]; the policy samples, so 20 episodes differ.
-      run.fixedStart = startResult(evaluate(res.agent, task, { episodes, seed: 1001, fixedStart: true, monitor: true }));
-      const starts = feasibleStarts(FEASIBLE_STARTS);
-      run.feasibleStarts = startResult(evaluate(res.agent, task, { episodes: starts.length, seed: 1002, starts, monitor: true }));
+      run.fixedStart = startResult(fixedStart);
+      run.feasibleStarts = startResult(feasibleStarts);
       // The paper-style figure with one rollout from the fixed start drawn over it (last: the rollout samples actions).
       run.feasible = await writeFeasibleFigure((o) => res.agent.feasibilityValue(o), join(outDir, 'feasible'), { meta: { seed, step: res.step }, rollout: pointRobotRollout(res.agent) });
     }

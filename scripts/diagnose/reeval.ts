@@ -1,18 +1,17 @@
 /**
  * Re-evaluate a run's checkpoint with acting-time config changes, on the episodes the results script used
- * (random starts: evaluation seed 2000 + seed; PointRobot also the fixed start, seed 1001, and the 60
- * ground-truth-feasible starts, seed 1002), with the safety monitor. Training is not repeated: only keys that
+ * (scripts/start_results.ts's evaluateRun: random starts, PointRobot also its fixed start and the 60
+ * ground-truth-feasible starts), with the safety monitor. Training is not repeated: only keys that
  * act at evaluation (numSamples, fallbackGrid) may be changed.
  *   npx tsx scripts/diagnose/reeval.ts RUNDIR [--set fallbackGrid=3] [--set numSamples=16] [--episodes 20]
  */
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../nn/checkpoint.js';
 import { applySet } from '../../rl/fisor/config.js';
-import { evaluate, type EvalResult } from '../../rl/fisor/evaluate.js';
-import { feasibleStarts } from '../../rl/fisor/starts.js';
+import type { EvalResult } from '../../rl/fisor/evaluate.js';
 import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
 import { checkpointMetadata } from '../../rl/fisor/train_meta.js';
-import { FEASIBLE_STARTS } from '../start_results.js';
+import { evaluateRun } from '../start_results.js';
 
 const ACTING_KEYS = new Set(['numSamples', 'fallbackGrid']);
 const args = process.argv.slice(2);
@@ -40,9 +39,7 @@ agent.setRngStates(meta.rngs);
 const text = (e: EvalResult) =>
   `reward ${e.normalizedReward.toFixed(3)} cost ${e.normalizedCost.toFixed(3)}, ${e.violationFree} of ${e.episodes.length} without a violation, fallback on ${(100 * (e.monitor?.fallbackFraction ?? 0)).toFixed(1)} % of steps`;
 const label = `${meta.task} seed ${meta.seed}${sets.length ? ` (${sets.join(', ')})` : ''}`;
-console.log(`${label} random starts: ${text(evaluate(agent, meta.task, { episodes, seed: 2000 + meta.seed, monitor: true }))}`);
-if (meta.task === 'PointRobot') {
-  console.log(`${label} fixed start: ${text(evaluate(agent, meta.task, { episodes, seed: 1001, fixedStart: true, monitor: true }))}`);
-  const starts = feasibleStarts(FEASIBLE_STARTS);
-  console.log(`${label} feasible starts: ${text(evaluate(agent, meta.task, { episodes: starts.length, seed: 1002, starts, monitor: true }))}`);
-}
+const ev = evaluateRun(agent, meta.task, meta.seed, episodes);
+console.log(`${label} random starts: ${text(ev.random)}`);
+if (ev.fixedStart) console.log(`${label} fixed start: ${text(ev.fixedStart)}`);
+if (ev.feasibleStarts) console.log(`${label} feasible starts: ${text(ev.feasibleStarts)}`);

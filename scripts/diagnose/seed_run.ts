@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { collect } from '../../rl/data/collect.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
 import { CHECKPOINT_DIR, train } from '../../rl/fisor/train.js';
-import { evaluate, type EvalResult } from '../../rl/fisor/evaluate.js';
-import { feasibleStarts } from '../../rl/fisor/starts.js';
+import type { EvalResult } from '../../rl/fisor/evaluate.js';
+import { evaluateRun } from '../start_results.js';
 
 const [task, seedArg, out] = process.argv.slice(2, 5);
 if (!task || !seedArg || !out) throw new Error('usage: seed_run.ts TASK SEED OUTDIR [--preset P] [--set k=v ...] [--episodes N]');
@@ -36,12 +36,10 @@ const res = await train({ task, config: cfg, seed, outDir: out, dataset: ds, res
 const trainSeconds = (performance.now() - t0) / 1000;
 const line = (e: EvalResult) => ({ normalizedReward: e.normalizedReward, normalizedCost: e.normalizedCost, safeFraction: e.safeFraction, monitor: { ...e.monitor, traces: undefined } });
 const summary: Record<string, unknown> = { task, seed, preset, sets, dataEpisodes: dataEpisodes ? Number(dataEpisodes) : 'default', trainSeconds };
-summary.random = line(evaluate(res.agent, task, { episodes: E, seed: 2000 + seed, monitor: true }));
-if (task === 'PointRobot') {
-  summary.fixedStart = line(evaluate(res.agent, task, { episodes: E, seed: 1001, fixedStart: true, monitor: true }));
-  const starts = feasibleStarts(60);
-  summary.feasibleStarts = line(evaluate(res.agent, task, { episodes: starts.length, seed: 1002, starts, monitor: true }));
-}
+const ev = evaluateRun(res.agent, task, seed, E);
+summary.random = line(ev.random);
+if (ev.fixedStart) summary.fixedStart = line(ev.fixedStart);
+if (ev.feasibleStarts) summary.feasibleStarts = line(ev.feasibleStarts);
 const conv = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"convergence"')).map((l) => JSON.parse(l));
 summary.convergence = conv;
 writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + '\n');
