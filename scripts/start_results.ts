@@ -4,15 +4,13 @@
  */
 import { evaluate, type EvalResult, type Policy } from '../rl/fisor/evaluate.js';
 import type { MonitoredPolicy, MonitorSummary } from '../rl/fisor/monitor.js';
-import { feasibleStarts } from '../rl/fisor/starts.js';
+import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, feasibleStarts } from '../rl/fisor/starts.js';
 
 /** The ground-truth-feasible starts each PointRobot run is evaluated from (rl/fisor/starts.ts). */
 export const FEASIBLE_STARTS = 60;
 
-/** The results script's evaluation seeds: random starts Rng(2000 + run seed); PointRobot's fixed start 1001, its feasible starts 1002. */
+/** The results script's evaluation seed of the random starts, Rng(2000 + run seed) (PointRobot's starts: rl/fisor/starts.ts). */
 export const randomStartsSeed = (seed: number): number => 2000 + seed;
-export const FIXED_START_SEED = 1001;
-export const FEASIBLE_STARTS_SEED = 1002;
 
 /**
  * The results script's evaluation of one run, with the safety monitor, in its order (a sampling policy's action
@@ -22,9 +20,9 @@ export const FEASIBLE_STARTS_SEED = 1002;
 export function evaluateRun(policy: Policy & MonitoredPolicy, task: string, seed: number, episodes: number): { random: EvalResult; fixedStart?: EvalResult; feasibleStarts?: EvalResult } {
   const random = evaluate(policy, task, { episodes, seed: randomStartsSeed(seed), monitor: true });
   if (task !== 'PointRobot') return { random };
-  const fixedStart = evaluate(policy, task, { episodes, seed: FIXED_START_SEED, fixedStart: true, monitor: true });
+  const fixedStart = evaluate(policy, task, { episodes, seed: FIXED_START_EVAL_SEED, fixedStart: true, monitor: true });
   const starts = feasibleStarts(FEASIBLE_STARTS);
-  return { random, fixedStart, feasibleStarts: evaluate(policy, task, { episodes: starts.length, seed: FEASIBLE_STARTS_SEED, starts, monitor: true }) };
+  return { random, fixedStart, feasibleStarts: evaluate(policy, task, { episodes: starts.length, seed: FEASIBLE_STARTS_EVAL_SEED, starts, monitor: true }) };
 }
 
 /**

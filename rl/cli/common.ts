@@ -1,4 +1,6 @@
 /** Helpers shared by the CLI subcommands (train, eval, plot, quickstart). */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { getBackend, listBackends, setBackend } from '../../core/index.js';
 import { UsageError } from './args.js';
 import { COLLECT_RECIPES, type CollectRecipe } from '../data/collect.js';
@@ -62,4 +64,9 @@ export function recipeFlag(flag: string, value: string): CollectRecipe {
 /** runs/<name>-<preset>-s<seed>-<8 hex>: the hash covers the resolved config and the dataset path. */
 export function defaultRunDir(name: string, preset: string, seed: number, config: unknown, dataset: string | undefined): string {
   return `runs/${name}-${preset}-s${seed}-${hashText(JSON.stringify({ config, dataset: dataset ?? null }))}`;
+}
+
+/** The run directory of a `--checkpoint` path: the path itself, or its parent when it is a checkpoint directory (holds manifest.json). */
+export function runDirOf(checkpoint: string): string {
+  return existsSync(join(checkpoint, 'manifest.json')) ? dirname(checkpoint) : checkpoint;
 }

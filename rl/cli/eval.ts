@@ -8,7 +8,7 @@ import { loadAgent } from '../fisor/train.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
-import { checkCostLimitFlag, checkSeedFlag, selectBackend } from './common.js';
+import { checkCostLimitFlag, checkSeedFlag, runDirOf, selectBackend } from './common.js';
 import { Progress } from './progress.js';
 import { isAlgoCheckpoint } from '../algos/train.js';
 
@@ -46,11 +46,6 @@ export function defaultEvalOut(checkpoint: string, seed: number, suffix: string)
   let k = 2;
   while (existsSync(`${base}-${k}.json`)) k++;
   return `${base}-${k}.json`;
-}
-
-/** The run directory of a `--checkpoint` path: the path itself, or its parent when it is a checkpoint directory (holds manifest.json). */
-export function runDirOf(checkpoint: string): string {
-  return existsSync(join(checkpoint, 'manifest.json')) ? dirname(checkpoint) : checkpoint;
 }
 
 /** `--fixed-start` is PointRobot's fixed start; on another task it would silently do nothing. */

@@ -5,8 +5,7 @@
  *   scatter  --data FILE [--cost-limit K] [--out BASE] [--title T]     dataset episode return vs cost
  */
 import { join } from 'node:path';
-import { selectBackend } from './common.js';
-import { runDirOf } from './eval.js';
+import { runDirOf, selectBackend } from './common.js';
 import { splitTrajectories } from '../data/dataset.js';
 import { readDsrlHdf5 } from '../data/hdf5.js';
 import { costReturnScatterFigure } from '../data/scatter.js';

@@ -13,7 +13,7 @@ import { PRESETS, resolveConfig } from '../fisor/config.js';
 import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { evaluate } from '../fisor/evaluate.js';
-import { feasibleStarts } from '../fisor/starts.js';
+import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, feasibleStarts } from '../fisor/starts.js';
 import { train } from '../fisor/train.js';
 import { writeFeasibleFigure } from '../plot/feasible.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
@@ -92,7 +92,7 @@ export const command: Command = {
     const evalOne = (fixedStart: boolean) => {
       let eb: Progress | null = null;
       const r = evaluate(res.agent, TASK, {
-        episodes: f.episodes, seed: 1000 + (fixedStart ? 1 : 0), fixedStart,
+        episodes: f.episodes, seed: fixedStart ? FIXED_START_EVAL_SEED : 1000, fixedStart,
         onStep: (t, max) => {
           eb ??= new Progress(max, { label: `eval ${fixedStart ? 'fixed' : 'random'}`, unit: 'env steps', stream: io.stderr, quiet: f.quiet });
           eb.update(t);
@@ -105,7 +105,7 @@ export const command: Command = {
     const random = evalOne(false);
     // The ground truth's feasible starts (a fixed list, rl/fisor/starts.ts): from each a safe policy exists.
     const starts = f['feasible-starts'] > 0 ? feasibleStarts(f['feasible-starts']) : [];
-    const feasible = starts.length ? evaluate(res.agent, TASK, { episodes: starts.length, seed: 1002, starts }) : null;
+    const feasible = starts.length ? evaluate(res.agent, TASK, { episodes: starts.length, seed: FEASIBLE_STARTS_EVAL_SEED, starts }) : null;
     writeFileAtomic(join(out, 'quickstart-eval.json'), JSON.stringify({ fixedStart: fixed, randomStarts: random, ...(feasible ? { feasibleStarts: feasible } : {}) }, null, 2) + '\n');
     const line = (name: string, r: typeof fixed) =>
       `    ${name.padEnd(15)} normalized reward ${r.normalizedReward.toFixed(3)} +- ${r.normalizedRewardStd.toFixed(3)}   normalized cost ${r.normalizedCost.toFixed(3)} +- ${r.normalizedCostStd.toFixed(3)}   ${r.safe ? 'safe' : 'UNSAFE'} (${(100 * r.safeFraction).toFixed(0)}% of episodes cost <= 10)`;

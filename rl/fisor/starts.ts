@@ -10,6 +10,10 @@ import type { PointRobot } from '../envs/point_robot.js';
 
 export const FEASIBLE_STARTS_SEED = 60_000;
 
+/** Evaluation seeds (episode resets and action sampling) of the fixed start and of the feasible starts: one definition for the quickstart and the results script. */
+export const FIXED_START_EVAL_SEED = 1001;
+export const FEASIBLE_STARTS_EVAL_SEED = 1002;
+
 export function feasibleStarts(count: number, seed = FEASIBLE_STARTS_SEED): Float64Array[] {
   const env = makeEnv('PointRobot') as PointRobot;
   const rng = new Rng(seed);
