@@ -95,6 +95,10 @@ describe('wasm backend with two threads', () => {
       check(2, 256, 1, 256, tA, tB, false, false, false);
       check(3, 17, 6, 513, tA, tB, true, false, false);
       check(1, 1, 8, 5, tA, tB, false, false, false);
+      // At least BIG_GEMM_MACS (2^25) multiply-adds: cut into fewer, larger chunks (odd sizes, edge panels).
+      check(1, 520, 264, 260, tA, tB, false, false, false);
+      check(2, 300, 250, 230, tA, tB, false, true, true);
+      check(1, 2000, 6, 2800, tA, tB, false, false, false);
     }
   });
 

@@ -48,8 +48,22 @@ const helperReaper = typeof FinalizationRegistry === 'function'
  */
 export const WORKER_SPIN = 30000;
 
-/** Chunks a split product is cut into (both threads claim them dynamically). */
+/** Chunks a split product (or elementwise job) is cut into (both threads claim them dynamically). */
 const CHUNKS = 8;
+
+/**
+ * Products of at least BIG_GEMM_MACS multiply-adds are cut into BIG_GEMM_CHUNKS chunks instead of CHUNKS.
+ * Every chunk reads all of A again (column panels) or packs all of B again (row groups), so for the
+ * paper-size denoiser's products (512 x 1024 x 256, 134M multiply-adds) fewer, larger chunks are faster:
+ * 8 -> 4 chunks took 87 -> 95 GFLOP/s on 512x256 = 512x1024 . 1024x256 and 73 -> 80 on its dW (two threads,
+ * isolated, interleaved), and the paper-shape update 1.04-1.05x (bench/fisor-ab.ts, 16 pairs; the same
+ * A/B with identical code on both sides reads 1.02). Smaller products keep 8: at the cpu preset's shapes
+ * 4 chunks gained ~2 % isolated, within noise, and a late or descheduled worker's chunk is a larger share
+ * of a small job. Chunking never changes a result: every element is computed by one thread with the
+ * single-threaded kernel's tiles and order.
+ */
+const BIG_GEMM_MACS = 2 ** 25;
+const BIG_GEMM_CHUNKS = 4;
 
 /** Products below this many multiply-adds (batch m n k) run on one thread (see WASM_DESIGN.md). */
 export const THREAD_MIN_MACS = 1 << 18;
@@ -415,18 +429,19 @@ export class WasmBackend implements Backend {
     const acc = accumulate ? 1 : 0;
     if (this.helper !== null && batch * m * n * k >= this.minMacs && this.threadsActive) {
       // Chunks on tile boundaries (8-wide column panels, rows by 4, or batch items), about 4 per
-      // thread, claimed dynamically by both threads (see threads.ts). Each element of C is
+      // thread (2 for big products), claimed dynamically by both threads (see threads.ts). Each element of C is
       // computed exactly as by the single-threaded kernel.
       const np = (n + 7) >> 3;
+      const target = batch * m * n * k >= BIG_GEMM_MACS ? BIG_GEMM_CHUNKS : CHUNKS;
       let mode = -1, cs = 0, chunks = 0;
       if (np >= 2) {
         mode = 0;
-        cs = Math.ceil(np / Math.min(np, CHUNKS)) * 8;
+        cs = Math.ceil(np / Math.min(np, target)) * 8;
         chunks = Math.ceil(n / cs);
       } else if (m >= 8) {
         const groups = (m + 3) >> 2;
         mode = 1;
-        cs = Math.ceil(groups / Math.min(groups, CHUNKS)) * 4;
+        cs = Math.ceil(groups / Math.min(groups, target)) * 4;
         chunks = Math.ceil(m / cs);
       } else if (batch >= 2) {
         mode = 2;
