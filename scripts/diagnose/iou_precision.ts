@@ -1,0 +1,73 @@
+/**
+ * How precise must a learned V_h be for the PointRobot IoU check (>= 0.90)? The ground truth's margin m(s) is the
+ * largest h = 0.8 - hazard distance along its own manoeuvre (full braking, full turn away, until the robot stops;
+ * the current h where the heading ray misses every hazard or v <= 0); the truth calls s infeasible iff m(s) > 0.
+ * A critic whose zero level is off by eps everywhere calls {m > eps} (optimistic) or {m > -eps} (pessimistic)
+ * infeasible; this prints the IoU of those sets against the truth per slice, 200 x 200 grid. With a run directory
+ * it also prints, for that checkpoint's V_h, the truth's |margin| at the cells it gets wrong (how far from the
+ * boundary its errors reach).
+ *   npx tsx scripts/diagnose/iou_precision.ts [RUNDIR]
+ */
+import { join } from 'node:path';
+import { loadCheckpoint } from '../../nn/checkpoint.js';
+import { POINT_ROBOT, evasiveTurn, pointRobotH } from '../../rl/envs/point_robot.js';
+import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
+import { checkpointMetadata } from '../../rl/fisor/train_meta.js';
+import { evaluateSlice, PAPER_SLICES } from '../../rl/plot/feasible.js';
+
+/** max h along the ground truth's manoeuvre from (x, y, v, th) (> 0: the truth calls the state infeasible). */
+function truthMargin(x: number, y: number, v: number, th: number): number {
+  let m = pointRobotH(x, y);
+  if (m > 0 || !(v > 0)) return m;
+  const u1 = evasiveTurn(x, y, th);
+  if (u1 === 0) return m;
+  const dt = POINT_ROBOT.dt;
+  let px = x, py = y, pv = v, pth = th;
+  while (pv > 0) {
+    const nx = px + dt * pv * Math.cos(pth);
+    const ny = py + dt * pv * Math.sin(pth);
+    pv -= dt;
+    pth += dt * u1;
+    px = nx;
+    py = ny;
+    m = Math.max(m, pointRobotH(px, py));
+  }
+  return m;
+}
+
+const n = 200;
+const EPS = [0.01, 0.02, 0.03, 0.05];
+for (const s of PAPER_SLICES) {
+  const ms = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) ms[r * n + c] = truthMargin(-3 + (6 * c) / (n - 1), -3 + (6 * r) / (n - 1), s.v, s.theta);
+  const iou = (eps: number) => {
+    let inter = 0, union = 0;
+    for (const m of ms) {
+      const truth = m > 0, shifted = m > eps;
+      if (truth && shifted) inter++;
+      if (truth || shifted) union++;
+    }
+    return inter / union;
+  };
+  console.log(`${s.label}: ${EPS.map((e) => `eps ${e}: optimistic ${iou(e).toFixed(3)}, pessimistic ${iou(-e).toFixed(3)}`).join('; ')}`);
+}
+
+const dir = process.argv[2];
+if (dir) {
+  const ckpt = join(dir, CHECKPOINT_DIR);
+  const loaded = await loadCheckpoint(ckpt);
+  const meta = checkpointMetadata(loaded, ckpt);
+  const { agent } = buildAgent(meta.config, meta.obsDim, meta.actDim, meta.seed);
+  agent.loadState(loaded);
+  const quantile = (v: number[], p: number) => (v.length ? [...v].sort((a, b) => a - b)[Math.floor(p * (v.length - 1))].toFixed(3) : '-');
+  for (const s of PAPER_SLICES) {
+    const r = evaluateSlice((o) => agent.feasibilityValue(o), s, n);
+    const optimistic: number[] = [], pessimistic: number[] = [];
+    for (let row = 0; row < n; row++) for (let c = 0; c < n; c++) {
+      const learnedInfeasible = r.values[row * n + c] > 0, trulyInfeasible = r.truth.grid[row * n + c] === 0;
+      if (learnedInfeasible === trulyInfeasible) continue;
+      (learnedInfeasible ? pessimistic : optimistic).push(Math.abs(truthMargin(r.truth.xs[c], r.truth.ys[row], s.v, s.theta)));
+    }
+    console.log(`${dir} ${s.label}: IoU ${r.iou.toFixed(3)}; judged feasible, truly infeasible: ${optimistic.length} cells, |margin| median ${quantile(optimistic, 0.5)}, 90th percentile ${quantile(optimistic, 0.9)}; judged infeasible, truly feasible: ${pessimistic.length} cells, median ${quantile(pessimistic, 0.5)}, 90th percentile ${quantile(pessimistic, 0.9)}`);
+  }
+}
