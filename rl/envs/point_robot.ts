@@ -191,10 +191,20 @@ function firstHitCross(x: number, y: number, theta: number): number {
  * - Otherwise (heading away, or v <= 0) -> feasible.
  */
 export function isFeasibleState(x: number, y: number, v: number, theta: number): boolean {
-  if (pointRobotH(x, y) > 0) return false;
-  if (!(v > 0)) return true;
+  return groundTruthMargin(x, y, v, theta) <= 0;
+}
+
+/**
+ * The ground truth's margin: the largest h along its manoeuvre (the check above), i.e. h(x, y) itself where the
+ * check stops at once (inside a hazard, v <= 0, or a heading ray that hits no hazard). > 0 exactly where
+ * `isFeasibleState` is false; its size says how deep the manoeuvre would enter a hazard (or, < 0, how far it
+ * stays out), the precision a learned V_h needs there (scripts/diagnose/iou_precision.ts).
+ */
+export function groundTruthMargin(x: number, y: number, v: number, theta: number): number {
+  let m = pointRobotH(x, y);
+  if (m > 0 || !(v > 0)) return m;
   const u1 = evasiveTurn(x, y, theta);
-  if (u1 === 0) return true;
+  if (u1 === 0) return m;
   const dt = POINT_ROBOT.dt;
   let px = x, py = y, pv = v, pth = theta;
   // v decreases by dt per step, so this loop runs ceil(v / dt) times.
@@ -205,9 +215,9 @@ export function isFeasibleState(x: number, y: number, v: number, theta: number):
     pth += dt * u1;
     px = nx;
     py = ny;
-    if (pointRobotH(px, py) > 0) return false;
+    m = Math.max(m, pointRobotH(px, py));
   }
-  return true;
+  return m;
 }
 
 export interface FeasibilityGrid {

@@ -10,30 +10,10 @@
  */
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../nn/checkpoint.js';
-import { POINT_ROBOT, evasiveTurn, pointRobotH } from '../../rl/envs/point_robot.js';
+import { groundTruthMargin as truthMargin } from '../../rl/envs/point_robot.js';
 import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
 import { checkpointMetadata } from '../../rl/fisor/train_meta.js';
 import { evaluateSlice, PAPER_SLICES } from '../../rl/plot/feasible.js';
-
-/** max h along the ground truth's manoeuvre from (x, y, v, th) (> 0: the truth calls the state infeasible). */
-function truthMargin(x: number, y: number, v: number, th: number): number {
-  let m = pointRobotH(x, y);
-  if (m > 0 || !(v > 0)) return m;
-  const u1 = evasiveTurn(x, y, th);
-  if (u1 === 0) return m;
-  const dt = POINT_ROBOT.dt;
-  let px = x, py = y, pv = v, pth = th;
-  while (pv > 0) {
-    const nx = px + dt * pv * Math.cos(pth);
-    const ny = py + dt * pv * Math.sin(pth);
-    pv -= dt;
-    pth += dt * u1;
-    px = nx;
-    py = ny;
-    m = Math.max(m, pointRobotH(px, py));
-  }
-  return m;
-}
 
 const n = 200;
 const EPS = [0.01, 0.02, 0.03, 0.05];

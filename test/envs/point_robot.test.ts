@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { feasibilityGrid, isFeasibleState, PointRobot, pointRobotH } from '../../rl/envs/point_robot.js';
+import { feasibilityGrid, groundTruthMargin, isFeasibleState, PointRobot, pointRobotH } from '../../rl/envs/point_robot.js';
 import { makeEnv } from '../../rl/envs/registry.js';
 
 describe('PointRobot dynamics', () => {
@@ -97,6 +97,23 @@ describe('ground-truth feasibility', () => {
   it('a glancing approach is saved by the turn', () => {
     // ray passes 0.7 from the centre (inside the disc) but far away; turning away saves it
     expect(isFeasibleState(-1.1, -2.5, 1, Math.PI / 2)).toBe(true);
+  });
+  it('the margin: h itself where the check stops at once, the deepest h along the manoeuvre otherwise', () => {
+    expect(groundTruthMargin(0.4, -1.2, 1, 0)).toBeCloseTo(0.8, 12); // a hazard centre
+    expect(groundTruthMargin(-0.4, 0.35, 2, Math.PI)).toBe(pointRobotH(-0.4, 0.35)); // heading away
+    expect(groundTruthMargin(-0.4, -1.0, 0, Math.PI / 2)).toBe(pointRobotH(-0.4, -1.0)); // standing still
+    // Straight into hazard 2 at 2 m/s from 0.2 m below its edge: the manoeuvre goes deep into it.
+    const deep = groundTruthMargin(-0.4, 0.2, 2, Math.PI / 2);
+    expect(deep).toBeGreaterThan(0.3);
+    expect(deep).toBeLessThanOrEqual(0.8);
+    // Feasible states have a margin <= 0, and never below their own h.
+    for (const [x, y, v, th] of [[-0.4, -1.0, 0.3, Math.PI / 2], [-1.1, -2.5, 1, Math.PI / 2]]) {
+      const m = groundTruthMargin(x, y, v, th);
+      expect(m).toBeLessThanOrEqual(0);
+      expect(m).toBeGreaterThanOrEqual(pointRobotH(x, y));
+    }
+    // Slower into the same hazard from the same place: the manoeuvre stays out.
+    expect(groundTruthMargin(-0.4, 0.2, 0.3, Math.PI / 2)).toBeLessThan(0);
   });
   it('grid: row = y index, col = x index; axes ascending', () => {
     const n = 61;
