@@ -201,10 +201,20 @@ export function isFeasibleState(x: number, y: number, v: number, theta: number):
  * stays out), the precision a learned V_h needs there (scripts/diagnose/iou_precision.ts).
  */
 export function groundTruthMargin(x: number, y: number, v: number, theta: number): number {
-  let m = pointRobotH(x, y);
-  if (m > 0 || !(v > 0)) return m;
+  let m = -Infinity;
+  for (const h of groundTruthPathH(x, y, v, theta)) if (h > m) m = h;
+  return m;
+}
+
+/**
+ * h at the start and at every position the ground truth's manoeuvre visits (full braking with the turn of
+ * `evasiveTurn`, until v <= 0); just [h(x, y)] where the check stops at once.
+ */
+export function groundTruthPathH(x: number, y: number, v: number, theta: number): number[] {
+  const hs = [pointRobotH(x, y)];
+  if (hs[0] > 0 || !(v > 0)) return hs;
   const u1 = evasiveTurn(x, y, theta);
-  if (u1 === 0) return m;
+  if (u1 === 0) return hs;
   const dt = POINT_ROBOT.dt;
   let px = x, py = y, pv = v, pth = theta;
   // v decreases by dt per step, so this loop runs ceil(v / dt) times.
@@ -215,9 +225,9 @@ export function groundTruthMargin(x: number, y: number, v: number, theta: number
     pth += dt * u1;
     px = nx;
     py = ny;
-    m = Math.max(m, pointRobotH(px, py));
+    hs.push(pointRobotH(px, py));
   }
-  return m;
+  return hs;
 }
 
 export interface FeasibilityGrid {

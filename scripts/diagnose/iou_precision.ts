@@ -5,12 +5,14 @@
  * A critic whose zero level is off by eps everywhere calls {m > eps} (optimistic) or {m > -eps} (pessimistic)
  * infeasible; this prints the IoU of those sets against the truth per slice, 200 x 200 grid. With a run directory
  * it also prints, for that checkpoint's V_h, the truth's |margin| at the cells it gets wrong (how far from the
- * boundary its errors reach).
+ * boundary its errors reach). It also asks whether the paper's discounted target is the cap: the recursion
+ * V_t = (1 - g) h_t + g max(h_t, V_{t+1}) run backwards along the truth's own manoeuvre (V = h at rest), and the
+ * IoU of {V_0 > 0} against the truth.
  *   npx tsx scripts/diagnose/iou_precision.ts [RUNDIR]
  */
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../nn/checkpoint.js';
-import { groundTruthMargin as truthMargin } from '../../rl/envs/point_robot.js';
+import { groundTruthMargin as truthMargin, groundTruthPathH } from '../../rl/envs/point_robot.js';
 import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
 import { checkpointMetadata } from '../../rl/fisor/train_meta.js';
 import { evaluateSlice, PAPER_SLICES } from '../../rl/plot/feasible.js';
@@ -30,6 +32,27 @@ for (const s of PAPER_SLICES) {
     return inter / union;
   };
   console.log(`${s.label}: ${EPS.map((e) => `eps ${e}: optimistic ${iou(e).toFixed(3)}, pessimistic ${iou(-e).toFixed(3)}`).join('; ')}`);
+}
+
+/** The discounted feasibility value along the truth's manoeuvre (the robot at rest at its end keeps V = h). */
+function discountedAlongManoeuvre(x: number, y: number, v: number, th: number, g: number): number {
+  const hs = groundTruthPathH(x, y, v, th);
+  let V = hs[hs.length - 1];
+  for (let t = hs.length - 2; t >= 0; t--) V = (1 - g) * hs[t] + g * Math.max(hs[t], V);
+  return V;
+}
+for (const g of [0.99, 0.999]) {
+  const ious = PAPER_SLICES.map((s) => {
+    let inter = 0, union = 0;
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
+      const x = -3 + (6 * c) / (n - 1), y = -3 + (6 * r) / (n - 1);
+      const truth = truthMargin(x, y, s.v, s.theta) > 0, disc = discountedAlongManoeuvre(x, y, s.v, s.theta, g) > 0;
+      if (truth && disc) inter++;
+      if (truth || disc) union++;
+    }
+    return (inter / union).toFixed(3);
+  });
+  console.log(`discount ${g}: IoU of the discounted target's zero level along the truth's manoeuvre against the truth, per slice ${ious.join(' / ')}`);
 }
 
 const dir = process.argv[2];

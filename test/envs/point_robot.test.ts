@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { feasibilityGrid, groundTruthMargin, isFeasibleState, PointRobot, pointRobotH } from '../../rl/envs/point_robot.js';
+import { feasibilityGrid, groundTruthMargin, groundTruthPathH, isFeasibleState, PointRobot, pointRobotH } from '../../rl/envs/point_robot.js';
 import { makeEnv } from '../../rl/envs/registry.js';
 
 describe('PointRobot dynamics', () => {
@@ -114,6 +114,11 @@ describe('ground-truth feasibility', () => {
     }
     // Slower into the same hazard from the same place: the manoeuvre stays out.
     expect(groundTruthMargin(-0.4, 0.2, 0.3, Math.PI / 2)).toBeLessThan(0);
+    // The path: the start alone where the check stops at once; else one h per braking step (2 m/s at 1 m/s^2, dt 0.05).
+    expect(groundTruthPathH(-0.4, 0.35, 2, Math.PI)).toEqual([pointRobotH(-0.4, 0.35)]);
+    const path = groundTruthPathH(-0.4, 0.2, 2, Math.PI / 2);
+    expect(path.length).toBe(41);
+    expect(Math.max(...path)).toBe(deep);
   });
   it('grid: row = y index, col = x index; axes ascending', () => {
     const n = 61;
