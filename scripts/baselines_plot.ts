@@ -2,7 +2,7 @@
  * Reward-cost scatter of several algorithms on one task (one point per seed, mean with ±1 std bars), drawn
  * with the project's one plotting module (rl/plot/chart.ts) to SVG and PNG.
  */
-import type { Series } from '../rl/plot/chart.js';
+import type { LegendEntry, Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
 
 export interface ScatterSeries {
@@ -19,18 +19,23 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
 
 /** Writes `<base>.svg` and `<base>.png`. */
 export async function writeScatter(base: string, title: string, series: ScatterSeries[]): Promise<void> {
-  const out: Series[] = [{ type: 'vline', value: 1, color: '#888', dash: '5,4', label: 'cost limit (normalized cost 1)' }];
+  const out: Series[] = [{ type: 'vline', value: 1, color: '#888', dash: '5,4' }];
+  // The legend goes under the title, outside the panel: with seven algorithms a legend inside the panel
+  // covered part of an error bar (BallRun), whichever corner it took.
+  const legend: LegendEntry[] = [{ label: 'cost limit (normalized cost 1)', color: '#888', kind: 'line', dash: '5,4' }];
   series.forEach((s) => {
     const color = COLORS[s.color % COLORS.length];
     const [cx, cy] = s.mean;
     out.push({ type: 'line', x: [cx - s.std[0], cx + s.std[0]], y: [cy, cy], color });
     out.push({ type: 'line', x: [cx, cx], y: [cy - s.std[1], cy + s.std[1]], color });
     out.push({ type: 'points', x: s.points.map((p) => p[0]), y: s.points.map((p) => p[1]), color, size: 2.5, opacity: 0.5 });
-    out.push({ type: 'points', x: [cx], y: [cy], color, size: 6, label: s.name });
+    out.push({ type: 'points', x: [cx], y: [cy], color, size: 6 });
+    legend.push({ label: s.name, color, kind: 'point' });
   });
   await writeFigure(base, {
     title,
-    panels: [{ xlabel: 'normalized cost', ylabel: 'normalized reward', legend: 'auto', series: out }],
+    legend,
+    panels: [{ xlabel: 'normalized cost', ylabel: 'normalized reward', legend: 'none', series: out }],
     panelWidth: 560,
     panelHeight: 400,
     caption: ['big marker: mean over seeds (bars: ±1 std); small markers: one seed each'],
