@@ -20,8 +20,9 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
 /** Writes `<base>.svg` and `<base>.png`. */
 export async function writeScatter(base: string, title: string, series: ScatterSeries[]): Promise<void> {
   const out: Series[] = [{ type: 'vline', value: 1, color: '#888', dash: '5,4' }];
-  // The legend goes under the title, outside the panel: with seven algorithms a legend inside the panel
-  // covered part of an error bar (BallRun), whichever corner it took.
+  // The legend goes under the title, outside the panel: with seven algorithms a legend inside the panel hid
+  // data wherever it went (a CPQ seed marker in Table 1's BallRun figure; BCQ-Lag and COptiDICE seed markers
+  // and the end of BC-All's error bar in the baselines' PointRobot figure).
   const legend: LegendEntry[] = [{ label: 'cost limit (normalized cost 1)', color: '#888', kind: 'line', dash: '5,4' }];
   series.forEach((s) => {
     const color = COLORS[s.color % COLORS.length];

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { BinaryOp, DataBuffer, UnaryOp } from '../../core/backend.js';
 import { WasmBackend, defaultWasmThreads, relaxedSimdAvailable } from '../../core/backends/wasm/index.js';
+import { BIG_GEMM_MACS } from '../../core/backends/wasm/backend.js';
 import { CTL_STALL } from '../../core/backends/wasm/threads.js';
 import { getKernelModule } from '../../core/backends/wasm/module.js';
 
@@ -95,10 +96,12 @@ describe('wasm backend with two threads', () => {
       check(2, 256, 1, 256, tA, tB, false, false, false);
       check(3, 17, 6, 513, tA, tB, true, false, false);
       check(1, 1, 8, 5, tA, tB, false, false, false);
-      // At least BIG_GEMM_MACS (2^25) multiply-adds: cut into fewer, larger chunks (odd sizes, edge panels).
-      check(1, 520, 264, 260, tA, tB, false, false, false);
-      check(2, 300, 250, 230, tA, tB, false, true, true);
-      check(1, 2000, 6, 2800, tA, tB, false, false, false);
+      // At least BIG_GEMM_MACS multiply-adds: cut into fewer, larger chunks (odd sizes, edge panels; column
+      // panels, then rows where n < 16).
+      for (const [batch, m, n, k] of [[1, 520, 264, 260], [2, 300, 250, 230], [1, 2000, 6, 2800]]) {
+        expect(batch * m * n * k).toBeGreaterThanOrEqual(BIG_GEMM_MACS);
+        check(batch, m, n, k, tA, tB, false, batch > 1, batch > 1);
+      }
     }
   });
 

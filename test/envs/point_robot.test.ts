@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { feasibilityGrid, groundTruthMargin, groundTruthPathH, isFeasibleState, PointRobot, pointRobotH } from '../../rl/envs/point_robot.js';
+import { Rng } from '../../core/rng.js';
+import { evasiveTurn, feasibilityGrid, groundTruthMargin, groundTruthPathH, isFeasibleState, PointRobot, pointRobotH } from '../../rl/envs/point_robot.js';
 import { makeEnv } from '../../rl/envs/registry.js';
 
 describe('PointRobot dynamics', () => {
@@ -106,12 +107,7 @@ describe('ground-truth feasibility', () => {
     const deep = groundTruthMargin(-0.4, 0.2, 2, Math.PI / 2);
     expect(deep).toBeGreaterThan(0.3);
     expect(deep).toBeLessThanOrEqual(0.8);
-    // Feasible states have a margin <= 0, and never below their own h.
-    for (const [x, y, v, th] of [[-0.4, -1.0, 0.3, Math.PI / 2], [-1.1, -2.5, 1, Math.PI / 2]]) {
-      const m = groundTruthMargin(x, y, v, th);
-      expect(m).toBeLessThanOrEqual(0);
-      expect(m).toBeGreaterThanOrEqual(pointRobotH(x, y));
-    }
+    for (const [x, y, v, th] of [[-0.4, -1.0, 0.3, Math.PI / 2], [-1.1, -2.5, 1, Math.PI / 2]]) expect(groundTruthMargin(x, y, v, th)).toBeLessThanOrEqual(0);
     // Slower into the same hazard from the same place: the manoeuvre stays out.
     expect(groundTruthMargin(-0.4, 0.2, 0.3, Math.PI / 2)).toBeLessThan(0);
     // The path: the start alone where the check stops at once; else one h per braking step (2 m/s at 1 m/s^2, dt 0.05).
@@ -119,6 +115,31 @@ describe('ground-truth feasibility', () => {
     const path = groundTruthPathH(-0.4, 0.2, 2, Math.PI / 2);
     expect(path.length).toBe(41);
     expect(Math.max(...path)).toBe(deep);
+  });
+  it('isFeasibleState (margin <= 0) equals the check written out with early exits, on random states', () => {
+    // The check as it stood before the margin existed: a test oracle, kept apart from the code under test.
+    const oracle = (x: number, y: number, v: number, th: number): boolean => {
+      if (pointRobotH(x, y) > 0) return false;
+      if (!(v > 0)) return true;
+      const u1 = evasiveTurn(x, y, th);
+      if (u1 === 0) return true;
+      let px = x, py = y, pv = v, pth = th;
+      while (pv > 0) {
+        const nx = px + 0.05 * pv * Math.cos(pth), ny = py + 0.05 * pv * Math.sin(pth);
+        pv -= 0.05; pth += 0.05 * u1; px = nx; py = ny;
+        if (pointRobotH(px, py) > 0) return false;
+      }
+      return true;
+    };
+    const rng = new Rng(11);
+    let infeasible = 0;
+    for (let i = 0; i < 20000; i++) {
+      const x = rng.uniformRange(-3.2, 3.2), y = rng.uniformRange(-3.2, 3.2), v = rng.uniformRange(-0.5, 2.5), th = rng.uniformRange(-7, 7);
+      const want = oracle(x, y, v, th);
+      if (!want) infeasible++;
+      if (isFeasibleState(x, y, v, th) !== want) expect.fail(`state (${x}, ${y}, ${v}, ${th}): isFeasibleState ${!want}, the oracle ${want}`);
+    }
+    expect(infeasible).toBeGreaterThan(1000); // both outcomes are exercised
   });
   it('grid: row = y index, col = x index; axes ascending', () => {
     const n = 61;

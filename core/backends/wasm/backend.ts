@@ -62,7 +62,7 @@ const CHUNKS = 8;
  * of a small job. Chunking never changes a result: every element is computed by one thread with the
  * single-threaded kernel's tiles and order.
  */
-const BIG_GEMM_MACS = 2 ** 25;
+export const BIG_GEMM_MACS = 2 ** 25;
 const BIG_GEMM_CHUNKS = 4;
 
 /** Products below this many multiply-adds (batch m n k) run on one thread (see WASM_DESIGN.md). */
