@@ -5,9 +5,9 @@
  * A critic whose zero level is off by eps everywhere calls {m > eps} (optimistic) or {m > -eps} (pessimistic)
  * infeasible; this prints the IoU of those sets against the truth per slice, 200 x 200 grid. With a run directory
  * it also prints, for that checkpoint's V_h, the truth's |margin| at the cells it gets wrong (how far from the
- * boundary its errors reach). It also asks whether the paper's discounted target is the cap: the recursion
- * V_t = (1 - g) h_t + g max(h_t, V_{t+1}) run backwards along the truth's own manoeuvre (V = h at rest), and the
- * IoU of {V_0 > 0} against the truth.
+ * boundary its errors reach). It also measures what the paper's discount costs along that one manoeuvre: the
+ * recursion V_t = (1 - g) h_t + g max(h_t, V_{t+1}) run backwards along it (V = h at rest), and the IoU of
+ * {V_0 > 0} against the truth (a lower bound on the cost: a path that enters a hazard later is discounted more).
  *   npx tsx scripts/diagnose/iou_precision.ts [RUNDIR]
  */
 import { join } from 'node:path';
