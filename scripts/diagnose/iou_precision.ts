@@ -12,27 +12,28 @@
  */
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../nn/checkpoint.js';
-import { groundTruthMargin as truthMargin, groundTruthPathH } from '../../rl/envs/point_robot.js';
+import { feasibilityGrid, groundTruthMargin as truthMargin, groundTruthPathH, type FeasibilityGrid } from '../../rl/envs/point_robot.js';
 import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
 import { checkpointMetadata } from '../../rl/fisor/train_meta.js';
-import { evaluateSlice, PAPER_SLICES } from '../../rl/plot/feasible.js';
+import { evaluateSlice, iouInfeasible, PAPER_SLICES } from '../../rl/plot/feasible.js';
 
 const n = 200;
 const EPS = [0.01, 0.02, 0.03, 0.05];
-for (const s of PAPER_SLICES) {
-  const ms = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) ms[r * n + c] = truthMargin(-3 + (6 * c) / (n - 1), -3 + (6 * r) / (n - 1), s.v, s.theta);
-  const iou = (eps: number) => {
-    let inter = 0, union = 0;
-    for (const m of ms) {
-      const truth = m > 0, shifted = m > eps;
-      if (truth && shifted) inter++;
-      if (truth || shifted) union++;
-    }
-    return inter / union;
-  };
-  console.log(`${s.label}: ${EPS.map((e) => `eps ${e}: optimistic ${iou(e).toFixed(3)}, pessimistic ${iou(-e).toFixed(3)}`).join('; ')}`);
+
+/** f at every cell of a slice's truth grid (row = y index, as the grid's own layout). */
+function gridValues(g: FeasibilityGrid, f: (x: number, y: number) => number): Float64Array {
+  const values = new Float64Array(g.n * g.n);
+  for (let r = 0; r < g.n; r++) for (let c = 0; c < g.n; c++) values[r * g.n + c] = f(g.xs[c], g.ys[r]);
+  return values;
 }
+
+const grids = PAPER_SLICES.map((s) => feasibilityGrid({ v: s.v, theta: s.theta, n }));
+PAPER_SLICES.forEach((s, k) => {
+  const margins = gridValues(grids[k], (x, y) => truthMargin(x, y, s.v, s.theta));
+  // A zero level off by eps calls {m > eps} (optimistic) or {m > -eps} (pessimistic) infeasible.
+  const iou = (eps: number) => iouInfeasible(margins.map((m) => m - eps), grids[k].grid).iou;
+  console.log(`${s.label}: ${EPS.map((e) => `eps ${e}: optimistic ${iou(e).toFixed(3)}, pessimistic ${iou(-e).toFixed(3)}`).join('; ')}`);
+});
 
 /** The discounted feasibility value along the truth's manoeuvre (the robot at rest at its end keeps V = h). */
 function discountedAlongManoeuvre(x: number, y: number, v: number, th: number, g: number): number {
@@ -42,16 +43,7 @@ function discountedAlongManoeuvre(x: number, y: number, v: number, th: number, g
   return V;
 }
 for (const g of [0.99, 0.999]) {
-  const ious = PAPER_SLICES.map((s) => {
-    let inter = 0, union = 0;
-    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
-      const x = -3 + (6 * c) / (n - 1), y = -3 + (6 * r) / (n - 1);
-      const truth = truthMargin(x, y, s.v, s.theta) > 0, disc = discountedAlongManoeuvre(x, y, s.v, s.theta, g) > 0;
-      if (truth && disc) inter++;
-      if (truth || disc) union++;
-    }
-    return (inter / union).toFixed(3);
-  });
+  const ious = PAPER_SLICES.map((s, k) => iouInfeasible(gridValues(grids[k], (x, y) => discountedAlongManoeuvre(x, y, s.v, s.theta, g)), grids[k].grid).iou.toFixed(3));
   console.log(`discount ${g}: IoU of the discounted target's zero level along the truth's manoeuvre against the truth, per slice ${ious.join(' / ')}`);
 }
 
