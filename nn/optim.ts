@@ -24,6 +24,9 @@ export interface Optimizer {
   loadStateDict(sd: Record<string, StateValue>): void;
 }
 
+/** A usable learning rate: a finite number >= 0 (NaN or Infinity would poison every parameter). */
+const isLearningRate = (v: unknown): v is number => typeof v === 'number' && v >= 0 && v !== Infinity;
+
 function checkParams(what: string, params: Tensor[]): Tensor[] {
   if (!Array.isArray(params)) throw new Error(`${what}: params must be an array of tensors`);
   if (params.length === 0) throw new Error(`${what}: got an empty parameter list: nothing would be trained (check the module's parameters())`);
@@ -62,21 +65,21 @@ abstract class BaseOptimizer implements Optimizer {
   constructor(what: string, params: Tensor[], lr: number, schedule: Schedule | undefined) {
     this.params = checkParams(what, params);
     if (schedule !== undefined && typeof schedule !== 'function') throw new Error(`${what}: schedule must be a function of the step`);
-    if (schedule === undefined && (typeof lr !== 'number' || !(lr >= 0) || lr === Infinity)) throw new Error(`${what}: lr must be a finite non-negative number, got ${lr}`);
+    if (schedule === undefined && !isLearningRate(lr)) throw new Error(`${what}: lr must be a finite non-negative number, got ${lr}`);
     this.baseLr = lr;
     this.schedule = schedule ?? null;
   }
 
-  /** The learning rate of the next step; a schedule's value is checked as a set one is (NaN would poison every parameter). */
+  /** The learning rate of the next step; a schedule's value is checked as a set one is. */
   get lr(): number {
     if (!this.schedule) return this.baseLr;
     const v = this.schedule(this.stepCount);
-    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new Error(`optimizer: the schedule gave lr ${v} at step ${this.stepCount}; it must be a finite number >= 0`);
+    if (!isLearningRate(v)) throw new Error(`optimizer: the schedule gave lr ${v} at step ${this.stepCount}; it must be a finite number >= 0`);
     return v;
   }
 
   set lr(v: number) {
-    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw new Error(`optimizer: lr must be a finite number >= 0, got ${v}`);
+    if (!isLearningRate(v)) throw new Error(`optimizer: lr must be a finite number >= 0, got ${v}`);
     this.baseLr = v;
     this.schedule = null;
   }

@@ -10,16 +10,18 @@ import { fileURLToPath } from 'node:url';
 const PACKAGE_NAME = 'fisor-ts';
 
 /**
- * The package root: the nearest directory above this file whose package.json is this package's (the repository
- * root when run from sources, `node_modules/fisor-ts` when installed, where this file lies under dist/).
+ * The package root and its package.json: the nearest directory above this file whose package.json is this
+ * package's (the repository root when run from sources, `node_modules/fisor-ts` when installed, where this file
+ * lies under dist/).
  */
-function packageRoot(): string | null {
+function findPackage(): { root: string; version: string } | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       try {
-        if ((JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return dir;
+        const p = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+        if (p.name === PACKAGE_NAME) return { root: dir, version: String(p.version) };
       } catch {
         // unreadable package.json: keep looking upwards
       }
@@ -31,12 +33,9 @@ function packageRoot(): string | null {
 }
 
 export function nodeProvenance(): { package: string; gitCommit: string | null } {
-  const root = packageRoot();
-  let pkg = 'unknown';
-  if (root) {
-    const p = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };
-    pkg = `${p.name}@${p.version}`;
-  }
+  const found = findPackage();
+  const pkg = found ? `${PACKAGE_NAME}@${found.version}` : 'unknown';
+  const root = found?.root;
   let gitCommit: string | null = null;
   // Only the package's own checkout (its root holds .git): git would otherwise report the enclosing project's commit.
   if (root && existsSync(join(root, '.git'))) {
