@@ -26,7 +26,7 @@
  */
 import { causalMask, concat, gelu, keyPaddingMask, logSoftmax, noGrad, Rng, softmax, tensor, tidy, type Tensor } from '../../core/index.js';
 import { Adam, AdamW, clipGradNorm, Dropout, LayerNorm, Linear, Module, type Optimizer } from '../../nn/index.js';
-import { splitTrajectories, type Dataset } from '../data/dataset.js';
+import { copyRow, splitTrajectories, type Dataset } from '../data/dataset.js';
 import { taskReference } from '../envs/reference.js';
 import { checker } from './config.js';
 import { gaussianEntropy, gaussianLogProb, getRngs, setRngs, StateBag, type DType } from './common.js';
@@ -280,8 +280,8 @@ export class CDT implements Algorithm<SequenceBatch> {
         out.timesteps[o] = Math.min(start + k, this.maxTimestep - 1);
         if (start + k >= ep.length) continue;
         const j = ep.start + start + k;
-        out.states.set(ds.observations.subarray(j * S, j * S + S), o * S);
-        out.actions.set(ds.actions.subarray(j * A, j * A + A), o * A);
+        copyRow(ds.observations, j, out.states, o, S);
+        copyRow(ds.actions, j, out.actions, o, A);
         out.rtg[o] = rtg[j] * this.cfg.rewardScale;
         out.ctg[o] = ctg[j] * this.cfg.costScale;
         out.costs[o] = ds.costs[j] > 0 ? 1 : 0;

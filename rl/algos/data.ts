@@ -5,7 +5,7 @@
  * threshold of the Q-based methods.
  */
 import { Rng, tensor, type Tensor } from '../../core/index.js';
-import { allocBatch, gatherBatch, sampleIndices, splitTrajectories, type Batch, type Dataset } from '../data/dataset.js';
+import { allocBatch, copyRow, gatherBatch, sampleIndices, splitTrajectories, type Batch, type Dataset } from '../data/dataset.js';
 import { taskReference } from '../envs/reference.js';
 
 /** Draws uniform minibatches of `size` rows from a dataset into one reused Batch. */
@@ -42,9 +42,9 @@ export function selectTrajectories(ds: Dataset, keep: (t: { ret: number; cost: n
     size: rows.length, observationSize: O, actionSize: A,
   };
   rows.forEach((j, i) => {
-    out.observations.set(ds.observations.subarray(j * O, j * O + O), i * O);
-    out.nextObservations.set(ds.nextObservations.subarray(j * O, j * O + O), i * O);
-    out.actions.set(ds.actions.subarray(j * A, j * A + A), i * A);
+    copyRow(ds.observations, j, out.observations, i, O);
+    copyRow(ds.nextObservations, j, out.nextObservations, i, O);
+    copyRow(ds.actions, j, out.actions, i, A);
     out.rewards[i] = ds.rewards[j];
     out.costs[i] = ds.costs[j];
     out.terminals[i] = ds.terminals[j];

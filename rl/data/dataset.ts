@@ -129,6 +129,16 @@ export function allocBatch(ds: Pick<Dataset, 'observationSize' | 'actionSize' | 
   };
 }
 
+/**
+ * dst[i w, (i + 1) w) = src[j w, (j + 1) w): one row copied by a loop, because `dst.set(src.subarray(...))`
+ * allocates a view per row, and batch sampling copies three rows per sample every update (a 1024-row FISOR
+ * batch took ~480 us that way, most of it in the views).
+ */
+export function copyRow(src: Float32Array, j: number, dst: Float32Array, i: number, width: number): void {
+  const s = j * width, d = i * width;
+  for (let c = 0; c < width; c++) dst[d + c] = src[s + c];
+}
+
 /** Copy rows `idx[0..out.size)` of `ds` into `out` (no allocation). Returns `out`. */
 export function gatherBatch(ds: Dataset, idx: ArrayLike<number>, out: Batch): Batch {
   const O = ds.observationSize, A = ds.actionSize;
@@ -136,9 +146,9 @@ export function gatherBatch(ds: Dataset, idx: ArrayLike<number>, out: Batch): Ba
   for (let i = 0; i < out.size; i++) {
     const j = idx[i];
     if (!(j >= 0 && j < ds.size)) throw new Error(`gatherBatch: index ${j} out of range [0, ${ds.size})`);
-    out.observations.set(ds.observations.subarray(j * O, j * O + O), i * O);
-    out.nextObservations.set(ds.nextObservations.subarray(j * O, j * O + O), i * O);
-    out.actions.set(ds.actions.subarray(j * A, j * A + A), i * A);
+    copyRow(ds.observations, j, out.observations, i, O);
+    copyRow(ds.nextObservations, j, out.nextObservations, i, O);
+    copyRow(ds.actions, j, out.actions, i, A);
     out.rewards[i] = ds.rewards[j];
     out.costs[i] = ds.costs[j];
     out.terminals[i] = ds.terminals[j];

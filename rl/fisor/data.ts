@@ -5,7 +5,7 @@
  * dataset's episode returns (DSRL tasks). No observation normalisation.
  */
 import type { Rng } from '../../core/index.js';
-import { splitTrajectories, type Dataset } from '../data/dataset.js';
+import { copyRow, splitTrajectories, type Dataset } from '../data/dataset.js';
 import { taskReference } from '../envs/reference.js';
 import type { FisorBatch } from './agent.js';
 import type { FisorConfig } from './config.js';
@@ -72,9 +72,9 @@ export function sampleBatch(d: FisorData, rng: Rng, out: FisorBatch): FisorBatch
   const S = d.obsDim, A = d.actDim;
   for (let i = 0; i < out.size; i++) {
     const j = rng.int(d.size);
-    out.observations.set(d.observations.subarray(j * S, j * S + S), i * S);
-    out.nextObservations.set(d.nextObservations.subarray(j * S, j * S + S), i * S);
-    out.actions.set(d.actions.subarray(j * A, j * A + A), i * A);
+    copyRow(d.observations, j, out.observations, i, S);
+    copyRow(d.nextObservations, j, out.nextObservations, i, S);
+    copyRow(d.actions, j, out.actions, i, A);
     out.rewards[i] = d.rewards[j];
     out.h[i] = d.h[j];
     out.masks[i] = d.masks[j];
