@@ -235,8 +235,19 @@ const POINT_ROBOT_FALLBACK_GRID = {
   why: "paper: the N candidates only. At PointRobot's fixed start only braking with a full LEFT turn avoids the hazard (margin 0.06 in h), and the diffusion actor never proposes it (0 of 256 samples: its data passes every hazard on the goal side), so every candidate is judged infeasible and the paper's argmin takes the least bad right turn into the hazard. Q_h is defined for every action; where no candidate is judged feasible, the 9 actions of {-1, 0, 1}^2 compete too and the lowest Q_h is executed. On the safe3 sweep's PointRobot checkpoints (acting only, the same episodes): fixed start cost 1.695 / 1.610 / 1.840 -> 0.075 / 0.285 / 0.015 (safe on 3 of 3 seeds), violation-free feasible starts 56 / 58 / 59 -> 58 / 58 / 59 of 60, random starts 0.585 / 0.130 / 0.435 -> 0.400 / 0.160 / 0.460. PointRobot only: its h is the continuous hazard distance, so Q_h ranks actions by how deep into a hazard they lead; with the +25 / -1 h of the other tasks the critics judge most states infeasible (no candidate judged feasible on 100 % of BallRun seed 1's steps, 72 % of CarCircle seed 0's), the grid then acts on 96 % of BallRun's steps and the reward collapses (BallRun seed 1 0.465 -> 0.044, CarCircle seed 0 0.113 -> 0.038)",
 };
 
-export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2' | 'safe3' | 'safe4';
-export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2', 'safe3', 'safe4'];
+/**
+ * The safe5 preset: safe4 with, on BallRun only, a less pessimistic feasibility expectile (training and acting
+ * elsewhere are unchanged: the other tasks' runs are bit for bit safe4's). The preset-level change set is empty.
+ */
+export const SAFE5_CHANGES: Record<string, { value: unknown; why: string }> = {};
+
+const BALL_RUN_EXPECTILE = {
+  value: 0.95,
+  why: "safe3: 0.8, paper 0.9. BallRun's cost is mostly its speed limit, which about half of its behaviours exceed, so at 0.8 (a state is judged infeasible when more than p* = 14 % of the data's actions there lead to a violation) V_h calls infeasible 44 % of the held-out states from which the behaviour then finishes its episode without a violation (10 % at 0.9, 2.7 % at 0.95; seed 0, critic phase), the cost branch and the safest-of-N choice take the slowest candidates, and the reward fell to 0.51x BC-Safe's (0.201 / 0.465 / 0.313 on seeds 0 / 1 / 2). At 0.95 (p* = 43 %): 0.695 / 0.686 / 0.619 at cost 0 on every seed; at 0.9: 0.427 / 0.597 (seeds 0, 1), cost 0. BallRun only: at 0.95 the circle tasks violate (seed 0: BallCircle cost 0.585 -> 4.63, CarCircle 0 -> 17.5), their reward pulling the agent across the boundary, and so does CarRun seed 2 (0 -> 2.97; seeds 0 / 1 stay at 0); CarRun keeps 0.8, where its reward is already 1.02x BC-Safe's",
+};
+
+export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2' | 'safe3' | 'safe4' | 'safe5';
+export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2', 'safe3', 'safe4', 'safe5'];
 
 const POINT_ROBOT_KEEPS_EXPECTILE = { value: 0.9, why: "PointRobot keeps the paper's 0.9: its h is the continuous hazard distance, not the +25 / -1 costs whose mixture the lower expectile is for, and its ground-truth feasible set (the IoU target) is the optimal-control one, min over all actions (tau -> 1); at 0.7 (seed 0) the IoU per slice fell from 0.92 / 0.89 / 0.86 to 0.63 / 0.67 / 0.69 and the fixed start stayed unsafe (cost 1.40 -> 1.50)" };
 
@@ -254,6 +265,9 @@ export const PRESET_TASK_CHANGES: Partial<Record<PresetName, Record<string, Reco
   safe4: {
     PointRobot: { fallbackGrid: POINT_ROBOT_FALLBACK_GRID },
   },
+  safe5: {
+    BallRun: { feasibilityExpectile: BALL_RUN_EXPECTILE },
+  },
 };
 
 /** Each preset's parent and its changes on top of it (paper has none): the report lists the whole chain. */
@@ -263,6 +277,7 @@ export const PRESET_CHANGES: Record<Exclude<PresetName, 'paper'>, { parent: Pres
   safe2: { parent: 'safe', changes: SAFE2_CHANGES },
   safe3: { parent: 'safe', changes: SAFE3_CHANGES },
   safe4: { parent: 'safe3', changes: SAFE4_CHANGES },
+  safe5: { parent: 'safe4', changes: SAFE5_CHANGES },
 };
 
 /** The presets from `cpu` down to `name` with their changes, in application order (empty for paper). */

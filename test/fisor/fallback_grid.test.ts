@@ -60,6 +60,18 @@ describe('fallback grid (config fallbackGrid)', () => {
     }
   });
 
+  it('safe5 is safe4 with, on BallRun only, feasibility expectile 0.95 (the other tasks train and act as in safe4)', () => {
+    expect(presetChain('safe5').map((c) => c.preset)).toEqual(['cpu', 'safe', 'safe3', 'safe4', 'safe5']);
+    const ballRun = resolveConfig({ preset: 'safe5', task: 'BallRun' });
+    expect(ballRun.feasibilityExpectile).toBe(0.95);
+    expect({ ...ballRun, feasibilityExpectile: 0.8 }).toEqual(resolveConfig({ preset: 'safe4', task: 'BallRun' }));
+    expect(PRESET_TASK_CHANGES.safe5?.BallRun?.feasibilityExpectile.why).toMatch(/BC-Safe/);
+    for (const task of ['PointRobot', 'BallCircle', 'CarCircle', 'CarRun', 'PointGoal1']) {
+      expect(resolveConfig({ preset: 'safe5', task }), task).toEqual(resolveConfig({ preset: 'safe4', task }));
+    }
+    expect(resolveConfig({ preset: 'safe5', task: 'BallRun', set: ['feasibilityExpectile=0.8'] }).feasibilityExpectile).toBe(0.8);
+  });
+
   it('acts as the paper where a candidate is judged feasible, and the lowest Q_h of candidates and grid where none is', () => {
     setBackend('js');
     const obs = Float32Array.from({ length: 9 }, (_, i) => Math.cos(3 * i + 1)); // 3 observations
