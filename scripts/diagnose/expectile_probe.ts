@@ -6,7 +6,7 @@
  *   - witnessedSafeJudgedInfeasible: of the states whose episode then ends without a violation (the behaviour
  *     itself witnesses that the state is feasible), the share V_h calls infeasible: a pessimism error;
  *   - violatingNowJudgedFeasible / violatingWithin10JudgedFeasible: of the states whose transition violates
- *     (or one of the next 10 does), the share V_h calls feasible (not all are errors: a reckless behaviour
+ *     (or one of the next 9 does: within 10 steps), the share V_h calls feasible (not all are errors: a reckless behaviour
  *     violates from feasible states too);
  *   - aucFuture / aucWithin10: ROC AUC of V_h for "a violation later in the episode" / "within 10 steps".
  *   npx tsx scripts/diagnose/expectile_probe.ts TASK SEED TAU OUTDIR [--preset safe4]
