@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.js';
 import { collect } from '../../rl/data/collect.js';
-import { allocBatch, emptyDataset, gatherBatch, sampleIndices, splitTrajectories, summarizeDataset, validateDataset } from '../../rl/data/dataset.js';
+import { allocBatch, copyRow, emptyDataset, gatherBatch, sampleIndices, splitTrajectories, summarizeDataset, validateDataset } from '../../rl/data/dataset.js';
 import { costReturnScatterSvg } from '../../rl/data/scatter.js';
 import { TASK_NAMES, TASK_REFERENCE } from '../../rl/envs/reference.js';
 
@@ -130,5 +130,22 @@ describe('value validation (magnitudes, signs)', () => {
     expect(datasetHash(a)).toBe(datasetHash(b));
     b.actions[3] = -b.actions[3] || 0.5;
     expect(datasetHash(b)).not.toBe(datasetHash(a));
+  });
+});
+
+describe('copyRow', () => {
+  it('copies row j of width w into row i and touches nothing else (as set(subarray) did)', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.nat(), fc.nat(),
+      (w, rowsSrc, rowsDst, js, is) => {
+        const j = js % rowsSrc, i = is % rowsDst;
+        const src = Float32Array.from({ length: rowsSrc * w }, (_, k) => k + 0.5);
+        const dst = new Float32Array(rowsDst * w).fill(-1);
+        const ref = dst.slice();
+        ref.set(src.subarray(j * w, j * w + w), i * w);
+        copyRow(src, j, dst, i, w);
+        expect(Array.from(dst)).toEqual(Array.from(ref));
+      },
+    ));
   });
 });
