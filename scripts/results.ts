@@ -22,7 +22,7 @@ import { presetChain, resolveConfig, type FisorConfig } from '../rl/fisor/config
 import { CHECKPOINT_DIR, train } from '../rl/fisor/train.js';
 import { evaluate } from '../rl/fisor/evaluate.js';
 import type { MonitorSummary } from '../rl/fisor/monitor.js';
-import { evaluateRun, FEASIBLE_STARTS, randomStartsSeed, startResult, violationFree, violationFreeText, type StartResult } from './start_results.js';
+import { evaluateRun, FEASIBLE_STARTS, randomStartsSeed, startResult, violationFreeCount, violationFreeText, type StartResult } from './start_results.js';
 import type { ConvergenceMeasures } from '../rl/fisor/convergence.js';
 import { extractRepeated } from '../rl/cli/common.js';
 import { writeFeasibleFigure, type FeasibleFigureSummary } from '../rl/plot/feasible.js';
@@ -343,7 +343,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   L.push(`- (task, seed) runs with normalized cost <= 1: **${ok.length - unsafeRuns.length} of ${r.runs.length}** run (target: >= 17 of 18)${unsafeRuns.length ? ` (over 1: ${unsafeRuns.map((x) => `${x.task} seed ${x.seed} ${f3(x.normalizedCost!)}`).join(', ')})` : ''}.`);
   const prs = ok.filter((x) => x.task === 'PointRobot' && x.fixedStart && x.feasibleStarts && x.feasible);
   if (prs.length) {
-    L.push(`- PointRobot fixed start safe (normalized cost <= 1): **${prs.filter((x) => x.fixedStart!.normalizedCost <= 1).length} of ${prs.length}** seed(s) (target: all 3; episodes without a single violation: ${prs.map((x) => violationFree(x.fixedStart!, r.episodes).join(' of ')).join(', ')}).`);
+    L.push(`- PointRobot fixed start safe (normalized cost <= 1): **${prs.filter((x) => x.fixedStart!.normalizedCost <= 1).length} of ${prs.length}** seed(s) (target: all 3; episodes without a single violation: ${prs.map((x) => violationFreeCount(x.fixedStart!, r.episodes)).join(', ')}).`);
     L.push(`- PointRobot ground-truth-feasible random starts without a violation: ${prs.map((x) => `seed ${x.seed} **${violationFreeText(x.feasibleStarts!)}**`).join(', ')} (target: >= 95 % each; with cost <= kappa instead: ${prs.map((x) => pct(x.feasibleStarts!.safeFraction)).join(', ')}).`);
     L.push(`- PointRobot IoU >= 0.90 on all three slices: ${prs.map((x) => `seed ${x.seed} **${x.feasible!.slices.every((sl) => sl.iou >= 0.9) ? 'yes' : 'no'}** (min ${f3(Math.min(...x.feasible!.slices.map((sl) => sl.iou)))})`).join(', ')}.`);
   }
@@ -380,11 +380,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
     L.push('## PointRobot', '');
     L.push('Fixed start [-1.8, 0, 2, π/4] (FISOR\'s own rollouts; heading at speed 2 towards a hazard; ' + `${r.episodes} episodes, the policy samples), 60 random starts from the reset distribution that the ground truth calls feasible (fixed list, rl/fisor/starts.ts), and the IoU of the learned infeasible set (V_h > 0) with the ground truth (env \`feasibilityGrid\`, 200 x 200 grid over [-3, 3]^2) per slice:`, '');
     L.push(`| seed | fixed start cost | fixed start episodes safe | fixed start episodes without a violation | feasible starts without a violation | feasible starts with cost <= kappa | ${pr[0].feasible!.slices.map((s) => `IoU ${s.label}`).join(' | ')} |`, `|---|---|---|---|---|---|${pr[0].feasible!.slices.map(() => '---|').join('')}`);
-    const fixedFree = (x: RunResult) => {
-      const [free, n] = violationFree(x.fixedStart!, r.episodes);
-      return `${free} of ${n}`;
-    };
-    for (const x of pr) L.push(`| ${x.seed} | ${f3(x.fixedStart!.normalizedCost)} | ${pct(x.fixedStart!.safeFraction)} | ${fixedFree(x)} | ${violationFreeText(x.feasibleStarts!)} | ${Math.round(FEASIBLE_STARTS * x.feasibleStarts!.safeFraction)} (${pct(x.feasibleStarts!.safeFraction)}) | ${x.feasible!.slices.map((s) => f3(s.iou)).join(' | ')} |`);
+    for (const x of pr) L.push(`| ${x.seed} | ${f3(x.fixedStart!.normalizedCost)} | ${pct(x.fixedStart!.safeFraction)} | ${violationFreeCount(x.fixedStart!, r.episodes)} | ${violationFreeText(x.feasibleStarts!)} | ${Math.round(FEASIBLE_STARTS * x.feasibleStarts!.safeFraction)} (${pct(x.feasibleStarts!.safeFraction)}) | ${x.feasible!.slices.map((s) => f3(s.iou)).join(' | ')} |`);
     const figDir = join(reportPath, '..', 'figures');
     mkdirSync(figDir, { recursive: true });
     const src = pr[0].feasible!;

@@ -44,6 +44,12 @@ export function violationFree(x: StartResult, episodes: number): [number, number
   return [episodes - x.monitor.violatingEpisodes, episodes];
 }
 
+/** "16 of 20": violation-free episodes of `episodes` (the fixed start's count). */
+export function violationFreeCount(x: StartResult, episodes: number): string {
+  const [free, n] = violationFree(x, episodes);
+  return `${free} of ${n}`;
+}
+
 /** "56 of 60 (93%)" for the feasible starts. */
 export function violationFreeText(x: StartResult): string {
   const [free, n] = violationFree(x, FEASIBLE_STARTS);
