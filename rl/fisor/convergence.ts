@@ -43,16 +43,25 @@ export function rocAuc(score: ArrayLike<number>, label: ArrayLike<number>): numb
   return pos === 0 || neg === 0 ? NaN : (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-/** 1 where a violation (cost > 0) happens at this transition or later in the same episode (masks = 0 ends one). */
-export function futureViolation(costs: ArrayLike<number>, masks: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(costs.length);
-  let any = 0;
+/**
+ * Transitions from each one to the next violation (cost > 0) of the same episode: 0 where this transition
+ * violates, Infinity where none follows (masks = 0 marks an episode's last transition).
+ */
+export function stepsToViolation(costs: ArrayLike<number>, masks: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(costs.length);
+  let next = Infinity;
   for (let i = costs.length - 1; i >= 0; i--) {
-    if (masks[i] === 0) any = 0;
-    if (costs[i] > 0) any = 1;
-    out[i] = any;
+    if (masks[i] === 0) next = Infinity;
+    if (costs[i] > 0) next = 0;
+    out[i] = next;
+    next++;
   }
   return out;
+}
+
+/** 1 where a violation (cost > 0) happens at this transition or later in the same episode (masks = 0 ends one). */
+export function futureViolation(costs: ArrayLike<number>, masks: ArrayLike<number>): Uint8Array {
+  return Uint8Array.from(stepsToViolation(costs, masks), (k) => (k < Infinity ? 1 : 0));
 }
 
 export class ConvergenceProbe {

@@ -10,7 +10,7 @@ import { noGrad, tensor, tidy } from '../../core/index.js';
 import { collect } from '../../rl/data/collect.js';
 import { prepareData } from '../../rl/fisor/data.js';
 import { loadAgent } from '../../rl/fisor/train.js';
-import { HELD_OUT_SEED_OFFSET, rocAuc } from '../../rl/fisor/convergence.js';
+import { HELD_OUT_SEED_OFFSET, rocAuc, stepsToViolation } from '../../rl/fisor/convergence.js';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: critic_separation.ts RUNDIR [rows]');
@@ -20,15 +20,8 @@ const task = meta.task, cfg = meta.config;
 const ds = collect(task, { seed: HELD_OUT_SEED_OFFSET, recipe: cfg.dataRecipe });
 const d = prepareData(ds, task, cfg);
 const n = Math.min(rows, d.size), S = d.obsDim, A = d.actDim;
-/** Steps until the next violation in the same episode (Infinity if none). */
-const until = new Float64Array(d.size);
-let next = Infinity;
-for (let i = d.size - 1; i >= 0; i--) {
-  if (d.masks[i] === 0 || ds.timeouts[i]) next = Infinity;
-  if (ds.costs[i] > 0) next = 0;
-  until[i] = next;
-  if (next !== Infinity) next++;
-}
+/** Steps until the next violation in the same episode (Infinity if none; masks = 0 also at timeouts). */
+const until = stepsToViolation(ds.costs, d.masks);
 const qh = new Float32Array(n), vh = new Float32Array(n);
 const B = 4096;
 for (let o = 0; o < n; o += B) {

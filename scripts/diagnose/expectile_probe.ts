@@ -15,7 +15,7 @@ import { collect } from '../../rl/data/collect.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
 import { train } from '../../rl/fisor/train.js';
 import { prepareData } from '../../rl/fisor/data.js';
-import { futureViolation, rocAuc, HELD_OUT_SEED_OFFSET } from '../../rl/fisor/convergence.js';
+import { rocAuc, stepsToViolation, HELD_OUT_SEED_OFFSET } from '../../rl/fisor/convergence.js';
 
 const [task, seedArg, tau, out] = process.argv.slice(2, 6);
 if (!task || !seedArg || !tau || !out) throw new Error('usage: expectile_probe.ts TASK SEED TAU OUTDIR [--preset safe4]');
@@ -32,20 +32,10 @@ const res = await train({
   dataset: ds, overwrite: true, skipFinalEval: true, stopAt: T,
 });
 const vh = res.agent.feasibilityValue(hd.observations);
-const future = futureViolation(held.costs, hd.masks);
-
+const until = stepsToViolation(held.costs, hd.masks);
 /** 1 where a violation happens at this transition or one of the next K - 1 of the same episode. */
-function violationWithin(K: number): Uint8Array {
-  const o = new Uint8Array(vh.length);
-  let next = -Infinity; // index of the next violating transition in this episode
-  for (let i = vh.length - 1; i >= 0; i--) {
-    if (hd.masks[i] === 0) next = -Infinity; // an episode's last transition: nothing after it belongs to it
-    if (held.costs[i] > 0) next = i;
-    o[i] = next >= i && next - i < K ? 1 : 0;
-  }
-  return o;
-}
-const now = violationWithin(1), within10 = violationWithin(10);
+const violationWithin = (K: number) => Uint8Array.from(until, (k) => (k < K ? 1 : 0));
+const future = violationWithin(Infinity), now = violationWithin(1), within10 = violationWithin(10);
 const share = (label: Uint8Array, want: 0 | 1, infeasible: boolean) => {
   let n = 0, hit = 0;
   for (let i = 0; i < vh.length; i++) if (label[i] === want) { n++; if ((vh[i] > 0) === infeasible) hit++; }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng, setBackend } from '../../core/index.js';
 import { FisorAgent, actorIterations, iterationPhase } from '../../rl/fisor/agent.js';
 import { SAFE_CHANGES, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
-import { futureViolation, rocAuc } from '../../rl/fisor/convergence.js';
+import { futureViolation, rocAuc, stepsToViolation } from '../../rl/fisor/convergence.js';
 import { evaluate, type Policy } from '../../rl/fisor/evaluate.js';
 import { summarizeMonitor, type MonitorStep } from '../../rl/fisor/monitor.js';
 import { feasibleStarts } from '../../rl/fisor/starts.js';
@@ -135,6 +135,7 @@ describe('convergence measures', () => {
     expect(rocAuc([1, 1], [0, 1])).toBe(0.5);
     // two episodes: [0, 1, 0] then [0, 0]; masks 0 ends an episode
     expect(Array.from(futureViolation([0, 1, 0, 0, 0], [1, 1, 0, 1, 0]))).toEqual([1, 1, 0, 0, 0]);
+    expect(Array.from(stepsToViolation([0, 0, 1, 0, 1, 0, 0], [1, 1, 1, 0, 1, 1, 0]))).toEqual([2, 1, 0, Infinity, 0, Infinity, Infinity]);
   });
 });
 
