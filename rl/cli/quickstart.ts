@@ -13,7 +13,7 @@ import { PRESETS, resolveConfig } from '../fisor/config.js';
 import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { evaluate } from '../fisor/evaluate.js';
-import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, feasibleStarts } from '../fisor/starts.js';
+import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, RANDOM_STARTS_EVAL_SEED, feasibleStarts } from '../fisor/starts.js';
 import { train } from '../fisor/train.js';
 import { writeFeasibleFigure } from '../plot/feasible.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
@@ -92,7 +92,7 @@ export const command: Command = {
     const evalOne = (fixedStart: boolean) => {
       let eb: Progress | null = null;
       const r = evaluate(res.agent, TASK, {
-        episodes: f.episodes, seed: fixedStart ? FIXED_START_EVAL_SEED : 1000, fixedStart,
+        episodes: f.episodes, seed: fixedStart ? FIXED_START_EVAL_SEED : RANDOM_STARTS_EVAL_SEED, fixedStart,
         onStep: (t, max) => {
           eb ??= new Progress(max, { label: `eval ${fixedStart ? 'fixed' : 'random'}`, unit: 'env steps', stream: io.stderr, quiet: f.quiet });
           eb.update(t);

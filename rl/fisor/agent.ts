@@ -24,6 +24,7 @@
 import { Rng, concat, noGrad, tensor, tidy, type Tensor } from '../../core/index.js';
 import { Adam, AdamW, Dropout, EnsembleMLP, MLP, Module, cosineDecay, ensembleMax, ensembleMin, restoreState, softUpdate, stateOf, type LoadedCheckpoint, type Optimizer } from '../../nn/index.js';
 import { Denoiser, ddpmSample, diffusionLoss, vpSchedule, type DiffusionSchedule } from '../../diffusion/index.js';
+import { copyRow } from '../data/dataset.js';
 import type { FisorConfig } from './config.js';
 import { advantageWeights, expectile, feasibleTarget, fisorWeights, reversedExpectile, rewardTarget } from './critics.js';
 
@@ -389,7 +390,7 @@ export class FisorAgent {
     const s = new Float32Array(rows.length * K * S);
     const a = new Float32Array(rows.length * K * A);
     rows.forEach((i, r) => {
-      for (let k = 0; k < K; k++) s.set(observations.subarray(i * S, i * S + S), (r * K + k) * S);
+      for (let k = 0; k < K; k++) copyRow(observations, i, s, r * K + k, S);
       a.set(grid, r * K * A);
     });
     const q = this.targetQh(this.t(s, [rows.length * K, S]), this.t(a, [rows.length * K, A])).dataSync();

@@ -11,6 +11,7 @@
  */
 import { Rng, noGrad, tensor, tidy } from '../../core/index.js';
 import { collect } from '../data/collect.js';
+import { copyRow } from '../data/dataset.js';
 import type { FisorAgent } from './agent.js';
 import type { FisorConfig } from './config.js';
 import { prepareData, type FisorData } from './data.js';
@@ -86,9 +87,9 @@ export class ConvergenceProbe {
     const d = this.heldOut, S = d.obsDim, A = d.actDim, n = this.idx.length, g = agent.cfg.discount;
     const s = new Float32Array(n * S), s2 = new Float32Array(n * S), a = new Float32Array(n * A);
     this.idx.forEach((j, k) => {
-      s.set(d.observations.subarray(j * S, j * S + S), k * S);
-      s2.set(d.nextObservations.subarray(j * S, j * S + S), k * S);
-      a.set(d.actions.subarray(j * A, j * A + A), k * A);
+      copyRow(d.observations, j, s, k, S);
+      copyRow(d.nextObservations, j, s2, k, S);
+      copyRow(d.actions, j, a, k, A);
     });
     const { qh, qr, vh, vh2, vr2 } = tidy(() => noGrad(() => {
       const dtype = agent.cfg.dtype; // the agent's networks are in it (float64 runs too)

@@ -10,7 +10,8 @@ import type { PointRobot } from '../envs/point_robot.js';
 
 export const FEASIBLE_STARTS_SEED = 60_000;
 
-/** Evaluation seeds (episode resets and action sampling) of the fixed start and of the feasible starts: one definition for the quickstart and the results script. */
+/** Evaluation seeds (episode resets and action sampling) of the quickstart's random starts, the fixed start and the feasible starts: one definition for the quickstart and the results script. */
+export const RANDOM_STARTS_EVAL_SEED = 1000;
 export const FIXED_START_EVAL_SEED = 1001;
 export const FEASIBLE_STARTS_EVAL_SEED = 1002;
 
