@@ -11,6 +11,8 @@ const preset = (process.argv[2] ?? 'paper') as 'paper' | 'cpu';
 const reps = Number(process.argv[3] ?? 10);
 const be = getBackend() as unknown as Record<string, unknown>;
 const total: Record<string, number> = {}, calls: Record<string, number> = {}, byShape: Record<string, number> = {};
+/** Per GEMM shape: calls and multiply-adds (batch m n k), for the GFLOP/s column. */
+const shapeCalls: Record<string, number> = {}, shapeMacs: Record<string, number> = {};
 let on = false;
 // The backend's kernels are own properties of the instance (bound in its constructor): wrap those.
 for (const name of Object.keys(be).filter((k) => typeof be[k] === 'function')) {
@@ -26,6 +28,8 @@ for (const name of Object.keys(be).filter((k) => typeof be[k] === 'function')) {
       const o = name === 'matmul' ? 3 : 4; // (a, b, [bias,] out, batch, m, n, k, transA, transB, ...)
       const key = `${name} batch ${a[o]} m ${a[o + 1]} n ${a[o + 2]} k ${a[o + 3]}${a[o + 4] ? ' Aᵀ' : ''}${a[o + 5] ? ' Bᵀ' : ''}`;
       byShape[key] = (byShape[key] ?? 0) + dt;
+      shapeCalls[key] = (shapeCalls[key] ?? 0) + 1;
+      shapeMacs[key] = (a[o] as number) * (a[o + 1] as number) * (a[o + 2] as number) * (a[o + 3] as number);
     }
     return r;
   };
@@ -41,5 +45,8 @@ const inCalls = Object.values(total).reduce((a, b) => a + b, 0) / reps;
 console.log(`instrumented: ${per.toFixed(1)} ms per update, ${inCalls.toFixed(1)} ms in backend calls, ${(per - inCalls).toFixed(1)} ms outside them`);
 for (const m of Object.keys(total).sort((a, b) => total[b] - total[a])) console.log(`  ${m.padEnd(16)} ${(total[m] / reps).toFixed(2).padStart(7)} ms  ${(calls[m] / reps).toFixed(0).padStart(4)} calls`);
 console.log('GEMM shapes by time:');
-for (const k of Object.keys(byShape).sort((a, b) => byShape[b] - byShape[a]).slice(0, 12)) console.log(`  ${(byShape[k] / reps).toFixed(2).padStart(7)} ms  ${k}`);
+for (const k of Object.keys(byShape).sort((a, b) => byShape[b] - byShape[a]).slice(0, 16)) {
+  const gflops = (2 * shapeMacs[k] * shapeCalls[k]) / (byShape[k] * 1e6);
+  console.log(`  ${(byShape[k] / reps).toFixed(2).padStart(7)} ms  ${(shapeCalls[k] / reps).toFixed(0).padStart(3)} calls  ${gflops.toFixed(1).padStart(5)} GFLOP/s  ${k}`);
+}
 process.exit(0);

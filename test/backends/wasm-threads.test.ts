@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { BinaryOp, DataBuffer, UnaryOp } from '../../core/backend.js';
+import type { BinaryOp, DataBuffer, FusedActivation, UnaryOp } from '../../core/backend.js';
 import { WasmBackend, defaultWasmThreads, relaxedSimdAvailable } from '../../core/backends/wasm/index.js';
-import { BIG_GEMM_MACS } from '../../core/backends/wasm/backend.js';
+import { BIG_GEMM_MACS, ROW_SPLIT_MAX_K } from '../../core/backends/wasm/backend.js';
 import { CTL_STALL } from '../../core/backends/wasm/threads.js';
 import { getKernelModule } from '../../core/backends/wasm/module.js';
 
@@ -103,6 +103,36 @@ describe('wasm backend with two threads', () => {
         check(batch, m, n, k, tA, tB, false, batch > 1, batch > 1);
       }
     }
+  });
+
+  it('split fused products (bias + activation) equal one thread bit for bit, short k split by rows included', () => {
+    const acts = ['none', 'relu', 'tanh', 'mish'] as const;
+    const fused = (b: WasmBackend, batch: number, m: number, n: number, k: number, tA: boolean, withBias: boolean, act: FusedActivation): Float32Array => {
+      const a = put(b, data(batch * m * k, m * 13 + k));
+      const bb = put(b, data(batch * k * n, n * 7 + k));
+      const bias = withBias ? put(b, data(batch * n, n + 3)) : null;
+      const out = b.alloc(batch * m * n, 'float32');
+      b.matmulBiasAct(a, bb, bias, out, batch, m, n, k, tA, false, m * k, k * n, withBias ? n : 0, act);
+      const r = (out.view() as Float32Array).slice();
+      for (const x of [a, bb, out]) b.free(x);
+      if (bias) b.free(bias);
+      return r;
+    };
+    // k <= ROW_SPLIT_MAX_K with m >= 8 goes by row groups; m in 8..40 gives odd last groups.
+    expect(ROW_SPLIT_MAX_K).toBeGreaterThanOrEqual(13);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(6, 8, 17, 64, 130),
+        fc.constantFrom(1, 2, 11, 13, 17, 64, 65, 100), fc.boolean(), fc.boolean(), fc.constantFrom(...acts),
+        (batch, m, n, k, tA, withBias, act) => {
+          const one = fused(w1, batch, m, n, k, tA, withBias, act);
+          const two = fused(w2, batch, m, n, k, tA, withBias, act);
+          const i = sameBits(two, one);
+          if (i >= 0) expect.fail(`fused b${batch} ${m}x${n}x${k} tA=${tA} bias=${withBias} ${act}: element ${i}: ${two[i]} vs ${one[i]}`);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('wasm-fma (relaxed SIMD): split products equal its single-threaded kernel bit for bit', () => {

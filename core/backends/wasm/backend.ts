@@ -65,6 +65,18 @@ const CHUNKS = 8;
 export const BIG_GEMM_MACS = 2 ** 25;
 const BIG_GEMM_CHUNKS = 4;
 
+/**
+ * Split products with k <= ROW_SPLIT_MAX_K (and m >= 8) by groups of rows instead of column panels. With a
+ * short inner dimension there is little arithmetic per element of C, and chunks of column panels have both
+ * threads writing short stretches of every row of C at once: the critics' first layers (k = 11-13, the
+ * observation and action) ran ~1.5x slower on two threads than on one (1 x 512 x 13 x 256 with bias and
+ * ReLU: 148 us against 101; split by rows: 77 us; the cause is not attributed: 64-byte-aligned blocks did
+ * not change it). Row groups repack B per chunk, which costs k n each, small for such k. Isolated, rows
+ * were as fast or faster for every k <= 64 measured; the cpu preset's update got ~4-5 % faster
+ * (bench/fisor-ab.ts, BENCHMARKS.md). Rows follow 4-row tile boundaries, so results are unchanged.
+ */
+export const ROW_SPLIT_MAX_K = 64;
+
 /** Products below this many multiply-adds (batch m n k) run on one thread (see WASM_DESIGN.md). */
 export const THREAD_MIN_MACS = 1 << 18;
 
@@ -428,13 +440,13 @@ export class WasmBackend implements Backend {
     const tB = transB ? 1 : 0;
     const acc = accumulate ? 1 : 0;
     if (this.helper !== null && batch * m * n * k >= this.minMacs && this.threadsActive) {
-      // Chunks on tile boundaries (8-wide column panels, rows by 4, or batch items), about 4 per
-      // thread (2 for big products), claimed dynamically by both threads (see threads.ts). Each element of C is
-      // computed exactly as by the single-threaded kernel.
+      // Chunks on tile boundaries (8-wide column panels; whole 4-row groups where k <= ROW_SPLIT_MAX_K or
+      // n <= 8; else batch items), about 4 per thread (2 for big products), claimed dynamically by both
+      // threads (see threads.ts). Each element of C is computed exactly as by the single-threaded kernel.
       const np = (n + 7) >> 3;
       const target = batch * m * n * k >= BIG_GEMM_MACS ? BIG_GEMM_CHUNKS : CHUNKS;
       let mode = -1, cs = 0, chunks = 0;
-      if (np >= 2) {
+      if (np >= 2 && (k > ROW_SPLIT_MAX_K || m < 8)) {
         mode = 0;
         cs = Math.ceil(np / Math.min(np, target)) * 8;
         chunks = Math.ceil(n / cs);
