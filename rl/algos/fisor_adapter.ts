@@ -45,8 +45,8 @@ export class FisorAlgorithm implements Algorithm<FisorStep> {
     return { ...this.agent.update(step.main) };
   }
 
-  act(observations: Float32Array, n?: number): Float32Array {
-    return this.agent.act(observations, n);
+  act(observations: Float32Array, n?: number, violating?: Uint8Array): Float32Array {
+    return this.agent.act(observations, n, violating);
   }
 
   stateTensors() { return this.agent.stateTensors(); }

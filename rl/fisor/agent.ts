@@ -333,21 +333,28 @@ export class FisorAgent {
    * with the EMA actor in one batch, and returns per observation the candidate with the lowest target
    * Q_h (max over the ensemble). With config fallbackGrid > 0 (not the paper), where no candidate is judged
    * feasible (every Q_h > 0), the actions of a grid over the action box compete too (`fallbackActions`).
+   * `violating` [B] (optional): 1 where the observation's episode incurred a cost at its last step; with config
+   * violatingChoice 'reward' (not the paper) those rows execute the candidate with the highest target Q_r.
    * Returns [B * actDim].
    */
-  act(observations: Float32Array, n = this.cfg.numSamples): Float32Array {
-    return this.actWithCandidates(observations, n).actions;
+  act(observations: Float32Array, n = this.cfg.numSamples, violating?: Uint8Array): Float32Array {
+    return this.actWithCandidates(observations, n, violating).actions;
   }
 
   /**
    * `act`, also returning what the choice was based on (the safety monitor): `candidateQh` [B * n] the
    * target Q_h (ensemble max) of every candidate, `chosen` [B] the index of the executed one per observation
-   * (-1 where a fallback grid action was executed), `chosenQh` [B] the Q_h of the executed action.
+   * (-1 where a fallback grid action was executed), `chosenQh` [B] the Q_h of the executed action, and
+   * `candidateQr` [B * n] the target Q_r (ensemble min) of every candidate where the 'reward' choice was made
+   * for some row (null otherwise).
    */
-  actWithCandidates(observations: Float32Array, n = this.cfg.numSamples): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array } {
+  actWithCandidates(
+    observations: Float32Array, n = this.cfg.numSamples, violating?: Uint8Array,
+  ): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array; candidateQr: Float32Array | null } {
     const S = this.obsDim, A = this.actDim;
     const B = observations.length / S;
     if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.act: ${observations.length} numbers are not whole observations of size ${S}`);
+    if (violating !== undefined && violating.length !== B) throw new Error(`FisorAgent.act: ${violating.length} violating flags for ${B} observations`);
     return tidy(() => noGrad(() => {
       const rep = new Float32Array(B * n * S);
       for (let i = 0; i < B; i++) {
@@ -359,6 +366,9 @@ export class FisorAgent {
         clip: this.cfg.actor.clipSampler, temperature: this.cfg.actor.temperature, dtype: this.cfg.dtype,
       });
       const qc = Float32Array.from(this.targetQh(s, a).dataSync());
+      const byReward = (i: number) => this.cfg.violatingChoice === 'reward' && violating !== undefined && violating[i] !== 0;
+      let qr: Float32Array | null = null;
+      for (let i = 0; i < B && qr === null; i++) if (byReward(i)) qr = Float32Array.from(this.targetQr(s, a).dataSync());
       const av = a.dataSync();
       const out = new Float32Array(B * A);
       const chosen = new Int32Array(B);
@@ -366,14 +376,18 @@ export class FisorAgent {
       const stranded: number[] = [];
       for (let i = 0; i < B; i++) {
         let best = i * n;
-        for (let j = 1; j < n; j++) if (qc[i * n + j] < qc[best]) best = i * n + j;
+        if (byReward(i)) {
+          for (let j = 1; j < n; j++) if (qr![i * n + j] > qr![best]) best = i * n + j;
+        } else {
+          for (let j = 1; j < n; j++) if (qc[i * n + j] < qc[best]) best = i * n + j;
+        }
         for (let d = 0; d < A; d++) out[i * A + d] = av[best * A + d];
         chosen[i] = best - i * n;
         chosenQh[i] = qc[best];
-        if (qc[best] > 0) stranded.push(i);
+        if (qc[best] > 0 && !byReward(i)) stranded.push(i);
       }
       if (this.fallbackActions && stranded.length > 0) this.fallBack(observations, stranded, out, chosen, chosenQh);
-      return { actions: out, candidateQh: qc, chosen, chosenQh };
+      return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr };
     }));
   }
 

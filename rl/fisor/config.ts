@@ -102,6 +102,15 @@ export interface FisorConfig {
    * is executed. Acting only; training is unchanged.
    */
   fallbackGrid: number;
+  /**
+   * Not the paper ('safest' = the paper: always the candidate with the lowest Q_h). 'reward': in an episode whose
+   * last step incurred a cost (the agent is inside the constraint's violation set), the candidate with the
+   * highest target Q_r is executed instead. Why: with h from costs (+costScale / -1), every action that does not
+   * leave the violation set within one step has the same Q_h target (costScale), so the argmin ranks the
+   * candidates by critic noise; on PointGoal1 it takes the slowest one and stays inside a hazard for 44-105
+   * steps. Acting only (`evaluate` passes each episode's last cost); training is unchanged.
+   */
+  violatingChoice: 'safest' | 'reward';
   /** h from costs: +costScale where cost > 0, else -1. */
   costScale: number;
   /** 'continuous' = dataset key `h` (PointRobot), 'cost' = from costs, 'auto' = continuous for PointRobot only. */
@@ -152,6 +161,7 @@ export const PAPER: FisorConfig = {
   weights: { costTemperature: 5, costLb: 0, costUb: 150, rewardTemperature: 3, rewardUb: 100 },
   numSamples: 16,
   fallbackGrid: 0,
+  violatingChoice: 'safest',
   costScale: 25,
   hSource: 'auto',
   rewardScale: 'auto',
@@ -246,8 +256,24 @@ const BALL_RUN_EXPECTILE = {
   why: "safe3: 0.8, paper 0.9. BallRun's cost is mostly its speed limit, which about half of its behaviours exceed, so at 0.8 (a state is judged infeasible when more than p* = 14 % of the data's actions there lead to a violation) V_h calls infeasible 44 % of the held-out states from which the behaviour then finishes its episode without a violation (10 % at 0.9, 2.7 % at 0.95; seed 0, critic phase), the cost branch and the safest-of-N choice take the slowest candidates, and the reward fell to 0.51x BC-Safe's (0.201 / 0.465 / 0.313 on seeds 0 / 1 / 2). At 0.95 (p* = 43 %): 0.695 / 0.686 / 0.619 at cost 0 on every seed; at 0.9: 0.427 / 0.597 (seeds 0, 1), cost 0. BallRun only: at 0.95 the circle tasks violate (seed 0: BallCircle cost 0.585 -> 4.63, CarCircle 0 -> 17.5), their reward pulling the agent across the boundary, and so does CarRun seed 2 (0 -> 2.97; seeds 0 / 1 stay at 0); CarRun keeps 0.8, where its reward is already 1.02x BC-Safe's",
 };
 
-export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2' | 'safe3' | 'safe4' | 'safe5';
-export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2', 'safe3', 'safe4', 'safe5'];
+/**
+ * The safe6 preset: safe5 with the 'reward' choice while violating (config violatingChoice) on every task whose h
+ * comes from costs; PointRobot keeps the paper's choice. Acting only: every run trains bit for bit as in safe5.
+ */
+export const SAFE6_CHANGES: Record<string, { value: unknown; why: string }> = {
+  violatingChoice: {
+    value: 'reward',
+    why: "paper: the lowest Q_h always. Inside a violation set that one step cannot leave, the +25 / -1 target is 25 for every action, so the argmin ranks by critic noise: PointGoal1's agent, once inside a hazard, took the slowest candidate and stayed (seed 1: 5 stays of 44-105 steps in 4 of 20 episodes; the hazard lidar cannot tell inside from 1 cm outside, so the critics cannot rank escapes either). While the last step incurred a cost the candidate with the highest Q_r is executed instead (it moves on toward the goal). On the safe5 sweep's PointGoal1 checkpoints (acting only): cost 2.39 / 2.03 / 1.95 -> 0.98 / 0.43 / 0.38 on the results episodes, 2.46 / 2.13 / 4.95 -> 0.99 / 0.86 / 0.81 on 60 other episodes (evaluation seed 7); the actor's own first sample instead: 1.91 (seed 0). BallCircle seed 0 (cost 0.585): 0.585, reward 0.101 -> 0.105; the run tasks and CarCircle never violate, so nothing changes there",
+  },
+};
+
+const POINT_ROBOT_KEEPS_SAFEST = {
+  value: 'safest',
+  why: "PointRobot's h is the continuous hazard distance: inside a hazard Q_h still ranks actions by how deep they lead, and the fallback grid acts where no candidate is judged feasible",
+};
+
+export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2' | 'safe3' | 'safe4' | 'safe5' | 'safe6';
+export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2', 'safe3', 'safe4', 'safe5', 'safe6'];
 
 const POINT_ROBOT_KEEPS_EXPECTILE = { value: 0.9, why: "PointRobot keeps the paper's 0.9: its h is the continuous hazard distance, not the +25 / -1 costs whose mixture the lower expectile is for, and its ground-truth feasible set (the IoU target) is the optimal-control one, min over all actions (tau -> 1); at 0.7 (seed 0) the IoU per slice fell from 0.92 / 0.89 / 0.86 to 0.63 / 0.67 / 0.69 and the fixed start stayed unsafe (cost 1.40 -> 1.50)" };
 
@@ -268,6 +294,9 @@ export const PRESET_TASK_CHANGES: Partial<Record<PresetName, Record<string, Reco
   safe5: {
     BallRun: { feasibilityExpectile: BALL_RUN_EXPECTILE },
   },
+  safe6: {
+    PointRobot: { violatingChoice: POINT_ROBOT_KEEPS_SAFEST },
+  },
 };
 
 /** Each preset's parent and its changes on top of it (paper has none): the report lists the whole chain. */
@@ -278,6 +307,7 @@ export const PRESET_CHANGES: Record<Exclude<PresetName, 'paper'>, { parent: Pres
   safe3: { parent: 'safe', changes: SAFE3_CHANGES },
   safe4: { parent: 'safe3', changes: SAFE4_CHANGES },
   safe5: { parent: 'safe4', changes: SAFE5_CHANGES },
+  safe6: { parent: 'safe5', changes: SAFE6_CHANGES },
 };
 
 /** The presets from `cpu` down to `name` with their changes, in application order (empty for paper). */
@@ -306,6 +336,7 @@ const ENUMS: Record<string, readonly string[]> = {
   schedule: ['joint', 'critics-first'],
   vhExpectile: ['reversed', 'plain'],
   actorWeights: ['feasibility', 'reward'],
+  violatingChoice: ['safest', 'reward'],
   dataRecipe: COLLECT_RECIPES,
 };
 const INTEGER_KEYS = new Set([

@@ -9,7 +9,11 @@ import type { PointRobot } from '../envs/point_robot.js';
 import { isMonitoredPolicy, monitoredAct, summarizeMonitor, type MonitorStep, type MonitorSummary } from './monitor.js';
 
 export interface Policy {
-  act(observations: Float32Array, n?: number): Float32Array;
+  /**
+   * Actions for a batch of observations; `violating` [rows]: 1 where that episode's last step incurred a cost
+   * (0 at an episode's first step). FISOR uses it with config violatingChoice 'reward'; other policies ignore it.
+   */
+  act(observations: Float32Array, n?: number, violating?: Uint8Array): Float32Array;
   /**
    * Optional hooks for policies with per-episode state (CDT's return- and cost-to-go tokens): called once
    * with the number of episodes, then each step `actEpisodes` (instead of `act`) with the ids of the live
@@ -100,6 +104,8 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
   if (monitor && !isMonitoredPolicy(policy)) throw new Error('evaluate: monitor needs a policy with actWithCandidates and feasibilityValue (a FisorAgent)');
   const traces: MonitorStep[][] = Array.from({ length: monitor ? E : 0 }, () => []);
   const ret = new Float64Array(E), cost = new Float64Array(E), len = new Int32Array(E);
+  /** The cost of each episode's last step (the `violating` flags passed to the policy). */
+  const lastCost = new Float64Array(E);
   const done = new Uint8Array(E), term = new Uint8Array(E);
   const A = envs[0].actionSize;
   policy.beginEpisodes?.(E);
@@ -109,10 +115,11 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
     if (live.length === 0) break;
     const batch = new Float32Array(live.length * S);
     live.forEach((i, k) => batch.set(obs[i], k * S));
+    const violating = Uint8Array.from(live, (i) => (lastCost[i] > 0 ? 1 : 0));
     let actions: Float32Array;
     let records: MonitorStep[] | null = null;
-    if (monitor) ({ actions, records } = monitoredAct(policy as unknown as Parameters<typeof monitoredAct>[0], batch, live.length, opts.numSamples));
-    else actions = policy.actEpisodes ? policy.actEpisodes(batch, live) : policy.act(batch, opts.numSamples);
+    if (monitor) ({ actions, records } = monitoredAct(policy as unknown as Parameters<typeof monitoredAct>[0], batch, live.length, opts.numSamples, violating));
+    else actions = policy.actEpisodes ? policy.actEpisodes(batch, live) : policy.act(batch, opts.numSamples, violating);
     const stepR = new Float64Array(live.length), stepC = new Float64Array(live.length);
     live.forEach((i, k) => {
       const r = envs[i].step(actions.subarray(k * A, k * A + A));
@@ -124,6 +131,7 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
       }
       ret[i] += r.reward;
       cost[i] += r.cost;
+      lastCost[i] = r.cost;
       len[i]++;
       obs[i] = r.observation;
       if (r.terminated || r.truncated) {

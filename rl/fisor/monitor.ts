@@ -16,7 +16,7 @@ import type { EvalOptions } from './evaluate.js';
 
 /** What the monitor needs from a policy (FisorAgent has both). */
 export interface MonitoredPolicy {
-  actWithCandidates(observations: Float32Array, n?: number): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array };
+  actWithCandidates(observations: Float32Array, n?: number, violating?: Uint8Array): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array };
   feasibilityValue(observations: Float32Array): Float32Array;
 }
 
@@ -102,10 +102,12 @@ export function isMonitoredPolicy(p: unknown): p is MonitoredPolicy {
 
 /**
  * One monitored action batch: actions plus one MonitorStep (cost filled in later) per observation.
- * `n` candidates per observation (default: the policy's).
+ * `n` candidates per observation (default: the policy's); `violating` as for `Policy.act`.
  */
-export function monitoredAct(p: MonitoredPolicy, batch: Float32Array, rows: number, n: EvalOptions['numSamples']): { actions: Float32Array; records: MonitorStep[] } {
-  const { actions, candidateQh, chosen, chosenQh } = p.actWithCandidates(batch, n);
+export function monitoredAct(
+  p: MonitoredPolicy, batch: Float32Array, rows: number, n: EvalOptions['numSamples'], violating?: Uint8Array,
+): { actions: Float32Array; records: MonitorStep[] } {
+  const { actions, candidateQh, chosen, chosenQh } = p.actWithCandidates(batch, n, violating);
   const vh = p.feasibilityValue(batch);
   const k = candidateQh.length / rows;
   const records: MonitorStep[] = [];

@@ -17,7 +17,8 @@ export interface Rollout {
 }
 
 export interface RolloutPolicy {
-  act(observations: Float32Array, n?: number): Float32Array;
+  /** `violating`: [1] if the last step incurred a cost (see `Policy.act` in rl/fisor/evaluate.ts). */
+  act(observations: Float32Array, n?: number, violating?: Uint8Array): Float32Array;
 }
 
 /** Runs one episode with `policy` from the fixed start (deterministic given the policy's own RNG state). */
@@ -26,7 +27,8 @@ export function pointRobotRollout(policy: RolloutPolicy, opts: { numSamples?: nu
   let obs = env.reset({ seed: 0 });
   const out: Rollout = { x: [env.state[0]], y: [env.state[1]], cost: [], ret: 0, totalCost: 0, goalReached: false, steps: 0 };
   for (let t = 0; t < POINT_ROBOT.maxEpisodeSteps; t++) {
-    const r = env.step(policy.act(obs, opts.numSamples));
+    const violating = Uint8Array.of(out.cost.length > 0 && out.cost[out.cost.length - 1] > 0 ? 1 : 0);
+    const r = env.step(policy.act(obs, opts.numSamples, violating));
     out.x.push(env.state[0]);
     out.y.push(env.state[1]);
     out.cost.push(r.cost);

@@ -144,7 +144,8 @@ export class FisorSession {
     let obs = env.setState(x, y, v, theta);
     const out: Rollout = { xs: [x], ys: [y], violations: [], totalReward: 0, totalCost: 0, goalReached: false, steps: 0 };
     for (let t = 0; t < maxSteps; t++) {
-      const a = this.agent.act(obs);
+      const lastViolated = out.violations.length > 0 && out.violations[out.violations.length - 1];
+      const a = this.agent.act(obs, undefined, Uint8Array.of(lastViolated ? 1 : 0));
       const r = env.step(a);
       obs = r.observation;
       out.xs.push(obs[0]);
