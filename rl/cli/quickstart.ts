@@ -1,5 +1,5 @@
 /**
- * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe5 preset
+ * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe6 preset
  * (recovery data, critics first, then the actor; where no candidate is judged feasible the fallback grid's
  * actions compete too; `--preset cpu` for the paper's joint schedule and choice at cpu size),
  * evaluate from the fixed start and from random starts, print normalized reward and cost, and write the
@@ -45,7 +45,7 @@ export function freeRunDir(base: string): string {
 }
 
 export const command: Command = {
-  summary: 'collect PointRobot data, train FISOR (safe5 preset), evaluate, and plot the feasible region (~1.5 min on 2 cores)',
+  summary: 'collect PointRobot data, train FISOR (safe6 preset), evaluate, and plot the feasible region (~1.5 min on 2 cores)',
   flags,
   async run(argv, io) {
     const { values: sets, rest } = extractRepeated(argv, 'set');

@@ -345,12 +345,12 @@ export class FisorAgent {
    * `act`, also returning what the choice was based on (the safety monitor): `candidateQh` [B * n] the
    * target Q_h (ensemble max) of every candidate, `chosen` [B] the index of the executed one per observation
    * (-1 where a fallback grid action was executed), `chosenQh` [B] the Q_h of the executed action, and
-   * `candidateQr` [B * n] the target Q_r (ensemble min) of every candidate where the 'reward' choice was made
-   * for some row (null otherwise).
+   * `candidateQr` [B * n] the target Q_r (ensemble min) of every candidate and `rewardChosen` [B] (1 where the
+   * candidate was chosen by Q_r) when the 'reward' choice was made for some row (both null otherwise).
    */
   actWithCandidates(
     observations: Float32Array, n = this.cfg.numSamples, violating?: Uint8Array,
-  ): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array; candidateQr: Float32Array | null } {
+  ): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array; candidateQr: Float32Array | null; rewardChosen: Uint8Array | null } {
     const S = this.obsDim, A = this.actDim;
     const B = observations.length / S;
     if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.act: ${observations.length} numbers are not whole observations of size ${S}`);
@@ -369,6 +369,7 @@ export class FisorAgent {
       const byReward = (i: number) => this.cfg.violatingChoice === 'reward' && violating !== undefined && violating[i] !== 0;
       let qr: Float32Array | null = null;
       for (let i = 0; i < B && qr === null; i++) if (byReward(i)) qr = Float32Array.from(this.targetQr(s, a).dataSync());
+      const rewardChosen = qr === null ? null : Uint8Array.from({ length: B }, (_, i) => (byReward(i) ? 1 : 0));
       const av = a.dataSync();
       const out = new Float32Array(B * A);
       const chosen = new Int32Array(B);
@@ -387,7 +388,7 @@ export class FisorAgent {
         if (qc[best] > 0 && !byReward(i)) stranded.push(i);
       }
       if (this.fallbackActions && stranded.length > 0) this.fallBack(observations, stranded, out, chosen, chosenQh);
-      return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr };
+      return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr, rewardChosen };
     }));
   }
 

@@ -108,7 +108,9 @@ export interface FisorConfig {
    * highest target Q_r is executed instead. Why: with h from costs (+costScale / -1), every action that does not
    * leave the violation set within one step has the same Q_h target (costScale), so the argmin ranks the
    * candidates by critic noise; on PointGoal1 it takes the slowest one and stays inside a hazard for 44-105
-   * steps. Acting only (`evaluate` passes each episode's last cost); training is unchanged.
+   * steps. Acting only (`evaluate` passes each episode's last cost); training is unchanged. Meant for h from
+   * costs: with the continuous h (PointRobot) Q_h still ranks escapes, and safe6 keeps 'safest' there (the key
+   * itself does not check where h comes from).
    */
   violatingChoice: 'safest' | 'reward';
   /** h from costs: +costScale where cost > 0, else -1. */

@@ -16,7 +16,7 @@ import type { EvalOptions } from './evaluate.js';
 
 /** What the monitor needs from a policy (FisorAgent has both). */
 export interface MonitoredPolicy {
-  actWithCandidates(observations: Float32Array, n?: number, violating?: Uint8Array): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array };
+  actWithCandidates(observations: Float32Array, n?: number, violating?: Uint8Array): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array; rewardChosen?: Uint8Array | null };
   feasibilityValue(observations: Float32Array): Float32Array;
 }
 
@@ -33,6 +33,8 @@ export interface MonitorStep {
   cost: number;
   /** The executed action came from the fallback grid (config fallbackGrid), not from the actor. */
   fallback?: boolean;
+  /** The executed candidate was chosen by the highest Q_r, not the lowest Q_h (config violatingChoice 'reward'). */
+  rewardChoice?: boolean;
 }
 
 export interface MonitorSummary {
@@ -47,6 +49,8 @@ export interface MonitorSummary {
   noFeasibleCandidateFraction: number;
   /** Fraction of steps that executed a fallback grid action (0 without config fallbackGrid; absent in older saved results). */
   fallbackFraction?: number;
+  /** Fraction of steps whose candidate was chosen by Q_r while violating (config violatingChoice; absent in older saved results). */
+  rewardChoiceFraction?: number;
   /** Per-episode traces (only when EvalOptions.monitorTraces). */
   traces?: MonitorStep[][];
 }
@@ -61,7 +65,7 @@ function causeAt(r: MonitorStep): StepCause {
 export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): MonitorSummary {
   const byCause: Record<StepCause, number> = { critic: 0, actor: 0, selection: 0, recovery: 0 };
   const rootCause: Record<RootCause, number> = { critic: 0, actor: 0, selection: 0, start: 0 };
-  let steps = 0, violations = 0, episodes = 0, infeasible = 0, noCandidate = 0, fallback = 0;
+  let steps = 0, violations = 0, episodes = 0, infeasible = 0, noCandidate = 0, fallback = 0, byReward = 0;
   for (const tr of traces) {
     let any = false;
     for (let t = 0; t < tr.length; t++) {
@@ -70,6 +74,7 @@ export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): M
       if (r.vh > 0) infeasible++;
       if (r.minQh > 0) noCandidate++;
       if (r.fallback) fallback++;
+      if (r.rewardChoice) byReward++;
       if (r.cost <= 0) continue;
       violations++;
       any = true;
@@ -91,6 +96,7 @@ export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): M
     judgedInfeasibleFraction: steps ? infeasible / steps : 0,
     noFeasibleCandidateFraction: steps ? noCandidate / steps : 0,
     fallbackFraction: steps ? fallback / steps : 0,
+    rewardChoiceFraction: steps ? byReward / steps : 0,
     ...(keepTraces ? { traces } : {}),
   };
 }
@@ -107,7 +113,7 @@ export function isMonitoredPolicy(p: unknown): p is MonitoredPolicy {
 export function monitoredAct(
   p: MonitoredPolicy, batch: Float32Array, rows: number, n: EvalOptions['numSamples'], violating?: Uint8Array,
 ): { actions: Float32Array; records: MonitorStep[] } {
-  const { actions, candidateQh, chosen, chosenQh } = p.actWithCandidates(batch, n, violating);
+  const { actions, candidateQh, chosen, chosenQh, rewardChosen } = p.actWithCandidates(batch, n, violating);
   const vh = p.feasibilityValue(batch);
   const k = candidateQh.length / rows;
   const records: MonitorStep[] = [];
@@ -118,7 +124,10 @@ export function monitoredAct(
       if (q < mn) mn = q;
       if (q > mx) mx = q;
     }
-    records.push({ vh: vh[i], chosenQh: chosenQh[i], minQh: mn, maxQh: mx, cost: 0, ...(chosen[i] < 0 ? { fallback: true } : {}) });
+    records.push({
+      vh: vh[i], chosenQh: chosenQh[i], minQh: mn, maxQh: mx, cost: 0,
+      ...(chosen[i] < 0 ? { fallback: true } : {}), ...(rewardChosen?.[i] ? { rewardChoice: true } : {}),
+    });
   }
   return { actions, records };
 }

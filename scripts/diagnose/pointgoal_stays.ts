@@ -1,6 +1,6 @@
 /**
  * PointGoal1: what a trained agent does while inside a hazard. Rolls out EPISODES episodes (evaluation seed 7,
- * the agent's own N = 16 candidates) and prints every stay of 15 or more steps inside a hazard: its length, the
+ * the agent's own N = 16 candidates and its acting rule, violatingChoice included) and prints every stay of 15 or more steps inside a hazard: its length, the
  * agent's speed, the executed action and the candidates' Q_h range there.
  *   npx tsx scripts/diagnose/pointgoal_stays.ts RUNDIR [EPISODES]
  */
@@ -23,9 +23,12 @@ for (let ep = 0; ep < EPS; ep++) {
     }
     seg = [];
   };
+  let lastCost = 0;
   for (let t = 0; t < 1000; t++) {
-    const r0 = agent.actWithCandidates(obs, N);
+    // The last step's cost as the violating flag, as evaluate passes it (config violatingChoice).
+    const r0 = agent.actWithCandidates(obs, N, Uint8Array.of(lastCost > 0 ? 1 : 0));
     const r = env.step(r0.actions);
+    lastCost = r.cost;
     total += r.cost;
     if (r.cost > 0) {
       let mn = Infinity, mx = -Infinity; for (const q of r0.candidateQh) { mn = Math.min(mn, q); mx = Math.max(mx, q); }

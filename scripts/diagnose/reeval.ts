@@ -37,7 +37,7 @@ const { agent } = buildAgent(cfg, meta.obsDim, meta.actDim, meta.seed);
 agent.loadState(loaded);
 agent.setRngStates(meta.rngs);
 const text = (e: EvalResult) =>
-  `reward ${e.normalizedReward.toFixed(3)} cost ${e.normalizedCost.toFixed(3)}, ${e.violationFree} of ${e.episodes.length} without a violation, fallback on ${(100 * (e.monitor?.fallbackFraction ?? 0)).toFixed(1)} % of steps`;
+  `reward ${e.normalizedReward.toFixed(3)} cost ${e.normalizedCost.toFixed(3)}, ${e.violationFree} of ${e.episodes.length} without a violation, fallback on ${(100 * (e.monitor?.fallbackFraction ?? 0)).toFixed(1)} % of steps, Q_r choice while violating on ${(100 * (e.monitor?.rewardChoiceFraction ?? 0)).toFixed(2)} %`;
 const label = `${meta.task} seed ${meta.seed}${sets.length ? ` (${sets.join(', ')})` : ''}`;
 const ev = evaluateRun(agent, meta.task, meta.seed, episodes);
 console.log(`${label} random starts: ${text(ev.random)}`);

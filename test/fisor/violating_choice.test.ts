@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng, setBackend } from '../../core/index.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
 import { PRESET_TASK_CHANGES, SAFE6_CHANGES, presetChain, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
-import { evaluate, type Policy } from '../../rl/fisor/evaluate.js';
+import { evaluate } from '../../rl/fisor/evaluate.js';
+import { monitoredAct, summarizeMonitor } from '../../rl/fisor/monitor.js';
 import { withDefaults } from '../../rl/fisor/train_meta.js';
 
 /** Config violatingChoice (not the paper): while the last step incurred a cost, the highest-Q_r candidate. */
@@ -61,25 +62,47 @@ describe('choice while violating (config violatingChoice)', () => {
     expect(() => reward.act(obs, n, Uint8Array.of(1))).toThrow(/1 violating flags for 4 observations/);
   });
 
-  it('evaluate passes each episode its last step cost > 0 as the flag (0 at the first step)', () => {
-    // BallRun: full force along +x breaks the speed limit after a few steps, so the cost turns on mid-episode.
-    const seen: number[][] = [];
-    const policy: Policy = {
-      act(o, _n, violating) {
-        seen.push(Array.from(violating!));
-        const out = new Float32Array((o.length / 7) * 2);
-        for (let i = 0; i < out.length; i += 2) out[i] = 1;
-        return out;
+  it("evaluate passes each episode its own last step's cost > 0 as the flag (0 at the first step), with episodes ending at different times", () => {
+    // PointRobot from random starts, 30 % throttle straight ahead: some episodes cross hazards, episodes end at
+    // different steps, so the live rows shift; the monitor's traces give each episode's own per-step costs.
+    const steps: { flags: number[]; rows: number }[] = [];
+    const policy = {
+      act: (o: Float32Array) => new Float32Array((o.length / 11) * 2),
+      feasibilityValue: (o: Float32Array) => new Float32Array(o.length / 11),
+      actWithCandidates(o: Float32Array, _n?: number, violating?: Uint8Array) {
+        const rows = o.length / 11;
+        steps.push({ flags: Array.from(violating!), rows });
+        const actions = new Float32Array(rows * 2);
+        for (let i = 0; i < rows; i++) { actions[2 * i] = 0.3; actions[2 * i + 1] = 0; }
+        return { actions, candidateQh: new Float32Array(rows), chosen: new Int32Array(rows), chosenQh: new Float32Array(rows) };
       },
     };
-    const e = evaluate(policy, 'BallRun', { episodes: 2, seed: 5 });
-    expect(seen[0]).toEqual([0, 0]);
-    // Per episode: flags set = violating steps, except the last step's own cost (no step follows it).
-    for (let ep = 0; ep < 2; ep++) {
-      const flagged = seen.reduce((s, f) => s + (f[ep] ?? 0), 0);
-      const lastStepCost = e.episodes[ep].cost - flagged;
-      expect(e.episodes[ep].cost).toBeGreaterThan(5);
-      expect(lastStepCost === 0 || lastStepCost === 1, `episode ${ep}: cost ${e.episodes[ep].cost}, flagged ${flagged}`).toBe(true);
+    const E = 16;
+    const e = evaluate(policy, 'PointRobot', { episodes: E, seed: 11, monitor: true, monitorTraces: true });
+    const traces = e.monitor!.traces!;
+    const lengths = e.episodes.map((x) => x.length);
+    expect(new Set(lengths).size, `lengths ${lengths}`).toBeGreaterThan(1);
+    expect(e.episodes.filter((x) => x.cost > 0).length, 'episodes with a violation').toBeGreaterThan(0);
+    let flagged = 0;
+    for (let t = 0; t < steps.length; t++) {
+      const live = lengths.map((len, i) => (len > t ? i : -1)).filter((i) => i >= 0);
+      expect(steps[t].rows).toBe(live.length);
+      live.forEach((ep, k) => {
+        const expected = t > 0 && traces[ep][t - 1].cost > 0 ? 1 : 0;
+        expect(steps[t].flags[k], `step ${t}, episode ${ep}`).toBe(expected);
+        flagged += expected;
+      });
     }
+    expect(flagged).toBeGreaterThan(0);
+  });
+
+  it("the monitor records the steps chosen by Q_r (rewardChoiceFraction)", () => {
+    setBackend('js');
+    const agent = new FisorAgent(tiny(['violatingChoice=reward', 'numSamples=3']), 60, 2, new Rng(4));
+    const obs = Float32Array.from({ length: 120 }, (_, i) => Math.cos(i));
+    const { records } = monitoredAct(agent, obs, 2, 3, Uint8Array.of(0, 1));
+    expect(records.map((r) => !!r.rewardChoice)).toEqual([false, true]);
+    const summary = summarizeMonitor([records.map((r) => ({ ...r }))]);
+    expect(summary.rewardChoiceFraction).toBe(0.5);
   });
 });

@@ -72,8 +72,9 @@ const BIG_GEMM_CHUNKS = 4;
  * observation and action) ran ~1.5x slower on two threads than on one (1 x 512 x 13 x 256 with bias and
  * ReLU: 148 us against 101; split by rows: 77 us; the cause is not attributed: 64-byte-aligned blocks did
  * not change it). Row groups repack B per chunk, which costs k n each, small for such k. Isolated, rows
- * were as fast or faster for every k <= 64 measured; the cpu preset's update got ~4-5 % faster
- * (bench/fisor-ab.ts, BENCHMARKS.md). Rows follow 4-row tile boundaries, so results are unchanged.
+ * were as fast as or faster than column panels for every k <= 64 measured (though the smallest, 2 x 256 x 13 x
+ * 128, stays slower on two threads than on one); the cpu preset's update got 1.06-1.08x faster (bench/fisor-ab.ts,
+ * BENCHMARKS.md sitting 5). Rows follow 4-row tile boundaries, so results are unchanged.
  */
 export const ROW_SPLIT_MAX_K = 64;
 
@@ -440,8 +441,8 @@ export class WasmBackend implements Backend {
     const tB = transB ? 1 : 0;
     const acc = accumulate ? 1 : 0;
     if (this.helper !== null && batch * m * n * k >= this.minMacs && this.threadsActive) {
-      // Chunks on tile boundaries (8-wide column panels; whole 4-row groups where k <= ROW_SPLIT_MAX_K or
-      // n <= 8; else batch items), about 4 per thread (2 for big products), claimed dynamically by both
+      // Chunks on tile boundaries (8-wide column panels where n > 8 and (k > ROW_SPLIT_MAX_K or m < 8); else
+      // whole 4-row groups where m >= 8; else batch items), about 4 per thread (2 for big products), claimed dynamically by both
       // threads (see threads.ts). Each element of C is computed exactly as by the single-threaded kernel.
       const np = (n + 7) >> 3;
       const target = batch * m * n * k >= BIG_GEMM_MACS ? BIG_GEMM_CHUNKS : CHUNKS;
