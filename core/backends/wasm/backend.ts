@@ -442,8 +442,9 @@ export class WasmBackend implements Backend {
     const acc = accumulate ? 1 : 0;
     if (this.helper !== null && batch * m * n * k >= this.minMacs && this.threadsActive) {
       // Chunks on tile boundaries (8-wide column panels where n > 8 and (k > ROW_SPLIT_MAX_K or m < 8); else
-      // whole 4-row groups where m >= 8; else batch items), about 4 per thread (2 for big products), claimed dynamically by both
-      // threads (see threads.ts). Each element of C is computed exactly as by the single-threaded kernel.
+      // whole 4-row groups where m >= 8; else batch items), about 4 per thread (2 for big products), claimed
+      // dynamically by both threads (see threads.ts). Each element of C is computed exactly as by the
+      // single-threaded kernel.
       const np = (n + 7) >> 3;
       const target = batch * m * n * k >= BIG_GEMM_MACS ? BIG_GEMM_CHUNKS : CHUNKS;
       let mode = -1, cs = 0, chunks = 0;
