@@ -19,6 +19,10 @@ const flags = {
   'fixed-start': { type: 'bool', help: 'PointRobot: start every episode at [-1.8, 0, 2, pi/4]', default: false },
   monitor: { type: 'bool', help: 'safety monitor: attribute every violation to critic / actor / recovery (rl/fisor/monitor.ts)', default: false },
   samples: { type: 'int', help: 'candidate actions per state (default: the config\'s numSamples)', meta: 'N' },
+  'violating-choice': {
+    type: 'string', meta: 'NAME',
+    help: "after a step with a cost: 'safest' (the paper: lowest Q_h) or 'reward' (highest Q_r); default: the run's config violatingChoice",
+  },
   'cost-limit': { type: 'float', help: "cost limit kappa for the scores and safe marks (default: the run's, else the task's)", meta: 'K' },
   out: { type: 'string', help: 'write the result as JSON here (default <run>/eval-<seed>.json, or eval-<seed>-2.json, -3, ... when taken; never inside checkpoint/)', meta: 'FILE' },
   force: { type: 'bool', help: 'replace an existing --out file (without it an existing file is refused)', default: false },
@@ -60,6 +64,8 @@ export const command: Command = {
     const f = parseFlags(argv, flags);
     if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
     if (f.samples !== undefined && f.samples <= 0) throw new UsageError(`--samples must be > 0, got ${f.samples}`);
+    const choice = f['violating-choice'];
+    if (choice !== undefined && choice !== 'safest' && choice !== 'reward') throw new UsageError(`--violating-choice must be 'safest' or 'reward', got '${choice}'`);
     checkSeedFlag(f.seed);
     checkCostLimitFlag(f['cost-limit']);
     selectBackend(f.backend);
@@ -67,7 +73,9 @@ export const command: Command = {
     if (await isAlgoCheckpoint(f.checkpoint)) return (await import('./eval_algo.js')).runEvalAlgo(f, io);
     const { agent, meta, step } = await loadAgent(f.checkpoint);
     checkFixedStartFlag(f['fixed-start'], meta.task);
-    const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}`;
+    // Acting only: the choice after a violating step (config violatingChoice) may differ from the run's.
+    if (choice !== undefined) agent.cfg.violatingChoice = choice;
+    const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}${choice !== undefined ? `-${choice}` : ''}`;
     const out = f.out ?? defaultEvalOut(f.checkpoint, f.seed, suffix);
     const costLimit = f['cost-limit'] ?? meta.costLimit;
     agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
@@ -81,9 +89,10 @@ export const command: Command = {
     });
     (prog as Progress | null)?.done();
     const kappa = costLimit ?? taskReference(meta.task).kappa;
-    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, costLimit: kappa, ...res }, null, 2) + '\n');
+    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, costLimit: kappa, violatingChoice: agent.cfg.violatingChoice, ...res }, null, 2) + '\n');
     io.stdout.write(
       `${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}, cost limit ${kappa}):\n` +
+        (agent.cfg.violatingChoice !== 'safest' ? `  after a violating step: the candidate with the highest Q_r (violatingChoice ${agent.cfg.violatingChoice}; not the paper)\n` : '') +
         `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +
         `  normalized cost   ${res.normalizedCost.toFixed(3)} +- ${res.normalizedCostStd.toFixed(3)}  (${res.safe ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * res.safeFraction).toFixed(0)}% of episodes safe)\n` +
         `  return ${res.meanReturn.toFixed(2)}, cost ${res.meanCost.toFixed(2)} per episode; ${res.seconds.toFixed(1)} s\n` +

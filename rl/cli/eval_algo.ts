@@ -21,12 +21,13 @@ export interface AlgoEvalFlags {
   /** FISOR-only flags: refused here rather than ignored. */
   monitor?: boolean;
   samples?: number;
+  'violating-choice'?: string;
 }
 
 /** `--out` was checked by the caller (eval.ts) before it got here. */
 export async function runEvalAlgo(f: AlgoEvalFlags, io: CliIO): Promise<void> {
   const { algorithm, meta, step } = await loadAlgorithm(f.checkpoint);
-  for (const [flag, given] of [['--monitor', f.monitor], ['--samples', f.samples !== undefined]] as const) {
+  for (const [flag, given] of [['--monitor', f.monitor], ['--samples', f.samples !== undefined], ['--violating-choice', f['violating-choice'] !== undefined]] as const) {
     if (given) throw new UsageError(`${flag} is FISOR's (its candidate actions and critics); ${f.checkpoint} holds a ${meta.algo} run`);
   }
   checkFixedStartFlag(f['fixed-start'], meta.task);

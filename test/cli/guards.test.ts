@@ -104,11 +104,30 @@ describe('fisor eval output', () => {
       [['--fixed-start'], /--fixed-start is PointRobot's start.*BallCircle/],
       [['--monitor'], /--monitor is FISOR's.*bc-all run/],
       [['--samples', '4'], /--samples is FISOR's.*bc-all run/],
+      [['--violating-choice', 'reward'], /--violating-choice is FISOR's.*bc-all run/],
     ] as const) {
       const r = await run('eval', '--checkpoint', bcRun, '--episodes', '1', ...flags, '--backend', 'js', '--quiet');
       expect(r.code, flags.join(' ')).toBe(2);
       expect(r.err).toMatch(why);
     }
+  });
+});
+
+describe('eval --violating-choice', () => {
+  it("overrides the run's choice after a violating step for this evaluation only, names the result file after it, and refuses other values", async () => {
+    const bad = await run('eval', '--checkpoint', pointRobotRun, '--episodes', '1', '--violating-choice', 'fastest', '--backend', 'js', '--quiet');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--violating-choice must be 'safest' or 'reward', got 'fastest'/);
+    const before = readFileSync(join(pointRobotRun, 'config.json'), 'utf8');
+    const r = await run('eval', '--checkpoint', pointRobotRun, '--episodes', '1', '--seed', '77', '--violating-choice', 'reward', '--backend', 'js', '--quiet');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/after a violating step: the candidate with the highest Q_r \(violatingChoice reward/);
+    const saved = JSON.parse(readFileSync(join(pointRobotRun, 'eval-77-reward.json'), 'utf8'));
+    expect(saved.violatingChoice).toBe('reward');
+    expect(readFileSync(join(pointRobotRun, 'config.json'), 'utf8')).toBe(before);
+    const plain = await run('eval', '--checkpoint', pointRobotRun, '--episodes', '1', '--seed', '77', '--backend', 'js', '--quiet');
+    expect(plain.out).not.toMatch(/after a violating step/);
+    expect(JSON.parse(readFileSync(join(pointRobotRun, 'eval-77.json'), 'utf8')).violatingChoice).toBe('safest');
   });
 });
 
