@@ -357,19 +357,16 @@ export class FisorAgent {
     if (violating !== undefined && violating.length !== B) throw new Error(`FisorAgent.act: ${violating.length} violating flags for ${B} observations`);
     return tidy(() => noGrad(() => {
       const rep = new Float32Array(B * n * S);
-      for (let i = 0; i < B; i++) {
-        const row = observations.subarray(i * S, i * S + S);
-        for (let j = 0; j < n; j++) rep.set(row, (i * n + j) * S);
-      }
+      for (let i = 0; i < B; i++) for (let j = 0; j < n; j++) copyRow(observations, i, rep, i * n + j, S);
       const s = this.t(rep, [B * n, S]);
       const a = ddpmSample(this.actorEma, this.schedule, s, A, this.rngs.act, {
         clip: this.cfg.actor.clipSampler, temperature: this.cfg.actor.temperature, dtype: this.cfg.dtype,
       });
       const qc = Float32Array.from(this.targetQh(s, a).dataSync());
-      const byReward = (i: number) => this.cfg.violatingChoice === 'reward' && violating !== undefined && violating[i] !== 0;
-      let qr: Float32Array | null = null;
-      for (let i = 0; i < B && qr === null; i++) if (byReward(i)) qr = Float32Array.from(this.targetQr(s, a).dataSync());
-      const rewardChosen = qr === null ? null : Uint8Array.from({ length: B }, (_, i) => (byReward(i) ? 1 : 0));
+      // Rows chosen by Q_r (config violatingChoice 'reward', flagged rows); Q_r is computed only when there is one.
+      const rewardChosen = this.cfg.violatingChoice === 'reward' && violating?.some((v) => v !== 0)
+        ? Uint8Array.from(violating, (v) => (v !== 0 ? 1 : 0)) : null;
+      const qr = rewardChosen ? Float32Array.from(this.targetQr(s, a).dataSync()) : null;
       const av = a.dataSync();
       const out = new Float32Array(B * A);
       const chosen = new Int32Array(B);
@@ -377,7 +374,8 @@ export class FisorAgent {
       const stranded: number[] = [];
       for (let i = 0; i < B; i++) {
         let best = i * n;
-        if (byReward(i)) {
+        const byReward = rewardChosen !== null && rewardChosen[i] === 1;
+        if (byReward) {
           for (let j = 1; j < n; j++) if (qr![i * n + j] > qr![best]) best = i * n + j;
         } else {
           for (let j = 1; j < n; j++) if (qc[i * n + j] < qc[best]) best = i * n + j;
@@ -385,7 +383,7 @@ export class FisorAgent {
         for (let d = 0; d < A; d++) out[i * A + d] = av[best * A + d];
         chosen[i] = best - i * n;
         chosenQh[i] = qc[best];
-        if (qc[best] > 0 && !byReward(i)) stranded.push(i);
+        if (qc[best] > 0 && !byReward) stranded.push(i);
       }
       if (this.fallbackActions && stranded.length > 0) this.fallBack(observations, stranded, out, chosen, chosenQh);
       return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr, rewardChosen };

@@ -104,8 +104,8 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
   if (monitor && !isMonitoredPolicy(policy)) throw new Error('evaluate: monitor needs a policy with actWithCandidates and feasibilityValue (a FisorAgent)');
   const traces: MonitorStep[][] = Array.from({ length: monitor ? E : 0 }, () => []);
   const ret = new Float64Array(E), cost = new Float64Array(E), len = new Int32Array(E);
-  /** The cost of each episode's last step (the `violating` flags passed to the policy). */
-  const lastCost = new Float64Array(E);
+  /** 1 where the episode's last step incurred a cost: the `violating` flags passed to the policy. */
+  const lastViolated = new Uint8Array(E);
   const done = new Uint8Array(E), term = new Uint8Array(E);
   const A = envs[0].actionSize;
   policy.beginEpisodes?.(E);
@@ -115,7 +115,7 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
     if (live.length === 0) break;
     const batch = new Float32Array(live.length * S);
     live.forEach((i, k) => batch.set(obs[i], k * S));
-    const violating = Uint8Array.from(live, (i) => (lastCost[i] > 0 ? 1 : 0));
+    const violating = Uint8Array.from(live, (i) => lastViolated[i]);
     let actions: Float32Array;
     let records: MonitorStep[] | null = null;
     if (monitor) ({ actions, records } = monitoredAct(policy as unknown as Parameters<typeof monitoredAct>[0], batch, live.length, opts.numSamples, violating));
@@ -131,7 +131,7 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
       }
       ret[i] += r.reward;
       cost[i] += r.cost;
-      lastCost[i] = r.cost;
+      lastViolated[i] = r.cost > 0 ? 1 : 0;
       len[i]++;
       obs[i] = r.observation;
       if (r.terminated || r.truncated) {
