@@ -435,7 +435,8 @@ export class WasmBackend implements Backend {
     pbias: number, biasBS: number, act: number,
   ): void {
     if (batch <= 0 || m <= 0 || n <= 0) return;
-    const packSize = Math.ceil(n / 8) * 32 * Math.max(1, Math.min(k, KC)) + 16 * KC;
+    // B panels, then an A slab of up to 6 rows and a parked 6 x 8 tile (core/wasm/assembly/gemm.ts).
+    const packSize = Math.ceil(n / 8) * 32 * Math.max(1, Math.min(k, KC)) + 24 * KC + 192;
     const pack = this.scratch(this.pack, packSize);
     const tA = transA ? 1 : 0;
     const tB = transB ? 1 : 0;

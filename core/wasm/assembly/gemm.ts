@@ -5,8 +5,8 @@ import { uv } from './unary';
 
 // ---------------------------------------------------------------------------------------------
 // GEMM: C (m x n) [+]= op(A) op(B), batched. B is packed into 8-column panels (zero padded),
-// K blocked by KC; the micro-kernel keeps a 4 x 8 tile of C in 8 registers, K innermost,
-// broadcasting one A value per row and step. A is read in place through (row, col) strides,
+// K blocked by KC; the micro-kernel keeps a 4 x 8 tile of C in 8 registers (6 x 8 in 12 in the
+// relaxed-SIMD build), K innermost, broadcasting one A value per row and step. A is read in place through (row, col) strides,
 // which serves A and Aᵀ alike; packing serves B and Bᵀ alike.
 // ---------------------------------------------------------------------------------------------
 
@@ -177,6 +177,61 @@ export function kern4x8T(ap: usize, acs: usize, bp: usize, kc: i32, cp: usize, l
   storeRow(cp + 3 * ldc, c30, c31, nc, first);
 }
 
+/**
+ * 6 x 8 tile (12 accumulators), used by the relaxed-SIMD build only: with one fused multiply-add per
+ * step, 8 accumulators leave the two FMA pipes short of independent work (4 x 8: ~50 GFLOP/s on one
+ * core here, 6 x 8: ~55, the measured FMA peak ~56). The mul + add build would need a 16th register
+ * and spills (29 GFLOP/s), so it keeps 4 x 8. Each element still sums its k terms in order from zero,
+ * so the tile height never changes a bit of the result. A rows at ap + r * ars, acs bytes per k step;
+ * with ars = 4 and acs = 24 it reads a packed 6 x kc slab.
+ */
+export function kern6x8(
+  ap: usize, ars: usize, acs: usize, bp: usize, kc: i32, cp: usize, ldc: usize, nc: i32, first: bool, park: usize,
+): void {
+  let c00 = v128.splat<i32>(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  let a = ap;
+  const ars3 = ars * 3;
+  const bEnd = bp + (<usize>kc << 5);
+  for (let b = bp; b < bEnd; b += 32) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a + ars);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a + 2 * ars);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a + ars3);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+    x = v128.load32_splat(a + 4 * ars);
+    c40 = madd(x, b0, c40);
+    c41 = madd(x, b1, c41);
+    x = v128.load32_splat(a + 5 * ars);
+    c50 = madd(x, b0, c50);
+    c51 = madd(x, b1, c51);
+    a += acs;
+  }
+  // Park the tile and store it from a separate function: with the stores inlined here, V8 spills
+  // accumulators inside the loop (24 GFLOP/s instead of 55).
+  v128.store(park, c00); v128.store(park, c01, 16); v128.store(park, c10, 32); v128.store(park, c11, 48);
+  v128.store(park, c20, 64); v128.store(park, c21, 80); v128.store(park, c30, 96); v128.store(park, c31, 112);
+  v128.store(park, c40, 128); v128.store(park, c41, 144); v128.store(park, c50, 160); v128.store(park, c51, 176);
+  storeParked(park, 6, cp, ldc, nc, first);
+}
+
+/** Store `rows` rows of 8 accumulators parked at `park` (32 bytes per row) into C. */
+@noinline function storeParked(park: usize, rows: i32, cp: usize, ldc: usize, nc: i32, first: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const p = park + (<usize>r << 5);
+    storeRow(cp + <usize>r * ldc, v128.load(p), v128.load(p, 16), nc, first);
+  }
+}
+
 export function kern1x8(ap: usize, acs: usize, bp: usize, kc: i32, cp: usize, nc: i32, first: bool): void {
   let c0 = v128.splat<i32>(0), c1 = c0;
   let a = ap;
@@ -190,7 +245,7 @@ export function kern1x8(ap: usize, acs: usize, bp: usize, kc: i32, cp: usize, nc
   storeRow(cp, c0, c1, nc, first);
 }
 
-/** Bytes of B-panel scratch matmul needs for this n and k (plus 16 KC bytes for an A slab). */
+/** Bytes of B-panel scratch matmul needs for this n and k (plus 24 KC bytes for an A slab of up to 6 rows and 192 for a parked 6 x 8 tile). */
 export function packBytes(n: i32, k: i32): i32 {
   return (((n + 7) >> 3) << 5) * max(1, min(k, KC));
 }
@@ -241,10 +296,11 @@ export function epilogue(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize
 
 /**
  * The part of matmul over batch items [t0, t1), rows [i0, i1) and columns [j0, j1) of C, with
- * i0 a multiple of 4 and j0 a multiple of 8 (and i1 / j1 likewise unless equal to m / n): the
- * tiles and each element's summation order are then those of the whole product, so threads
- * that split one product between them give the single-threaded result bit for bit.
- * `pack` is this caller's own scratch (packBytes(n, k) + 16 KC bytes). With `bias` (a pointer,
+ * j0 a multiple of 8 (and j1 likewise unless equal to n): each element's summation order is then
+ * that of the whole product (in order over k within each K block, whatever tile height computes
+ * its row), so threads that split one product between them give the single-threaded result bit
+ * for bit. Callers split rows at multiples of 4.
+ * `pack` is this caller's own scratch (packBytes(n, k) + 24 KC + 192 bytes). With `bias` (a pointer,
  * or 0) or `act` (a unary op code, or -1) the fused epilogue C = act(C + bias) runs on each row
  * stripe after its last K block; batch item t's bias row starts biasBS floats after item t-1's.
  */
@@ -266,6 +322,7 @@ export function matmulPart(
   const acs = <usize>aCol << 2;
   const ldc = <usize>n << 2;
   const apack = pack + <usize>packBytes(n, k);
+  const park = apack + <usize>KC * 24;
   for (let t = t0; t < t1; t++) {
     const A = a + (<usize>(t * aBS) << 2);
     const B = b + (<usize>(t * bBS + j0 * bCol) << 2);
@@ -285,6 +342,37 @@ export function matmulPart(
       const last = epi && pc + KC >= k;
       const panelBytes = <usize>kc << 5;
       let i = i0;
+      if (ASC_FEATURE_RELAXED_SIMD) {
+        // 6-row stripes, one fewer when that leaves 8 or 9 rows (two 4-row stripes then) instead of 2 or 3
+        // rows for the 1 x 8 kernel, whose 2 accumulators run at a quarter of the FMA rate.
+        const rows = i1 - i0;
+        const r6 = rows % 6;
+        const end6 = i0 + 6 * (rows / 6 - (rows >= 6 && (r6 == 2 || r6 == 3) ? 1 : 0));
+        for (; i < end6; i += 6) {
+          const Ai = A + (<usize>(i * aRow + pc * aCol) << 2);
+          const Ci = C + <usize>i * ldc;
+          let bp = pack;
+          if (transA) {
+            // The 6 x kc slab of A, 6 adjacent floats per k step, packed contiguously (as below).
+            let s = Ai;
+            for (let q: usize = 0, e = <usize>kc * 24; q < e; q += 24) {
+              v128.store(apack + q, v128.load(s));
+              store<u64>(apack + q, load<u64>(s, 16), 16);
+              s += acs;
+            }
+            for (let jb = 0; jb < np; jb++) {
+              kern6x8(apack, 4, 24, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, nj - (jb << 3)), first, park);
+              bp += panelBytes;
+            }
+          } else {
+            for (let jb = 0; jb < np; jb++) {
+              kern6x8(Ai, ars, acs, bp, kc, Ci + (<usize>jb << 5), ldc, min(8, nj - (jb << 3)), first, park);
+              bp += panelBytes;
+            }
+          }
+          if (last) epilogue(act, Ci, 6, ldc, bt, nj);
+        }
+      }
       for (; i + 4 <= i1; i += 4) {
         const Ai = A + (<usize>(i * aRow + pc * aCol) << 2);
         const Ci = C + <usize>i * ldc;

@@ -17,7 +17,7 @@
 //   reduce.ts   reduce (sum / max / min over the middle axis)
 //   rows.ts     gatherRows, scatterAddRows
 //   update.ts   adam, lerp, fill
-//   gemm.ts     matmul, matmulPart, matmulBiasAct (packed B panels, 4 x 8 tiles, fused epilogue)
+//   gemm.ts     matmul, matmulPart, matmulBiasAct (packed B panels, 4 x 8 / 6 x 8 tiles, fused epilogue)
 //   norm.ts     layerNorm, layerNormGrad (rows; one kernel per direction)
 
 export { setTmp, setMeta, metaPtr, heapBase } from './scratch';
