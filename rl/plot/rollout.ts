@@ -24,11 +24,20 @@ export interface RolloutPolicy {
 /** Runs one episode with `policy` from the fixed start (deterministic given the policy's own RNG state). */
 export function pointRobotRollout(policy: RolloutPolicy, opts: { numSamples?: number } = {}): Rollout {
   const env = new PointRobot({ fixedStart: true });
-  let obs = env.reset({ seed: 0 });
+  const obs = env.reset({ seed: 0 });
+  return runEpisode(env, obs, policy, POINT_ROBOT.maxEpisodeSteps, opts.numSamples);
+}
+
+/**
+ * Steps `policy` in `env` from `obs` (the environment already reset and placed) until the episode ends or
+ * `maxSteps` steps, passing each step whether the last one incurred a cost (FISOR's `violatingChoice`).
+ * Shared by the fixed-start figure and the web page's rollout from a clicked state.
+ */
+export function runEpisode(env: PointRobot, obs: Float32Array, policy: RolloutPolicy, maxSteps: number, numSamples?: number): Rollout {
   const out: Rollout = { x: [env.state[0]], y: [env.state[1]], cost: [], ret: 0, totalCost: 0, goalReached: false, steps: 0 };
-  for (let t = 0; t < POINT_ROBOT.maxEpisodeSteps; t++) {
+  for (let t = 0; t < maxSteps; t++) {
     const violating = Uint8Array.of(out.cost.length > 0 && out.cost[out.cost.length - 1] > 0 ? 1 : 0);
-    const r = env.step(policy.act(obs, opts.numSamples, violating));
+    const r = env.step(policy.act(obs, numSamples, violating));
     out.x.push(env.state[0]);
     out.y.push(env.state[1]);
     out.cost.push(r.cost);

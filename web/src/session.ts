@@ -10,8 +10,8 @@
 import { Rng, type RngState } from '../../core/index.js';
 import { checkpointFromArrayBuffer, checkpointToArrayBuffer } from '../../nn/index.js';
 import { collect } from '../../rl/data/collect.js';
-import { feasibilityGrid, pointRobotObservation, POINT_ROBOT } from '../../rl/envs/point_robot.js';
-import { makeEnv } from '../../rl/envs/registry.js';
+import { feasibilityGrid, pointRobotObservation, PointRobot, POINT_ROBOT } from '../../rl/envs/point_robot.js';
+import { runEpisode } from '../../rl/plot/rollout.js';
 import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from '../../rl/fisor/agent.js';
 import { checkConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
 import { allocFisorBatch, prepareData, sampleBatch, type FisorData } from '../../rl/fisor/data.js';
@@ -138,25 +138,13 @@ export class FisorSession {
 
   /** PointRobot: one episode of the policy from the state (x, y, v, theta). */
   rollout(x: number, y: number, v: number, theta: number, maxSteps: number = POINT_ROBOT.maxEpisodeSteps): Rollout {
-    const env = makeEnv(this.task) as ReturnType<typeof makeEnv> & { setState?(x: number, y: number, v: number, th: number): Float32Array };
-    if (!env.setState) throw new Error(`rollouts from a chosen state need PointRobot; task is ${this.task}`);
+    if (this.task !== 'PointRobot') throw new Error(`rollouts from a chosen state need PointRobot; task is ${this.task}`);
+    const env = new PointRobot();
     env.reset({ seed: 0 });
-    let obs = env.setState(x, y, v, theta);
-    const out: Rollout = { xs: [x], ys: [y], violations: [], totalReward: 0, totalCost: 0, goalReached: false, steps: 0 };
-    for (let t = 0; t < maxSteps; t++) {
-      const lastViolated = out.violations.length > 0 && out.violations[out.violations.length - 1];
-      const a = this.agent.act(obs, undefined, Uint8Array.of(lastViolated ? 1 : 0));
-      const r = env.step(a);
-      obs = r.observation;
-      out.xs.push(obs[0]);
-      out.ys.push(obs[1]);
-      out.violations.push(r.cost > 0);
-      out.totalReward += r.reward;
-      out.totalCost += r.cost;
-      out.steps++;
-      if (r.info.goalReached) out.goalReached = true;
-      if (r.terminated || r.truncated) break;
-    }
-    return out;
+    const r = runEpisode(env, env.setState(x, y, v, theta), this.agent, maxSteps);
+    return {
+      xs: r.x, ys: r.y, violations: r.cost.map((c) => c > 0),
+      totalReward: r.ret, totalCost: r.totalCost, goalReached: r.goalReached, steps: r.steps,
+    };
   }
 }
