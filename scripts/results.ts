@@ -224,6 +224,13 @@ async function main(): Promise<void> {
   process.stdout.write(`wrote ${summary}${shards === 1 && runs.length ? ` and ${f.report}` : ''} (${formatDuration(totalSeconds)})\n`);
 }
 
+/** Mean share of steps chosen by Q_r after a violation, to 0.1 %; '-' when a run's monitor predates the field. */
+function qrChoiceText(ms: MonitorSummary[]): string {
+  const fs = ms.map((m) => m.rewardChoiceFraction);
+  if (fs.some((f) => f === undefined)) return '-';
+  return `${(100 * mean(fs as number[])).toFixed(1)}%`;
+}
+
 /** What one run of this script saves (results.json); `--merge` joins several (e.g. shards run in parallel). */
 interface SavedResults {
   command: string; preset: string; sets?: string[]; backend: string; tasks: string[]; runs: RunResult[]; configs: Record<string, FisorConfig>;
@@ -352,13 +359,13 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   if (earlier) L.push(...comparison(r, { ...earlier, file: rel(earlier.file) }));
   L.push(...table1);
   L.push('## Where the violations come from (safety monitor)', '');
-  L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state).', '');
-  L.push('| Task | violating steps | episodes with a violation | critic | actor | recovery | root: critic | root: actor | root: start | steps judged infeasible | steps with no feasible candidate |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state). The last column is the share of steps executed by `violatingChoice: \'reward\'` (the highest-Q_r candidate on a step that follows a violation; `-` where the run predates that record).', '');
+  L.push('| Task | violating steps | episodes with a violation | critic | actor | recovery | root: critic | root: actor | root: start | steps judged infeasible | steps with no feasible candidate | steps chosen by Q_r after a violation |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const task of r.tasks) {
     const ms = ok.filter((x) => x.task === task && x.monitor).map((x) => x.monitor!);
     if (!ms.length) continue;
     const sum = (g: (m: MonitorSummary) => number) => ms.reduce((a, m) => a + g(m), 0);
-    L.push(`| ${task} | ${sum((m) => m.violations)} | ${sum((m) => m.violatingEpisodes)} of ${ms.length * r.episodes} | ${sum((m) => m.byCause.critic)} | ${sum((m) => m.byCause.actor + m.byCause.selection)} | ${sum((m) => m.byCause.recovery)} | ${sum((m) => m.rootCause.critic)} | ${sum((m) => m.rootCause.actor + m.rootCause.selection)} | ${sum((m) => m.rootCause.start)} | ${pct(mean(ms.map((m) => m.judgedInfeasibleFraction)))} | ${pct(mean(ms.map((m) => m.noFeasibleCandidateFraction)))} |`);
+    L.push(`| ${task} | ${sum((m) => m.violations)} | ${sum((m) => m.violatingEpisodes)} of ${ms.length * r.episodes} | ${sum((m) => m.byCause.critic)} | ${sum((m) => m.byCause.actor + m.byCause.selection)} | ${sum((m) => m.byCause.recovery)} | ${sum((m) => m.rootCause.critic)} | ${sum((m) => m.rootCause.actor + m.rootCause.selection)} | ${sum((m) => m.rootCause.start)} | ${pct(mean(ms.map((m) => m.judgedInfeasibleFraction)))} | ${pct(mean(ms.map((m) => m.noFeasibleCandidateFraction)))} | ${qrChoiceText(ms)} |`);
   }
   L.push('');
   L.push('## Critic convergence (held-out data)', '');
