@@ -75,6 +75,34 @@ describe('GEMM tiles', () => {
       );
     });
 
+    it(`${be.name} on two threads: stripes that start inside the product (row chunks) keep every row's bits`, () => {
+      // threadMinMacs 0 splits every product; k <= 64 with m >= 8 goes by 4-row groups, so a thread's 6-row stripes
+      // start at rows that are not multiples of 6. Held to the one-thread rows computed alone, as above.
+      const be2 = new WasmBackend({ threads: 2, threadMinMacs: 0, fma: be.name === 'wasm-fma' });
+      try {
+        expect(be2.threadsActive, 'the worker thread should be running').toBe(true);
+        for (const [m, k] of [[40, 13], [61, 64], [141, 17], [30, 300]] as const) {
+          for (const tA of [false, true]) {
+            const xa = data(m * k, m + k), xb = data(k * 24, k + 5);
+            const run = (b: WasmBackend): Float32Array => {
+              const a = b.alloc(xa.length, 'float32'), bb = b.alloc(xb.length, 'float32'), c = b.alloc(m * 24, 'float32');
+              b.write(a, xa); b.write(bb, xb);
+              b.matmulBiasAct(a, bb, null, c, 1, m, 24, k, tA, false, 0, 0, 0, 'relu');
+              const r = (c.view() as Float32Array).slice();
+              for (const x of [a, bb, c]) b.free(x);
+              return r;
+            };
+            const one = run(be), two = run(be2);
+            const i = Array.from(new Uint32Array(two.buffer)).findIndex((u, j) => u !== new Uint32Array(one.buffer)[j]);
+            expect(i, `${m}x24x${k} tA=${tA}: element ${i}`).toBe(-1);
+            expect(rowsMatch(be, m, 24, k, tA, false, false, false, 'relu')).toBeNull();
+          }
+        }
+      } finally {
+        be2.closeThreads();
+      }
+    });
+
     it(`${be.name}: training-sized row counts (6-row stripes with 4-row and 1-row tails)`, () => {
       for (const m of [141, 256, 260, 261]) {
         for (const tA of [false, true]) {

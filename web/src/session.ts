@@ -142,8 +142,10 @@ export class FisorSession {
     const env = new PointRobot();
     env.reset({ seed: 0 });
     const r = runEpisode(env, env.setState(x, y, v, theta), this.agent, maxSteps);
+    // Positions as float32, as the page draws them: Chromium's and Node's Math.cos may differ in the last bit
+    // of the float64 state, and the browser test compares the two engines' rollouts.
     return {
-      xs: r.x, ys: r.y, violations: r.cost.map((c) => c > 0),
+      xs: r.x.map(Math.fround), ys: r.y.map(Math.fround), violations: r.cost.map((c) => c > 0),
       totalReward: r.ret, totalCost: r.totalCost, goalReached: r.goalReached, steps: r.steps,
     };
   }
