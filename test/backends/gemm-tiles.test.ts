@@ -8,18 +8,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { DataBuffer, FusedActivation } from '../../core/backend.js';
 import { WasmBackend, relaxedSimdAvailable } from '../../core/backends/wasm/index.js';
+import { data as seeded, put as putOn } from './helpers.js';
 
-function data(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = ((s >>> 8) / 16777216) * 2 - 1;
-  }
-  return out;
-}
+/** Deterministic data in [-1, 1) from a seed. */
+const data = (n: number, seed: number): Float32Array => seeded(n, -1, 1, seed);
 
 const backends: WasmBackend[] = [new WasmBackend({ threads: 1 })];
 if (relaxedSimdAvailable()) backends.push(new WasmBackend({ threads: 1, fma: true }));
@@ -32,7 +24,7 @@ function rowsMatch(
   const xb = data(k * n, n * 17 + k + 1);
   const xc = data(m * n, 5);
   const xbias = data(n, n + 3);
-  const put = (xs: Float32Array): DataBuffer => { const b = be.alloc(xs.length, 'float32'); be.write(b, xs); return b; };
+  const put = (xs: Float32Array): DataBuffer => putOn(be, xs);
   const run = (aData: Float32Array, rows: number, transA: boolean, c0: Float32Array): Float32Array => {
     const a = put(aData), b = put(xb), c = put(c0), bb = bias ? put(xbias) : null;
     if (act === null) be.matmul(a, b, c, 1, rows, n, k, transA, tB, 0, 0, acc);
@@ -85,8 +77,7 @@ describe('GEMM tiles', () => {
           for (const tA of [false, true]) {
             const xa = data(m * k, m + k), xb = data(k * 24, k + 5);
             const run = (b: WasmBackend): Float32Array => {
-              const a = b.alloc(xa.length, 'float32'), bb = b.alloc(xb.length, 'float32'), c = b.alloc(m * 24, 'float32');
-              b.write(a, xa); b.write(bb, xb);
+              const a = putOn(b, xa), bb = putOn(b, xb), c = b.alloc(m * 24, 'float32');
               b.matmulBiasAct(a, bb, null, c, 1, m, 24, k, tA, false, 0, 0, 0, 'relu');
               const r = (c.view() as Float32Array).slice();
               for (const x of [a, bb, c]) b.free(x);
