@@ -14,7 +14,11 @@
  *
  * The whole state is four numbers: `getState()` / `setState()` let checkpoints resume exactly.
  */
+import type { DataBuffer } from './backend.js';
+
 export class Rng {
+  /** The state as 4 words for a backend's mask kernel (fillBernoulliMaskOn), reused. */
+  private readonly words = new Uint32Array(4);
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
@@ -80,6 +84,23 @@ export class Rng {
     this.s1 = s1;
     this.s2 = s2;
     this.s3 = s3;
+  }
+
+  /**
+   * fillBernoulliMask into a backend buffer: drawn by the backend's own kernel where it has one
+   * (Backend.bernoulliMask, wasm), else on the buffer's view. The same draws, mask and state after either
+   * way: the kernel compares (draw >>> 8) < ceil(p 2^24), which is (draw >>> 8) / 2^24 < p in integers.
+   */
+  fillBernoulliMaskOn(out: DataBuffer, p: number, scale: number): void {
+    const be = out.backend;
+    if (!be.bernoulliMask) {
+      this.fillBernoulliMask(out.view(), p, scale);
+      return;
+    }
+    const w = this.words;
+    w[0] = this.s0; w[1] = this.s1; w[2] = this.s2; w[3] = this.s3;
+    be.bernoulliMask(out, w, Math.ceil(p * 16777216), scale);
+    this.s0 = w[0]; this.s1 = w[1]; this.s2 = w[2]; this.s3 = w[3];
   }
 
   /** Uniform in [0, 1) with 53 bits of resolution. */

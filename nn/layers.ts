@@ -158,8 +158,8 @@ export class Dropout extends Module {
     if (!this.training || this.p === 0) return x;
     const keepScale = 1 / (1 - this.p);
     const mask = Tensor.empty(x.shape, x.dtype, x.backend);
-    // Written straight into the mask's buffer: nothing allocates between taking the view and the loop.
-    this.rng.fillBernoulliMask(mask.buffer.view(), this.p, keepScale); // = uniform() < p ? 0 : keepScale per element
+    // Drawn straight into the mask's buffer (by the backend's kernel where it has one): uniform() < p ? 0 : keepScale.
+    this.rng.fillBernoulliMaskOn(mask.buffer, this.p, keepScale);
     return x.mul(mask);
   }
 }

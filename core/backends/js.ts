@@ -10,6 +10,7 @@ import type {
 } from '../backend.js';
 import { adamCoefficients } from '../backend.js';
 import { UNARY_MATH } from '../ops/unary.js';
+import { Rng } from '../rng.js';
 
 class JsBuffer implements DataBuffer {
   constructor(readonly backend: Backend, readonly data: TypedArray) {}
@@ -268,6 +269,19 @@ export const jsKernels = {
     const dv = dst.view();
     const sv = src.view();
     for (let i = 0; i < dv.length; i++) dv[i] += t * (sv[i] - dv[i]);
+  },
+
+  /**
+   * A dropout mask on a view (Backend.bernoulliMask): Rng.fillBernoulliMask from the given state, with
+   * p = threshold / 2^24 (exact, so (draw >>> 8) / 2^24 < p is (draw >>> 8) < threshold). The fallback of
+   * a backend whose kernel gets another backend's buffer; JsBackend draws through Rng directly.
+   */
+  bernoulliMask(out: DataBuffer, state: Uint32Array, threshold: number, scale: number): void {
+    const rng = new Rng(0);
+    rng.setState([state[0], state[1], state[2], state[3], null]);
+    rng.fillBernoulliMask(out.view(), threshold / 16777216, scale);
+    const s = rng.getState();
+    for (let i = 0; i < 4; i++) state[i] = s[i] as number;
   },
 
   /**

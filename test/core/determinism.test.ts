@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng, randn, rand, randint, setBackend, tensor, tidy, type Tensor } from '../../core/index.js';
+import { JsBackend } from '../../core/backends/js.js';
+import { WasmBackend, relaxedSimdAvailable } from '../../core/backends/wasm/index.js';
 
 describe('Rng', () => {
   it('the same seed gives the same bits; different seeds differ', () => {
@@ -66,6 +68,49 @@ describe('Rng', () => {
       expect(mask).toEqual(ref);
       expect(a.getState()).toEqual(b.getState());
       expect(a.nextU32()).toBe(b.nextU32());
+    }
+  });
+
+  it('fillBernoulliMaskOn: the wasm kernels draw the same mask and leave the same state as fillBernoulliMask', () => {
+    const backends = [new WasmBackend({ threads: 1 }), ...(relaxedSimdAvailable() ? [new WasmBackend({ threads: 1, fma: true })] : [])];
+    const js = new JsBackend();
+    // p near the 2^-24 grid (thresholds exact at 0.5, just below / above a grid point) and masks of odd lengths.
+    const ps = [0.1, 0.5, 0.9, 2 ** -24, 3 * 2 ** -24 - 1e-12, 3 * 2 ** -24 + 1e-12, 0.999999];
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 3000 }), fc.constantFrom(...ps), (seed, n, p) => {
+      const scale = 1 / (1 - p);
+      const ref = new Rng(seed);
+      const want = new Float32Array(n);
+      ref.fillBernoulliMask(want, p, scale);
+      for (const be of backends) {
+        const r = new Rng(seed);
+        const buf = be.alloc(n, 'float32');
+        r.fillBernoulliMaskOn(buf, p, scale);
+        const got = (buf.view() as Float32Array).slice();
+        be.free(buf);
+        expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
+        expect(r.getState()).toEqual(ref.getState());
+        // A js buffer handed to the wasm kernel takes the reference path, with the same result.
+        const jb = js.alloc(n, 'float32');
+        const r2 = new Rng(seed);
+        be.bernoulliMask!(jb, Uint32Array.from(r2.getState().slice(0, 4) as number[]), Math.ceil(p * 16777216), scale);
+        expect(new Uint32Array((jb.view() as Float32Array).slice().buffer)).toEqual(new Uint32Array(want.buffer));
+      }
+    }), { numRuns: 60 });
+    expect(backends[0].bernoulliMask, 'the wasm backend has the kernel').toBeDefined();
+    // The boundary: a draw exactly at p (kept: uniform() < p is false) and just below it (dropped).
+    for (const seed of [1, 2, 3, 99, 12345]) {
+      const x = new Rng(seed).nextU32() >>> 8;
+      for (const p of [x / 16777216, (x + 0.5) / 16777216]) {
+        const want = new Float32Array(1);
+        new Rng(seed).fillBernoulliMask(want, p, 2);
+        expect(want[0]).toBe(p === x / 16777216 ? 2 : 0);
+        for (const be of backends) {
+          const buf = be.alloc(1, 'float32');
+          new Rng(seed).fillBernoulliMaskOn(buf, p, 2);
+          expect((buf.view() as Float32Array)[0], `${be.name} seed ${seed} p ${p}`).toBe(want[0]);
+          be.free(buf);
+        }
+      }
     }
   });
 

@@ -156,7 +156,8 @@ interface Block {
 /** The kernels of the Backend interface that take buffers. */
 type KernelName =
   | 'fill' | 'unary' | 'unaryGrad' | 'binary' | 'where' | 'matmul' | 'matmulBiasAct' | 'reduce'
-  | 'copyStrided' | 'addStrided' | 'gatherRows' | 'scatterAddRows' | 'adam' | 'lerp' | 'layerNorm' | 'layerNormGrad';
+  | 'copyStrided' | 'addStrided' | 'gatherRows' | 'scatterAddRows' | 'adam' | 'lerp' | 'layerNorm' | 'layerNormGrad'
+  | 'bernoulliMask';
 type Kernel<K extends KernelName> = NonNullable<Backend[K]>;
 
 /** Which arguments of each kernel are buffers (null allowed: matmulBiasAct's bias). */
@@ -177,6 +178,7 @@ const BUFFER_ARGS: { readonly [K in KernelName]: readonly number[] } = {
   lerp: [0, 1],
   layerNorm: [0, 1],
   layerNormGrad: [0, 1, 2, 3],
+  bernoulliMask: [0],
 };
 
 /** What runs when a buffer is not ours: the js reference on the buffers' views. */
@@ -218,6 +220,8 @@ export class WasmBackend implements Backend {
   private pack: Block = { ptr: 0, bytes: 0 };
   private pack2: Block = { ptr: 0, bytes: 0 };
   private idx: Block = { ptr: 0, bytes: 0 };
+  /** The generator state (4 words) bernoulliMask reads and writes back. */
+  private rngWords: Block = { ptr: 0, bytes: 0 };
   /**
    * The kernels the main thread runs its chunks with: the module's exports, except matmulPart, which
    * takes the main thread's own pack scratch (`mainPack`) in place of the worker's.
@@ -544,6 +548,18 @@ export class WasmBackend implements Backend {
     return this.k;
   }
 
+  /** @internal The generator-state scratch block, filled with `state` (4 words); returns its byte pointer. */
+  rngScratch(state: Uint32Array): number {
+    const p = this.scratch(this.rngWords, 16);
+    this.i32.set(state, p >> 2);
+    return p;
+  }
+
+  /** @internal The 4 words at `p` back into `state`. */
+  readRngScratch(p: number, state: Uint32Array): void {
+    for (let i = 0; i < 4; i++) state[i] = this.i32[(p >> 2) + i];
+  }
+
   /** @internal The row-index scratch block, filled with `index`; returns its byte pointer. */
   indexScratch(index: Int32Array): number {
     const pi = this.scratch(this.idx, index.length * 4);
@@ -559,6 +575,13 @@ export class WasmBackend implements Backend {
 const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<Kernel<K>>) => void } = {
   fill(out: DataBuffer, value: number): void {
     this.kernels.fill(ptr(out), out.length, value);
+  },
+
+  bernoulliMask(out: DataBuffer, state: Uint32Array, threshold: number, scale: number): void {
+    // The scratch first: taking it may grow the memory, which re-makes the views ptr() reads.
+    const p = this.rngScratch(state);
+    this.kernels.bernoulliMask(p, ptr(out), out.length, threshold, scale);
+    this.readRngScratch(p, state);
   },
 
   unary(op: UnaryOp, x: DataBuffer, out: DataBuffer, p0 = 0, p1 = 0): void {

@@ -33,6 +33,7 @@ export interface Kernels {
   layerNorm(x: number, y: number, rows: number, n: number, eps: number): void;
   layerNormGrad(x: number, y: number, g: number, dx: number, rows: number, n: number, eps: number): void;
   fill(out: number, n: number, value: number): void;
+  bernoulliMask(state: number, out: number, n: number, threshold: number, scale: number): void;
   matmul(
     a: number, b: number, c: number, batch: number, m: number, n: number, k: number,
     transA: number, transB: number, aBS: number, bBS: number, acc: number, pack: number,

@@ -19,6 +19,7 @@
 //   update.ts   adam, lerp, fill
 //   gemm.ts     matmul, matmulPart, matmulBiasAct (packed B panels, 4 x 8 / 6 x 8 tiles, fused epilogue)
 //   norm.ts     layerNorm, layerNormGrad (rows; one kernel per direction)
+//   random.ts   bernoulliMask (dropout masks from core/rng.ts's generator)
 
 export { setTmp, setMeta, metaPtr, heapBase } from './scratch';
 export { unary, unaryGrad } from './unary';
@@ -30,3 +31,4 @@ export { gatherRows, scatterAddRows } from './rows';
 export { adam, lerp, fill } from './update';
 export { packBytes, matmul, matmulPart, matmulBiasAct } from './gemm';
 export { layerNorm, layerNormGrad } from './norm';
+export { bernoulliMask } from './random';
