@@ -162,7 +162,7 @@ export interface Backend {
   layerNormGrad?(x: DataBuffer, y: DataBuffer, g: DataBuffer, out: DataBuffer, rows: number, n: number, eps: number): void;
   /**
    * Optional: a dropout mask drawn where it lives. out[i] = (draw_i >>> 8) < threshold ? 0 : scale, the
-   * draws in order from the xoshiro128** state (4 words, updated in place); see Rng.fillBernoulliMaskBy.
+   * draws in order from the xoshiro128** state (4 words, updated in place); see Rng.fillBernoulliMaskOn.
    * Elsewhere (js, gpujs) Rng.fillBernoulliMask writes the buffer's view.
    */
   bernoulliMask?(out: DataBuffer, state: Uint32Array, threshold: number, scale: number): void;

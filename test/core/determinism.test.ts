@@ -91,19 +91,22 @@ describe('Rng', () => {
         expect(r.getState()).toEqual(ref.getState());
         // A js buffer handed to the wasm kernel takes the reference path, with the same result.
         const jb = js.alloc(n, 'float32');
-        const r2 = new Rng(seed);
-        be.bernoulliMask!(jb, Uint32Array.from(r2.getState().slice(0, 4) as number[]), Math.ceil(p * 16777216), scale);
+        const words = Uint32Array.from(new Rng(seed).getState().slice(0, 4) as number[]);
+        be.bernoulliMask(jb, words, Math.ceil(p * 16777216), scale);
         expect(new Uint32Array((jb.view() as Float32Array).slice().buffer)).toEqual(new Uint32Array(want.buffer));
+        expect(Array.from(words)).toEqual(ref.getState().slice(0, 4));
       }
     }), { numRuns: 60 });
     expect(backends[0].bernoulliMask, 'the wasm backend has the kernel').toBeDefined();
-    // The boundary: a draw exactly at p (kept: uniform() < p is false) and just below it (dropped).
+    // The boundary: the first draw x / 2^24 exactly at p or just above it (kept: uniform() < p is false), just
+    // below it (dropped), at quarter and half steps of the 2^-24 grid (which Math.round instead of ceil would get wrong).
     for (const seed of [1, 2, 3, 99, 12345]) {
       const x = new Rng(seed).nextU32() >>> 8;
-      for (const p of [x / 16777216, (x + 0.5) / 16777216]) {
+      for (const [dx, kept] of [[0, true], [-0.25, true], [0.25, false], [0.5, false], [0.75, false]] as const) {
+        const p = (x + dx) / 16777216;
         const want = new Float32Array(1);
         new Rng(seed).fillBernoulliMask(want, p, 2);
-        expect(want[0]).toBe(p === x / 16777216 ? 2 : 0);
+        expect(want[0]).toBe(kept ? 2 : 0);
         for (const be of backends) {
           const buf = be.alloc(1, 'float32');
           new Rng(seed).fillBernoulliMaskOn(buf, p, 2);

@@ -252,6 +252,7 @@ export class WasmBackend implements Backend {
   declare lerp: Backend['lerp'];
   declare layerNorm: NonNullable<Backend['layerNorm']>;
   declare layerNormGrad: NonNullable<Backend['layerNormGrad']>;
+  declare bernoulliMask: NonNullable<Backend['bernoulliMask']>;
 
   constructor(opts: WasmBackendOptions = {}) {
     if (!wasmSimdAvailable()) throw new Error('wasm backend: WebAssembly SIMD128 is not available here');
@@ -578,7 +579,7 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
   },
 
   bernoulliMask(out: DataBuffer, state: Uint32Array, threshold: number, scale: number): void {
-    // The scratch first: taking it may grow the memory, which re-makes the views ptr() reads.
+    // rngScratch writes the words through this.i32 after taking the block (which may grow the memory).
     const p = this.rngScratch(state);
     this.kernels.bernoulliMask(p, ptr(out), out.length, threshold, scale);
     this.readRngScratch(p, state);
