@@ -6,8 +6,8 @@ import { uv } from './unary';
 // ---------------------------------------------------------------------------------------------
 // GEMM: C (m x n) [+]= op(A) op(B), batched. B is packed into 8-column panels (zero padded),
 // K blocked by KC; the micro-kernel keeps a 4 x 8 tile of C in 8 registers (6 x 8 in 12 in the
-// relaxed-SIMD build), K innermost, broadcasting one A value per row and step. A is read in place through (row, col) strides,
-// which serves A and Aᵀ alike; packing serves B and Bᵀ alike.
+// relaxed-SIMD build), K innermost, broadcasting one A value per row and step. A is read in place
+// through (row, col) strides, which serves A and Aᵀ alike; packing serves B and Bᵀ alike.
 // ---------------------------------------------------------------------------------------------
 
 export const KC: i32 = 256;
