@@ -17,8 +17,8 @@
 import type { DataBuffer } from './backend.js';
 
 export class Rng {
-  /** The state as 4 words for a backend's mask kernel (fillBernoulliMaskOn), reused. */
-  private readonly words = new Uint32Array(4);
+  /** The state as 4 words for a backend's mask kernel (fillBernoulliMaskOn); made on first use, then reused. */
+  private words: Uint32Array | null = null;
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
@@ -97,7 +97,7 @@ export class Rng {
       this.fillBernoulliMask(out.view(), p, scale);
       return;
     }
-    const w = this.words;
+    const w = (this.words ??= new Uint32Array(4));
     w[0] = this.s0; w[1] = this.s1; w[2] = this.s2; w[3] = this.s3;
     be.bernoulliMask(out, w, Math.ceil(p * 16777216), scale);
     this.s0 = w[0]; this.s1 = w[1]; this.s2 = w[2]; this.s3 = w[3];

@@ -1,7 +1,8 @@
 /**
  * PointGoal1: what a trained agent does while inside a hazard. Rolls out EPISODES episodes (evaluation seed 7,
- * the agent's own N = 16 candidates and its acting rule, violatingChoice included) and prints every stay of 15 or more steps inside a hazard: its length, the
- * agent's speed, the executed action and the candidates' Q_h range there.
+ * the agent's own N = 16 candidates and its acting rule, violatingChoice included) and prints every stay of 15
+ * or more steps inside a hazard: its length, the agent's speed, the executed action and the candidates' Q_h
+ * range there.
  *   npx tsx scripts/diagnose/pointgoal_stays.ts RUNDIR [EPISODES]
  */
 import { loadAgent } from '../../rl/fisor/train.js';
