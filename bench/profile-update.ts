@@ -13,6 +13,8 @@ const be = getBackend() as unknown as Record<string, unknown>;
 const total: Record<string, number> = {}, calls: Record<string, number> = {}, byShape: Record<string, number> = {};
 /** Per GEMM shape: calls and multiply-adds (batch m n k), for the GFLOP/s column. */
 const shapeCalls: Record<string, number> = {}, shapeMacs: Record<string, number> = {};
+/** Elementwise calls per (method, op code, buffer length). */
+const byElem: Record<string, number> = {}, elemCalls: Record<string, number> = {};
 let on = false;
 // The backend's kernels are own properties of the instance (bound in its constructor): wrap those.
 for (const name of Object.keys(be).filter((k) => typeof be[k] === 'function')) {
@@ -24,6 +26,12 @@ for (const name of Object.keys(be).filter((k) => typeof be[k] === 'function')) {
     const dt = performance.now() - t;
     total[name] = (total[name] ?? 0) + dt;
     calls[name] = (calls[name] ?? 0) + 1;
+    if (name === 'unary' || name === 'unaryGrad' || name === 'binary' || name === 'reduce') {
+      // Elementwise kernels per op code and size, e.g. 'unaryGrad mish 524288'.
+      const key = `${name} ${String(a[0])} ${(a[1] as { length?: number }).length ?? '?'}`;
+      byElem[key] = (byElem[key] ?? 0) + dt;
+      elemCalls[key] = (elemCalls[key] ?? 0) + 1;
+    }
     if (name === 'matmul' || name === 'matmulBiasAct') {
       const o = name === 'matmul' ? 3 : 4; // (a, b, [bias,] out, batch, m, n, k, transA, transB, ...)
       const key = `${name} batch ${a[o]} m ${a[o + 1]} n ${a[o + 2]} k ${a[o + 3]}${a[o + 4] ? ' Aᵀ' : ''}${a[o + 5] ? ' Bᵀ' : ''}`;
@@ -48,5 +56,9 @@ console.log('GEMM shapes by time:');
 for (const k of Object.keys(byShape).sort((a, b) => byShape[b] - byShape[a]).slice(0, 16)) {
   const gflops = (2 * shapeMacs[k] * shapeCalls[k]) / (byShape[k] * 1e6);
   console.log(`  ${(byShape[k] / reps).toFixed(2).padStart(7)} ms  ${(shapeCalls[k] / reps).toFixed(0).padStart(3)} calls  ${gflops.toFixed(1).padStart(5)} GFLOP/s  ${k}`);
+}
+console.log('Elementwise kernels by time (method, op, buffer length):');
+for (const k of Object.keys(byElem).sort((a, b) => byElem[b] - byElem[a]).slice(0, 12)) {
+  console.log(`  ${(byElem[k] / reps).toFixed(2).padStart(7)} ms  ${(elemCalls[k] / reps).toFixed(0).padStart(3)} calls  ${k}`);
 }
 process.exit(0);

@@ -118,12 +118,15 @@ export interface Backend {
    * Same layout rules as `matmul` (no accumulate). Must equal matmul, then a broadcast `add`, then
    * `unary(act)` of the same backend (the wasm kernel does, bit for bit). Ops call it through
    * `matmulBiasActOn`, which composes those kernels for backends without it (js, gpujs).
+   * With act 'mish', `slope` (laid out as `out`) also receives mish'(pre), pre = op(A) op(B) + bias:
+   * equal to `unaryGrad('mish', pre, out, ones)` of the same backend, so that a backward that
+   * multiplies the gradient by it gets the bits of unaryGrad without recomputing the slope.
    */
   matmulBiasAct?(
     a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
     batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
-    act: FusedActivation,
+    act: FusedActivation, slope?: DataBuffer | null,
   ): void;
   /** x viewed as [outer, mid, inner]; out[o, i] = reduce over mid. */
   reduce(op: ReduceOp, x: DataBuffer, out: DataBuffer, outer: number, mid: number, inner: number): void;
@@ -176,11 +179,19 @@ export function matmulBiasActReference(
   be: Backend, a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
   batch: number, m: number, n: number, k: number,
   transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
-  act: FusedActivation,
+  act: FusedActivation, slope: DataBuffer | null = null,
 ): void {
+  if (slope !== null && act !== 'mish') throw new Error(`matmulBiasAct: a slope buffer goes with act 'mish' only, got '${act}'`);
   be.matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride);
   if (bias !== null) {
     be.binary('add', out, bias, out, [batch, m, n], [m * n, n, 1], [biasBatchStride, 0, 1]);
+  }
+  if (slope !== null) {
+    // slope = 1 * mish'(pre): unaryGrad with a gradient of ones (the product by 1 is exact).
+    const ones = be.alloc(out.length, out.dtype);
+    be.fill(ones, 1);
+    be.unaryGrad('mish', out, out, ones, slope);
+    be.free(ones);
   }
   if (act !== 'none') be.unary(act, out, out);
 }
@@ -190,10 +201,10 @@ export function matmulBiasActOn(
   be: Backend, a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
   batch: number, m: number, n: number, k: number,
   transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
-  act: FusedActivation,
+  act: FusedActivation, slope: DataBuffer | null = null,
 ): void {
-  if (be.matmulBiasAct) be.matmulBiasAct(a, b, bias, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, biasBatchStride, act);
-  else matmulBiasActReference(be, a, b, bias, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, biasBatchStride, act);
+  if (be.matmulBiasAct) be.matmulBiasAct(a, b, bias, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, biasBatchStride, act, slope);
+  else matmulBiasActReference(be, a, b, bias, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, biasBatchStride, act, slope);
 }
 
 const registry = new Map<string, () => Backend>();

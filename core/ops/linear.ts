@@ -7,14 +7,19 @@
  *   dx = g_pre · Wᵀ,  dW = xᵀ · g_pre,  db = Σ_rows g_pre
  * with the transposes as flags of the backward products (core/ops/matmul.ts).
  *
- * Mish needs the pre-activation in its VJP, which one op cannot keep besides its output, so
- * `linear(x, w, b, 'mish')` is the fused x · W + b followed by the mish op.
+ * Mish's VJP needs more than its output: g_pre = g ⊙ mish'(pre), mish'(x) = t + x σ(x) (1 - t²),
+ * t = tanh(softplus(x)). On a backend with the fused kernel (wasm) `linearMish` has the epilogue store
+ * mish'(pre) beside the output, in a buffer the op holds as a non-differentiated input, so the backward
+ * is one multiply instead of a second pass of exp / divide over the pre-activation. The slope comes from
+ * the same vector code as unaryGrad's, so values and gradients keep their bits. Without a recorded
+ * graph (noGrad, or no input wants a gradient) the epilogue applies mish alone. Elsewhere (js, gpujs)
+ * `linear(x, w, b, 'mish')` is the fused x · W + b followed by the mish op, as before.
  *
  * Shapes: x [B, in] with W [in, out] and b [out]; or an ensemble, W [n, in, out] with
  * x [B, in] (shared) or [n, B, in] and b [n, 1, out] or [out]. Other shapes compose the ops.
  */
 import { matmulBiasActOn } from '../backend.js';
-import { apply, type OpDef } from '../autograd.js';
+import { apply, isGradEnabled, type OpDef } from '../autograd.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { matmulT } from './matmul.js';
@@ -24,7 +29,8 @@ import { on, placement, unbroadcast } from './util.js';
 export type LinearActivation = 'none' | 'relu' | 'tanh' | 'mish';
 
 interface LinearAttrs {
-  act: 'none' | 'relu' | 'tanh';
+  /** 'mish' only where no graph is recorded (its VJP needs the slope: `LinearMish`). */
+  act: 'none' | 'relu' | 'tanh' | 'mish';
 }
 
 /** Batch layout for the kernel, or null when the shapes are not the fused kernel's. */
@@ -51,6 +57,19 @@ function layout(x: Tensor, w: Tensor, b: Tensor | null): { batch: number; m: num
   return { batch: nb, m: x.shape[x.ndim - 2], k, n, aBS, bBS: nb > 1 ? k * n : 0, biasBS };
 }
 
+/**
+ * dx, dW, db from the gradient at the pre-activation (both ops' VJPs). An input disposed since the
+ * forward (an intermediate freed by `tidy`, whose graph the walk treats as ended there) gets no
+ * gradient through the products that would read it, as with the composed matmul + add, whose walk
+ * stops at the disposed product.
+ */
+function linearGrads(gp: Tensor, x: Tensor, w: Tensor, b: Tensor | undefined, needX: boolean, needW: boolean, needB: boolean): (Tensor | null)[] {
+  const dx = needX && !w.isDisposed ? unbroadcast(matmulT(gp, w, false, true), x.shape) : null;
+  const dw = needW && !x.isDisposed ? unbroadcast(matmulT(x, gp, true, false), w.shape) : null;
+  const db = b && needB ? unbroadcast(gp, b.shape) : null;
+  return [dx, dw, db];
+}
+
 export const Linear: OpDef<LinearAttrs> = {
   name: 'linear',
   forward: (inputs, { act }) => {
@@ -71,22 +90,55 @@ export const Linear: OpDef<LinearAttrs> = {
     return out;
   },
   backward: (g, inputs, y, { act }, needs) => {
+    if (act === 'mish') throw new Error('linear: mish without its slope has no VJP here (linear() records linearMish instead)');
     const [x, w, b] = inputs;
     let gp = g;
     if (act !== 'none') {
       gp = Tensor.empty(g.shape, g.dtype, g.backend);
       g.backend.unaryGrad(act, y.buffer, y.buffer, g.buffer, gp.buffer);
     }
-    // An input disposed since the forward (an intermediate freed by `tidy`, whose graph the walk
-    // treats as ended there) gets no gradient through the products that would read it, as with
-    // the composed matmul + add, whose walk stops at the disposed product.
-    const dx = needs[0] && !w.isDisposed ? unbroadcast(matmulT(gp, w, false, true), x.shape) : null;
-    const dw = needs[1] && !x.isDisposed ? unbroadcast(matmulT(x, gp, true, false), w.shape) : null;
-    const db = b && needs[2] ? unbroadcast(gp, b.shape) : null;
+    const [dx, dw, db] = linearGrads(gp, x, w, b, needs[0], needs[1], needs[2] ?? false);
     if (gp !== g && db !== gp) gp.dispose();
-    const out = [dx, dw];
-    if (b) out.push(db);
+    return b ? [dx, dw, db] : [dx, dw];
+  },
+};
+
+/**
+ * mish(x · W + b) with the slope mish'(x · W + b) saved by the forward's epilogue. Inputs [x, w, slope]
+ * or [x, w, slope, b]; `slope` is a fresh buffer of the output's shape that the forward fills (never
+ * differentiated; the graph holds it until the backward, as it would hold the pre-activation).
+ * VJP: g_pre = g ⊙ slope, then as `linear`.
+ */
+export const LinearMish: OpDef<null> = {
+  name: 'linearMish',
+  nondiff: [2],
+  forward: (inputs) => {
+    const { dtype, backend } = placement('linearMish', inputs);
+    const x = on(inputs[0], backend);
+    const w = on(inputs[1], backend);
+    const slope = inputs[2];
+    const b = inputs.length > 3 ? on(inputs[3], backend) : null;
+    const L = layout(x, w, b)!;
+    const shape = L.batch > 1 || w.ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n];
+    if (slope.backend !== backend || slope.size !== L.batch * L.m * L.n) {
+      throw new Error(`linearMish: the slope buffer must have ${fmtShape(shape)}'s size on ${backend.name}, got ${fmtShape(slope.shape)} on ${slope.backend.name}`);
+    }
+    const out = Tensor.empty(shape, dtype, backend);
+    matmulBiasActOn(
+      backend, x.buffer, w.buffer, b ? b.buffer : null, out.buffer,
+      L.batch, L.m, L.n, L.k, false, false, L.aBS, L.bBS, L.biasBS, 'mish', slope.buffer,
+    );
+    for (const [t, orig] of [[x, inputs[0]], [w, inputs[1]], [b, inputs[3]]] as const) {
+      if (t && t !== orig && !t.isDisposed) t.dispose();
+    }
     return out;
+  },
+  backward: (g, inputs, _y, _attrs, needs) => {
+    const [x, w, slope, b] = inputs;
+    const gp = g.mul(slope);
+    const [dx, dw, db] = linearGrads(gp, x, w, b, needs[0], needs[1], needs[3] ?? false);
+    if (db !== gp) gp.dispose();
+    return b ? [dx, dw, null, db] : [dx, dw, null];
   },
 };
 
@@ -103,6 +155,16 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, activation
   }
   if (x.ndim < 2 || w.ndim < 2) {
     throw new Error(`linear: x and w must have rank >= 2, got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
+  }
+  if (activation === 'mish' && layout(x, w, b) !== null) {
+    const recorded = isGradEnabled() && (x.requiresGrad || w.requiresGrad || (b !== null && b.requiresGrad));
+    if (!recorded) return apply(Linear, b ? [x, w, b] : [x, w], { act: 'mish' });
+    const { dtype, backend } = placement('linear', b ? [x, w, b] : [x, w]);
+    if (backend.matmulBiasAct) {
+      const L = layout(x, w, b)!;
+      const slope = Tensor.empty(L.batch > 1 || w.ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n], dtype, backend);
+      return apply(LinearMish, b ? [x, w, slope, b] : [x, w, slope], null);
+    }
   }
   const act: LinearAttrs['act'] = activation === 'mish' ? 'none' : activation;
   let y: Tensor;

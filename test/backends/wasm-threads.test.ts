@@ -135,6 +135,61 @@ describe('wasm backend with two threads', () => {
     );
   });
 
+  it("the mish epilogue's slope equals unaryGrad('mish', pre, y, ones) bit for bit, split or not, in both builds", () => {
+    // The slope the linear op's backward multiplies by must be the very bits unaryGrad would compute.
+    const slopeRun = (b: WasmBackend, batch: number, m: number, n: number, k: number, tA: boolean, withBias: boolean) => {
+      const a = put(b, data(batch * m * k, m * 13 + k).map((v) => v * 4));
+      const bb = put(b, data(batch * k * n, n * 7 + k));
+      const bias = withBias ? put(b, data(batch * n, n + 3)) : null;
+      const len = batch * m * n;
+      const out = b.alloc(len, 'float32');
+      const slope = b.alloc(len, 'float32');
+      b.matmulBiasAct(a, bb, bias, out, batch, m, n, k, tA, false, m * k, k * n, withBias ? n : 0, 'mish', slope);
+      // The reference: the product with bias alone, then the separate mish and unaryGrad kernels.
+      const pre = b.alloc(len, 'float32');
+      b.matmulBiasAct(a, bb, bias, pre, batch, m, n, k, tA, false, m * k, k * n, withBias ? n : 0, 'none');
+      const y = b.alloc(len, 'float32');
+      b.unary('mish', pre, y);
+      const ones = b.alloc(len, 'float32');
+      b.fill(ones, 1);
+      const ref = b.alloc(len, 'float32');
+      b.unaryGrad('mish', pre, y, ones, ref);
+      const r = [out, slope, y, ref].map((x) => (x.view() as Float32Array).slice());
+      for (const x of [a, bb, out, slope, pre, y, ones, ref]) b.free(x);
+      if (bias) b.free(bias);
+      return r;
+    };
+    const pairs = [{ w1, w2 }, ...(fmaPair ? [fmaPair] : [])];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0, 1), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(1, 3, 8, 17, 64, 130),
+        fc.constantFrom(1, 2, 13, 64, 300), fc.boolean(), fc.boolean(),
+        (p, batch, m, n, k, tA, withBias) => {
+          const [out1, slope1, y1, ref1] = slopeRun(pairs[Math.min(p, pairs.length - 1)].w1, batch, m, n, k, tA, withBias);
+          const [out2, slope2] = slopeRun(pairs[Math.min(p, pairs.length - 1)].w2, batch, m, n, k, tA, withBias);
+          const what = `b${batch} ${m}x${n}x${k} tA=${tA} bias=${withBias} build ${p}`;
+          for (const [name, got, want] of [['output', out1, y1], ['slope', slope1, ref1], ['split output', out2, out1], ['split slope', slope2, slope1]] as const) {
+            const i = sameBits(got, want);
+            if (i >= 0) expect.fail(`${what}: ${name} element ${i}: ${got[i]} vs ${want[i]}`);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // A big product (split by column panels) in each build.
+    for (const { w1: b1, w2: b2 } of pairs) {
+      const [out1, slope1, y1, ref1] = slopeRun(b1, 1, 300, 264, 270, false, true);
+      const [out2, slope2] = slopeRun(b2, 1, 300, 264, 270, false, true);
+      expect(sameBits(out1, y1)).toBe(-1);
+      expect(sameBits(slope1, ref1)).toBe(-1);
+      expect(sameBits(out2, out1)).toBe(-1);
+      expect(sameBits(slope2, slope1)).toBe(-1);
+    }
+    const x = put(w1, data(4, 1));
+    expect(() => w1.matmulBiasAct(x, x, null, x, 1, 2, 2, 2, false, false, 0, 0, 0, 'relu', x)).toThrow(/slope buffer goes with act 'mish' only/);
+    w1.free(x);
+  });
+
   it('wasm-fma (relaxed SIMD): split products equal its single-threaded kernel bit for bit', () => {
     // Node 20 gets relaxed SIMD from the in-process flag; an engine without it has no wasm-fma.
     expect(fmaPair, 'relaxed SIMD should validate on Node >= 20').not.toBeNull();

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, linear, Rng, tensor, type LinearActivation, type Tensor } from '../../core/index.js';
+import { audit, gradcheck, linear, listBackends, noGrad, Rng, tensor, type LinearActivation, type Tensor } from '../../core/index.js';
 
 const ACTS: LinearActivation[] = ['none', 'relu', 'tanh', 'mish'];
 
@@ -124,6 +124,65 @@ describe('linear (fused matmul + bias + activation)', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("wasm builds: with a recorded graph mish runs as linearMish (the epilogue's slope), bit for bit the composed ops", () => {
+    const backends = ['wasm', 'wasm-fma'].filter((b) => listBackends().includes(b));
+    expect(backends).toContain('wasm');
+    const sizes: Case[] = [
+      { xShape: [256, 17], wShape: [17, 256], bShape: [256] },
+      { xShape: [37, 33], wShape: [33, 13], bShape: [13] },
+      { xShape: [7, 9], wShape: [9, 5], bShape: null },
+      { xShape: [64, 23], wShape: [2, 23, 64], bShape: [2, 1, 64] },
+      { xShape: [2, 17, 40], wShape: [2, 40, 3], bShape: [3] },
+    ];
+    for (const be of backends) {
+      for (const c of sizes) {
+        const xs = make(c, 11, 'float32', be);
+        const y = fused(xs, 'mish');
+        expect(y.node?.op.name, `${be} ${JSON.stringify(c)}`).toBe('linearMish');
+        const a = run(fused, xs, 'mish', 11);
+        const b = run(composed, make(c, 11, 'float32', be), 'mish', 11);
+        for (let i = 0; i < a.length; i++) expect(a[i], `${be} ${JSON.stringify(c)} output ${i}`).toEqual(b[i]);
+        // Only the weights want a gradient: the slope is still saved and dW still matches.
+        const [x, w, bias] = make(c, 12, 'float32', be);
+        x.requiresGrad = false;
+        const [x2, w2, bias2] = make(c, 12, 'float32', be);
+        x2.requiresGrad = false;
+        const r = tensor(values([...y.shape], new Rng(5)), { shape: y.shape, dtype: 'float32', backend: be });
+        linear(x, w, bias ?? null, 'mish').mul(r).sum().backward();
+        composed(bias2 ? [x2, w2, bias2] : [x2, w2], 'mish').mul(r).sum().backward();
+        expect(w.grad!.toFlatArray(), `${be} dW`).toEqual(w2.grad!.toFlatArray());
+        expect(x.grad).toBeNull();
+      }
+    }
+  });
+
+  it('without a recorded graph the epilogue applies mish alone: no slope, no node, the composed bits', () => {
+    for (const be of ['wasm', 'wasm-fma', 'js'].filter((b) => listBackends().includes(b))) {
+      const c: Case = { xShape: [37, 33], wShape: [33, 13], bShape: [13] };
+      const xs = make(c, 3, 'float32', be);
+      const y = noGrad(() => fused(xs, 'mish'));
+      expect(y.node).toBeFalsy();
+      expect(y.toFlatArray(), be).toEqual(noGrad(() => composed(xs, 'mish')).toFlatArray());
+      for (const x of xs) x.requiresGrad = false;
+      expect(fused(xs, 'mish').toFlatArray(), `${be}, no input wants a gradient`).toEqual(noGrad(() => composed(xs, 'mish')).toFlatArray());
+    }
+  });
+
+  it("audit: linearMish's VJP checked in float64 (its slope input is not differentiated)", () => {
+    const c: Case = { xShape: [6, 5], wShape: [5, 4], bShape: [4] };
+    const xs = make(c, 21, 'float32', 'wasm');
+    const report = audit(() => {
+      const y = fused(xs, 'mish');
+      const r = tensor(values([...y.shape], new Rng(8)), { shape: y.shape, dtype: 'float32', backend: 'wasm' });
+      y.mul(r).sum().backward();
+    });
+    const row = report.rows.find((r) => r.op === 'linearMish');
+    expect(row, JSON.stringify(report.rows.map((r) => r.op))).toBeDefined();
+    expect(row!.inputShapes).toEqual([[6, 5], [5, 4], [6, 4], [4]]);
+    expect(row!.checked).toEqual([16, 16, 4]);
+    expect(row!.ok, JSON.stringify(row)).toBe(true);
   });
 
   it('rejects bad arguments', () => {

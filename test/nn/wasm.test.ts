@@ -79,7 +79,10 @@ describe.skipIf(!wasm)('nn on wasm', () => {
     const before = backend.memoryStats();
     for (let i = 0; i < 30; i++) step();
     const after = backend.memoryStats();
-    expect(after.arenaBytes).toBe(before.arenaBytes);
+    // No tensor outlives its step (live bytes unchanged), and the arena does not grow (its top may
+    // still come down while the first steps' free blocks settle).
+    expect(after.liveBytes).toBe(before.liveBytes);
+    expect(after.arenaBytes).toBeLessThanOrEqual(before.arenaBytes);
     expect(net.parameters().every((p) => !p.isDisposed && p.backend.name === 'wasm')).toBe(true);
     const t = tensor([1]);
     expect(t.backend.name).toBe('wasm');

@@ -160,7 +160,7 @@ type KernelName =
   | 'bernoulliMask';
 type Kernel<K extends KernelName> = NonNullable<Backend[K]>;
 
-/** Which arguments of each kernel are buffers (null allowed: matmulBiasAct's bias). */
+/** Which arguments of each kernel are buffers (null allowed: matmulBiasAct's bias and slope). */
 const BUFFER_ARGS: { readonly [K in KernelName]: readonly number[] } = {
   fill: [0],
   unary: [1, 2],
@@ -168,7 +168,7 @@ const BUFFER_ARGS: { readonly [K in KernelName]: readonly number[] } = {
   binary: [1, 2, 3],
   where: [0, 1, 2, 3],
   matmul: [0, 1, 2],
-  matmulBiasAct: [0, 1, 2, 3],
+  matmulBiasAct: [0, 1, 2, 3, 14],
   reduce: [1, 2],
   copyStrided: [0, 3],
   addStrided: [0, 1],
@@ -283,7 +283,7 @@ export class WasmBackend implements Backend {
       matmulPart: {
         value: (...a: number[]): void => k.matmulPart(
           a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
-          this.mainPack, a[18], a[19], a[20],
+          this.mainPack, a[18], a[19], a[20], a[21],
         ),
       },
     }) as Kernels;
@@ -437,7 +437,7 @@ export class WasmBackend implements Backend {
   gemm(
     pa: number, pb: number, pc: number, batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, accumulate: boolean,
-    pbias: number, biasBS: number, act: number,
+    pbias: number, biasBS: number, act: number, pslope: number,
   ): void {
     if (batch <= 0 || m <= 0 || n <= 0) return;
     // B panels, then an A slab of up to 6 rows and a parked 6 x 8 tile (core/wasm/assembly/gemm.ts).
@@ -479,7 +479,7 @@ export class WasmBackend implements Backend {
         c[q + 8] = 0; c[q + 9] = m; c[q + 10] = 0; c[q + 11] = n;
         c[q + 12] = tA; c[q + 13] = tB; c[q + 14] = aBatchStride; c[q + 15] = bBatchStride;
         c[q + 16] = acc; c[q + 17] = pack2; c[q + 18] = pbias; c[q + 19] = biasBS; c[q + 20] = act;
-        c[q + 21] = mode; c[q + 22] = cs;
+        c[q + 21] = pslope; c[q + 22] = mode; c[q + 23] = cs;
         // The main thread's chunks use its own scratch: run them through a view of the kernels
         // whose pack argument is swapped.
         this.mainPack = pack;
@@ -492,7 +492,7 @@ export class WasmBackend implements Backend {
         return;
       }
     }
-    this.k.matmulPart(pa, pb, pc, 0, batch, m, n, k, 0, m, 0, n, tA, tB, aBatchStride, bBatchStride, acc, pack, pbias, biasBS, act);
+    this.k.matmulPart(pa, pb, pc, 0, batch, m, n, k, 0, m, 0, n, tA, tB, aBatchStride, bBatchStride, acc, pack, pbias, biasBS, act, pslope);
   }
 
   /**
@@ -658,19 +658,20 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number,
     accumulate = false,
   ): void {
-    this.gemm(ptr(a), ptr(b), ptr(out), batch, m, n, k, transA, transB, aBatchStride, bBatchStride, accumulate, 0, 0, -1);
+    this.gemm(ptr(a), ptr(b), ptr(out), batch, m, n, k, transA, transB, aBatchStride, bBatchStride, accumulate, 0, 0, -1, 0);
   },
 
   matmulBiasAct(
     a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
     batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
-    act: FusedActivation,
+    act: FusedActivation, slope: DataBuffer | null = null,
   ): void {
     const code = act === 'none' ? -1 : UNARY_CODE[act];
+    if (slope !== null && act !== 'mish') throw new Error(`matmulBiasAct: a slope buffer goes with act 'mish' only, got '${act}'`);
     this.gemm(
       ptr(a), ptr(b), ptr(out), batch, m, n, k, transA, transB, aBatchStride, bBatchStride, false,
-      bias === null ? 0 : ptr(bias), biasBatchStride, code,
+      bias === null ? 0 : ptr(bias), biasBatchStride, code, slope === null ? 0 : ptr(slope),
     );
   },
 

@@ -42,7 +42,7 @@ export interface Kernels {
     a: number, b: number, c: number, t0: number, t1: number, m: number, n: number, k: number,
     i0: number, i1: number, j0: number, j1: number,
     transA: number, transB: number, aBS: number, bBS: number, acc: number, pack: number,
-    bias: number, biasBS: number, act: number,
+    bias: number, biasBS: number, act: number, slope: number,
   ): void;
   setTmp(p: number): void;
   setMeta(p: number): void;

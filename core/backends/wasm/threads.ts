@@ -21,10 +21,10 @@
  *   [4] OP     0 quit, 1 matmul chunks, 2 elementwise chunks
  *   [5] JOB    1 pending, 2 taken by the worker, 3 cancelled by the main thread
  *   [6] NEXT   the next chunk to claim (Atomics.add)
- *   [8..33)    arguments. Matmul: matmulPart's 21, then mode (0 columns, 1 rows, 2 batch items),
+ *   [8..32)    arguments. Matmul: matmulPart's 22, then mode (0 columns, 1 rows, 2 batch items),
  *              chunk size. Elementwise: kernel, n, chunk size, 4 pointers, their element strides,
- *              3 int arguments (see runChunk). Both: [31] number of chunks, [32] job id
- *              (the SEQ value the job is published under).
+ *              3 int arguments (see runChunk).
+ *   [32] CHUNKS number of chunks; [33] JOB_ID the job id (the SEQ value the job is published under)
  *   float64 [32..42) the elementwise kernels' float arguments (bytes 256..336)
  *
  * The worker source is a plain-JS string (no imports) so that it runs unchanged as a Node
@@ -69,6 +69,8 @@ export const CTL_NEXT = 6;
 /** Test hook: ms the worker sleeps after taking a job (simulates a stalled worker for the watchdog test). */
 export const CTL_STALL = 7;
 export const CTL_ARGS = 8;
+export const CTL_CHUNKS = 32;
+export const CTL_JOB_ID = 33;
 /** Float64 index of the elementwise kernels' float arguments in the control block. */
 export const CTL_FARGS = 32;
 export const CTL_BYTES = 512;
@@ -92,7 +94,7 @@ export const JOB_TAKEN = 2;
 export const JOB_CANCELLED = 3;
 
 /**
- * Chunk c of a job: for OP_MATMUL (arguments: matmulPart's 21, then mode, chunk size, from ctl[q])
+ * Chunk c of a job: for OP_MATMUL (arguments: matmulPart's 22, then mode, chunk size, from ctl[q])
  * matmulPart on its batch items / rows / columns; for OP_ELEMENTWISE (kernel, n, chunk size, 4
  * pointers, their element strides, 3 ints from ctl[q]; floats from f[CTL_FARGS..]) the kernel on
  * elements (rows, for the row kernels) [c cs, min(n, (c + 1) cs)), every pointer advanced by its
@@ -133,8 +135,8 @@ export function runChunk(
     else k.layerNormGrad(p0, p1, p2, p3, len, ctl[q + 11], f[F]);
     return;
   }
-  const mode = ctl[q + 21];
-  const cs = ctl[q + 22];
+  const mode = ctl[q + 22];
+  const cs = ctl[q + 23];
   let t0 = 0, t1 = ctl[q + 4], i0 = 0, i1 = ctl[q + 5], j0 = 0, j1 = ctl[q + 6];
   if (mode === 0) {
     j0 = c * cs;
@@ -149,6 +151,7 @@ export function runChunk(
   k.matmulPart(
     ctl[q], ctl[q + 1], ctl[q + 2], t0, t1, ctl[q + 5], ctl[q + 6], ctl[q + 7], i0, i1, j0, j1,
     ctl[q + 12], ctl[q + 13], ctl[q + 14], ctl[q + 15], ctl[q + 16], ctl[q + 17], ctl[q + 18], ctl[q + 19], ctl[q + 20],
+    ctl[q + 21],
   );
 }
 
@@ -190,10 +193,10 @@ function fisorWasmWorker(d) {
     const q = ${CTL_ARGS};
     // Read after taking the job (the CAS orders it after the main thread's writes of this job).
     const op = Atomics.load(ctl, ${CTL_OP});
-    const n = ctl[q + 23];
+    const n = ctl[${CTL_CHUNKS}];
     // Report the id written with the job, not SEQ: a worker still awake from an earlier job can
     // take this one before the main thread has bumped SEQ for it.
-    const job = ctl[q + 24];
+    const job = ctl[${CTL_JOB_ID}];
     try {
       for (let c = Atomics.add(ctl, ${CTL_NEXT}, 1); c < n; c = Atomics.add(ctl, ${CTL_NEXT}, 1)) runChunk(k, ctl, fargs, q, op, c);
     } catch (e) {
@@ -315,8 +318,8 @@ export class WasmHelperThread {
     const c = this.ctl;
     const q = CTL_ARGS;
     const seq = ++this.seq;
-    c[q + 23] = chunks;
-    c[q + 24] = seq; // the job id the worker reports in DONE (visible to it through the CAS on JOB)
+    c[CTL_CHUNKS] = chunks;
+    c[CTL_JOB_ID] = seq; // the job id the worker reports in DONE (visible to it through the CAS on JOB)
     c[CTL_OP] = op;
     Atomics.store(c, CTL_NEXT, 0);
     Atomics.store(c, CTL_JOB, JOB_PENDING);

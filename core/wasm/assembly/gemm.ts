@@ -1,6 +1,6 @@
 import { Unary } from './codes';
 import { tmpp } from './scratch';
-import { vsplat } from './vmath';
+import { vsplat, vtsp, vmishSlope } from './vmath';
 import { uv } from './unary';
 
 // ---------------------------------------------------------------------------------------------
@@ -255,13 +255,16 @@ export function matmul(
   a: usize, b: usize, c: usize, batch: i32, m: i32, n: i32, k: i32,
   transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize,
 ): void {
-  matmulPart(a, b, c, 0, batch, m, n, k, 0, m, 0, n, transA, transB, aBS, bBS, acc, pack, 0, 0, -1);
+  matmulPart(a, b, c, 0, batch, m, n, k, 0, m, 0, n, transA, transB, aBS, bBS, acc, pack, 0, 0, -1, 0);
 }
 
 // Fused epilogue: C = act(C + bias) over rows x nj columns (row stride ldc bytes), applied to a
 // stripe of rows as soon as its last K block is stored (it is still in L1). bias is a row of nj
 // floats (0 = none); act is a unary op code (8 tanh, 11 relu, 12 mish) or -1 for none. The same
 // vector code as the separate add and unary kernels, so the result is bit-identical to them.
+// With mish and a slope pointer sp (rows at the same stride as C), the epilogue also stores
+// mish'(C + bias) there, the factor the backward multiplies the gradient by (vmishSlope, as
+// unaryGrad computes it), sharing tanh(softplus) with the forward.
 @inline export function epiRows(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
   const z = vsplat(0.0);
   const nv = <usize>(nj >> 2) << 4;
@@ -286,7 +289,43 @@ export function matmul(
   }
 }
 
-export function epilogue(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
+/** The mish epilogue that also stores the slope: C = mish(pre), S = mish'(pre), pre = C + bias. */
+@inline function epiMishSlope(cp: usize, sp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
+  const z = vsplat(0.0);
+  const nv = <usize>(nj >> 2) << 4;
+  const rem = <usize>(nj & 3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = cp + <usize>r * ldc;
+    const srow = sp + <usize>r * ldc;
+    for (let q: usize = 0; q < nv; q += 16) {
+      let v = v128.load(row + q);
+      if (bias) v = f32x4.add(v, v128.load(bias + q));
+      const t = vtsp(v);
+      v128.store(row + q, f32x4.mul(v, t));
+      v128.store(srow + q, vmishSlope(v, t));
+    }
+    if (rem) {
+      v128.store(tmpp, z);
+      v128.store(tmpp + 16, z);
+      memory.copy(tmpp, row + nv, rem);
+      if (bias) memory.copy(tmpp + 16, bias + nv, rem);
+      let v = v128.load(tmpp);
+      if (bias) v = f32x4.add(v, v128.load(tmpp + 16));
+      const t = vtsp(v);
+      v128.store(tmpp + 32, f32x4.mul(v, t));
+      v128.store(tmpp + 48, vmishSlope(v, t));
+      memory.copy(row + nv, tmpp + 32, rem);
+      memory.copy(srow + nv, tmpp + 48, rem);
+    }
+  }
+}
+
+/** The epilogue on `rows` rows at cp; sp: the slope rows (mish only; 0 = none). */
+export function epilogue(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32, sp: usize): void {
+  if (sp && act == Unary.mish) {
+    epiMishSlope(cp, sp, rows, ldc, bias, nj);
+    return;
+  }
   switch (act) {
     case Unary.tanh: epiRows(Unary.tanh, cp, rows, ldc, bias, nj); break;
     case Unary.relu: epiRows(Unary.relu, cp, rows, ldc, bias, nj); break;
@@ -304,12 +343,13 @@ export function epilogue(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize
  * `pack` is this caller's own scratch (packBytes(n, k) + 24 KC + 192 bytes). With `bias` (a pointer,
  * or 0) or `act` (a unary op code, or -1) the fused epilogue C = act(C + bias) runs on each row
  * stripe after its last K block; batch item t's bias row starts biasBS floats after item t-1's.
+ * `slope` (a pointer, or 0; with act mish only) receives mish'(C + bias), laid out as C.
  */
 export function matmulPart(
   a: usize, b: usize, c: usize, t0: i32, t1: i32, m: i32, n: i32, k: i32,
   i0: i32, i1: i32, j0: i32, j1: i32,
   transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize,
-  bias: usize, biasBS: i32, act: i32,
+  bias: usize, biasBS: i32, act: i32, slope: usize,
 ): void {
   const epi = bias != 0 || act >= 0;
   const aRow = transA ? 1 : k;
@@ -329,11 +369,13 @@ export function matmulPart(
     const B = b + (<usize>(t * bBS + j0 * bCol) << 2);
     const C = c + <usize>t * <usize>m * ldc + (<usize>j0 << 2);
     const bt: usize = bias ? bias + (<usize>(t * biasBS + j0) << 2) : 0;
+    // The slope rows mirror C's: S + i ldc is row i's.
+    const S: usize = slope ? slope + <usize>t * <usize>m * ldc + (<usize>j0 << 2) : 0;
     if (k == 0) {
       if (!acc) {
         for (let i = i0; i < i1; i++) memory.fill(C + <usize>i * ldc, 0, <usize>nj << 2);
       }
-      if (epi) epilogue(act, C + <usize>i0 * ldc, i1 - i0, ldc, bt, nj);
+      if (epi) epilogue(act, C + <usize>i0 * ldc, i1 - i0, ldc, bt, nj, S ? S + <usize>i0 * ldc : 0);
       continue;
     }
     for (let pc = 0; pc < k; pc += KC) {
@@ -371,7 +413,7 @@ export function matmulPart(
               bp += panelBytes;
             }
           }
-          if (last) epilogue(act, Ci, 6, ldc, bt, nj);
+          if (last) epilogue(act, Ci, 6, ldc, bt, nj, S ? S + <usize>i * ldc : 0);
         }
       }
       for (; i + 4 <= i1; i += 4) {
@@ -393,7 +435,7 @@ export function matmulPart(
             bp += panelBytes;
           }
         }
-        if (last) epilogue(act, Ci, 4, ldc, bt, nj);
+        if (last) epilogue(act, Ci, 4, ldc, bt, nj, S ? S + <usize>i * ldc : 0);
       }
       for (; i < i1; i++) {
         const Ai = A + (<usize>(i * aRow + pc * aCol) << 2);
@@ -403,16 +445,16 @@ export function matmulPart(
           kern1x8(Ai, acs, bp, kc, Ci + (<usize>jb << 5), min(8, nj - (jb << 3)), first);
           bp += panelBytes;
         }
-        if (last) epilogue(act, Ci, 1, ldc, bt, nj);
+        if (last) epilogue(act, Ci, 1, ldc, bt, nj, S ? S + <usize>i * ldc : 0);
       }
     }
   }
 }
 
-/** matmul with the fused epilogue C = act(op(A) op(B) [+ C] + bias) (see matmulPart). */
+/** matmul with the fused epilogue C = act(op(A) op(B) [+ C] + bias) [and the mish slope] (see matmulPart). */
 export function matmulBiasAct(
   a: usize, b: usize, c: usize, batch: i32, m: i32, n: i32, k: i32,
-  transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize, bias: usize, biasBS: i32, act: i32,
+  transA: i32, transB: i32, aBS: i32, bBS: i32, acc: i32, pack: usize, bias: usize, biasBS: i32, act: i32, slope: usize,
 ): void {
-  matmulPart(a, b, c, 0, batch, m, n, k, 0, m, 0, n, transA, transB, aBS, bBS, acc, pack, bias, biasBS, act);
+  matmulPart(a, b, c, 0, batch, m, n, k, 0, m, 0, n, transA, transB, aBS, bBS, acc, pack, bias, biasBS, act, slope);
 }

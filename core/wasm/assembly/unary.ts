@@ -1,6 +1,6 @@
 import { C, Unary } from './codes';
 import { tmpp, kf } from './scratch';
-import { vsplat, vexp, vlog, vtanh, vsigmoid, vsoftplus, vtsp, vsign } from './vmath';
+import { vsplat, vexp, vlog, vtanh, vsigmoid, vsoftplus, vtsp, vmishSlope, vsign } from './vmath';
 
 // ---------------------------------------------------------------------------------------------
 // Unary ops. Codes: 0 copy, 1 neg, 2 exp, 3 log, 4 sqrt, 5 square, 6 abs, 7 sign, 8 tanh,
@@ -105,12 +105,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32, p0: f32, p1: f32): 
     case Unary.sigmoid: return f32x4.mul(g, f32x4.mul(y, f32x4.sub(kf(C.ONE), y)));
     case Unary.softplus: return f32x4.mul(g, vsigmoid(x));
     case Unary.relu: return f32x4.mul(g, v128.and(f32x4.gt(x, vsplat(0.0)), kf(C.ONE)));
-    case Unary.mish: {
-      const t = vtsp(x);
-      const s = vsigmoid(x);
-      const d = f32x4.add(t, f32x4.mul(f32x4.mul(x, s), f32x4.sub(kf(C.ONE), f32x4.mul(t, t))));
-      return f32x4.mul(g, d);
-    }
+    case Unary.mish: return f32x4.mul(g, vmishSlope(x, vtsp(x)));
     case Unary.pow: return f32x4.mul(g, f32x4.add(x, x)); // p0 == 2 only
     case Unary.clamp: return f32x4.mul(g, v128.and(v128.and(f32x4.ge(x, p0), f32x4.le(x, p1)), kf(C.ONE)));
     case Unary.scale: return f32x4.mul(g, p0);

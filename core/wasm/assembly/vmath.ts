@@ -3,7 +3,7 @@ import { kf, ki } from './scratch';
 
 // ---------------------------------------------------------------------------------------------
 // ---------------------------------------------------------------------------------------------
-// Vector math (float32x4): exp, log, log1p, tanh, sigmoid, softplus, mish
+// Vector math (float32x4): exp, log, log1p, tanh, sigmoid, softplus, mish and its slope
 // ---------------------------------------------------------------------------------------------
 
 @inline export function vsplat(x: f32): v128 {
@@ -109,6 +109,16 @@ import { kf, ki } from './scratch';
   const e = vexp(f32x4.min(x, kf(C.MISH_CLAMP)));
   const n = f32x4.mul(e, f32x4.add(e, kf(C.TWO)));
   return f32x4.div(n, f32x4.add(n, kf(C.TWO)));
+}
+
+/**
+ * mish'(x) = t + x sigmoid(x) (1 - t^2) with t = tanh(softplus(x)) = vtsp(x) passed in. The one formula of
+ * the slope: unaryGrad's mish and the GEMM epilogue that stores the slope beside the output share it,
+ * so a product whose epilogue saved the slope gives the backward the same bits as recomputing it.
+ */
+@inline export function vmishSlope(x: v128, t: v128): v128 {
+  const s = vsigmoid(x);
+  return f32x4.add(t, f32x4.mul(f32x4.mul(x, s), f32x4.sub(kf(C.ONE), f32x4.mul(t, t))));
 }
 
 @inline export function vsign(x: v128): v128 {
