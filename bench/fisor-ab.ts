@@ -4,7 +4,10 @@
  * alternating single updates of A and B puts both under the same load, and the ratio of medians
  * (and of each pair) is what to quote.
  *
- *   npx tsx bench/fisor-ab.ts OTHER_CHECKOUT [paper|cpu] [pairs]
+ *   npx tsx bench/fisor-ab.ts OTHER_CHECKOUT [paper|cpu] [pairs] [update|act]
+ *
+ * `act` times one batched action choice instead (20 observations, the preset's candidates and denoising
+ * steps, safest by Q_h: what evaluation runs every step) on the agent after its three warm-up updates.
  *
  * OTHER_CHECKOUT is a directory holding this repository at another commit with its wasm kernels built
  * (`git worktree add DIR COMMIT && (cd DIR && npm run build:wasm)`). Each side uses its own default
@@ -20,7 +23,7 @@ interface Side {
   update(): void;
 }
 
-async function side(root: string, name: string, preset: string): Promise<Side> {
+async function side(root: string, name: string, preset: string, what: string): Promise<Side> {
   const url = (p: string) => pathToFileURL(resolve(root, p)).href;
   const core = await import(url('core/index.ts'));
   const { collect } = await import(url('rl/data/collect.ts'));
@@ -34,18 +37,20 @@ async function side(root: string, name: string, preset: string): Promise<Side> {
   const rng = new core.Rng(1);
   const batch = allocFisorBatch(data, cfg.batchSize);
   for (let i = 0; i < 3; i++) agent.update(sampleBatch(data, rng, batch));
-  return { name, backend: core.getBackend().name, update: () => agent.update(sampleBatch(data, rng, batch)) };
+  const obs = data.observations.subarray(0, 20 * data.obsDim);
+  const run = what === 'act' ? () => { agent.act(obs); } : () => agent.update(sampleBatch(data, rng, batch));
+  return { name, backend: core.getBackend().name, update: run };
 }
 
-const [other, preset = 'paper', pairsArg] = process.argv.slice(2);
-if (!other) {
-  console.error('usage: tsx bench/fisor-ab.ts OTHER_CHECKOUT [paper|cpu] [pairs]');
+const [other, preset = 'paper', pairsArg, what = 'update'] = process.argv.slice(2);
+if (!other || !['update', 'act'].includes(what)) {
+  console.error('usage: tsx bench/fisor-ab.ts OTHER_CHECKOUT [paper|cpu] [pairs] [update|act]');
   process.exit(2);
 }
 const pairs = Number(pairsArg ?? (preset === 'paper' ? 12 : 100));
 const here = resolve(new URL('..', import.meta.url).pathname);
-const a = await side(resolve(other), 'other', preset);
-const b = await side(here, 'this', preset);
+const a = await side(resolve(other), 'other', preset, what);
+const b = await side(here, 'this', preset, what);
 const ta: number[] = [];
 const tb: number[] = [];
 for (let i = 0; i < pairs; i++) {
@@ -59,7 +64,7 @@ for (let i = 0; i < pairs; i++) {
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const ratios = ta.map((t, i) => t / tb[i]);
 console.log(JSON.stringify({
-  preset, pairs, threads: process.env.FISOR_WASM_THREADS ?? 'default',
+  preset, what, pairs, threads: process.env.FISOR_WASM_THREADS ?? 'default',
   other: { root: other, backend: a.backend, medianMs: +median(ta).toFixed(2), minMs: +Math.min(...ta).toFixed(2) },
   this: { backend: b.backend, medianMs: +median(tb).toFixed(2), minMs: +Math.min(...tb).toFixed(2) },
   speedup: +(median(ta) / median(tb)).toFixed(3), medianPairSpeedup: +median(ratios).toFixed(3),
