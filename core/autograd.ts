@@ -23,6 +23,17 @@ export interface OpDef<A = unknown> {
   backward(g: Tensor, inputs: readonly Tensor[], out: Tensor, attrs: A, needs: readonly boolean[]): (Tensor | null)[];
   /** Inputs that are never differentiated (conditions, indices). */
   readonly nondiff?: readonly number[];
+  /**
+   * Inputs the op's wrapper made for the backward alone (a buffer the forward fills, e.g. linearMish's
+   * slope): the recorded output owns them. tidy keeps them wherever it keeps the output; disposing the
+   * output disposes them, and so does the backward that has used them (unless it retains the graph).
+   */
+  readonly owns?: readonly number[];
+}
+
+/** Disposes the inputs a node owns (OpDef.owns). */
+export function disposeOwned(node: GraphNode): void {
+  for (const i of node.op.owns ?? []) node.inputs[i]?.dispose();
 }
 
 /** What a recorded output remembers: the op, its inputs and attributes. */
@@ -246,6 +257,7 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
       });
       if (!stored.has(g)) g.dispose();
       if (!retainGraph) {
+        disposeOwned(node);
         node.released = true;
         node.inputs = [];
       }

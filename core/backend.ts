@@ -118,9 +118,11 @@ export interface Backend {
    * Same layout rules as `matmul` (no accumulate). Must equal matmul, then a broadcast `add`, then
    * `unary(act)` of the same backend (the wasm kernel does, bit for bit). Ops call it through
    * `matmulBiasActOn`, which composes those kernels for backends without it (js, gpujs).
-   * With act 'mish', `slope` (laid out as `out`) also receives mish'(pre), pre = op(A) op(B) + bias:
-   * equal to `unaryGrad('mish', pre, out, ones)` of the same backend, so that a backward that
-   * multiplies the gradient by it gets the bits of unaryGrad without recomputing the slope.
+   * With act 'mish', `slope` (as long as `out`, laid out the same) also receives mish'(pre),
+   * pre = op(A) op(B) + bias, as `unaryGrad('mish', pre, out, ones)` of the same backend computes it.
+   * On wasm, where unaryGrad rounds the slope to float32 before multiplying (g * slope), a backward
+   * that multiplies by the saved slope gets unaryGrad's bits; on js in float32 (which the linear op
+   * never sends here) the product would be rounded twice instead of once.
    */
   matmulBiasAct?(
     a: DataBuffer, b: DataBuffer, bias: DataBuffer | null, out: DataBuffer,
@@ -182,6 +184,7 @@ export function matmulBiasActReference(
   act: FusedActivation, slope: DataBuffer | null = null,
 ): void {
   if (slope !== null && act !== 'mish') throw new Error(`matmulBiasAct: a slope buffer goes with act 'mish' only, got '${act}'`);
+  if (slope !== null && slope.length !== out.length) throw new Error(`matmulBiasAct: the slope buffer holds ${slope.length} numbers, the output ${out.length}`);
   be.matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride);
   if (bias !== null) {
     be.binary('add', out, bias, out, [batch, m, n], [m * n, n, 1], [biasBatchStride, 0, 1]);

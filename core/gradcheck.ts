@@ -114,5 +114,8 @@ function pickCoords(size: number, max: number | undefined, rng: Rng): number[] {
 
 /** Runs gradcheck on one op with given attributes (used by `audit`). */
 export function gradcheckOp(op: OpDef<any>, attrs: unknown, inputs: readonly Tensor[], opts: GradcheckOptions): GradcheckResult {
-  return gradcheck((...xs) => apply(op, xs, attrs), inputs, opts);
+  // Inputs the op owns (OpDef.owns: a buffer its forward fills for its backward, freed with the output)
+  // get a fresh copy per call, as the op's own wrapper would make them.
+  const own = op.owns ?? [];
+  return gradcheck((...xs) => apply(op, own.length ? xs.map((x, i) => (own.includes(i) ? x.clone() : x)) : xs, attrs), inputs, opts);
 }

@@ -80,6 +80,11 @@ export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
   /**
+   * Tensors that live and die with this one (a saved buffer its op's backward reads): tidy and keep()
+   * keep them wherever they keep this tensor.
+   */
+  companions?(): readonly Disposable[];
+  /**
    * Called when no scope owns the tensor any more (it escaped the outermost tidy or was kept):
    * from then on the garbage-collector safety net must watch it.
    */
@@ -156,6 +161,7 @@ export function track(t: Disposable): boolean {
 export function keep<T extends Disposable>(t: T): T {
   kept.add(t);
   t.untracked();
+  for (const c of t.companions?.() ?? []) keep(c);
   return t;
 }
 
@@ -168,6 +174,7 @@ function collect(value: unknown, out: Set<unknown>, depth = 0): void {
   if (depth > MAX_RESULT_DEPTH) throw new Error(`tidy: the returned value nests arrays / objects more than ${MAX_RESULT_DEPTH} levels deep; tensors there would be disposed: return a flatter value`);
   if ('dispose' in value && 'isDisposed' in value) {
     out.add(value);
+    for (const c of (value as Disposable).companions?.() ?? []) out.add(c);
     return;
   }
   if (Array.isArray(value)) for (const v of value) collect(v, out, depth + 1);

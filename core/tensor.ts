@@ -3,7 +3,7 @@
  *
  * Methods are thin: each op's math lives in core/ops/*; `backward` runs core/autograd.ts's engine.
  */
-import { apply, isGradEnabled, runBackward, type GraphNode } from './autograd.js';
+import { apply, disposeOwned, isGradEnabled, runBackward, type GraphNode } from './autograd.js';
 import { backendByName, backendFor, getBackend, type Backend, type DType, type TypedArray } from './backend.js';
 import { isKept, isScopeDisposing, keep, owned, Storage, track, unwatch, watch } from './memory.js';
 import { checkShape, fmtShape, sizeOf, type Shape } from './shape.js';
@@ -98,8 +98,16 @@ export class Tensor {
     // A disposed tensor ends the graph: backward passes no gradient into it or through it
     // (and throws if tidy disposed it: see releasedByScope).
     if (this.requiresGrad && isScopeDisposing()) this.releasedByScope = true;
+    if (this.node) disposeOwned(this.node);
     this.node = null;
     this.requiresGrad = false;
+  }
+
+  /** @internal The tensors this one's op made for its backward (OpDef.owns): tidy keeps them with it. */
+  companions(): readonly Tensor[] {
+    const node = this.node;
+    if (!node?.op.owns || node.released) return [];
+    return node.op.owns.map((i) => node.inputs[i]).filter((t) => t !== undefined);
   }
 
   /** Exempts this tensor from enclosing `tidy` scopes. */

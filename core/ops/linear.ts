@@ -105,13 +105,15 @@ export const Linear: OpDef<LinearAttrs> = {
 
 /**
  * mish(x · W + b) with the slope mish'(x · W + b) saved by the forward's epilogue. Inputs [x, w, slope]
- * or [x, w, slope, b]; `slope` is a fresh buffer of the output's shape that the forward fills (never
- * differentiated; the graph holds it until the backward, as it would hold the pre-activation).
+ * or [x, w, slope, b]; `slope` is a fresh tensor of the output's shape that the forward fills, never
+ * differentiated and owned by the output (OpDef.owns): it is freed with the output, or by the backward
+ * that used it, and a tidy that returns the output keeps it too (as it would a relu layer's output).
  * VJP: g_pre = g ⊙ slope, then as `linear`.
  */
 export const LinearMish: OpDef<null> = {
   name: 'linearMish',
   nondiff: [2],
+  owns: [2],
   forward: (inputs) => {
     const { dtype, backend } = placement('linearMish', inputs);
     const x = on(inputs[0], backend);
@@ -120,8 +122,8 @@ export const LinearMish: OpDef<null> = {
     const b = inputs.length > 3 ? on(inputs[3], backend) : null;
     const L = layout(x, w, b)!;
     const shape = L.batch > 1 || w.ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n];
-    if (slope.backend !== backend || slope.size !== L.batch * L.m * L.n) {
-      throw new Error(`linearMish: the slope buffer must have ${fmtShape(shape)}'s size on ${backend.name}, got ${fmtShape(slope.shape)} on ${slope.backend.name}`);
+    if (slope.backend !== backend || slope.dtype !== dtype || slope.ndim !== shape.length || slope.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`linearMish: the slope must be a ${dtype} tensor of shape ${fmtShape(shape)} on ${backend.name}, got ${slope.dtype} ${fmtShape(slope.shape)} on ${slope.backend.name}`);
     }
     const out = Tensor.empty(shape, dtype, backend);
     matmulBiasActOn(
@@ -163,7 +165,12 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, activation
     if (backend.matmulBiasAct) {
       const L = layout(x, w, b)!;
       const slope = Tensor.empty(L.batch > 1 || w.ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n], dtype, backend);
-      return apply(LinearMish, b ? [x, w, slope, b] : [x, w, slope], null);
+      try {
+        return apply(LinearMish, b ? [x, w, slope, b] : [x, w, slope], null);
+      } catch (e) {
+        slope.dispose();
+        throw e;
+      }
     }
   }
   const act: LinearAttrs['act'] = activation === 'mish' ? 'none' : activation;

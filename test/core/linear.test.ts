@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { audit, gradcheck, linear, listBackends, noGrad, Rng, tensor, type LinearActivation, type Tensor } from '../../core/index.js';
+import { audit, gradcheck, linear, listBackends, noGrad, Rng, tensor, tidy, type LinearActivation, type Tensor } from '../../core/index.js';
 
 const ACTS: LinearActivation[] = ['none', 'relu', 'tanh', 'mish'];
 
@@ -150,24 +150,77 @@ describe('linear (fused matmul + bias + activation)', () => {
         const [x2, w2, bias2] = make(c, 12, 'float32', be);
         x2.requiresGrad = false;
         const r = tensor(values([...y.shape], new Rng(5)), { shape: y.shape, dtype: 'float32', backend: be });
-        linear(x, w, bias ?? null, 'mish').mul(r).sum().backward();
+        const yw = linear(x, w, bias ?? null, 'mish');
+        expect(yw.node?.op.name).toBe('linearMish');
+        yw.mul(r).sum().backward();
         composed(bias2 ? [x2, w2, bias2] : [x2, w2], 'mish').mul(r).sum().backward();
         expect(w.grad!.toFlatArray(), `${be} dW`).toEqual(w2.grad!.toFlatArray());
-        expect(x.grad).toBeNull();
       }
     }
   });
 
-  it('without a recorded graph the epilogue applies mish alone: no slope, no node, the composed bits', () => {
+  it('without a recorded graph the epilogue applies mish alone (no separate mish pass), the composed bits', () => {
     for (const be of ['wasm', 'wasm-fma', 'js'].filter((b) => listBackends().includes(b))) {
       const c: Case = { xShape: [37, 33], wShape: [33, 13], bShape: [13] };
       const xs = make(c, 3, 'float32', be);
-      const y = noGrad(() => fused(xs, 'mish'));
-      expect(y.node).toBeFalsy();
-      expect(y.toFlatArray(), be).toEqual(noGrad(() => composed(xs, 'mish')).toFlatArray());
-      for (const x of xs) x.requiresGrad = false;
-      expect(fused(xs, 'mish').toFlatArray(), `${be}, no input wants a gradient`).toEqual(noGrad(() => composed(xs, 'mish')).toFlatArray());
+      // Count the backend's separate mish passes (wasm: the fused kernel has none; js composes it).
+      const kernels = xs[0].backend as unknown as { unary: (op: string, ...a: unknown[]) => void };
+      const unary = kernels.unary;
+      let mishPasses = 0;
+      kernels.unary = (op: string, ...a: unknown[]) => {
+        if (op === 'mish') mishPasses++;
+        return unary(op, ...a);
+      };
+      try {
+        const y = noGrad(() => fused(xs, 'mish'));
+        const fusedPasses = mishPasses;
+        expect(y.toFlatArray(), be).toEqual(noGrad(() => composed(xs, 'mish')).toFlatArray());
+        expect(mishPasses - fusedPasses, `${be}: the composed ops run one mish pass`).toBe(1);
+        expect(fusedPasses, be).toBe(be === 'js' ? 1 : 0);
+        for (const x of xs) x.requiresGrad = false;
+        const before = mishPasses;
+        expect(fused(xs, 'mish').toFlatArray(), `${be}, no input wants a gradient`).toEqual(noGrad(() => composed(xs, 'mish')).toFlatArray());
+        expect(mishPasses - before, be).toBe(be === 'js' ? 2 : 1);
+      } finally {
+        kernels.unary = unary;
+      }
     }
+  });
+
+  it("linearMish's slope lives with its output: returned from tidy or kept it still backpropagates, and it is freed with the output or by the backward", () => {
+    const c: Case = { xShape: [40, 9], wShape: [9, 24], bShape: [24] };
+    const wasmBe = make(c, 1, 'float32', 'wasm')[0].backend as unknown as { memoryStats(): { liveBytes: number } };
+    const live = () => wasmBe.memoryStats().liveBytes;
+    const want = run(composed, make(c, 31, 'float32', 'wasm'), 'mish', 31);
+    const r = tensor(values([40, 24], new Rng(31 + 99)), { shape: [40, 24], dtype: 'float32', backend: 'wasm' });
+    for (const how of ['returned', 'kept'] as const) {
+      const xs = make(c, 31, 'float32', 'wasm');
+      const base = live();
+      let made: Tensor | null = null;
+      const returned = tidy(() => {
+        made = fused(xs, 'mish');
+        if (how === 'kept') made.keep();
+        return how === 'returned' ? made : null;
+      });
+      const out = made! as Tensor;
+      if (how === 'returned') expect(returned).toBe(out);
+      expect(out.node?.op.name).toBe('linearMish');
+      // The output and its slope: two buffers of 40 x 24 floats.
+      expect(live() - base, how).toBe(2 * 40 * 24 * 4);
+      tidy(() => { out.mul(r).sum().backward(); });
+      expect(live() - base - xs.reduce((s, x) => s + x.size * 4, 0), `${how}: the backward freed the slope`).toBe(40 * 24 * 4);
+      const got = [out.toFlatArray(), ...xs.map((x) => x.grad!.toFlatArray())];
+      for (let i = 0; i < got.length; i++) expect(got[i], `${how} ${i}`).toEqual(want[i]);
+      out.dispose();
+      for (const x of xs) x.grad = null;
+    }
+    // Disposing the output before any backward frees the slope too.
+    const xs = make(c, 32, 'float32', 'wasm');
+    const base = live();
+    const y = fused(xs, 'mish');
+    expect(live() - base).toBe(2 * 40 * 24 * 4);
+    y.dispose();
+    expect(live()).toBe(base);
   });
 
   it("audit: linearMish's VJP checked in float64 (its slope input is not differentiated)", () => {

@@ -669,6 +669,8 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
   ): void {
     const code = act === 'none' ? -1 : UNARY_CODE[act];
     if (slope !== null && act !== 'mish') throw new Error(`matmulBiasAct: a slope buffer goes with act 'mish' only, got '${act}'`);
+    // The kernel writes batch m n floats through the pointer: a shorter buffer would be overrun unnoticed.
+    if (slope !== null && slope.length !== out.length) throw new Error(`matmulBiasAct: the slope buffer holds ${slope.length} numbers, the output ${out.length}`);
     this.gemm(
       ptr(a), ptr(b), ptr(out), batch, m, n, k, transA, transB, aBatchStride, bBatchStride, false,
       bias === null ? 0 : ptr(bias), biasBatchStride, code, slope === null ? 0 : ptr(slope),
