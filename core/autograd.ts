@@ -33,7 +33,8 @@ export interface OpDef<A = unknown> {
 
 /** Disposes the inputs a node owns (OpDef.owns). */
 export function disposeOwned(node: GraphNode): void {
-  for (const i of node.op.owns ?? []) node.inputs[i]?.dispose();
+  const owns = node.op.owns;
+  if (owns) for (const i of owns) node.inputs[i]?.dispose();
 }
 
 /** What a recorded output remembers: the op, its inputs and attributes. */

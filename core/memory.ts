@@ -161,7 +161,8 @@ export function track(t: Disposable): boolean {
 export function keep<T extends Disposable>(t: T): T {
   kept.add(t);
   t.untracked();
-  for (const c of t.companions?.() ?? []) keep(c);
+  const companions = t.companions?.();
+  if (companions) for (const c of companions) keep(c);
   return t;
 }
 
@@ -174,7 +175,8 @@ function collect(value: unknown, out: Set<unknown>, depth = 0): void {
   if (depth > MAX_RESULT_DEPTH) throw new Error(`tidy: the returned value nests arrays / objects more than ${MAX_RESULT_DEPTH} levels deep; tensors there would be disposed: return a flatter value`);
   if ('dispose' in value && 'isDisposed' in value) {
     out.add(value);
-    for (const c of (value as Disposable).companions?.() ?? []) out.add(c);
+    const companions = (value as Disposable).companions?.();
+    if (companions) for (const c of companions) out.add(c);
     return;
   }
   if (Array.isArray(value)) for (const v of value) collect(v, out, depth + 1);

@@ -15,6 +15,9 @@ import { matmul } from './ops/matmul.js';
 
 export type NestedArray = number | NestedArray[];
 
+/** The companions of a tensor whose op owns nothing (shared, so that tidy allocates nothing per tensor). */
+const NO_TENSORS: readonly Tensor[] = Object.freeze([]);
+
 export class Tensor {
   /** The autodiff node that produced this tensor (null for leaves and constants). */
   node: GraphNode | null = null;
@@ -106,7 +109,7 @@ export class Tensor {
   /** @internal The tensors this one's op made for its backward (OpDef.owns): tidy keeps them with it. */
   companions(): readonly Tensor[] {
     const node = this.node;
-    if (!node?.op.owns || node.released) return [];
+    if (!node?.op.owns || node.released) return NO_TENSORS;
     return node.op.owns.map((i) => node.inputs[i]).filter((t) => t !== undefined);
   }
 

@@ -116,22 +116,29 @@ export const LinearMish: OpDef<null> = {
   owns: [2],
   forward: (inputs) => {
     const { dtype, backend } = placement('linearMish', inputs);
-    const x = on(inputs[0], backend);
-    const w = on(inputs[1], backend);
     const slope = inputs[2];
-    const b = inputs.length > 3 ? on(inputs[3], backend) : null;
-    const L = layout(x, w, b)!;
-    const shape = L.batch > 1 || w.ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n];
+    const L = layout(inputs[0], inputs[1], inputs[3] ?? null)!;
+    const shape = L.batch > 1 || inputs[1].ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n];
+    // Checked before any input is copied to `backend`, so a refused call leaves nothing behind.
     if (slope.backend !== backend || slope.dtype !== dtype || slope.ndim !== shape.length || slope.shape.some((d, i) => d !== shape[i])) {
       throw new Error(`linearMish: the slope must be a ${dtype} tensor of shape ${fmtShape(shape)} on ${backend.name}, got ${slope.dtype} ${fmtShape(slope.shape)} on ${slope.backend.name}`);
     }
+    const x = on(inputs[0], backend);
+    const w = on(inputs[1], backend);
+    const b = inputs.length > 3 ? on(inputs[3], backend) : null;
     const out = Tensor.empty(shape, dtype, backend);
-    matmulBiasActOn(
-      backend, x.buffer, w.buffer, b ? b.buffer : null, out.buffer,
-      L.batch, L.m, L.n, L.k, false, false, L.aBS, L.bBS, L.biasBS, 'mish', slope.buffer,
-    );
-    for (const [t, orig] of [[x, inputs[0]], [w, inputs[1]], [b, inputs[3]]] as const) {
-      if (t && t !== orig && !t.isDisposed) t.dispose();
+    try {
+      matmulBiasActOn(
+        backend, x.buffer, w.buffer, b ? b.buffer : null, out.buffer,
+        L.batch, L.m, L.n, L.k, false, false, L.aBS, L.bBS, L.biasBS, 'mish', slope.buffer,
+      );
+    } catch (e) {
+      out.dispose();
+      throw e;
+    } finally {
+      for (const [t, orig] of [[x, inputs[0]], [w, inputs[1]], [b, inputs[3]]] as const) {
+        if (t && t !== orig && !t.isDisposed) t.dispose();
+      }
     }
     return out;
   },

@@ -6,7 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { audit, gradcheck, linear, listBackends, noGrad, Rng, tensor, tidy, type LinearActivation, type Tensor } from '../../core/index.js';
+import { audit, gradcheck, linear, listBackends, noGrad, Rng, tensor, tidy, wasmMemoryInUse, type LinearActivation, type Tensor } from '../../core/index.js';
+import { apply } from '../../core/autograd.js';
+import { backendByName, matmulBiasActReference } from '../../core/backend.js';
+import { LinearMish } from '../../core/ops/linear.js';
 
 const ACTS: LinearActivation[] = ['none', 'relu', 'tanh', 'mish'];
 
@@ -221,6 +224,36 @@ describe('linear (fused matmul + bias + activation)', () => {
     expect(live() - base).toBe(2 * 40 * 24 * 4);
     y.dispose();
     expect(live()).toBe(base);
+    // keep() outside any tidy: the output and its slope are both owned on purpose (not 'unscoped').
+    const unscoped = wasmMemoryInUse().unscopedBytes;
+    const z = fused(xs, 'mish');
+    expect(wasmMemoryInUse().unscopedBytes - unscoped).toBe(2 * 40 * 24 * 4);
+    z.keep();
+    expect(wasmMemoryInUse().unscopedBytes).toBe(unscoped);
+    z.dispose();
+    expect(live()).toBe(base);
+  });
+
+  it('linearMish rejects a slope of the wrong shape, dtype or backend, and the reference a slope of the wrong length', () => {
+    const c: Case = { xShape: [5, 3], wShape: [3, 4], bShape: null };
+    const [x, w] = make(c, 2, 'float32', 'wasm');
+    const base = wasmMemoryInUse().liveBytes;
+    const cases: [Tensor, RegExp][] = [
+      [tensor(new Array(20).fill(0), { shape: [4, 5], backend: 'wasm' }), /linearMish: the slope must be a float32 tensor of shape \[5, 4\] on wasm, got float32 \[4, 5\] on wasm/],
+      [tensor(new Array(20).fill(0), { shape: [5, 4], backend: 'js' }), /linearMish: the slope must be a float32 tensor of shape \[5, 4\] on wasm(-fma)?, got float32 \[5, 4\] on js/],
+      [tensor(new Array(20).fill(0), { shape: [5, 4], dtype: 'float64', backend: 'js' }), /linearMish: dtype mismatch/],
+    ];
+    for (const [bad, why] of cases) {
+      expect(() => apply(LinearMish, [x, w, bad], null)).toThrow(why);
+      bad.dispose();
+    }
+    expect(wasmMemoryInUse().liveBytes, 'nothing left behind by the refused calls').toBe(base);
+    const js = backendByName('js');
+    const buf = (n: number) => js.alloc(n, 'float64');
+    expect(() => matmulBiasActReference(js, buf(15), buf(12), null, buf(20), 1, 5, 4, 3, false, false, 0, 0, 0, 'mish', buf(19)))
+      .toThrow(/slope buffer holds 19 numbers, the output 20/);
+    expect(() => matmulBiasActReference(js, buf(15), buf(12), null, buf(20), 1, 5, 4, 3, false, false, 0, 0, 0, 'tanh', buf(20)))
+      .toThrow(/a slope buffer goes with act 'mish' only/);
   });
 
   it("audit: linearMish's VJP checked in float64 (its slope input is not differentiated)", () => {
