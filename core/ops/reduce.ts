@@ -61,15 +61,27 @@ function reduceForward(kernel: ReduceOp) {
 export const Sum: OpDef<ReduceAttrs> = {
   name: 'sum',
   forward: reduceForward('sum'),
-  backward: (g, [x], _o, { axes }) => [g.reshape(keptShape(x.shape, axes)).expand(x.shape)],
+  backward: (g, [x], _o, { axes }) => {
+    // The reshaped view is an intermediate: dispose it (outside tidy nothing else would), keeping what
+    // expand returns (a view of the same storage holds its own reference).
+    const v = g.reshape(keptShape(x.shape, axes));
+    const out = v.expand(x.shape);
+    if (out !== v) v.dispose();
+    return [out];
+  },
 };
 
 /** d max = g where x equals the max, split evenly among ties. Same for min. */
 function extremumBackward(g: Tensor, [x]: readonly Tensor[], out: Tensor, { axes }: ReduceAttrs): Tensor[] {
   const ks = keptShape(x.shape, axes);
-  const mask = x.eq(out.reshape(ks));
+  const o = out.reshape(ks);
+  const mask = x.eq(o);
   const count = mask.sum(axes, true);
-  return [g.reshape(ks).div(count).mul(mask)];
+  const gk = g.reshape(ks);
+  const share = gk.div(count);
+  const dx = share.mul(mask);
+  for (const t of [o, mask, count, gk, share]) t.dispose(); // intermediates (outside tidy nothing else frees them)
+  return [dx];
 }
 
 export const Max: OpDef<ReduceAttrs> = { name: 'max', forward: reduceForward('max'), backward: extremumBackward };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keep, ones, randn, Rng, tidy, type Tensor } from '../../core/index.js';
+import { keep, ones, randn, Rng, tensor, tidy, wasmMemoryInUse, type Tensor } from '../../core/index.js';
 
 describe('tidy and dispose', () => {
   it('disposes intermediates, keeps returned and kept tensors', () => {
@@ -23,6 +23,22 @@ describe('tidy and dispose', () => {
     expect(w.grad!.dataSync()).toEqual(w.dataSync().map((v) => 2 * v));
     tidy(() => w.square().sum().backward()); // accumulates in place
     expect(w.grad!.dataSync()).toEqual(w.dataSync().map((v) => Math.fround(Math.fround(2 * v) + Math.fround(2 * v))));
+  });
+
+  it('the reductions\' backward leaves no intermediate behind outside tidy (wasm)', () => {
+    const x = tensor(Array.from({ length: 64 }, (_, i) => Math.sin(i)), { shape: [8, 8], backend: 'wasm', requiresGrad: true });
+    // Each loss is one reduction of a leaf, so every byte still live afterwards would be the backward's.
+    for (const f of [(t: Tensor) => t.sum(), (t: Tensor) => t.sum([0, 1]), (t: Tensor) => t.max(), (t: Tensor) => t.min()]) {
+      const base = wasmMemoryInUse().liveBytes;
+      for (let i = 0; i < 5; i++) {
+        const loss = f(x);
+        loss.backward();
+        loss.dispose();
+        x.grad!.dispose();
+        x.grad = null;
+      }
+      expect(wasmMemoryInUse().liveBytes - base, String(f)).toBe(0);
+    }
   });
 
   it('reshape shares storage; disposing one view keeps the other alive', () => {
