@@ -265,32 +265,7 @@ export function matmul(
 // With mish and a slope pointer sp (rows at the same stride as C), the epilogue also stores
 // mish'(C + bias) there, the factor the backward multiplies the gradient by (vmishSlope, as
 // unaryGrad computes it), sharing tanh(softplus) with the forward.
-@inline export function epiRows(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
-  const z = vsplat(0.0);
-  const nv = <usize>(nj >> 2) << 4;
-  const rem = <usize>(nj & 3) << 2;
-  for (let r = 0; r < rows; r++) {
-    const row = cp + <usize>r * ldc;
-    for (let q: usize = 0; q < nv; q += 16) {
-      let v = v128.load(row + q);
-      if (bias) v = f32x4.add(v, v128.load(bias + q));
-      v128.store(row + q, act < 0 ? v : uv(act, v, z, z));
-    }
-    if (rem) {
-      v128.store(tmpp, z);
-      v128.store(tmpp + 16, z);
-      memory.copy(tmpp, row + nv, rem);
-      if (bias) memory.copy(tmpp + 16, bias + nv, rem);
-      let v = v128.load(tmpp);
-      if (bias) v = f32x4.add(v, v128.load(tmpp + 16));
-      v128.store(tmpp + 32, act < 0 ? v : uv(act, v, z, z));
-      memory.copy(row + nv, tmpp + 32, rem);
-    }
-  }
-}
-
-/** The mish epilogue that also stores the slope: C = mish(pre), S = mish'(pre), pre = C + bias. */
-@inline function epiMishSlope(cp: usize, sp: usize, rows: i32, ldc: usize, bias: usize, nj: i32): void {
+@inline export function epiRows(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32, sp: usize): void {
   const z = vsplat(0.0);
   const nv = <usize>(nj >> 2) << 4;
   const rem = <usize>(nj & 3) << 2;
@@ -300,37 +275,45 @@ export function matmul(
     for (let q: usize = 0; q < nv; q += 16) {
       let v = v128.load(row + q);
       if (bias) v = f32x4.add(v, v128.load(bias + q));
-      const t = vtsp(v);
-      v128.store(row + q, f32x4.mul(v, t));
-      v128.store(srow + q, vmishSlope(v, t));
+      epiStore(act, v, row + q, srow + q, sp);
     }
     if (rem) {
+      // The last nj & 3 columns through scratch: zero-padded in, the same vector code, `rem` bytes out.
       v128.store(tmpp, z);
       v128.store(tmpp + 16, z);
       memory.copy(tmpp, row + nv, rem);
       if (bias) memory.copy(tmpp + 16, bias + nv, rem);
       let v = v128.load(tmpp);
       if (bias) v = f32x4.add(v, v128.load(tmpp + 16));
-      const t = vtsp(v);
-      v128.store(tmpp + 32, f32x4.mul(v, t));
-      v128.store(tmpp + 48, vmishSlope(v, t));
+      epiStore(act, v, tmpp + 32, tmpp + 48, sp);
       memory.copy(row + nv, tmpp + 32, rem);
-      memory.copy(srow + nv, tmpp + 48, rem);
+      if (sp) memory.copy(srow + nv, tmpp + 48, rem);
     }
+  }
+}
+
+/** Stores act(v) at dst; with a slope pointer (mish only) also mish'(v) at sdst, sharing tanh(softplus v). */
+@inline function epiStore(act: i32, v: v128, dst: usize, sdst: usize, sp: usize): void {
+  if (sp) {
+    const t = vtsp(v);
+    v128.store(dst, f32x4.mul(v, t)); // = uv(mish, v)
+    v128.store(sdst, vmishSlope(v, t));
+  } else {
+    v128.store(dst, act < 0 ? v : uv(act, v, vsplat(0.0), vsplat(0.0)));
   }
 }
 
 /** The epilogue on `rows` rows at cp; sp: the slope rows (mish only; 0 = none). */
 export function epilogue(act: i32, cp: usize, rows: i32, ldc: usize, bias: usize, nj: i32, sp: usize): void {
-  if (sp && act == Unary.mish) {
-    epiMishSlope(cp, sp, rows, ldc, bias, nj);
-    return;
-  }
+  // Constant act and sp per call site, so that each inlined copy keeps only its own branch.
   switch (act) {
-    case Unary.tanh: epiRows(Unary.tanh, cp, rows, ldc, bias, nj); break;
-    case Unary.relu: epiRows(Unary.relu, cp, rows, ldc, bias, nj); break;
-    case Unary.mish: epiRows(Unary.mish, cp, rows, ldc, bias, nj); break;
-    default: epiRows(-1, cp, rows, ldc, bias, nj); break;
+    case Unary.tanh: epiRows(Unary.tanh, cp, rows, ldc, bias, nj, 0); break;
+    case Unary.relu: epiRows(Unary.relu, cp, rows, ldc, bias, nj, 0); break;
+    case Unary.mish:
+      if (sp) epiRows(Unary.mish, cp, rows, ldc, bias, nj, sp);
+      else epiRows(Unary.mish, cp, rows, ldc, bias, nj, 0);
+      break;
+    default: epiRows(-1, cp, rows, ldc, bias, nj, 0); break;
   }
 }
 
