@@ -183,8 +183,7 @@ export function matmulBiasActReference(
   transA: boolean, transB: boolean, aBatchStride: number, bBatchStride: number, biasBatchStride: number,
   act: FusedActivation, slope: DataBuffer | null = null,
 ): void {
-  if (slope !== null && act !== 'mish') throw new Error(`matmulBiasAct: a slope buffer goes with act 'mish' only, got '${act}'`);
-  if (slope !== null && slope.length !== out.length) throw new Error(`matmulBiasAct: the slope buffer holds ${slope.length} numbers, the output ${out.length}`);
+  checkSlope(act, slope, out);
   be.matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride);
   if (bias !== null) {
     be.binary('add', out, bias, out, [batch, m, n], [m * n, n, 1], [biasBatchStride, 0, 1]);
@@ -197,6 +196,16 @@ export function matmulBiasActReference(
     be.free(ones);
   }
   if (act !== 'none') be.unary(act, out, out);
+}
+
+/**
+ * matmulBiasAct's slope argument, checked by every implementation: mish only, and as long as the output
+ * (a kernel writes through a pointer: a shorter buffer would be overrun unnoticed).
+ */
+export function checkSlope(act: FusedActivation, slope: DataBuffer | null, out: DataBuffer): void {
+  if (slope === null) return;
+  if (act !== 'mish') throw new Error(`matmulBiasAct: a slope buffer goes with act 'mish' only, got '${act}'`);
+  if (slope.length !== out.length) throw new Error(`matmulBiasAct: the slope buffer holds ${slope.length} numbers, the output ${out.length}`);
 }
 
 /** Runs the fused kernel where the backend has one, else the composed reference. */

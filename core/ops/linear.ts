@@ -18,7 +18,7 @@
  * Shapes: x [B, in] with W [in, out] and b [out]; or an ensemble, W [n, in, out] with
  * x [B, in] (shared) or [n, B, in] and b [n, 1, out] or [out]. Other shapes compose the ops.
  */
-import { matmulBiasActOn } from '../backend.js';
+import { matmulBiasActOn, type FusedActivation } from '../backend.js';
 import { apply, isGradEnabled, type OpDef } from '../autograd.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -57,6 +57,47 @@ function layout(x: Tensor, w: Tensor, b: Tensor | null): { batch: number; m: num
   return { batch: nb, m: x.shape[x.ndim - 2], k, n, aBS, bBS: nb > 1 ? k * n : 0, biasBS };
 }
 
+type Layout = NonNullable<ReturnType<typeof layout>>;
+
+/** The output's shape: [batch, m, n] for an ensemble weight, else [m, n]. */
+function outShape(L: Layout, w: Tensor): number[] {
+  return L.batch > 1 || w.ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n];
+}
+
+/**
+ * The forward of both ops: act(x · W + b) by the backend's fused kernel (the slope too, for linearMish),
+ * with inputs from other backends copied over for the call and freed after it (also if it throws).
+ */
+function fusedForward(
+  op: string, x0: Tensor, w0: Tensor, b0: Tensor | null, act: FusedActivation, slope: Tensor | null, all: readonly Tensor[],
+): Tensor {
+  const { dtype, backend } = placement(op, all);
+  const L = layout(x0, w0, b0)!;
+  const shape = outShape(L, w0);
+  // Checked before any input is copied to `backend`, so a refused call leaves nothing behind.
+  if (slope && (slope.backend !== backend || slope.dtype !== dtype || slope.ndim !== shape.length || slope.shape.some((d, i) => d !== shape[i]))) {
+    throw new Error(`${op}: the slope must be a ${dtype} tensor of shape ${fmtShape(shape)} on ${backend.name}, got ${slope.dtype} ${fmtShape(slope.shape)} on ${slope.backend.name}`);
+  }
+  const x = on(x0, backend);
+  const w = on(w0, backend);
+  const b = b0 ? on(b0, backend) : null;
+  const out = Tensor.empty(shape, dtype, backend);
+  try {
+    matmulBiasActOn(
+      backend, x.buffer, w.buffer, b ? b.buffer : null, out.buffer,
+      L.batch, L.m, L.n, L.k, false, false, L.aBS, L.bBS, L.biasBS, act, slope ? slope.buffer : null,
+    );
+  } catch (e) {
+    out.dispose();
+    throw e;
+  } finally {
+    for (const [t, orig] of [[x, x0], [w, w0], [b, b0]] as const) {
+      if (t && t !== orig && !t.isDisposed) t.dispose();
+    }
+  }
+  return out;
+}
+
 /**
  * dx, dW, db from the gradient at the pre-activation (both ops' VJPs). An input disposed since the
  * forward (an intermediate freed by `tidy`, whose graph the walk treats as ended there) gets no
@@ -72,23 +113,7 @@ function linearGrads(gp: Tensor, x: Tensor, w: Tensor, b: Tensor | undefined, ne
 
 export const Linear: OpDef<LinearAttrs> = {
   name: 'linear',
-  forward: (inputs, { act }) => {
-    const { dtype, backend } = placement('linear', inputs);
-    const x = on(inputs[0], backend);
-    const w = on(inputs[1], backend);
-    const b = inputs.length > 2 ? on(inputs[2], backend) : null;
-    const L = layout(x, w, b)!;
-    const shape = L.batch > 1 || w.ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n];
-    const out = Tensor.empty(shape, dtype, backend);
-    matmulBiasActOn(
-      backend, x.buffer, w.buffer, b ? b.buffer : null, out.buffer,
-      L.batch, L.m, L.n, L.k, false, false, L.aBS, L.bBS, L.biasBS, act,
-    );
-    for (const [t, orig] of [[x, inputs[0]], [w, inputs[1]], [b, inputs[2]]] as const) {
-      if (t && t !== orig && !t.isDisposed) t.dispose();
-    }
-    return out;
-  },
+  forward: (inputs, { act }) => fusedForward('linear', inputs[0], inputs[1], inputs[2] ?? null, act, null, inputs),
   backward: (g, inputs, y, { act }, needs) => {
     if (act === 'mish') throw new Error('linear: mish without its slope has no VJP here (linear() records linearMish instead)');
     const [x, w, b] = inputs;
@@ -114,34 +139,7 @@ export const LinearMish: OpDef<null> = {
   name: 'linearMish',
   nondiff: [2],
   owns: [2],
-  forward: (inputs) => {
-    const { dtype, backend } = placement('linearMish', inputs);
-    const slope = inputs[2];
-    const L = layout(inputs[0], inputs[1], inputs[3] ?? null)!;
-    const shape = L.batch > 1 || inputs[1].ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n];
-    // Checked before any input is copied to `backend`, so a refused call leaves nothing behind.
-    if (slope.backend !== backend || slope.dtype !== dtype || slope.ndim !== shape.length || slope.shape.some((d, i) => d !== shape[i])) {
-      throw new Error(`linearMish: the slope must be a ${dtype} tensor of shape ${fmtShape(shape)} on ${backend.name}, got ${slope.dtype} ${fmtShape(slope.shape)} on ${slope.backend.name}`);
-    }
-    const x = on(inputs[0], backend);
-    const w = on(inputs[1], backend);
-    const b = inputs.length > 3 ? on(inputs[3], backend) : null;
-    const out = Tensor.empty(shape, dtype, backend);
-    try {
-      matmulBiasActOn(
-        backend, x.buffer, w.buffer, b ? b.buffer : null, out.buffer,
-        L.batch, L.m, L.n, L.k, false, false, L.aBS, L.bBS, L.biasBS, 'mish', slope.buffer,
-      );
-    } catch (e) {
-      out.dispose();
-      throw e;
-    } finally {
-      for (const [t, orig] of [[x, inputs[0]], [w, inputs[1]], [b, inputs[3]]] as const) {
-        if (t && t !== orig && !t.isDisposed) t.dispose();
-      }
-    }
-    return out;
-  },
+  forward: (inputs) => fusedForward('linearMish', inputs[0], inputs[1], inputs[3] ?? null, 'mish', inputs[2], inputs),
   backward: (g, inputs, _y, _attrs, needs) => {
     const [x, w, slope, b] = inputs;
     const gp = g.mul(slope);
@@ -170,8 +168,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, activation
     if (!recorded) return apply(Linear, b ? [x, w, b] : [x, w], { act: 'mish' });
     const { dtype, backend } = placement('linear', b ? [x, w, b] : [x, w]);
     if (backend.matmulBiasAct) {
-      const L = layout(x, w, b)!;
-      const slope = Tensor.empty(L.batch > 1 || w.ndim === 3 ? [L.batch, L.m, L.n] : [L.m, L.n], dtype, backend);
+      const slope = Tensor.empty(outShape(layout(x, w, b)!, w), dtype, backend);
       try {
         return apply(LinearMish, b ? [x, w, slope, b] : [x, w, slope], null);
       } catch (e) {

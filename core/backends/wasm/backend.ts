@@ -20,7 +20,7 @@
 import type {
   AdamParams, Backend, BinaryOp, DataBuffer, DType, FusedActivation, ReduceOp, UnaryOp,
 } from '../../backend.js';
-import { adamCoefficients, matmulBiasActReference } from '../../backend.js';
+import { adamCoefficients, checkSlope, matmulBiasActReference } from '../../backend.js';
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE } from '../../wasm/generated/codes.js';
 import { jsKernels } from '../js.js';
 import { blockBytes, BlockAllocator, type WasmMemoryStats } from './allocator.js';
@@ -668,9 +668,7 @@ const nativeKernels: { [K in KernelName]: (this: WasmBackend, ...a: Parameters<K
     act: FusedActivation, slope: DataBuffer | null = null,
   ): void {
     const code = act === 'none' ? -1 : UNARY_CODE[act];
-    if (slope !== null && act !== 'mish') throw new Error(`matmulBiasAct: a slope buffer goes with act 'mish' only, got '${act}'`);
-    // The kernel writes batch m n floats through the pointer: a shorter buffer would be overrun unnoticed.
-    if (slope !== null && slope.length !== out.length) throw new Error(`matmulBiasAct: the slope buffer holds ${slope.length} numbers, the output ${out.length}`);
+    checkSlope(act, slope, out);
     this.gemm(
       ptr(a), ptr(b), ptr(out), batch, m, n, k, transA, transB, aBatchStride, bBatchStride, false,
       bias === null ? 0 : ptr(bias), biasBatchStride, code, slope === null ? 0 : ptr(slope),
