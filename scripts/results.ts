@@ -1,5 +1,5 @@
 /**
- * Results: `npx tsx scripts/results.ts [--tasks a,b] [--seeds 3] [--preset safe6] [--set k=v ...] [--steps N]
+ * Results: `npx tsx scripts/results.ts [--tasks a,b] [--seeds 3] [--preset safe7] [--set k=v ...] [--steps N]
  *   [--episodes 20] [--out runs/results] [--shard i/n] [--fresh]`, and `--merge a.json,b.json` to join shards.
  *
  * For every task x seed: collect the default dataset (seed 0), train FISOR, evaluate `episodes` episodes with
@@ -39,7 +39,7 @@ const flags = {
   seeds: { type: 'int', help: 'seeds per task (0..n-1)', default: 3, meta: 'N' },
   steps: { type: 'int', help: 'training steps per run (default: the preset\'s)', meta: 'N' },
   'task-steps': { type: 'string', help: 'per-task steps overriding --steps, e.g. PointRobot=12000,BallRun=4000', default: '', meta: 'T=N,...' },
-  preset: { type: 'string', help: 'config preset (default: the one RESULTS.md reports)', default: 'safe6', meta: 'NAME' },
+  preset: { type: 'string', help: 'config preset (default: the one RESULTS.md reports)', default: 'safe7', meta: 'NAME' },
   episodes: { type: 'int', help: 'evaluation episodes per run', default: 20, meta: 'N' },
   out: { type: 'string', help: 'output directory for runs', default: 'runs/results', meta: 'DIR' },
   report: { type: 'string', help: 'markdown report path (results.json is written beside it)', default: 'RESULTS.md', meta: 'FILE' },

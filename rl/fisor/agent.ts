@@ -117,6 +117,11 @@ export class FisorAgent {
    * row-major. g = 3 holds the box's corners, edge midpoints and centre (full braking with a full turn is a corner).
    */
   readonly fallbackActions?: Float32Array;
+  /**
+   * Config vhActionGrid = g > 0 (not the paper): the g^actDim grid actions whose lowest Q_h also enters V_h's target
+   * (`vhTarget`), as a [K, 1, actDim] tensor kept for the agent's life.
+   */
+  private readonly vhGridActions?: Tensor;
 
   /** `seed` (an Rng) initialises the networks and forks the agent's streams. */
   constructor(readonly cfg: FisorConfig, readonly obsDim: number, readonly actDim: number, seed: Rng) {
@@ -153,6 +158,10 @@ export class FisorAgent {
     // Target and value networks never use dropout; keep the critics' modes explicit.
     for (const m of [this.qhTarget, this.qrTarget]) m.eval();
     if (cfg.fallbackGrid > 0) this.fallbackActions = fallbackGridActions(cfg.fallbackGrid, actDim);
+    if (cfg.vhActionGrid > 0) {
+      const grid = fallbackGridActions(cfg.vhActionGrid, actDim, 'vhActionGrid', MAX_VH_GRID_ACTIONS);
+      this.vhGridActions = this.t(grid, [grid.length / actDim, 1, actDim]).keep();
+    }
   }
 
   private t(data: Float32Array, shape: number[]): Tensor {
@@ -168,9 +177,31 @@ export class FisorAgent {
     return ensembleMax(this.qhTarget.forward(concat([s, a], -1))).reshape([-1]);
   }
 
-  /** V_h <- reversed expectile of max_i Q_h^target(s, a) - V_h(s), tau = feasibilityExpectile. */
+  /**
+   * V_h's regression target per sample: max_i Q_h^target(s, a) at the data's action (the paper). With config
+   * vhActionGrid = g > 0 (not the paper), the lower of that and min_k max_i Q_h^target(s, a_k) over the g^actDim grid
+   * actions a_k: an explicit min over actions, so that V_h need not reach min_a Q_h through the expectile. Why: with
+   * exact Q values at the data's transitions, the reversed expectile at tau = 0.9 still misplaces PointRobot's
+   * boundary (IoU 0.84-0.88 on the fast slice; a plain regression on the truth, 0.93-0.95): its asymmetric weights
+   * pull V_h below the targets wherever the network cannot separate feasible from infeasible neighbours. With the
+   * min taken explicitly, V_h can be regressed symmetrically (feasibilityExpectile 0.5; docs/results-diagnosis.md,
+   * round 11).
+   */
+  vhTarget(s: Tensor, a: Tensor): Tensor {
+    return noGrad(() => {
+      const q = this.targetQh(s, a);
+      const grid = this.vhGridActions;
+      if (!grid) return q;
+      const K = grid.shape[0], B = s.shape[0];
+      const sk = s.reshape([1, B, this.obsDim]).expand([K, B, this.obsDim]).reshape([K * B, this.obsDim]);
+      const ak = grid.expand([K, B, this.actDim]).reshape([K * B, this.actDim]);
+      return q.minimum(this.targetQh(sk, ak).reshape([K, B]).min(0));
+    });
+  }
+
+  /** V_h <- reversed expectile of vhTarget(s, a) - V_h(s) (the paper: max_i Q_h^target(s, a)), tau = feasibilityExpectile. */
   private updateVh(s: Tensor, a: Tensor): { loss: number; mean: number } {
-    const qc = noGrad(() => this.targetQh(s, a));
+    const qc = this.vhTarget(s, a);
     const vc = this.vh.forward(s).reshape([-1]);
     const vhLoss = this.cfg.vhExpectile === 'plain' ? expectile : reversedExpectile;
     const loss = vhLoss(qc.sub(vc), this.cfg.feasibilityExpectile).mean();
@@ -479,10 +510,10 @@ export function deriveRng(parent: Rng): Rng {
 }
 
 /** The g^dim points of a grid with every coordinate in linspace(-1, 1, g), row-major [g^dim * dim]; first coordinate fastest. */
-export function fallbackGridActions(g: number, dim: number): Float32Array {
+export function fallbackGridActions(g: number, dim: number, key = 'fallbackGrid', max = MAX_FALLBACK_ACTIONS): Float32Array {
   if (!Number.isInteger(g) || g < 2) throw new Error(`fallbackGridActions: grid size must be an integer >= 2, got ${g}`);
   const K = g ** dim;
-  if (K > MAX_FALLBACK_ACTIONS) throw new Error(`config fallbackGrid ${g} gives ${g}^${dim} = ${K} actions for ${dim}-d actions, more than ${MAX_FALLBACK_ACTIONS}; use a smaller grid or 0`);
+  if (K > max) throw new Error(`config ${key} ${g} gives ${g}^${dim} = ${K} actions for ${dim}-d actions, more than ${max}; use a smaller grid or 0`);
   const out = new Float32Array(K * dim);
   for (let k = 0; k < K; k++) {
     let r = k;
@@ -496,6 +527,8 @@ export function fallbackGridActions(g: number, dim: number): Float32Array {
 
 /** Most fallback actions evaluated per stranded observation (each one a Q_h forward row). */
 export const MAX_FALLBACK_ACTIONS = 4096;
+/** Most grid actions V_h's target may take (config vhActionGrid): each costs a Q_h ensemble pass over the critic batch. */
+export const MAX_VH_GRID_ACTIONS = 256;
 
 /** Actor iterations of a run: all of them (joint), or those after the critic phase (critics-first). */
 export function actorIterations(cfg: FisorConfig): number {

@@ -38,7 +38,7 @@ export interface CheckpointMetadata {
 
 /** Configs saved before a key existed get the value that reproduces the old behaviour. */
 export function withDefaults(c: FisorConfig): FisorConfig {
-  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0, dataRecipe: c.dataRecipe ?? 'fixed', fallbackGrid: c.fallbackGrid ?? 0, violatingChoice: c.violatingChoice ?? 'safest' };
+  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0, dataRecipe: c.dataRecipe ?? 'fixed', fallbackGrid: c.fallbackGrid ?? 0, vhActionGrid: c.vhActionGrid ?? 0, violatingChoice: c.violatingChoice ?? 'safest' };
 }
 
 export function checkSeed(seed: number, what = 'seed'): void {

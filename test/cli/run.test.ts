@@ -81,7 +81,7 @@ describe('fisor train: run directories', () => {
     expect(existsSync(join(out, 'feasible.png'))).toBe(true);
     const short = await run('quickstart', '--steps', '20', '--out', join(dir, 'qs2'), '--quiet');
     expect(short.code).toBe(2);
-    expect(short.err).toMatch(/criticSteps' \(6000\) must be < steps \(20\).*--set criticSteps=12/);
+    expect(short.err).toMatch(/criticSteps' \(10000\) must be < steps \(20\).*--set criticSteps=12/);
     expect(existsSync(join(dir, 'qs2'))).toBe(false);
   }, 120_000);
 
