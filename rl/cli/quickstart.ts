@@ -1,7 +1,8 @@
 /**
  * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe7 preset
- * (recovery data, critics first, then the actor; where no candidate is judged feasible the fallback grid's
- * actions compete too; `--preset cpu` for the paper's joint schedule and choice at cpu size),
+ * (recovery data, critics first, then the actor; V_h's target the min of Q_h over a 3 x 3 action grid, regressed
+ * symmetrically; where no candidate is judged feasible the fallback grid's actions compete too; `--preset cpu` for
+ * the paper's joint schedule, V_h target and choice at cpu size),
  * evaluate from the fixed start and from random starts, print normalized reward and cost, and write the
  * feasible-region figure. About 1.5 minutes on 2 cores (README's quick start has the measurement).
  */

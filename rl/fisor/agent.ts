@@ -182,7 +182,7 @@ export class FisorAgent {
    * vhActionGrid = g > 0 (not the paper), the lower of that and min_k max_i Q_h^target(s, a_k) over the g^actDim grid
    * actions a_k: an explicit min over actions, so that V_h need not reach min_a Q_h through the expectile. Why: with
    * exact Q values at the data's transitions, the reversed expectile at tau = 0.9 still misplaces PointRobot's
-   * boundary (IoU 0.84-0.88 on the fast slice; a plain regression on the truth, 0.93-0.95): its asymmetric weights
+   * boundary (IoU 0.84-0.85 on the fast slice at 12k; a plain regression on the truth, 0.92-0.95): its asymmetric weights
    * pull V_h below the targets wherever the network cannot separate feasible from infeasible neighbours. With the
    * min taken explicitly, V_h can be regressed symmetrically (feasibilityExpectile 0.5; docs/results-diagnosis.md,
    * round 11).
@@ -511,7 +511,7 @@ export function deriveRng(parent: Rng): Rng {
 
 /** The g^dim points of a grid with every coordinate in linspace(-1, 1, g), row-major [g^dim * dim]; first coordinate fastest. */
 export function fallbackGridActions(g: number, dim: number, key = 'fallbackGrid', max = MAX_FALLBACK_ACTIONS): Float32Array {
-  if (!Number.isInteger(g) || g < 2) throw new Error(`fallbackGridActions: grid size must be an integer >= 2, got ${g}`);
+  if (!Number.isInteger(g) || g < 2) throw new Error(`config ${key}: grid size must be an integer >= 2, got ${g}`);
   const K = g ** dim;
   if (K > max) throw new Error(`config ${key} ${g} gives ${g}^${dim} = ${K} actions for ${dim}-d actions, more than ${max}; use a smaller grid or 0`);
   const out = new Float32Array(K * dim);

@@ -9,7 +9,9 @@ import type { LoadedCheckpoint } from '../../nn/index.js';
 import { taskReference } from '../envs/reference.js';
 import { badBestRecord, type BestRecord } from '../io/best.js';
 import { badLogWindow } from '../io/train_loop.js';
-import { checkConfig, type FisorConfig } from './config.js';
+import { checkConfig, withDefaults, type FisorConfig } from './config.js';
+
+export { withDefaults };
 
 /** Seeds are 32-bit: `Rng` folds larger values, so -1 and 2^32 - 1 would give the same run. */
 export const MAX_SEED = 0xffffffff;
@@ -34,11 +36,6 @@ export interface CheckpointMetadata {
   /** True once the run reached config.steps and did its final evaluation. */
   finished?: boolean;
   provenance?: Record<string, unknown>;
-}
-
-/** Configs saved before a key existed get the value that reproduces the old behaviour. */
-export function withDefaults(c: FisorConfig): FisorConfig {
-  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0, dataRecipe: c.dataRecipe ?? 'fixed', fallbackGrid: c.fallbackGrid ?? 0, vhActionGrid: c.vhActionGrid ?? 0, violatingChoice: c.violatingChoice ?? 'safest' };
 }
 
 export function checkSeed(seed: number, what = 'seed'): void {

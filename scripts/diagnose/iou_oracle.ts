@@ -8,11 +8,11 @@
  * V = (1 - g) h + g max(h, V') (what a critic that found the evasive manoeuvre would converge to), or, with --label
  * expectile, FISOR's own V_h objective with exact Q values: the reversed expectile (feasibilityExpectile) over the
  * data's transitions of Q*(s, a) = (1 - g) h + g max(h, V*(s')), V* the discounted truth at the data's next state
- * (what bootstrapping would converge to if it were exact; only the expectile over the data's actions remains). The IoU of its zero
+ * (the agent's target with V_h(s') replaced by the truth, so that only the expectile over the data's actions remains). The IoU of its zero
  * level per slice every `every` iterations: if an oracle-trained network stays below 0.90 on a slice, the network and
  * budget are the limit; if it passes easily, the RL target is.
- *   npx tsx scripts/diagnose/iou_oracle.ts SEED [--preset safe6] [--iters 12000] [--every 2000]
- *       [--label margin|discounted|expectile] [--tau T (expectile; default the preset's)] [--discount G (default the preset's)] [--hidden 128,128] [--states data|uniform]
+ *   npx tsx scripts/diagnose/iou_oracle.ts [--seed 0] [--preset safe6] [--iters 12000] [--every 2000]
+ *       [--label margin|discounted|expectile] [--tau T] [--discount G] [--hidden 128,128] [--states data|uniform]
  */
 import { noGrad, Rng, tensor, tidy } from '../../core/index.js';
 import { Adam, MLP } from '../../nn/index.js';
@@ -21,25 +21,32 @@ import { resolveConfig, type PresetName } from '../../rl/fisor/config.js';
 import { groundTruthMargin, groundTruthPathH, pointRobotObservation, POINT_ROBOT } from '../../rl/envs/point_robot.js';
 import { reversedExpectile } from '../../rl/fisor/critics.js';
 import { evaluateSlice, PAPER_SLICES } from '../../rl/plot/feasible.js';
+import { parseFlags, type FlagSpecs } from '../../rl/cli/args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const seed = Number(args[0] ?? 0);
-const preset = opt('preset', 'safe6') as PresetName;
-const iters = Number(opt('iters', '12000'));
-const every = Number(opt('every', '2000'));
-const label = opt('label', 'margin');
-const statesFrom = opt('states', 'data');
+const flags = {
+  seed: { type: 'int', help: 'network initialisation and batch seed', default: 0, meta: 'S' },
+  preset: { type: 'string', help: "the critic settings (network, lr, batch, data recipe; default tau and discount)", default: 'safe6', meta: 'NAME' },
+  iters: { type: 'int', help: 'training iterations', default: 12000, meta: 'N' },
+  every: { type: 'int', help: 'IoU every N iterations', default: 2000, meta: 'N' },
+  label: { type: 'string', help: 'margin | discounted | expectile', default: 'margin', meta: 'L' },
+  tau: { type: 'float', help: "the expectile of --label expectile (default the preset's feasibilityExpectile; the paper's 0.9 under safe6)", meta: 'T' },
+  discount: { type: 'float', help: "discount of the labels (default the preset's)", meta: 'G' },
+  hidden: { type: 'string', help: "hidden sizes (default the preset's criticHidden)", meta: 'A,B' },
+  states: { type: 'string', help: "data (the dataset's states) | uniform (as many drawn over the reset box)", default: 'data', meta: 'S' },
+} satisfies FlagSpecs;
+const f = parseFlags(process.argv.slice(2), flags);
+const { seed, iters, every, label, states: statesFrom } = f;
+const preset = f.preset as PresetName;
 if (!['margin', 'discounted', 'expectile'].includes(label)) throw new Error(`--label: 'margin', 'discounted' or 'expectile', got '${label}'`);
-if (label === 'expectile' && statesFrom !== 'data') throw new Error("--label expectile needs the data's transitions (--states data)");
 if (statesFrom !== 'data' && statesFrom !== 'uniform') throw new Error(`--states: 'data' or 'uniform', got '${statesFrom}'`);
+if (label === 'expectile' && statesFrom !== 'data') throw new Error("--label expectile needs the data's transitions (--states data)");
+if (!(iters >= 1) || !(every >= 1)) throw new Error(`--iters and --every must be >= 1, got ${iters} and ${every}`);
 const cfg = resolveConfig({ preset, task: 'PointRobot', overrides: {} });
-const hidden = opt('hidden', cfg.criticHidden.join(',')).split(',').map(Number);
-const tau = Number(opt('tau', String(cfg.feasibilityExpectile)));
-const discount = Number(opt('discount', String(cfg.discount)));
+const hidden = (f.hidden ?? cfg.criticHidden.join(',')).split(',').map(Number);
+if (!hidden.every((h) => Number.isInteger(h) && h > 0)) throw new Error(`--hidden: positive integers, got '${f.hidden}'`);
+const tau = f.tau ?? cfg.feasibilityExpectile;
+const discount = f.discount ?? cfg.discount;
+if (!(tau > 0 && tau < 1) || !(discount > 0 && discount < 1)) throw new Error(`--tau and --discount must be in (0, 1), got ${tau} and ${discount}`);
 const S = 11;
 
 /** The discounted feasibility value along the truth's manoeuvre (at rest at its end V = h), as iou_precision.ts. */
@@ -71,12 +78,13 @@ for (let i = 0; i < N; i++) {
   if (label === 'margin') y[i] = groundTruthMargin(px, py, v, th);
   else if (label === 'discounted') y[i] = discounted(px, py, v, th, discount);
   else {
-    // Q*(s, a) as the agent's feasibleTarget: h is the transition's own (h(s') > 0 iff violating), no bootstrap past a terminal.
+    // Q*(s, a) as the agent's feasibleTarget with V_h(s') replaced by the truth's V*: h is the transition's own (h(s') > 0
+    // iff violating), and no bootstrap past the end of an episode (terminal or time limit, the agent's mask).
     if (!ds.h) throw new Error('--label expectile: the dataset has no continuous h');
     const o2 = ds.nextObservations.subarray(i * S, i * S + S);
     const h = ds.h[i];
     const v2 = discounted(o2[0], o2[1], o2[2], Math.atan2(o2[4], o2[3]), discount);
-    y[i] = ds.terminals[i] ? h : (1 - discount) * h + discount * Math.max(h, v2);
+    y[i] = ds.terminals[i] > 0 || ds.timeouts[i] > 0 ? h : (1 - discount) * h + discount * Math.max(h, v2);
   }
 }
 let pos = 0;

@@ -36,4 +36,16 @@ describe('web session', () => {
     expect(() => v.update()).toThrow(/without data/);
     expect(() => FisorSession.fromCheckpoint(new Uint8Array(8))).toThrow(/checkpoint/);
   });
+
+  it('a checkpoint saved before a config key existed loads with the value that reproduces the old behaviour', () => {
+    const s = FisorSession.create({ task: 'PointRobot', seed: 1, steps: 2, set: ['evalEvery=0'] });
+    while (!s.done) s.update();
+    // An older version wrote configs without these keys (added later, each defaulting to the paper's behaviour).
+    const old: Record<string, unknown> = { ...s.cfg };
+    for (const k of ['vhActionGrid', 'fallbackGrid', 'violatingChoice']) delete old[k];
+    (s as unknown as { cfg: unknown }).cfg = old;
+    const v = FisorSession.fromCheckpoint(s.checkpoint('wasm'));
+    expect([v.cfg.vhActionGrid, v.cfg.fallbackGrid, v.cfg.violatingChoice]).toEqual([0, 0, 'safest']);
+    expect(Array.from(v.valueMap(1, Math.PI / 4, 12).values)).toEqual(Array.from(s.valueMap(1, Math.PI / 4, 12).values));
+  });
 });

@@ -42,7 +42,7 @@ describe('fallback grid (config fallbackGrid)', () => {
     expect(Array.from(fallbackGridActions(2, 1))).toEqual([-1, 1]);
     expect(() => fallbackGridActions(1, 2)).toThrow(/>= 2/);
     expect(() => fallbackGridActions(3, 8)).toThrow(new RegExp(`3\\^8 = 6561 actions for 8-d actions, more than ${MAX_FALLBACK_ACTIONS}`));
-    expect(() => resolveConfig({ set: ['fallbackGrid=1'] })).toThrow(/fallbackGrid.*0 \(off\) or >= 2/);
+    expect(() => resolveConfig({ set: ['fallbackGrid=1'] })).toThrow(/fallbackGrid.*0 \(off\) or an integer >= 2/);
     expect(() => new FisorAgent(tiny(['fallbackGrid=5']), 3, 6, new Rng(0))).toThrow(/fallbackGrid 5 gives 5\^6/);
   });
 

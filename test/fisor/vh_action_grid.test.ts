@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng, setBackend, tensor } from '../../core/index.js';
 import { collect } from '../../rl/data/collect.js';
 import { FisorAgent, MAX_VH_GRID_ACTIONS, fallbackGridActions } from '../../rl/fisor/agent.js';
-import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { PRESET_TASK_CHANGES, checkConfig, presetChain, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { reversedExpectile } from '../../rl/fisor/critics.js';
 import { allocFisorBatch, prepareData, sampleBatch } from '../../rl/fisor/data.js';
 import { withDefaults } from '../../rl/fisor/train_meta.js';
 
@@ -23,8 +24,11 @@ describe('V_h target over an action grid (config vhActionGrid)', () => {
     const old = { ...presetConfig('cpu') } as Partial<FisorConfig>;
     delete old.vhActionGrid;
     expect(withDefaults(old as FisorConfig).vhActionGrid).toBe(0);
-    expect(() => resolveConfig({ set: ['vhActionGrid=1'] })).toThrow(/vhActionGrid.*0 \(off\) or >= 2/);
+    expect(() => resolveConfig({ set: ['vhActionGrid=1'] })).toThrow(/vhActionGrid.*0 \(off\) or an integer >= 2/);
     expect(() => resolveConfig({ set: ['vhActionGrid=2.5'] })).toThrow(/vhActionGrid/);
+    // A config that did not come through --set (a checkpoint's, the web page's) is held to the same rule.
+    expect(() => checkConfig({ ...presetConfig('cpu'), vhActionGrid: 2.5 })).toThrow(/'vhActionGrid' must be 0 \(off\) or an integer >= 2.*got 2\.5/);
+    expect(() => checkConfig({ ...presetConfig('cpu'), fallbackGrid: 2.5 })).toThrow(/'fallbackGrid' must be 0 \(off\) or an integer/);
     // 17^2 = 289 grid actions, each a Q_h pass over the critic batch: refused, naming the key.
     expect(() => new FisorAgent(tiny(['vhActionGrid=17']), 11, 2, new Rng(0))).toThrow(new RegExp(`config vhActionGrid 17 gives 17\\^2 = 289 actions for 2-d actions, more than ${MAX_VH_GRID_ACTIONS}`));
   });
@@ -65,11 +69,22 @@ describe('V_h target over an action grid (config vhActionGrid)', () => {
       const agent = new FisorAgent(cfg, 11, 2, new Rng(0));
       const rng = new Rng(1);
       const batch = allocFisorBatch(d, cfg.batchSize);
-      let last = NaN;
-      for (let i = 0; i < 4; i++) last = agent.update(sampleBatch(d, rng, batch), i).vhLoss;
-      return { agent, last };
+      let first = NaN, expectedFirst = NaN, last = NaN;
+      for (let i = 0; i < 4; i++) {
+        const b = sampleBatch(d, rng, batch);
+        if (i === 0) {
+          // V_h is updated before Q_h, so the first update's V_h loss is the objective on the untouched critics.
+          const s = tensor(b.observations, { shape: [b.size, 11] }), a = tensor(b.actions, { shape: [b.size, 2] });
+          const diff = agent.vhTarget(s, a).sub(agent.vh.forward(s).reshape([-1]));
+          expectedFirst = reversedExpectile(diff, cfg.feasibilityExpectile).mean().item();
+        }
+        last = agent.update(b, i).vhLoss;
+        if (i === 0) first = last;
+      }
+      return { agent, first, expectedFirst, last };
     };
     const one = run(), two = run();
+    expect(one.first).toBeCloseTo(one.expectedFirst, 6);
     expect(Number.isFinite(one.last)).toBe(true);
     const ta = one.agent.stateTensors(), tb = two.agent.stateTensors();
     for (const k of Object.keys(ta)) expect(rows(tb[k]), k).toEqual(rows(ta[k]));

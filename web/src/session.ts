@@ -13,7 +13,7 @@ import { collect } from '../../rl/data/collect.js';
 import { feasibilityGrid, pointRobotObservation, PointRobot, POINT_ROBOT } from '../../rl/envs/point_robot.js';
 import { runEpisode } from '../../rl/plot/rollout.js';
 import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from '../../rl/fisor/agent.js';
-import { checkConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { checkConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
 import { allocFisorBatch, prepareData, sampleBatch, type FisorData } from '../../rl/fisor/data.js';
 
 export interface SessionOptions {
@@ -90,6 +90,8 @@ export class FisorSession {
     if (typeof meta?.task !== 'string' || typeof meta.config !== 'object' || !Number.isInteger(meta.obsDim) || !Number.isInteger(meta.actDim)) {
       throw new Error('checkpoint: not a FISOR checkpoint (metadata needs task, config, obsDim, actDim)');
     }
+    // Configs saved before a key existed get the value that reproduces the old behaviour, as the CLI's loaders do.
+    meta.config = withDefaults(meta.config);
     checkConfig(meta.config);
     const master = new Rng(meta.seed);
     const agent = new FisorAgent(meta.config, meta.obsDim, meta.actDim, deriveRng(master));
