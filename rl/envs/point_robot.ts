@@ -230,6 +230,20 @@ export function groundTruthPathH(x: number, y: number, v: number, theta: number)
   return hs;
 }
 
+/**
+ * The paper's discounted feasibility value run backwards along the ground truth's manoeuvre:
+ * V_t = (1 - g) h_t + g max(h_t, V_{t+1}), with V = h where the manoeuvre ends (at rest). What a critic that
+ * found the evasive manoeuvre would converge to under the discount g (scripts/diagnose/iou_precision.ts,
+ * iou_oracle.ts). By induction V_0 <= groundTruthMargin, with equality at g = 1.
+ */
+export function groundTruthDiscounted(x: number, y: number, v: number, theta: number, g: number): number {
+  if (!(g > 0 && g <= 1)) throw new Error(`groundTruthDiscounted: the discount must be in (0, 1], got ${g}`);
+  const hs = groundTruthPathH(x, y, v, theta);
+  let V = hs[hs.length - 1];
+  for (let t = hs.length - 2; t >= 0; t--) V = (1 - g) * hs[t] + g * Math.max(hs[t], V);
+  return V;
+}
+
 export interface FeasibilityGrid {
   /** n*n cells, 1 = feasible, 0 = infeasible. Row-major: index = row * n + col, row = y index, col = x index. */
   grid: Uint8Array;

@@ -498,8 +498,9 @@ export function checkConfig(c: FisorConfig): void {
   nonneg('weights.rewardUb', c.weights.rewardUb);
   pos('numSamples', c.numSamples);
   // Whole numbers are checked here too, not only by --set: a config can also come from a checkpoint or the web page.
-  if (c.fallbackGrid !== 0 && !(Number.isInteger(c.fallbackGrid) && c.fallbackGrid >= 2)) bad('fallbackGrid', `must be 0 (off) or an integer >= 2 points per action dimension, got ${c.fallbackGrid}`);
-  if (c.vhActionGrid !== 0 && !(Number.isInteger(c.vhActionGrid) && c.vhActionGrid >= 2)) bad('vhActionGrid', `must be 0 (off) or an integer >= 2 points per action dimension, got ${c.vhActionGrid}`);
+  const grid = (key: string, v: number) => (v === 0 || (Number.isInteger(v) && v >= 2) ? undefined : bad(key, `must be 0 (off) or an integer >= 2 points per action dimension, got ${v}`));
+  grid('fallbackGrid', c.fallbackGrid);
+  grid('vhActionGrid', c.vhActionGrid);
   pos('costScale', c.costScale);
   if (!(c.actionClip > 0 && c.actionClip <= 1)) bad('actionClip', `must be in (0, 1], got ${c.actionClip}`);
   nonneg('evalEvery', c.evalEvery);

@@ -18,7 +18,7 @@ import { noGrad, Rng, tensor, tidy } from '../../core/index.js';
 import { Adam, MLP } from '../../nn/index.js';
 import { collect } from '../../rl/data/collect.js';
 import { resolveConfig, type PresetName } from '../../rl/fisor/config.js';
-import { groundTruthMargin, groundTruthPathH, pointRobotObservation, POINT_ROBOT } from '../../rl/envs/point_robot.js';
+import { groundTruthDiscounted, groundTruthMargin, pointRobotObservation, POINT_ROBOT } from '../../rl/envs/point_robot.js';
 import { reversedExpectile } from '../../rl/fisor/critics.js';
 import { evaluateSlice, PAPER_SLICES } from '../../rl/plot/feasible.js';
 import { parseFlags, type FlagSpecs } from '../../rl/cli/args.js';
@@ -49,13 +49,6 @@ const discount = f.discount ?? cfg.discount;
 if (!(tau > 0 && tau < 1) || !(discount > 0 && discount < 1)) throw new Error(`--tau and --discount must be in (0, 1), got ${tau} and ${discount}`);
 const S = 11;
 
-/** The discounted feasibility value along the truth's manoeuvre (at rest at its end V = h), as iou_precision.ts. */
-function discounted(x: number, y: number, v: number, th: number, g: number): number {
-  const hs = groundTruthPathH(x, y, v, th);
-  let V = hs[hs.length - 1];
-  for (let t = hs.length - 2; t >= 0; t--) V = (1 - g) * hs[t] + g * Math.max(hs[t], V);
-  return V;
-}
 
 // The states: the dataset's own (the critics' training states), or as many drawn uniformly over the reset box
 // widened to the data's speeds (x, y in [-3, 3], v in [0, 2], any heading).
@@ -76,14 +69,14 @@ for (let i = 0; i < N; i++) {
     pointRobotObservation(px, py, v, th, obs, i * S);
   }
   if (label === 'margin') y[i] = groundTruthMargin(px, py, v, th);
-  else if (label === 'discounted') y[i] = discounted(px, py, v, th, discount);
+  else if (label === 'discounted') y[i] = groundTruthDiscounted(px, py, v, th, discount);
   else {
     // Q*(s, a) as the agent's feasibleTarget with V_h(s') replaced by the truth's V*: h is the transition's own (h(s') > 0
     // iff violating), and no bootstrap past the end of an episode (terminal or time limit, the agent's mask).
     if (!ds.h) throw new Error('--label expectile: the dataset has no continuous h');
     const o2 = ds.nextObservations.subarray(i * S, i * S + S);
     const h = ds.h[i];
-    const v2 = discounted(o2[0], o2[1], o2[2], Math.atan2(o2[4], o2[3]), discount);
+    const v2 = groundTruthDiscounted(o2[0], o2[1], o2[2], Math.atan2(o2[4], o2[3]), discount);
     y[i] = ds.terminals[i] > 0 || ds.timeouts[i] > 0 ? h : (1 - discount) * h + discount * Math.max(h, v2);
   }
 }

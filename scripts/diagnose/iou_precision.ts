@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../nn/checkpoint.js';
-import { feasibilityGrid, groundTruthMargin as truthMargin, groundTruthPathH, type FeasibilityGrid } from '../../rl/envs/point_robot.js';
+import { feasibilityGrid, groundTruthDiscounted, groundTruthMargin as truthMargin, type FeasibilityGrid } from '../../rl/envs/point_robot.js';
 import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
 import { checkpointMetadata } from '../../rl/fisor/train_meta.js';
 import { evaluateSlice, iouInfeasible, PAPER_SLICES } from '../../rl/plot/feasible.js';
@@ -35,15 +35,8 @@ PAPER_SLICES.forEach((s, k) => {
   console.log(`${s.label}: ${EPS.map((e) => `eps ${e}: optimistic ${iou(e).toFixed(3)}, pessimistic ${iou(-e).toFixed(3)}`).join('; ')}`);
 });
 
-/** The discounted feasibility value along the truth's manoeuvre (the robot at rest at its end keeps V = h). */
-function discountedAlongManoeuvre(x: number, y: number, v: number, th: number, g: number): number {
-  const hs = groundTruthPathH(x, y, v, th);
-  let V = hs[hs.length - 1];
-  for (let t = hs.length - 2; t >= 0; t--) V = (1 - g) * hs[t] + g * Math.max(hs[t], V);
-  return V;
-}
 for (const g of [0.99, 0.999]) {
-  const ious = PAPER_SLICES.map((s, k) => iouInfeasible(gridValues(grids[k], (x, y) => discountedAlongManoeuvre(x, y, s.v, s.theta, g)), grids[k].grid).iou.toFixed(3));
+  const ious = PAPER_SLICES.map((s, k) => iouInfeasible(gridValues(grids[k], (x, y) => groundTruthDiscounted(x, y, s.v, s.theta, g)), grids[k].grid).iou.toFixed(3));
   console.log(`discount ${g}: IoU of the discounted target's zero level along the truth's manoeuvre against the truth, per slice ${ious.join(' / ')}`);
 }
 

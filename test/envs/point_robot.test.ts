@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.js';
-import { evasiveTurn, feasibilityGrid, groundTruthMargin, groundTruthPathH, isFeasibleState, PointRobot, pointRobotH } from '../../rl/envs/point_robot.js';
+import { evasiveTurn, feasibilityGrid, groundTruthDiscounted, groundTruthMargin, groundTruthPathH, isFeasibleState, PointRobot, pointRobotH } from '../../rl/envs/point_robot.js';
 import { makeEnv } from '../../rl/envs/registry.js';
 
 describe('PointRobot dynamics', () => {
@@ -115,6 +115,26 @@ describe('ground-truth feasibility', () => {
     const path = groundTruthPathH(-0.4, 0.2, 2, Math.PI / 2);
     expect(path.length).toBe(41);
     expect(Math.max(...path)).toBe(deep);
+  });
+  it("the discounted value along the manoeuvre: the margin at g = 1, never above it, and h itself where the check stops at once", () => {
+    const rng = new Rng(11);
+    let below = 0;
+    for (let i = 0; i < 400; i++) {
+      const [x, y, v, th] = [rng.uniformRange(-3, 3), rng.uniformRange(-3, 3), rng.uniformRange(0, 2), rng.uniformRange(-Math.PI, Math.PI)];
+      const m = groundTruthMargin(x, y, v, th);
+      expect(groundTruthDiscounted(x, y, v, th, 1)).toBe(m);
+      const d = groundTruthDiscounted(x, y, v, th, 0.99);
+      expect(d).toBeLessThanOrEqual(m + 1e-12);
+      if (d < m - 1e-9) below++;
+    }
+    expect(below, 'the discount lowers the value on the states whose manoeuvre goes on').toBeGreaterThan(0);
+    expect(groundTruthDiscounted(-0.4, 0.35, 2, Math.PI, 0.99)).toBe(pointRobotH(-0.4, 0.35)); // heading away
+    // By hand: V_2 = h_2 (the end), V_1 = (1 - g) h_1 + g max(h_1, V_2), V_0 likewise.
+    const path = groundTruthPathH(-0.4, 0.2, 0.1, Math.PI / 2);
+    expect(path.length).toBe(3);
+    const v1 = 0.5 * path[1] + 0.5 * Math.max(path[1], path[2]);
+    expect(groundTruthDiscounted(-0.4, 0.2, 0.1, Math.PI / 2, 0.5)).toBeCloseTo(0.5 * path[0] + 0.5 * Math.max(path[0], v1), 15);
+    expect(() => groundTruthDiscounted(0, 0, 1, 0, 0)).toThrow(/discount must be in \(0, 1\]/);
   });
   it('isFeasibleState (margin <= 0) equals the check written out with early exits, on random states', () => {
     // The check as it stood before the margin existed: a test oracle, kept apart from the code under test.

@@ -5,18 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { Rng, audit, formatAudit, setBackend, tidy } from '../../core/index.js';
 import { collect } from '../../rl/data/collect.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
-import { resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import type { FisorConfig } from '../../rl/fisor/config.js';
 import { allocFisorBatch, prepareData, sampleBatch } from '../../rl/fisor/data.js';
 import { loadAgent, train } from '../../rl/fisor/train.js';
 import { metadataChecksum } from '../../nn/checkpoint.js';
+import { tinyConfig } from './tiny.js';
 
 /** A tiny FISOR (all processes, all formulas; small networks and batches). */
 function tiny(extra: string[] = []): FisorConfig {
-  return resolveConfig({
-    preset: 'cpu', task: 'PointRobot',
-    set: ['batchSize=16', 'criticBatchSize=8', 'criticHidden=8,8', 'actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8',
-      'numSamples=3', 'evalEpisodes=2', 'logEvery=5', 'checkpointEvery=0', 'evalEvery=0', ...extra],
-  });
+  return tinyConfig(extra);
 }
 
 describe('FISOR agent', () => {

@@ -5,14 +5,11 @@ import { FisorAgent, MAX_FALLBACK_ACTIONS, fallbackGridActions } from '../../rl/
 import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
 import { monitoredAct, summarizeMonitor } from '../../rl/fisor/monitor.js';
 import { withDefaults } from '../../rl/fisor/train_meta.js';
+import { tinyConfig } from './tiny.js';
 
 /** Config fallbackGrid (not the paper): grid actions compete where no actor candidate is judged feasible. */
 function tiny(extra: string[] = []): FisorConfig {
-  return resolveConfig({
-    preset: 'cpu', task: 'PointRobot',
-    set: ['batchSize=16', 'criticBatchSize=16', 'criticHidden=16,16', 'actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8',
-      'numSamples=4', 'evalEpisodes=2', 'logEvery=5', 'checkpointEvery=0', 'evalEvery=0', ...extra],
-  });
+  return tinyConfig(extra, { critic: 16, numSamples: 4 });
 }
 
 /** The agent's state with the final bias of the target Q_h ensemble shifted by `shift` (every action's Q_h moves with it). */

@@ -10,13 +10,10 @@ import { evasiveTurn, isFeasibleState, POINT_ROBOT, PointRobot } from '../../rl/
 import { PointRobotSafetyFilter, type BehaviourPolicy } from '../../rl/data/policies.js';
 import { collect } from '../../rl/data/collect.js';
 import { splitTrajectories } from '../../rl/data/dataset.js';
+import { tinyConfig } from './tiny.js';
 
 function tiny(extra: string[] = []): FisorConfig {
-  return resolveConfig({
-    preset: 'cpu', task: 'PointRobot',
-    set: ['batchSize=16', 'criticBatchSize=8', 'criticHidden=8,8', 'actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8',
-      'numSamples=3', 'evalEpisodes=2', 'logEvery=5', 'checkpointEvery=0', 'evalEvery=0', ...extra],
-  });
+  return tinyConfig(extra);
 }
 
 const step = (vh: number, chosenQh: number, minQh: number, cost: number): MonitorStep => ({ vh, chosenQh, minQh, maxQh: Math.max(chosenQh, minQh), cost });

@@ -11,17 +11,14 @@ import { setBackend } from '../../core/index.js';
 import { metadataChecksum } from '../../nn/checkpoint.js';
 import { collect } from '../../rl/data/collect.js';
 import type { Dataset } from '../../rl/data/dataset.js';
-import { resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import type { FisorConfig } from '../../rl/fisor/config.js';
 import { isBetter, loadAgent, train, type TrainOptions } from '../../rl/fisor/train.js';
 import { CSV_COLUMNS } from '../../rl/io/metrics_csv.js';
 import { MemoryRunSink } from '../../rl/io/memory_sink.js';
+import { tinyConfig } from './tiny.js';
 
 function tiny(extra: string[] = []): FisorConfig {
-  return resolveConfig({
-    preset: 'cpu', task: 'PointRobot',
-    set: ['batchSize=16', 'criticBatchSize=8', 'criticHidden=8,8', 'actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8',
-      'numSamples=3', 'evalEpisodes=2', 'logEvery=5', 'checkpointEvery=0', 'evalEvery=0', ...extra],
-  });
+  return tinyConfig(extra);
 }
 
 const ds = collect('PointRobot', { transitions: 600, seed: 3 });

@@ -6,14 +6,11 @@ import { PRESET_TASK_CHANGES, checkConfig, presetChain, presetConfig, resolveCon
 import { reversedExpectile } from '../../rl/fisor/critics.js';
 import { allocFisorBatch, prepareData, sampleBatch } from '../../rl/fisor/data.js';
 import { withDefaults } from '../../rl/fisor/train_meta.js';
+import { tinyConfig } from './tiny.js';
 
 /** Config vhActionGrid (not the paper): V_h's target also takes the lowest Q_h over a grid of actions. */
 function tiny(extra: string[] = []): FisorConfig {
-  return resolveConfig({
-    preset: 'cpu', task: 'PointRobot',
-    set: ['batchSize=16', 'criticBatchSize=16', 'criticHidden=16,16', 'actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8',
-      'numSamples=4', 'evalEpisodes=2', 'logEvery=5', 'checkpointEvery=0', 'evalEvery=0', ...extra],
-  });
+  return tinyConfig(extra, { critic: 16, numSamples: 4 });
 }
 
 const rows = (t: { dataSync(): ArrayLike<number> }) => Array.from(t.dataSync());

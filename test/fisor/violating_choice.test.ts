@@ -5,14 +5,11 @@ import { PRESET_TASK_CHANGES, SAFE6_CHANGES, presetChain, presetConfig, resolveC
 import { evaluate } from '../../rl/fisor/evaluate.js';
 import { monitoredAct, summarizeMonitor } from '../../rl/fisor/monitor.js';
 import { withDefaults } from '../../rl/fisor/train_meta.js';
+import { tinyConfig } from './tiny.js';
 
 /** Config violatingChoice (not the paper): while the last step incurred a cost, the highest-Q_r candidate. */
 function tiny(extra: string[] = []): FisorConfig {
-  return resolveConfig({
-    preset: 'cpu', task: 'PointGoal1',
-    set: ['batchSize=16', 'criticBatchSize=16', 'criticHidden=16,16', 'actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8',
-      'numSamples=6', 'evalEpisodes=2', 'logEvery=5', 'checkpointEvery=0', 'evalEvery=0', ...extra],
-  });
+  return tinyConfig(extra, { task: 'PointGoal1', critic: 16, numSamples: 6 });
 }
 
 const argmin = (xs: Float32Array, from: number, n: number) => { let b = 0; for (let j = 1; j < n; j++) if (xs[from + j] < xs[from + b]) b = j; return b; };
