@@ -39,7 +39,7 @@ const flags = {
   seeds: { type: 'int', help: 'seeds per task (0..n-1)', default: 3, meta: 'N' },
   steps: { type: 'int', help: 'training steps per run (default: the preset\'s)', meta: 'N' },
   'task-steps': { type: 'string', help: 'per-task steps overriding --steps, e.g. PointRobot=12000,BallRun=4000', default: '', meta: 'T=N,...' },
-  preset: { type: 'string', help: 'config preset (default: the one RESULTS.md reports)', default: 'safe7', meta: 'NAME' },
+  preset: { type: 'string', help: 'config preset (default: the one RESULTS.md reports)', default: 'safe8', meta: 'NAME' },
   episodes: { type: 'int', help: 'evaluation episodes per run', default: 20, meta: 'N' },
   out: { type: 'string', help: 'output directory for runs', default: 'runs/results', meta: 'DIR' },
   report: { type: 'string', help: 'markdown report path (results.json is written beside it)', default: 'RESULTS.md', meta: 'FILE' },

@@ -26,7 +26,7 @@ import { nodeProvenance } from '../io/node_provenance.js';
 const flags = {
   out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
   overwrite: { type: 'bool', help: 'replace what --out already holds (without it a non-empty directory is refused)', default: false },
-  preset: { type: 'string', help: `config preset (${PRESETS.join(', ')})`, default: 'safe7', meta: 'NAME' },
+  preset: { type: 'string', help: `config preset (${PRESETS.join(', ')})`, default: 'safe8', meta: 'NAME' },
   steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
   seed: { type: 'int', help: 'training seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
   episodes: { type: 'int', help: 'evaluation episodes per start mode', default: 20, meta: 'N' },

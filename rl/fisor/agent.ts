@@ -363,7 +363,8 @@ export class FisorAgent {
    * Actions for a batch of observations (row-major [B * obsDim]): samples `n` candidates per observation
    * with the EMA actor in one batch, and returns per observation the candidate with the lowest target
    * Q_h (max over the ensemble). With config fallbackGrid > 0 (not the paper), where no candidate is judged
-   * feasible (every Q_h > 0), the actions of a grid over the action box compete too (`fallbackActions`).
+   * feasible (every Q_h > 0; with fallbackMargin m, every Q_h > -m), the actions of a grid over the action box
+   * compete too (`fallbackActions`).
    * `violating` [B] (optional): 1 where the observation's episode incurred a cost at its last step; with config
    * violatingChoice 'reward' (not the paper) those rows execute the candidate with the highest target Q_r.
    * Returns [B * actDim].
@@ -414,7 +415,8 @@ export class FisorAgent {
         for (let d = 0; d < A; d++) out[i * A + d] = av[best * A + d];
         chosen[i] = best - i * n;
         chosenQh[i] = qc[best];
-        if (qc[best] > 0 && !byReward) stranded.push(i);
+        // Stranded: no candidate judged feasible, by at least fallbackMargin (0: the plain sign of Q_h).
+        if (qc[best] > -this.cfg.fallbackMargin && !byReward) stranded.push(i);
       }
       if (this.fallbackActions && stranded.length > 0) this.fallBack(observations, stranded, out, chosen, chosenQh);
       return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr, rewardChosen };

@@ -103,6 +103,13 @@ export interface FisorConfig {
    */
   fallbackGrid: number;
   /**
+   * Not the paper (0 = off; needs fallbackGrid): the fallback grid competes also where the best candidate is judged
+   * feasible by less than this margin (its Q_h > -fallbackMargin, in h's units), not only where every Q_h > 0.
+   * Why: a candidate whose Q_h sits just below 0 is "feasible" only by the critic's own error; PointRobot's agent
+   * took such candidates from the fixed start and grazed the hazard. Acting only; training is unchanged.
+   */
+  fallbackMargin: number;
+  /**
    * Not the paper (0 = off): V_h's target is the lower of the paper's max_i Q_h^target(s, a) at the data's action and
    * the lowest such Q_h over the g^actDim actions of a grid over the action box (every coordinate in linspace(-1, 1,
    * g)): an explicit min over actions, instead of reaching it through the reversed expectile alone. Meant with
@@ -171,6 +178,7 @@ export const PAPER: FisorConfig = {
   weights: { costTemperature: 5, costLb: 0, costUb: 150, rewardTemperature: 3, rewardUb: 100 },
   numSamples: 16,
   fallbackGrid: 0,
+  fallbackMargin: 0,
   vhActionGrid: 0,
   violatingChoice: 'safest',
   costScale: 25,
@@ -309,8 +317,29 @@ const POINT_ROBOT_VH_GRID = {
   },
 };
 
-export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2' | 'safe3' | 'safe4' | 'safe5' | 'safe6' | 'safe7';
-export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2', 'safe3', 'safe4', 'safe5', 'safe6', 'safe7'];
+/**
+ * The safe8 preset: safe7 with, on PointRobot, a margin before a candidate counts as judged feasible at acting time
+ * (config fallbackMargin), and on BallCircle the reward temperature 1. PointRobot trains bit for bit as under safe7;
+ * every task but BallCircle and PointRobot trains and acts as under safe7.
+ */
+export const SAFE8_CHANGES: Record<string, { value: unknown; why: string }> = {};
+
+const POINT_ROBOT_FALLBACK_MARGIN = {
+  fallbackMargin: {
+    value: 0.05,
+    why: "safe7: 0 (the grid competes only where every candidate's Q_h > 0). From the fixed start safe7's agent took candidates judged feasible by a hair (Q_h just below 0) and grazed the hazard for about two steps in 20 of 20 episodes (seed 0). With a margin m the grid competes also where the best candidate's Q_h > -m. Chosen on validation starts, not the evaluation's (scripts/diagnose/margin_validation.ts on the safe7 checkpoints of seeds 0-2: 60 starts heading for a hazard and feasible by at most 0.2 in h, generator seed 70000): violation-free episodes summed over the three seeds 138 / 143 / 147 / 152 / 154 / 151 of 180 for m = 0 / 0.01 / 0.02 / 0.05 / 0.1 / 0.2, random-start reward (validation seed 7) 0.385 at m = 0 and 0.386 at 0.05; 0.05 is the smallest within the +-2 episodes of sampling noise of the best, and acts less often than 0.1 (the grid on 10 % of those starts' steps against 17 %). Then on the results' episodes: fixed-start episodes without a violation 0 / 10 / 4 -> 20 / 20 / 20 of 20 (seeds 0-2), 72 -> 136 of 140 over seven seeds (3-6 held out); the price, random-start reward 0.395 -> 0.367 on the results seeds (0.87x -> 0.81x BC-Safe's)",
+  },
+};
+
+const BALL_CIRCLE_REWARD_TEMPERATURE = {
+  'weights.rewardTemperature': {
+    value: 1,
+    why: "paper 3. On BallCircle the feasible branch's sharper reward weighting pulls the actor across the band's edge (the actor's own sample: cost 6.5 on seed 0) and the safest-of-N choice then buys the safety back; at 1 (closer to plain imitation, which is safe here: BC-All cost 0) the same reward at a fraction of the cost. On 60 validation episodes (evaluation seed 7, not the results'): reward / cost 0.095 / 0.275, 0.090 / 0, 0.095 / 0.140 (seeds 0 / 1 / 2) -> 0.092 / 0, 0.094 / 0, 0.093 / 0.055. Round 10's temperature 10 was the other direction: 0.096 / 0.403 on the results episodes. BallCircle only: the other tasks' rewards are at or above BC-Safe's, or (PointGoal1) their cost is in stays the weighting does not touch",
+  },
+};
+
+export type PresetName = 'paper' | 'cpu' | 'safe' | 'safe2' | 'safe3' | 'safe4' | 'safe5' | 'safe6' | 'safe7' | 'safe8';
+export const PRESETS: PresetName[] = ['paper', 'cpu', 'safe', 'safe2', 'safe3', 'safe4', 'safe5', 'safe6', 'safe7', 'safe8'];
 
 const POINT_ROBOT_KEEPS_EXPECTILE = { value: 0.9, why: "PointRobot keeps the paper's 0.9: its h is the continuous hazard distance, not the +25 / -1 costs whose mixture the lower expectile is for, and its ground-truth feasible set (the IoU target) is the optimal-control one, min over all actions (tau -> 1); at 0.7 (seed 0) the IoU per slice fell from 0.92 / 0.89 / 0.86 to 0.63 / 0.67 / 0.69 and the fixed start stayed unsafe (cost 1.40 -> 1.50)" };
 
@@ -337,6 +366,10 @@ export const PRESET_TASK_CHANGES: Partial<Record<PresetName, Record<string, Reco
   safe7: {
     PointRobot: POINT_ROBOT_VH_GRID,
   },
+  safe8: {
+    PointRobot: POINT_ROBOT_FALLBACK_MARGIN,
+    BallCircle: BALL_CIRCLE_REWARD_TEMPERATURE,
+  },
 };
 
 /** Each preset's parent and its changes on top of it (paper has none): the report lists the whole chain. */
@@ -349,6 +382,7 @@ export const PRESET_CHANGES: Record<Exclude<PresetName, 'paper'>, { parent: Pres
   safe5: { parent: 'safe4', changes: SAFE5_CHANGES },
   safe6: { parent: 'safe5', changes: SAFE6_CHANGES },
   safe7: { parent: 'safe6', changes: SAFE7_CHANGES },
+  safe8: { parent: 'safe7', changes: SAFE8_CHANGES },
 };
 
 /** The presets from `cpu` down to `name` with their changes, in application order (empty for paper). */
@@ -452,7 +486,7 @@ export function resolveConfig(opts: ResolveOptions = {}): FisorConfig {
  * every loader of a saved config, the web viewer's too, completes it before `checkConfig`.
  */
 export function withDefaults(c: FisorConfig): FisorConfig {
-  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0, dataRecipe: c.dataRecipe ?? 'fixed', fallbackGrid: c.fallbackGrid ?? 0, vhActionGrid: c.vhActionGrid ?? 0, violatingChoice: c.violatingChoice ?? 'safest' };
+  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0, dataRecipe: c.dataRecipe ?? 'fixed', fallbackGrid: c.fallbackGrid ?? 0, fallbackMargin: c.fallbackMargin ?? 0, vhActionGrid: c.vhActionGrid ?? 0, violatingChoice: c.violatingChoice ?? 'safest' };
 }
 
 /** Range checks across fields; throws naming the first bad key. */
@@ -501,6 +535,8 @@ export function checkConfig(c: FisorConfig): void {
   const grid = (key: string, v: number) => (v === 0 || (Number.isInteger(v) && v >= 2) ? undefined : bad(key, `must be 0 (off) or an integer >= 2 points per action dimension, got ${v}`));
   grid('fallbackGrid', c.fallbackGrid);
   grid('vhActionGrid', c.vhActionGrid);
+  nonneg('fallbackMargin', c.fallbackMargin);
+  if (c.fallbackMargin > 0 && c.fallbackGrid === 0) bad('fallbackMargin', `(${c.fallbackMargin}) acts only with fallbackGrid > 0 (the grid that competes); set fallbackGrid too, e.g. --set fallbackGrid=3`);
   pos('costScale', c.costScale);
   if (!(c.actionClip > 0 && c.actionClip <= 1)) bad('actionClip', `must be in (0, 1], got ${c.actionClip}`);
   nonneg('evalEvery', c.evalEvery);

@@ -2,7 +2,7 @@
  * Re-evaluate a run's checkpoint with acting-time config changes, on the episodes the results script used
  * (scripts/start_results.ts's evaluateRun: random starts, PointRobot also its fixed start and the 60
  * ground-truth-feasible starts), with the safety monitor. Training is not repeated: only keys that
- * act at evaluation (numSamples, fallbackGrid, violatingChoice) may be changed.
+ * act at evaluation (numSamples, fallbackGrid, fallbackMargin, violatingChoice) may be changed.
  *   npx tsx scripts/diagnose/reeval.ts RUNDIR [--set fallbackGrid=3] [--set numSamples=16] [--episodes 20]
  */
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
 import { checkpointMetadata } from '../../rl/fisor/train_meta.js';
 import { evaluateRun } from '../start_results.js';
 
-const ACTING_KEYS = new Set(['numSamples', 'fallbackGrid', 'violatingChoice']);
+const ACTING_KEYS = new Set(['numSamples', 'fallbackGrid', 'fallbackMargin', 'violatingChoice']);
 const args = process.argv.slice(2);
 const dir = args[0];
 if (!dir || dir.startsWith('--')) throw new Error('usage: reeval.ts RUNDIR [--set key=value ...] [--episodes N]');

@@ -42,10 +42,10 @@ describe('web session', () => {
     while (!s.done) s.update();
     // An older version wrote configs without these keys (added later, each defaulting to the paper's behaviour).
     const old: Record<string, unknown> = { ...s.cfg };
-    for (const k of ['vhActionGrid', 'fallbackGrid', 'violatingChoice']) delete old[k];
+    for (const k of ['vhActionGrid', 'fallbackGrid', 'fallbackMargin', 'violatingChoice']) delete old[k];
     (s as unknown as { cfg: unknown }).cfg = old;
     const v = FisorSession.fromCheckpoint(s.checkpoint('wasm'));
-    expect([v.cfg.vhActionGrid, v.cfg.fallbackGrid, v.cfg.violatingChoice]).toEqual([0, 0, 'safest']);
+    expect([v.cfg.vhActionGrid, v.cfg.fallbackGrid, v.cfg.fallbackMargin, v.cfg.violatingChoice]).toEqual([0, 0, 0, 'safest']);
     expect(Array.from(v.valueMap(1, Math.PI / 4, 12).values)).toEqual(Array.from(s.valueMap(1, Math.PI / 4, 12).values));
   });
 });
