@@ -1,5 +1,5 @@
 /**
- * Results: `npx tsx scripts/results.ts [--tasks a,b] [--seeds 3] [--preset safe7] [--set k=v ...] [--steps N]
+ * Results: `npx tsx scripts/results.ts [--tasks a,b] [--seeds 3] [--preset safe8] [--set k=v ...] [--steps N]
  *   [--episodes 20] [--out runs/results] [--shard i/n] [--fresh]`, and `--merge a.json,b.json` to join shards.
  *
  * For every task x seed: collect the default dataset (seed 0), train FISOR, evaluate `episodes` episodes with

@@ -9,7 +9,7 @@
 import type { Rng } from '../../core/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { FisorAgent, type FisorBatch } from '../fisor/agent.js';
-import { checkConfig, CPU_CHANGES, PAPER, TASK_OVERRIDES, type FisorConfig } from '../fisor/config.js';
+import { checkConfig, CPU_CHANGES, PAPER, TASK_OVERRIDES, withDefaults, type FisorConfig } from '../fisor/config.js';
 import { allocFisorBatch, prepareData, sampleBatch, type FisorData } from '../fisor/data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
@@ -62,5 +62,6 @@ export const FISOR_DEF: AlgorithmDef<FisorAlgoConfig> = {
   cpuChanges: CPU_CHANGES,
   taskOverrides: (task) => TASK_OVERRIDES[task]?.algorithmic ?? {},
   check: (c) => checkConfig(c),
+  withDefaults: (c) => ({ ...c, ...withDefaults(c) }),
   create: ({ cfg, obsDim, actDim, task, dataset, rng }) => new FisorAlgorithm(cfg, obsDim, actDim, task, dataset, rng),
 };

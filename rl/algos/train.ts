@@ -143,6 +143,8 @@ export function algoMetadata(loaded: LoadedCheckpoint, ckptDir: string): AlgoChe
   const d = meta.dataset as unknown;
   if (typeof d !== 'object' || d === null || typeof (d as DatasetRecord).source !== 'string' || !Number.isInteger((d as DatasetRecord).size)) bad(`field 'dataset' must be { source, size }, got ${JSON.stringify(d)}`);
   if ((d as DatasetRecord).hash !== undefined && typeof (d as DatasetRecord).hash !== 'string') bad("field 'dataset.hash' must be a string");
+  const complete = algorithmDef(meta.algo).withDefaults;
+  if (complete) meta.config = complete(meta.config);
   checkLoop(meta.config);
   algorithmDef(meta.algo).check(meta.config);
   const badWindow = badLogWindow(meta.logWindow, meta.config.logEvery);

@@ -71,5 +71,7 @@ export interface AlgorithmDef<C extends LoopConfig = LoopConfig> {
   taskOverrides?: (task: string) => Record<string, unknown>;
   /** Range checks across fields; throws naming the first bad key. */
   check(cfg: C): void;
+  /** Completes a config saved before some key existed with the value that reproduces the old behaviour (optional). */
+  withDefaults?(cfg: C): C;
   create(ctx: CreateContext<C>): Algorithm;
 }

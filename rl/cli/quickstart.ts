@@ -1,7 +1,7 @@
 /**
- * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe7 preset
+ * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe8 preset
  * (recovery data, critics first, then the actor; V_h's target the min of Q_h over a 3 x 3 action grid, regressed
- * symmetrically; where no candidate is judged feasible the fallback grid's actions compete too; `--preset cpu` for
+ * symmetrically; where no candidate is judged feasible by a margin of 0.05 the fallback grid's actions compete too; `--preset cpu` for
  * the paper's joint schedule, V_h target and choice at cpu size),
  * evaluate from the fixed start and from random starts, print normalized reward and cost, and write the
  * feasible-region figure. About 1.5 minutes on 2 cores (README's quick start has the measurement).
@@ -46,7 +46,7 @@ export function freeRunDir(base: string): string {
 }
 
 export const command: Command = {
-  summary: 'collect PointRobot data, train FISOR (safe7 preset), evaluate, and plot the feasible region (~1.5 min on 2 cores)',
+  summary: 'collect PointRobot data, train FISOR (safe8 preset), evaluate, and plot the feasible region (~1.5 min on 2 cores)',
   flags,
   async run(argv, io) {
     const { values: sets, rest } = extractRepeated(argv, 'set');

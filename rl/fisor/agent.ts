@@ -424,7 +424,7 @@ export class FisorAgent {
   }
 
   /**
-   * For the observations `rows` whose candidates are all judged infeasible: executes the grid action with the
+   * For the observations `rows` where no candidate is judged feasible (by fallbackMargin): executes the grid action with the
    * lowest target Q_h where it is lower than the chosen candidate's (chosen = -1 there). The paper's choice
    * needs the actor to propose the safest action; in a state its data never shows recovering from (PointRobot's
    * fixed start: brake with a full left turn), it does not, and Q_h, defined for every action, can still rank it.

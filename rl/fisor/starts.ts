@@ -1,7 +1,7 @@
 /**
- * PointRobot evaluation starts that the ground truth calls feasible: drawn from the env's own reset
- * distribution with a fixed generator (seed FEASIBLE_STARTS_SEED, the same for every run and algorithm; never
- * chosen per run), keeping those `isFeasibleState` accepts.
+ * PointRobot starts drawn from the env's own reset distribution with a fixed generator (the same for every run and
+ * algorithm; never chosen per run), keeping those a ground-truth test accepts: the evaluation's feasible starts
+ * (`feasibleStarts`), and the near-boundary starts used only to choose acting settings (`nearBoundaryStarts`).
  */
 import { Rng } from '../../core/index.js';
 import { groundTruthPathH, isFeasibleState } from '../envs/point_robot.js';
@@ -15,41 +15,39 @@ export const RANDOM_STARTS_EVAL_SEED = 1000;
 export const FIXED_START_EVAL_SEED = 1001;
 export const FEASIBLE_STARTS_EVAL_SEED = 1002;
 
-export function feasibleStarts(count: number, seed = FEASIBLE_STARTS_SEED): Float64Array[] {
+/** Generator seed of the near-boundary starts used to choose acting settings: never an evaluation seed above. */
+export const NEAR_BOUNDARY_VALIDATION_SEED = 70_000;
+
+/** `count` reset states [x, y, v, theta] of Rng(seed)'s draws that `accept` keeps; `what` names them in the error. */
+function drawStarts(count: number, seed: number, accept: (x: number, y: number, v: number, th: number) => boolean, what: string): Float64Array[] {
   const env = makeEnv('PointRobot') as PointRobot;
   const rng = new Rng(seed);
   const out: Float64Array[] = [];
   for (let tries = 0; out.length < count; tries++) {
-    if (tries > 1000 * count) throw new Error(`feasibleStarts: fewer than ${count} feasible states in ${tries} draws`);
+    if (tries > 1000 * count) throw new Error(`${what}: fewer than ${count} in ${tries} draws`);
     env.reset({ seed: rng.nextU32() });
     const [x, y, v, th] = env.state;
-    if (isFeasibleState(x, y, v, th)) out.push(Float64Array.from(env.state));
+    if (accept(x, y, v, th)) out.push(Float64Array.from(env.state));
   }
   return out;
 }
 
-/** Generator seed of the near-boundary starts used to choose acting settings: never an evaluation seed above. */
-export const NEAR_BOUNDARY_VALIDATION_SEED = 70_000;
+/** The ground truth's feasible starts (`isFeasibleState`): the results' 60 feasible starts. */
+export function feasibleStarts(count: number, seed = FEASIBLE_STARTS_SEED): Float64Array[] {
+  return drawStarts(count, seed, isFeasibleState, 'feasibleStarts: feasible states');
+}
 
 /**
- * PointRobot starts heading for a hazard that the ground truth calls feasible by at most `band` (its margin, the
- * largest h along its braking turn, in [-band, 0]): states from which only a near-exact manoeuvre avoids the
- * hazard, where a critic's small error turns into a violation (the fixed start is one, margin 0.06). Drawn from the env's reset distribution with a fixed generator, as `feasibleStarts`.
- * For validation (choosing an acting setting without the evaluation's starts), not for the results.
+ * Starts heading for a hazard that the ground truth calls feasible by at most `band` (its margin, the largest h
+ * along its braking turn, in [-band, 0]): only a near-exact manoeuvre avoids the hazard, so a critic's small error
+ * turns into a violation (the fixed start is one, margin 0.06). For validation, never for the results.
  */
 export function nearBoundaryStarts(count: number, seed = NEAR_BOUNDARY_VALIDATION_SEED, band = 0.2): Float64Array[] {
   if (!(band > 0)) throw new Error(`nearBoundaryStarts: band must be > 0, got ${band}`);
-  const env = makeEnv('PointRobot') as PointRobot;
-  const rng = new Rng(seed);
-  const out: Float64Array[] = [];
-  for (let tries = 0; out.length < count; tries++) {
-    if (tries > 1000 * count) throw new Error(`nearBoundaryStarts: fewer than ${count} starts within ${band} of the boundary in ${tries} draws`);
-    env.reset({ seed: rng.nextU32() });
-    const [x, y, v, th] = env.state;
+  return drawStarts(count, seed, (x, y, v, th) => {
     const path = groundTruthPathH(x, y, v, th);
-    const m = Math.max(...path);
-    // path.length > 1: heading for a hazard, so the braking turn is needed (not just beside a hazard, moving away).
-    if (path.length > 1 && m <= 0 && m >= -band) out.push(Float64Array.from(env.state));
-  }
-  return out;
+    const margin = Math.max(...path); // groundTruthMargin, from the one simulation
+    // More than one point: heading for a hazard, so the braking turn is needed (not just beside one, moving away).
+    return path.length > 1 && margin <= 0 && margin >= -band;
+  }, `nearBoundaryStarts: starts within ${band} of the boundary`);
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { resolveAlgoConfig } from '../../rl/algos/config.js';
 import { FISOR_DEF } from '../../rl/algos/fisor_adapter.js';
-import { trainAlgorithm } from '../../rl/algos/train.js';
+import { algoMetadata, CHECKPOINT_DIR, trainAlgorithm } from '../../rl/algos/train.js';
+import { loadCheckpoint } from '../../nn/index.js';
 import { train } from '../../rl/fisor/train.js';
 
 const dirs: string[] = [];
@@ -28,4 +29,21 @@ it('the adapter reproduces rl/fisor/train.ts (weights and evaluation)', async ()
   expect(Object.keys(wb)).toEqual(Object.keys(wa));
   for (const k of Object.keys(wa)) expect(wb[k].toFlatArray(), k).toEqual(wa[k].toFlatArray());
   expect(b.lastEval!.normalizedReward).toBe(a.lastEval!.normalizedReward);
+});
+
+it('a FISOR checkpoint of the common loop saved before a config key existed loads with the value that reproduces the old behaviour', async () => {
+  const cfg = resolveAlgoConfig(FISOR_DEF, {
+    task: 'BallRun',
+    set: ['actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8', 'criticHidden=[8]', 'numSamples=2'],
+    overrides: { steps: 1, batchSize: 8, criticBatchSize: 8, evalEpisodes: 1, logEvery: 1 },
+  });
+  const out = tmp();
+  await trainAlgorithm({ algo: 'fisor', task: 'BallRun', config: cfg, seed: 1, outDir: out });
+  const loaded = await loadCheckpoint(join(out, CHECKPOINT_DIR));
+  const saved = (loaded.metadata as { config: Record<string, unknown> }).config;
+  // An older version wrote configs without these keys (each added later, defaulting to the paper's behaviour).
+  for (const k of ['fallbackGrid', 'fallbackMargin', 'vhActionGrid', 'violatingChoice']) delete saved[k];
+  const c = algoMetadata(loaded, out).config as unknown as Record<string, unknown>;
+  expect([c.fallbackGrid, c.fallbackMargin, c.vhActionGrid, c.violatingChoice]).toEqual([0, 0, 0, 'safest']);
+  expect(c.costLimit).toBe(cfg.costLimit);
 });

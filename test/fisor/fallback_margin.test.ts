@@ -35,8 +35,8 @@ describe('fallback margin (config fallbackMargin)', () => {
     const best = [0, 1, 2].map((i) => Math.min(...candidateQh.subarray(4 * i, 4 * i + 4)));
     const shift = -Math.max(...best) - 1e-3;
 
-    const plain = make(0), m0 = make(0.5), mTiny = make(1e-4);
-    for (const a of [plain, m0, mTiny]) shiftQh(a, shift);
+    const plain = make(0), wide = make(0.5), mTiny = make(1e-4);
+    for (const a of [plain, wide, mTiny]) shiftQh(a, shift);
     const p = plain.actWithCandidates(obs);
     expect(Math.max(...Array.from(p.chosen, (c, i) => p.candidateQh[4 * i + c]))).toBeLessThan(0);
     expect(Math.min(...p.chosen)).toBeGreaterThanOrEqual(0); // margin 0: no fallback, every best candidate is < 0
@@ -44,7 +44,7 @@ describe('fallback margin (config fallbackMargin)', () => {
     const t = mTiny.actWithCandidates(obs);
     expect(Array.from(t.actions)).toEqual(Array.from(p.actions));
     // A wide margin lets the grid compete everywhere: the executed Q_h is the lower of the best candidate's and the grid's.
-    const w = m0.actWithCandidates(obs);
+    const w = wide.actWithCandidates(obs);
     expect(Array.from(w.candidateQh)).toEqual(Array.from(p.candidateQh)); // same candidates (same sampling stream)
     let fellBack = 0;
     for (let i = 0; i < 3; i++) {
