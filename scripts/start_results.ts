@@ -4,25 +4,31 @@
  */
 import { evaluate, type EvalResult, type Policy } from '../rl/fisor/evaluate.js';
 import type { MonitoredPolicy, MonitorSummary } from '../rl/fisor/monitor.js';
-import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, feasibleStarts } from '../rl/fisor/starts.js';
+import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, NEAR_BOUNDARY_EVAL_SEED, NEAR_BOUNDARY_STARTS_SEED, feasibleStarts, nearBoundaryStarts } from '../rl/fisor/starts.js';
 
 /** The ground-truth-feasible starts each PointRobot run is evaluated from (rl/fisor/starts.ts). */
 export const FEASIBLE_STARTS = 60;
+/** The near-boundary starts (heading for a hazard, feasible by at most 0.2 in h) each PointRobot run is evaluated from. */
+export const NEAR_BOUNDARY_STARTS = 60;
 
 /** The results script's evaluation seed of the random starts, Rng(2000 + run seed) (PointRobot's starts: rl/fisor/starts.ts). */
 export const randomStartsSeed = (seed: number): number => 2000 + seed;
 
 /**
  * The results script's evaluation of one run, with the safety monitor, in its order (a sampling policy's action
- * stream runs on through the three, so the order is part of the protocol): `episodes` random starts, and on
- * PointRobot `episodes` from the fixed start and one from each of the FEASIBLE_STARTS feasible starts.
+ * stream runs on through them, so the order is part of the protocol): `episodes` random starts, and on PointRobot
+ * `episodes` from the fixed start, one from each of the FEASIBLE_STARTS feasible starts and one from each of the
+ * NEAR_BOUNDARY_STARTS near-boundary starts.
  */
-export function evaluateRun(policy: Policy & MonitoredPolicy, task: string, seed: number, episodes: number): { random: EvalResult; fixedStart?: EvalResult; feasibleStarts?: EvalResult } {
+export function evaluateRun(policy: Policy & MonitoredPolicy, task: string, seed: number, episodes: number): { random: EvalResult; fixedStart?: EvalResult; feasibleStarts?: EvalResult; nearBoundaryStarts?: EvalResult } {
   const random = evaluate(policy, task, { episodes, seed: randomStartsSeed(seed), monitor: true });
   if (task !== 'PointRobot') return { random };
   const fixedStart = evaluate(policy, task, { episodes, seed: FIXED_START_EVAL_SEED, fixedStart: true, monitor: true });
   const starts = feasibleStarts(FEASIBLE_STARTS);
-  return { random, fixedStart, feasibleStarts: evaluate(policy, task, { episodes: starts.length, seed: FEASIBLE_STARTS_EVAL_SEED, starts, monitor: true }) };
+  const feasible = evaluate(policy, task, { episodes: starts.length, seed: FEASIBLE_STARTS_EVAL_SEED, starts, monitor: true });
+  // Last, so that the three evaluations above act exactly as before this one existed.
+  const near = nearBoundaryStarts(NEAR_BOUNDARY_STARTS, NEAR_BOUNDARY_STARTS_SEED);
+  return { random, fixedStart, feasibleStarts: feasible, nearBoundaryStarts: evaluate(policy, task, { episodes: near.length, seed: NEAR_BOUNDARY_EVAL_SEED, starts: near, monitor: true }) };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * PointRobot starts drawn from the env's own reset distribution with a fixed generator (the same for every run and
  * algorithm; never chosen per run), keeping those a ground-truth test accepts: the evaluation's feasible starts
- * (`feasibleStarts`), and the near-boundary starts used only to choose acting settings (`nearBoundaryStarts`).
+ * (`feasibleStarts`), and starts near the boundary (`nearBoundaryStarts`: one set to choose acting settings on, one
+ * the results report).
  */
 import { Rng } from '../../core/index.js';
 import { groundTruthPathH, isFeasibleState } from '../envs/point_robot.js';
@@ -15,8 +16,11 @@ export const RANDOM_STARTS_EVAL_SEED = 1000;
 export const FIXED_START_EVAL_SEED = 1001;
 export const FEASIBLE_STARTS_EVAL_SEED = 1002;
 
-/** Generator seed of the near-boundary starts used to choose acting settings: never an evaluation seed above. */
+/** Generator seed of the near-boundary starts used to choose acting settings: never an evaluation seed. */
 export const NEAR_BOUNDARY_VALIDATION_SEED = 70_000;
+/** Generator seed of the near-boundary starts the results report (a set apart from the validation one), and its evaluation seed. */
+export const NEAR_BOUNDARY_STARTS_SEED = 80_000;
+export const NEAR_BOUNDARY_EVAL_SEED = 1003;
 
 /** `count` reset states [x, y, v, theta] of Rng(seed)'s draws that `accept` keeps; `what` names them in the error. */
 function drawStarts(count: number, seed: number, accept: (x: number, y: number, v: number, th: number) => boolean, what: string): Float64Array[] {
@@ -40,7 +44,8 @@ export function feasibleStarts(count: number, seed = FEASIBLE_STARTS_SEED): Floa
 /**
  * Starts heading for a hazard that the ground truth calls feasible by at most `band` (its margin, the largest h
  * along its braking turn, in [-band, 0]): only a near-exact manoeuvre avoids the hazard, so a critic's small error
- * turns into a violation (the fixed start is one, margin 0.06). For validation, never for the results.
+ * turns into a violation (the fixed start is one, margin 0.06). Generator seed NEAR_BOUNDARY_VALIDATION_SEED for
+ * choosing acting settings, NEAR_BOUNDARY_STARTS_SEED for the results (the two sets share no start).
  */
 export function nearBoundaryStarts(count: number, seed = NEAR_BOUNDARY_VALIDATION_SEED, band = 0.2): Float64Array[] {
   if (!(band > 0)) throw new Error(`nearBoundaryStarts: band must be > 0, got ${band}`);

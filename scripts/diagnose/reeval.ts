@@ -1,7 +1,7 @@
 /**
  * Re-evaluate a run's checkpoint with acting-time config changes, on the episodes the results script used
- * (scripts/start_results.ts's evaluateRun: random starts, PointRobot also its fixed start and the 60
- * ground-truth-feasible starts), with the safety monitor. Training is not repeated: only keys that
+ * (scripts/start_results.ts's evaluateRun: random starts, PointRobot also its fixed start, the 60
+ * ground-truth-feasible starts and the 60 near-boundary starts), with the safety monitor. Training is not repeated: only keys that
  * act at evaluation (numSamples, fallbackGrid, fallbackMargin, violatingChoice) may be changed.
  *   npx tsx scripts/diagnose/reeval.ts RUNDIR [--set fallbackGrid=3] [--set numSamples=16] [--episodes 20]
  */
@@ -26,3 +26,4 @@ const ev = evaluateRun(agent, meta.task, meta.seed, episodes);
 console.log(`${label} random starts: ${evalText(ev.random)}`);
 if (ev.fixedStart) console.log(`${label} fixed start: ${evalText(ev.fixedStart)}`);
 if (ev.feasibleStarts) console.log(`${label} feasible starts: ${evalText(ev.feasibleStarts)}`);
+if (ev.nearBoundaryStarts) console.log(`${label} near-boundary starts: ${evalText(ev.nearBoundaryStarts)}`);

@@ -40,6 +40,7 @@ const ev = evaluateRun(res.agent, task, seed, E);
 summary.random = line(ev.random);
 if (ev.fixedStart) summary.fixedStart = line(ev.fixedStart);
 if (ev.feasibleStarts) summary.feasibleStarts = line(ev.feasibleStarts);
+if (ev.nearBoundaryStarts) summary.nearBoundaryStarts = line(ev.nearBoundaryStarts);
 const conv = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"convergence"')).map((l) => JSON.parse(l));
 summary.convergence = conv;
 writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + '\n');

@@ -3,9 +3,12 @@ import { Rng, setBackend } from '../../core/index.js';
 import type { LoadedCheckpoint } from '../../nn/index.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
 import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
-import { NEAR_BOUNDARY_VALIDATION_SEED, feasibleStarts, nearBoundaryStarts } from '../../rl/fisor/starts.js';
+import { NEAR_BOUNDARY_STARTS_SEED, NEAR_BOUNDARY_VALIDATION_SEED, feasibleStarts, nearBoundaryStarts } from '../../rl/fisor/starts.js';
 import { groundTruthMargin, groundTruthPathH } from '../../rl/envs/point_robot.js';
 import { tinyConfig } from './tiny.js';
+import { evaluate } from '../../rl/fisor/evaluate.js';
+import { evaluateRun, FEASIBLE_STARTS, NEAR_BOUNDARY_STARTS, randomStartsSeed } from '../../scripts/start_results.js';
+import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, NEAR_BOUNDARY_EVAL_SEED } from '../../rl/fisor/starts.js';
 
 /** Config fallbackMargin (not the paper): the fallback grid competes also where the best candidate's Q_h > -margin. */
 const tiny = (extra: string[] = []): FisorConfig => tinyConfig(extra, { critic: 16, numSamples: 4 });
@@ -84,6 +87,7 @@ describe('near-boundary validation starts', () => {
   it('are fixed, head for a hazard, are feasible by at most the band, and differ from the evaluation\'s starts', () => {
     const s = nearBoundaryStarts(30);
     expect(s).toHaveLength(30);
+    expect(NEAR_BOUNDARY_STARTS_SEED).not.toBe(NEAR_BOUNDARY_VALIDATION_SEED);
     expect(nearBoundaryStarts(30, NEAR_BOUNDARY_VALIDATION_SEED)).toEqual(s);
     for (const [x, y, v, th] of s) {
       const m = groundTruthMargin(x, y, v, th);
@@ -95,5 +99,31 @@ describe('near-boundary validation starts', () => {
     expect(s.filter((st) => evalKeys.has(st.join(',')))).toHaveLength(0);
     for (const [x, y, v, th] of nearBoundaryStarts(20, 1, 0.05)) expect(groundTruthMargin(x, y, v, th)).toBeGreaterThanOrEqual(-0.05);
     expect(() => nearBoundaryStarts(5, 1, 0)).toThrow(/band must be > 0/);
+    // The set the results report is apart from the validation set (acting settings are chosen on the latter).
+    const reported = nearBoundaryStarts(60, NEAR_BOUNDARY_STARTS_SEED);
+    const validation = new Set(nearBoundaryStarts(60).map((st) => st.join(',')));
+    expect(reported.filter((st) => validation.has(st.join(',')) || evalKeys.has(st.join(',')))).toHaveLength(0);
   });
+});
+
+describe('the results protocol', () => {
+  it('evaluates PointRobot from the reported near-boundary starts last, so the random, fixed and feasible starts act as before', () => {
+    setBackend('js');
+    const make = () => new FisorAgent(tiny(['fallbackGrid=3']), 11, 2, new Rng(0));
+    const ev = evaluateRun(make(), 'PointRobot', 0, 2);
+    // The same three evaluations by hand, in the protocol's order, without the near-boundary one.
+    const agent = make();
+    const random = evaluate(agent, 'PointRobot', { episodes: 2, seed: randomStartsSeed(0), monitor: true });
+    const fixed = evaluate(agent, 'PointRobot', { episodes: 2, seed: FIXED_START_EVAL_SEED, fixedStart: true, monitor: true });
+    const starts = feasibleStarts(FEASIBLE_STARTS);
+    const feasible = evaluate(agent, 'PointRobot', { episodes: starts.length, seed: FEASIBLE_STARTS_EVAL_SEED, starts, monitor: true });
+    expect(ev.random.episodes).toEqual(random.episodes);
+    expect(ev.fixedStart!.episodes).toEqual(fixed.episodes);
+    expect(ev.feasibleStarts!.episodes).toEqual(feasible.episodes);
+    const nearStarts = nearBoundaryStarts(NEAR_BOUNDARY_STARTS, NEAR_BOUNDARY_STARTS_SEED);
+    const near = evaluate(agent, 'PointRobot', { episodes: nearStarts.length, seed: NEAR_BOUNDARY_EVAL_SEED, starts: nearStarts, monitor: true });
+    expect(ev.nearBoundaryStarts!.episodes).toEqual(near.episodes);
+    expect(ev.nearBoundaryStarts!.episodes).toHaveLength(60);
+    expect(evaluateRun(new FisorAgent(tiny(), 7, 2, new Rng(0)), 'BallRun', 0, 1).nearBoundaryStarts).toBeUndefined();
+  }, 60_000);
 });
