@@ -3,14 +3,18 @@ import { Rng, setBackend } from '../../core/index.js';
 import type { LoadedCheckpoint } from '../../nn/index.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
 import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
-import { NEAR_BOUNDARY_STARTS_SEED, NEAR_BOUNDARY_VALIDATION_SEED, feasibleStarts, nearBoundaryStarts } from '../../rl/fisor/starts.js';
-import { groundTruthMargin, groundTruthPathH } from '../../rl/envs/point_robot.js';
-import { tinyConfig } from './tiny.js';
+import {
+  FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, NEAR_BOUNDARY_EVAL_SEED, NEAR_BOUNDARY_STARTS_SEED, NEAR_BOUNDARY_VALIDATION_SEED, feasibleStarts, nearBoundaryStarts,
+} from '../../rl/fisor/starts.js';
 import { evaluate } from '../../rl/fisor/evaluate.js';
+import { groundTruthMargin, groundTruthPathH } from '../../rl/envs/point_robot.js';
 import { evaluateRun, FEASIBLE_STARTS, NEAR_BOUNDARY_STARTS, randomStartsSeed } from '../../scripts/start_results.js';
-import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, NEAR_BOUNDARY_EVAL_SEED } from '../../rl/fisor/starts.js';
+import { tinyConfig } from './tiny.js';
 
-/** Config fallbackMargin (not the paper): the fallback grid competes also where the best candidate's Q_h > -margin. */
+/**
+ * Config fallbackMargin (not the paper): the fallback grid competes also where the best candidate's Q_h > -margin; the
+ * near-boundary starts it was chosen on, and the ones the results report.
+ */
 const tiny = (extra: string[] = []): FisorConfig => tinyConfig(extra, { critic: 16, numSamples: 4 });
 
 /** The agent's state with the final bias of the target Q_h ensemble shifted by `shift` (every action's Q_h moves with it). */
