@@ -1,28 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, setBackend, tensor } from '../../core/index.js';
-import type { LoadedCheckpoint } from '../../nn/index.js';
 import { FisorAgent, MAX_FALLBACK_ACTIONS, fallbackGridActions } from '../../rl/fisor/agent.js';
 import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
 import { monitoredAct, summarizeMonitor } from '../../rl/fisor/monitor.js';
 import { withDefaults } from '../../rl/fisor/train_meta.js';
-import { tinyConfig } from './tiny.js';
+import { shiftQh, tinyConfig } from './tiny.js';
 
 /** Config fallbackGrid (not the paper): grid actions compete where no actor candidate is judged feasible. */
 function tiny(extra: string[] = []): FisorConfig {
   return tinyConfig(extra, { critic: 16, numSamples: 4 });
-}
-
-/** The agent's state with the final bias of the target Q_h ensemble shifted by `shift` (every action's Q_h moves with it). */
-function shiftQh(agent: FisorAgent, shift: number): void {
-  const tensors: Record<string, Float32Array> = {};
-  const shapes: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(agent.stateTensors())) {
-    tensors[k] = Float32Array.from(t.dataSync());
-    shapes[k] = [...t.shape];
-  }
-  const last = Object.keys(tensors).filter((k) => k.startsWith('qhTarget.') && k.endsWith('.bias')).sort().at(-1)!;
-  tensors[last] = tensors[last].map((b) => b + shift);
-  agent.loadState({ tensors, shapes, step: 0, metadata: {} } as LoadedCheckpoint);
 }
 
 /** Target Q_h of each action row for one observation. */

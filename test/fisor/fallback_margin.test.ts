@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, setBackend } from '../../core/index.js';
-import type { LoadedCheckpoint } from '../../nn/index.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
 import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
 import {
@@ -9,26 +8,13 @@ import {
 import { evaluate } from '../../rl/fisor/evaluate.js';
 import { groundTruthMargin, groundTruthPathH } from '../../rl/envs/point_robot.js';
 import { evaluateRun, FEASIBLE_STARTS, NEAR_BOUNDARY_STARTS, randomStartsSeed } from '../../scripts/start_results.js';
-import { tinyConfig } from './tiny.js';
+import { shiftQh, tinyConfig } from './tiny.js';
 
 /**
  * Config fallbackMargin (not the paper): the fallback grid competes also where the best candidate's Q_h > -margin; the
  * near-boundary starts it was chosen on, and the ones the results report.
  */
 const tiny = (extra: string[] = []): FisorConfig => tinyConfig(extra, { critic: 16, numSamples: 4 });
-
-/** The agent's state with the final bias of the target Q_h ensemble shifted by `shift` (every action's Q_h moves with it). */
-function shiftQh(agent: FisorAgent, shift: number): void {
-  const tensors: Record<string, Float32Array> = {};
-  const shapes: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(agent.stateTensors())) {
-    tensors[k] = Float32Array.from(t.dataSync());
-    shapes[k] = [...t.shape];
-  }
-  const last = Object.keys(tensors).filter((k) => k.startsWith('qhTarget.') && k.endsWith('.bias')).sort().at(-1)!;
-  tensors[last] = tensors[last].map((b) => b + shift);
-  agent.loadState({ tensors, shapes, step: 0, metadata: {} } as LoadedCheckpoint);
-}
 
 describe('fallback margin (config fallbackMargin)', () => {
   const obs = Float32Array.from({ length: 9 }, (_, i) => Math.cos(3 * i + 1)); // 3 observations
