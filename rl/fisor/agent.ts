@@ -367,6 +367,8 @@ export class FisorAgent {
    * compete too (`fallbackActions`).
    * `violating` [B] (optional): 1 where the observation's episode incurred a cost at its last step; with config
    * violatingChoice 'reward' (not the paper) those rows execute the candidate with the highest target Q_r.
+   * With config modeCandidate (not the paper), the actor's noise-free sample is executed where its Q_h <=
+   * -modeMargin (rows not chosen by Q_r), before the fallback grid is considered.
    * Returns [B * actDim].
    */
   act(observations: Float32Array, n = this.cfg.numSamples, violating?: Uint8Array): Float32Array {
@@ -378,7 +380,8 @@ export class FisorAgent {
    * target Q_h (ensemble max) of every candidate, `chosen` [B] the index of the executed one per observation
    * (-1 where a fallback grid action was executed), `chosenQh` [B] the Q_h of the executed action, and
    * `candidateQr` [B * n] the target Q_r (ensemble min) of every candidate and `rewardChosen` [B] (1 where the
-   * candidate was chosen by Q_r) when the 'reward' choice was made for some row (both null otherwise).
+   * candidate was chosen by Q_r) when the 'reward' choice was made for some row (both null otherwise). With
+   * config modeCandidate, `chosen` is n where the noise-free candidate was executed.
    */
   actWithCandidates(
     observations: Float32Array, n = this.cfg.numSamples, violating?: Uint8Array,
@@ -400,6 +403,7 @@ export class FisorAgent {
         ? Uint8Array.from(violating, (v) => (v !== 0 ? 1 : 0)) : null;
       const qr = rewardChosen ? Float32Array.from(this.targetQr(s, a).dataSync()) : null;
       const av = a.dataSync();
+      const mode = this.cfg.modeCandidate ? this.modeSample(observations, B) : null;
       const out = new Float32Array(B * A);
       const chosen = new Int32Array(B);
       const chosenQh = new Float32Array(B);
@@ -415,12 +419,30 @@ export class FisorAgent {
         for (let d = 0; d < A; d++) out[i * A + d] = av[best * A + d];
         chosen[i] = best - i * n;
         chosenQh[i] = qc[best];
+        if (mode && !byReward && mode.qh[i] <= -this.cfg.modeMargin) {
+          for (let d = 0; d < A; d++) out[i * A + d] = mode.actions[i * A + d];
+          chosen[i] = n;
+          chosenQh[i] = mode.qh[i];
+          continue;
+        }
         // Stranded: no candidate judged feasible, by at least fallbackMargin (0: the plain sign of Q_h).
         if (qc[best] > -this.cfg.fallbackMargin && !byReward) stranded.push(i);
       }
       if (this.fallbackActions && stranded.length > 0) this.fallBack(observations, stranded, out, chosen, chosenQh);
       return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr, rewardChosen };
     }));
+  }
+
+  /**
+   * One noise-free sample per observation (config modeCandidate): the ancestral sampler from its own x_T with
+   * temperature 0, drawn from the acting stream after the N candidates, and its target Q_h (ensemble max).
+   */
+  private modeSample(observations: Float32Array, B: number): { actions: Float32Array; qh: Float32Array } {
+    const s = this.t(observations, [B, this.obsDim]);
+    const a = ddpmSample(this.actorEma, this.schedule, s, this.actDim, this.rngs.act, {
+      clip: this.cfg.actor.clipSampler, temperature: 0, dtype: this.cfg.dtype,
+    });
+    return { actions: Float32Array.from(a.dataSync()), qh: Float32Array.from(this.targetQh(s, a).dataSync()) };
   }
 
   /**

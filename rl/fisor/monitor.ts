@@ -35,6 +35,8 @@ export interface MonitorStep {
   fallback?: boolean;
   /** The executed candidate was chosen by the highest Q_r, not the lowest Q_h (config violatingChoice 'reward'). */
   rewardChoice?: boolean;
+  /** The actor's noise-free sample was executed (config modeCandidate), not the safest of the N candidates. */
+  mode?: boolean;
 }
 
 export interface MonitorSummary {
@@ -51,6 +53,8 @@ export interface MonitorSummary {
   fallbackFraction?: number;
   /** Fraction of steps whose candidate was chosen by Q_r while violating (config violatingChoice; absent in older saved results). */
   rewardChoiceFraction?: number;
+  /** Fraction of steps that executed the noise-free candidate (config modeCandidate; absent in older saved results). */
+  modeFraction?: number;
   /** Per-episode traces (only when EvalOptions.monitorTraces). */
   traces?: MonitorStep[][];
 }
@@ -65,7 +69,7 @@ function causeAt(r: MonitorStep): StepCause {
 export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): MonitorSummary {
   const byCause: Record<StepCause, number> = { critic: 0, actor: 0, selection: 0, recovery: 0 };
   const rootCause: Record<RootCause, number> = { critic: 0, actor: 0, selection: 0, start: 0 };
-  let steps = 0, violations = 0, episodes = 0, infeasible = 0, noCandidate = 0, fallback = 0, byReward = 0;
+  let steps = 0, violations = 0, episodes = 0, infeasible = 0, noCandidate = 0, fallback = 0, byReward = 0, byMode = 0;
   for (const tr of traces) {
     let any = false;
     for (let t = 0; t < tr.length; t++) {
@@ -75,6 +79,7 @@ export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): M
       if (r.minQh > 0) noCandidate++;
       if (r.fallback) fallback++;
       if (r.rewardChoice) byReward++;
+      if (r.mode) byMode++;
       if (r.cost <= 0) continue;
       violations++;
       any = true;
@@ -97,6 +102,7 @@ export function summarizeMonitor(traces: MonitorStep[][], keepTraces = false): M
     noFeasibleCandidateFraction: steps ? noCandidate / steps : 0,
     fallbackFraction: steps ? fallback / steps : 0,
     rewardChoiceFraction: steps ? byReward / steps : 0,
+    modeFraction: steps ? byMode / steps : 0,
     ...(keepTraces ? { traces } : {}),
   };
 }
@@ -127,6 +133,7 @@ export function monitoredAct(
     records.push({
       vh: vh[i], chosenQh: chosenQh[i], minQh: mn, maxQh: mx, cost: 0,
       ...(chosen[i] < 0 ? { fallback: true } : {}), ...(rewardChosen?.[i] ? { rewardChoice: true } : {}),
+      ...(chosen[i] === k ? { mode: true } : {}),
     });
   }
   return { actions, records };

@@ -21,6 +21,8 @@ export const NEAR_BOUNDARY_VALIDATION_SEED = 70_000;
 /** Generator seed of the near-boundary starts the results report (a set apart from the validation one), and its evaluation seed. */
 export const NEAR_BOUNDARY_STARTS_SEED = 80_000;
 export const NEAR_BOUNDARY_EVAL_SEED = 1003;
+/** Generator seed of ground-truth-feasible starts used to choose acting settings (the evaluation's use FEASIBLE_STARTS_SEED). */
+export const FEASIBLE_VALIDATION_SEED = 90_000;
 
 /** `count` reset states [x, y, v, theta] of Rng(seed)'s draws that `accept` keeps; `what` names them in the error. */
 function drawStarts(count: number, seed: number, accept: (x: number, y: number, v: number, th: number) => boolean, what: string): Float64Array[] {

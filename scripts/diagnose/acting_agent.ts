@@ -10,8 +10,11 @@ import type { EvalResult } from '../../rl/fisor/evaluate.js';
 import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
 import { checkpointMetadata, type CheckpointMetadata } from '../../rl/fisor/train_meta.js';
 
-/** The config keys that act only at evaluation, so a saved checkpoint can be re-evaluated with other values. */
-export const ACTING_KEYS = new Set(['numSamples', 'fallbackGrid', 'fallbackMargin', 'violatingChoice']);
+/**
+ * The config keys that act only at evaluation, so a saved checkpoint can be re-evaluated with other values
+ * (actor.temperature: the sampler's noise scale, read only by FisorAgent.act).
+ */
+export const ACTING_KEYS = new Set(['numSamples', 'fallbackGrid', 'fallbackMargin', 'violatingChoice', 'modeCandidate', 'modeMargin', 'actor.temperature']);
 
 export interface ActingRun {
   meta: CheckpointMetadata;
@@ -42,4 +45,4 @@ export async function loadActingRun(dir: string, script: string): Promise<Acting
 
 /** Reward, cost, violation-free episodes, and how often the fallback grid and the Q_r choice acted. */
 export const evalText = (e: EvalResult): string =>
-  `reward ${e.normalizedReward.toFixed(3)} cost ${e.normalizedCost.toFixed(3)}, ${e.violationFree} of ${e.episodes.length} without a violation, fallback on ${(100 * (e.monitor?.fallbackFraction ?? 0)).toFixed(1)} % of steps, Q_r choice while violating on ${(100 * (e.monitor?.rewardChoiceFraction ?? 0)).toFixed(2)} %`;
+  `reward ${e.normalizedReward.toFixed(3)} cost ${e.normalizedCost.toFixed(3)}, ${e.violationFree} of ${e.episodes.length} without a violation, fallback on ${(100 * (e.monitor?.fallbackFraction ?? 0)).toFixed(1)} % of steps, Q_r choice while violating on ${(100 * (e.monitor?.rewardChoiceFraction ?? 0)).toFixed(2)} %${e.monitor?.modeFraction ? `, noise-free candidate on ${(100 * e.monitor.modeFraction).toFixed(1)} %` : ''}`;

@@ -25,8 +25,8 @@ describe('safe2 preset (a more pessimistic feasibility estimate)', () => {
     expect(presetChain('paper')).toEqual([]);
     expect(presetChain('safe2').map((c) => [c.preset, c.parent])).toEqual([['cpu', 'paper'], ['safe', 'cpu'], ['safe2', 'safe']]);
     for (const { changes } of presetChain('safe2')) for (const [k, { why }] of Object.entries(changes)) expect(why.trim().length, k).toBeGreaterThan(0);
-    expect(() => presetChain('safe9')).toThrow(/unknown preset 'safe9'.*safe2/);
-    expect(() => presetConfig('safe9')).toThrow(/unknown preset 'safe9'/);
+    expect(() => presetChain('safe99')).toThrow(/unknown preset 'safe99'.*safe2/);
+    expect(() => presetConfig('safe99')).toThrow(/unknown preset 'safe99'/);
   });
 
   it('per-task exceptions: PointRobot keeps the paper\'s expectile under safe2 (its config is the safe preset\'s), the cost tasks get 0.7', () => {

@@ -1,0 +1,31 @@
+/**
+ * Trains one (task, seed) run with a preset and --set overrides on the results' data (seed 0, the config's recipe)
+ * and evaluates nothing, so that a training change can be judged on validation episodes afterwards
+ * (acting_validation.ts), never on the results'. Resumes an interrupted run from its checkpoint.
+ *   npx tsx scripts/diagnose/train_only.ts TASK SEED OUTDIR [--preset safe9] [--set k=v ...]
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { collect } from '../../rl/data/collect.js';
+import { resolveConfig } from '../../rl/fisor/config.js';
+import { CHECKPOINT_DIR, train } from '../../rl/fisor/train.js';
+
+const USAGE = 'usage: train_only.ts TASK SEED OUTDIR [--preset P] [--set k=v ...]';
+const [task, seedArg, out, ...rest] = process.argv.slice(2);
+if (!task || !seedArg || !out) throw new Error(USAGE);
+const seed = Number(seedArg);
+if (!(Number.isInteger(seed) && seed >= 0)) throw new Error(`train_only.ts: SEED must be a whole number >= 0, got '${seedArg}'`);
+let preset = 'safe9';
+const sets: string[] = [];
+for (let i = 0; i < rest.length; i += 2) {
+  if (rest[i + 1] === undefined) throw new Error(`train_only.ts: ${rest[i]} needs a value; ${USAGE}`);
+  if (rest[i] === '--preset') preset = rest[i + 1];
+  else if (rest[i] === '--set') sets.push(rest[i + 1]);
+  else throw new Error(`train_only.ts: unknown argument '${rest[i]}'; ${USAGE}`);
+}
+const cfg = resolveConfig({ preset, task, set: sets, overrides: { evalEvery: 0 } });
+const ds = collect(task, { seed: 0, recipe: cfg.dataRecipe });
+const resume = existsSync(join(out, CHECKPOINT_DIR, 'manifest.json'));
+const t0 = performance.now();
+await train({ task, config: cfg, seed, outDir: out, dataset: ds, resume, overwrite: !resume, skipFinalEval: true });
+console.log(`${task} seed ${seed} (${preset}${sets.length ? `, ${sets.join(', ')}` : ''}) trained in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${out}`);

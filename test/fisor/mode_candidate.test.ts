@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { Rng, setBackend } from '../../core/index.js';
+import { FisorAgent } from '../../rl/fisor/agent.js';
+import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
+import { evaluate } from '../../rl/fisor/evaluate.js';
+import { shiftQh, tinyConfig } from './tiny.js';
+
+/**
+ * Config modeCandidate / modeMargin (not the paper): the actor's noise-free sample is executed where its Q_h <=
+ * -modeMargin, instead of the safest of the N candidates.
+ */
+const N = 4;
+const tiny = (extra: string[] = []): FisorConfig => tinyConfig(extra, { critic: 16, numSamples: N });
+const obs = Float32Array.from({ length: 9 }, (_, i) => Math.cos(3 * i + 1)); // 3 observations of size 3
+
+describe('noise-free candidate (config modeCandidate)', () => {
+  it('is executed where judged feasible by the margin, after the same N candidates; a margin no candidate meets changes nothing', () => {
+    setBackend('js');
+    const make = (extra: string[]) => new FisorAgent(tiny(extra), 3, 2, new Rng(0));
+    const plain = make([]), feasible = make(['modeCandidate=true', 'modeMargin=0.5']), strict = make(['modeCandidate=true', 'modeMargin=1e6']);
+    for (const a of [plain, feasible, strict]) shiftQh(a, -100); // every action judged feasible by ~100
+    const p = plain.actWithCandidates(obs);
+    const f = feasible.actWithCandidates(obs);
+    const s = strict.actWithCandidates(obs);
+    // The N candidates come first from the acting stream: the same as the paper's.
+    expect(Array.from(f.candidateQh)).toEqual(Array.from(p.candidateQh));
+    expect(Array.from(f.chosen)).toEqual([N, N, N]);
+    for (let i = 0; i < 3; i++) expect(f.chosenQh[i]).toBeLessThanOrEqual(-0.5);
+    expect(Array.from(f.actions)).not.toEqual(Array.from(p.actions));
+    // Never judged feasible by 1e6: the paper's choice, bit for bit.
+    expect(Array.from(s.actions)).toEqual(Array.from(p.actions));
+    expect(Array.from(s.chosen)).toEqual(Array.from(p.chosen));
+  });
+
+  it('is noise-free: the sampler temperature moves the N candidates, not the executed noise-free one', () => {
+    setBackend('js');
+    const make = (temp: number) => new FisorAgent(tiny(['modeCandidate=true', `actor.temperature=${temp}`]), 3, 2, new Rng(0));
+    const hot = make(1), cool = make(0.3);
+    for (const a of [hot, cool]) shiftQh(a, -100);
+    const h = hot.actWithCandidates(obs), c = cool.actWithCandidates(obs);
+    expect(Array.from(h.candidateQh)).not.toEqual(Array.from(c.candidateQh));
+    expect(Array.from(h.actions)).toEqual(Array.from(c.actions));
+  });
+
+  it('does not override rows chosen by Q_r while violating, nor act where judged infeasible', () => {
+    setBackend('js');
+    const agent = new FisorAgent(tiny(['modeCandidate=true', 'violatingChoice=reward']), 3, 2, new Rng(0));
+    shiftQh(agent, -100);
+    const r = agent.actWithCandidates(obs, N, Uint8Array.from([1, 0, 0]));
+    expect(r.rewardChosen?.[0]).toBe(1);
+    expect(r.chosen[0]).toBeLessThan(N);
+    expect(Array.from(r.chosen.subarray(1))).toEqual([N, N]);
+    const infeasible = new FisorAgent(tiny(['modeCandidate=true']), 3, 2, new Rng(0));
+    shiftQh(infeasible, 100);
+    expect(Math.max(...infeasible.actWithCandidates(obs).chosen)).toBeLessThan(N);
+  });
+
+  it('the monitor counts the steps that executed it', () => {
+    setBackend('js');
+    const agent = new FisorAgent(tiny(['modeCandidate=true']), 11, 2, new Rng(0));
+    shiftQh(agent, -100);
+    const e = evaluate(agent, 'PointRobot', { episodes: 2, seed: 3, monitor: true });
+    expect(e.monitor?.modeFraction).toBe(1);
+    const off = new FisorAgent(tiny(), 11, 2, new Rng(0));
+    expect(evaluate(off, 'PointRobot', { episodes: 2, seed: 3, monitor: true }).monitor?.modeFraction).toBe(0);
+  }, 60_000);
+
+  it('is off in the paper and in old configs; bad values are refused by name', () => {
+    expect([presetConfig('paper').modeCandidate, presetConfig('paper').modeMargin]).toEqual([false, 0]);
+    const old = { ...presetConfig('cpu') } as Partial<FisorConfig>;
+    delete old.modeCandidate;
+    delete old.modeMargin;
+    const c = withDefaults(old as FisorConfig);
+    expect([c.modeCandidate, c.modeMargin]).toEqual([false, 0]);
+    expect(() => resolveConfig({ set: ['modeCandidate=true', 'modeMargin=-0.1'] })).toThrow(/modeMargin.*>= 0/);
+    expect(() => resolveConfig({ set: ['modeMargin=0.25'] })).toThrow(/modeMargin.*modeCandidate true/);
+    expect(() => resolveConfig({ set: ['modeCandidate=maybe'] })).toThrow(/modeCandidate/);
+  });
+});
+
+describe('the safe9 preset', () => {
+  it('is safe8 with the noise-free candidate on every task but PointGoal1: margin 0.25 where h comes from costs, 0.1 on PointRobot', () => {
+    expect(presetChain('safe9').map((c) => c.preset).slice(-2)).toEqual(['safe8', 'safe9']);
+    const margins: Record<string, number> = { PointRobot: 0.1, BallCircle: 0.25, CarCircle: 0.25, BallRun: 0.25, CarRun: 0.25 };
+    for (const task of ['PointRobot', 'BallCircle', 'CarCircle', 'BallRun', 'CarRun', 'PointGoal1']) {
+      const c9 = resolveConfig({ preset: 'safe9', task }), c8 = resolveConfig({ preset: 'safe8', task });
+      expect([c9.modeCandidate, c9.modeMargin], task).toEqual(task in margins ? [true, margins[task]] : [false, 0]);
+      // Acting only: everything else, and so the training, is safe8's.
+      expect({ ...c9, modeCandidate: false, modeMargin: 0 }, task).toEqual(c8);
+    }
+    expect(PRESET_TASK_CHANGES.safe9?.BallCircle?.modeMargin.why).toMatch(/validation episodes/);
+    expect(PRESET_TASK_CHANGES.safe9?.PointRobot?.modeMargin.why).toMatch(/validation starts/);
+  });
+});
