@@ -133,11 +133,17 @@ export interface FisorConfig {
    * sampler with no noise injected after x_T, drawn after the N candidates from the same stream). Where its Q_h <=
    * -modeMargin it is executed instead of the safest of the N; elsewhere the paper's choice (and the fallback grid,
    * violatingChoice) act as before. Why: FISOR's actor is trained to maximise reward where the critics judge a
-   * state feasible, yet the argmin over N noisy samples takes the most cautious outlier (on BallCircle and
-   * PointGoal1 the same checkpoints earn 1.5-80x more reward with one sample than with the safest of 16). Acting only.
+   * state feasible, yet the argmin over N noisy samples takes the most cautious outlier (the same checkpoints earn
+   * 0.34-0.38 instead of ~0 on PointGoal1 with one sample, and 1.3-1.9x more on BallCircle with the sampler's noise
+   * off; docs/results-diagnosis.md, round 13). Acting only; the extra sample advances the acting stream, so from the
+   * second step on the draws differ from the paper's even where it is never executed.
    */
   modeCandidate: boolean;
-  /** The margin in h's units by which the noise-free candidate must be judged feasible (Q_h <= -modeMargin); needs modeCandidate. */
+  /**
+   * The margin in h's units by which the noise-free candidate must be judged feasible (Q_h <= -modeMargin); needs
+   * modeCandidate, and with the fallback grid it must be at least fallbackMargin (a sample judged feasible by less
+   * than that margin would otherwise be executed where the grid should compete).
+   */
   modeMargin: number;
   /** h from costs: +costScale where cost > 0, else -1. */
   costScale: number;
@@ -353,8 +359,9 @@ const BALL_CIRCLE_REWARD_TEMPERATURE = {
 
 /**
  * The safe9 preset: safe8 with the actor's noise-free sample executed where the critics judge it feasible by a margin
- * (config modeCandidate, modeMargin) on every task but PointGoal1. Acting only: every run trains bit for bit as
- * under safe8; PointGoal1 also acts as under safe8.
+ * (config modeCandidate, modeMargin) on the four tasks whose h comes from costs and whose critics separate states
+ * (BallCircle, CarCircle, BallRun, CarRun). Acting only: every run trains bit for bit as under safe8; PointRobot and
+ * PointGoal1 also act as under safe8.
  */
 export const SAFE9_CHANGES: Record<string, { value: unknown; why: string }> = {};
 
@@ -368,8 +375,13 @@ const MODE_CANDIDATE = (margin: number, why: string) => ({
 /** h from costs (+25 / -1): Q_h in [-1, 25]. */
 const COST_H_MODE = MODE_CANDIDATE(0.25, "chosen on the safe8 checkpoints of BallCircle (the task whose reward is below 0.8x BC-Safe's), seeds 0-2, 60 validation episodes each (scripts/diagnose/acting_validation.ts, evaluation seed 7): violation-free episodes of 180 / mean reward 176 / 0.093 (safe8), 170 / 0.116 (m = 0), 176 / 0.119 (0.25), 172 / 0.122 (0.5), 170 / 0.108 (0.75); 0.25 keeps safe8's count with 28 % more reward. The same episodes on CarCircle: 180 / 0.110 -> 180 / 0.156; BallRun 180 / 0.667 -> 180 / 0.696; CarRun 180 / 0.579 -> 180 / 0.646. Not PointGoal1 (below)");
 
-/** PointRobot: h is the hazard distance in metres. */
-const POINT_ROBOT_MODE = MODE_CANDIDATE(0.1, "h in metres (the hazard distance). Chosen as fallbackMargin was, on the near-boundary validation starts (scripts/diagnose/margin_validation.ts RUNDIR 0.05 --set modeCandidate=true --set modeMargin=m, safe8 checkpoints of seeds 0-2): violation-free of 180 / random-start reward (validation seed 7) 152 / 0.384 (safe8), 118 / 0.539 (m = 0: candidates judged feasible by a hair, as with fallbackMargin), 152 / 0.516 (0.05), 155 / 0.506 (0.1), 156 / 0.506 (0.25); 0.1 is the smallest within the +-2 episodes of sampling noise of the best");
+/** PointRobot keeps safe8's acting: the noise-free candidate cost feasible-start safety there (why below). */
+const POINT_ROBOT_KEEPS_SAFEST_MODE = {
+  modeCandidate: {
+    value: false,
+    why: "first chosen on, then taken off PointRobot. Chosen as fallbackMargin was, on the near-boundary validation starts (scripts/diagnose/margin_validation.ts RUNDIR 0.05 --set modeCandidate=true --set modeMargin=m, safe8 checkpoints of seeds 0-2): violation-free of 180 / random-start reward (validation seed 7) 152 / 0.384 (safe8), 118 / 0.539 (m = 0), 152 / 0.516 (0.05), 155 / 0.506 (0.1), 156 / 0.506 (0.25), so m = 0.1. The results sweep with it then gave feasible starts 60 / 57 / 55 of 60 (safe8 60 / 59 / 59; the issue asks >= 95 % on every seed), the held-out seeds 3-9 (reeval.ts) 401 of 420 (safe8 417) with seed 9's random starts over the cost limit (1.29; safe8 0.23), and a validation list of feasible starts added afterwards (FEASIBLE_VALIDATION_SEED, 120 per seed) 350 of 360 (safe8 356); the reward rose 0.367 -> 0.474. Taken off after seeing those evaluations, so PointRobot acts exactly as under safe8 (whose reward, 0.81x BC-Safe's, already meets the check): on the task whose safety the issue tests most closely, the noise-free sample's faster actions pass closer to the hazards than the critics' few centimetres of error allow",
+  },
+};
 
 const POINT_GOAL_KEEPS_SAFEST = {
   modeCandidate: {
@@ -411,7 +423,7 @@ export const PRESET_TASK_CHANGES: Partial<Record<PresetName, Record<string, Reco
     BallCircle: BALL_CIRCLE_REWARD_TEMPERATURE,
   },
   safe9: {
-    PointRobot: POINT_ROBOT_MODE,
+    PointRobot: POINT_ROBOT_KEEPS_SAFEST_MODE,
     BallCircle: COST_H_MODE,
     CarCircle: COST_H_MODE,
     BallRun: COST_H_MODE,
@@ -586,7 +598,9 @@ export function checkConfig(c: FisorConfig): void {
   grid('vhActionGrid', c.vhActionGrid);
   nonneg('fallbackMargin', c.fallbackMargin);
   if (c.fallbackMargin > 0 && c.fallbackGrid === 0) bad('fallbackMargin', `(${c.fallbackMargin}) acts only with fallbackGrid > 0 (the grid that competes); set fallbackGrid too, e.g. --set fallbackGrid=3`);
+  if (typeof c.modeCandidate !== 'boolean') bad('modeCandidate', `must be true or false, got ${JSON.stringify(c.modeCandidate)}`);
   nonneg('modeMargin', c.modeMargin);
+  if (c.modeCandidate && c.fallbackGrid > 0 && c.modeMargin < c.fallbackMargin) bad('modeMargin', `(${c.modeMargin}) must be >= fallbackMargin (${c.fallbackMargin}) with the fallback grid: a noise-free sample judged feasible by less than fallbackMargin would be executed where the grid should compete; e.g. --set modeMargin=${c.fallbackMargin}`);
   if (c.modeMargin > 0 && !c.modeCandidate) bad('modeMargin', `(${c.modeMargin}) acts only with modeCandidate true (the candidate it judges); set modeCandidate too, e.g. --set modeCandidate=true`);
   pos('costScale', c.costScale);
   if (!(c.actionClip > 0 && c.actionClip <= 1)) bad('actionClip', `must be in (0, 1], got ${c.actionClip}`);

@@ -26,7 +26,7 @@ export type RootCause = 'critic' | 'actor' | 'selection' | 'start';
 /** One step of one episode, as seen by the monitor. */
 export interface MonitorStep {
   vh: number;
-  /** Q_h of the executed action; minQh / maxQh over the actor's candidates. */
+  /** Q_h of the executed action; minQh / maxQh over the actor's N candidates (not the noise-free one of config modeCandidate). */
   chosenQh: number;
   minQh: number;
   maxQh: number;
@@ -46,7 +46,7 @@ export interface MonitorSummary {
   violatingEpisodes: number;
   byCause: Record<StepCause, number>;
   rootCause: Record<RootCause, number>;
-  /** Fraction of steps judged infeasible (V_h > 0), and of steps where no candidate was judged feasible. */
+  /** Fraction of steps judged infeasible (V_h > 0), and of steps where none of the N candidates was judged feasible. */
   judgedInfeasibleFraction: number;
   noFeasibleCandidateFraction: number;
   /** Fraction of steps that executed a fallback grid action (0 without config fallbackGrid; absent in older saved results). */

@@ -1,8 +1,8 @@
 /**
  * PointRobot starts drawn from the env's own reset distribution with a fixed generator (the same for every run and
  * algorithm; never chosen per run), keeping those a ground-truth test accepts: the evaluation's feasible starts
- * (`feasibleStarts`), and starts near the boundary (`nearBoundaryStarts`: one set to choose acting settings on, one
- * the results report).
+ * (`feasibleStarts`: the set the results report, and one to choose acting settings on), and starts near the boundary
+ * (`nearBoundaryStarts`: the same two roles).
  */
 import { Rng } from '../../core/index.js';
 import { groundTruthPathH, isFeasibleState } from '../envs/point_robot.js';

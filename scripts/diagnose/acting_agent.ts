@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../nn/checkpoint.js';
-import { applySet } from '../../rl/fisor/config.js';
+import { applySet, checkConfig } from '../../rl/fisor/config.js';
 import type { FisorAgent } from '../../rl/fisor/agent.js';
 import type { EvalResult } from '../../rl/fisor/evaluate.js';
 import { buildAgent, CHECKPOINT_DIR } from '../../rl/fisor/train.js';
@@ -35,6 +35,7 @@ export async function loadActingRun(dir: string, script: string): Promise<Acting
         if (!ACTING_KEYS.has(key)) throw new Error(`${script}: '${key}' changes training, not acting; only ${[...ACTING_KEYS].join(', ')} can be re-evaluated`);
         applySet(cfg, s);
       }
+      checkConfig(cfg); // across keys: e.g. modeMargin without modeCandidate is refused, not run as the base
       const { agent } = buildAgent(cfg, meta.obsDim, meta.actDim, meta.seed);
       agent.loadState(loaded);
       agent.setRngStates(meta.rngs);

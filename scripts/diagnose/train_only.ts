@@ -1,14 +1,14 @@
 /**
  * Trains one (task, seed) run with a preset and --set overrides on the results' data (seed 0, the config's recipe)
  * and evaluates nothing, so that a training change can be judged on validation episodes afterwards
- * (acting_validation.ts), never on the results'. Resumes an interrupted run from its checkpoint.
+ * (acting_validation.ts), never on the results'. OUTDIR must be new or empty (nothing is resumed or overwritten:
+ * `fisor train --resume` continues a run).
  *   npx tsx scripts/diagnose/train_only.ts TASK SEED OUTDIR [--preset safe9] [--set k=v ...]
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { collect } from '../../rl/data/collect.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
-import { CHECKPOINT_DIR, train } from '../../rl/fisor/train.js';
+import { train } from '../../rl/fisor/train.js';
 
 const USAGE = 'usage: train_only.ts TASK SEED OUTDIR [--preset P] [--set k=v ...]';
 const [task, seedArg, out, ...rest] = process.argv.slice(2);
@@ -23,9 +23,9 @@ for (let i = 0; i < rest.length; i += 2) {
   else if (rest[i] === '--set') sets.push(rest[i + 1]);
   else throw new Error(`train_only.ts: unknown argument '${rest[i]}'; ${USAGE}`);
 }
+if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`train_only.ts: ${out} is not empty; give a new OUTDIR (an earlier run there is neither resumed nor overwritten)`);
 const cfg = resolveConfig({ preset, task, set: sets, overrides: { evalEvery: 0 } });
 const ds = collect(task, { seed: 0, recipe: cfg.dataRecipe });
-const resume = existsSync(join(out, CHECKPOINT_DIR, 'manifest.json'));
 const t0 = performance.now();
-await train({ task, config: cfg, seed, outDir: out, dataset: ds, resume, overwrite: !resume, skipFinalEval: true });
+await train({ task, config: cfg, seed, outDir: out, dataset: ds, resume: false, overwrite: false, skipFinalEval: true });
 console.log(`${task} seed ${seed} (${preset}${sets.length ? `, ${sets.join(', ')}` : ''}) trained in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${out}`);

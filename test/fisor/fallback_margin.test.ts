@@ -3,7 +3,7 @@ import { Rng, setBackend } from '../../core/index.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
 import { PRESET_TASK_CHANGES, presetChain, presetConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
 import {
-  FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, NEAR_BOUNDARY_EVAL_SEED, NEAR_BOUNDARY_STARTS_SEED, NEAR_BOUNDARY_VALIDATION_SEED, feasibleStarts, nearBoundaryStarts,
+  FEASIBLE_STARTS_EVAL_SEED, FEASIBLE_VALIDATION_SEED, FIXED_START_EVAL_SEED, NEAR_BOUNDARY_EVAL_SEED, NEAR_BOUNDARY_STARTS_SEED, NEAR_BOUNDARY_VALIDATION_SEED, feasibleStarts, nearBoundaryStarts,
 } from '../../rl/fisor/starts.js';
 import { evaluate } from '../../rl/fisor/evaluate.js';
 import { groundTruthMargin, groundTruthPathH } from '../../rl/envs/point_robot.js';
@@ -93,6 +93,15 @@ describe('near-boundary validation starts', () => {
     const reported = nearBoundaryStarts(60, NEAR_BOUNDARY_STARTS_SEED);
     const validation = new Set(nearBoundaryStarts(60).map((st) => st.join(',')));
     expect(reported.filter((st) => validation.has(st.join(',')) || evalKeys.has(st.join(',')))).toHaveLength(0);
+  });
+
+  it('the feasible starts to choose acting settings on are feasible, fixed, and apart from the evaluation\'s', () => {
+    const v = feasibleStarts(60, FEASIBLE_VALIDATION_SEED);
+    expect(v).toHaveLength(60);
+    expect(feasibleStarts(60, FEASIBLE_VALIDATION_SEED)).toEqual(v);
+    for (const [x, y, sp, th] of v) expect(groundTruthMargin(x, y, sp, th)).toBeLessThanOrEqual(0);
+    const evalKeys = new Set(feasibleStarts(60).map((st) => st.join(',')));
+    expect(v.filter((st) => evalKeys.has(st.join(',')))).toHaveLength(0);
   });
 });
 
