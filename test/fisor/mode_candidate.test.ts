@@ -14,7 +14,7 @@ const tiny = (extra: string[] = []): FisorConfig => tinyConfig(extra, { critic: 
 const obs = Float32Array.from({ length: 9 }, (_, i) => Math.cos(3 * i + 1)); // 3 observations of size 3
 
 describe('noise-free candidate (config modeCandidate)', () => {
-  it('is executed where judged feasible by the margin, after the same N candidates; a margin no candidate meets changes nothing', () => {
+  it('is executed where judged feasible by the margin, after the same N candidates; a margin no sample meets gives the paper\'s choice on that step', () => {
     setBackend('js');
     const make = (extra: string[]) => new FisorAgent(tiny(extra), 3, 2, new Rng(0));
     const plain = make([]), feasible = make(['modeCandidate=true', 'modeMargin=0.5']), strict = make(['modeCandidate=true', 'modeMargin=1e6']);
