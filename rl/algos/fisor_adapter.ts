@@ -62,6 +62,6 @@ export const FISOR_DEF: AlgorithmDef<FisorAlgoConfig> = {
   cpuChanges: CPU_CHANGES,
   taskOverrides: (task) => TASK_OVERRIDES[task]?.algorithmic ?? {},
   check: (c) => checkConfig(c),
-  withDefaults: (c) => ({ ...c, ...withDefaults(c) }),
+  withDefaults,
   create: ({ cfg, obsDim, actDim, task, dataset, rng }) => new FisorAlgorithm(cfg, obsDim, actDim, task, dataset, rng),
 };

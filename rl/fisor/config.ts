@@ -542,12 +542,20 @@ export function resolveConfig(opts: ResolveOptions = {}): FisorConfig {
   return cfg;
 }
 
+/** Keys added after configs were first saved; the paper's value of each is the behaviour from before it existed. */
+const KEYS_ADDED_LATER = [
+  'criticUpdates', 'schedule', 'criticSteps', 'vhExpectile', 'actorWeights', 'convergenceEvery', 'dataRecipe',
+  'fallbackGrid', 'fallbackMargin', 'vhActionGrid', 'violatingChoice', 'modeCandidate', 'modeMargin',
+] as const satisfies readonly (keyof FisorConfig)[];
+
 /**
  * Configs saved before a key existed get the value that reproduces the old behaviour. Here (browser-safe) so that
  * every loader of a saved config, the web viewer's too, completes it before `checkConfig`.
  */
-export function withDefaults(c: FisorConfig): FisorConfig {
-  return { ...c, criticUpdates: c.criticUpdates ?? 1, schedule: c.schedule ?? 'joint', criticSteps: c.criticSteps ?? 0, vhExpectile: c.vhExpectile ?? 'reversed', actorWeights: c.actorWeights ?? 'feasibility', convergenceEvery: c.convergenceEvery ?? 0, dataRecipe: c.dataRecipe ?? 'fixed', fallbackGrid: c.fallbackGrid ?? 0, fallbackMargin: c.fallbackMargin ?? 0, vhActionGrid: c.vhActionGrid ?? 0, violatingChoice: c.violatingChoice ?? 'safest', modeCandidate: c.modeCandidate ?? false, modeMargin: c.modeMargin ?? 0 };
+export function withDefaults<C extends FisorConfig>(c: C): C {
+  const out = { ...c } as Record<string, unknown>;
+  for (const k of KEYS_ADDED_LATER) out[k] ??= PAPER[k];
+  return out as C;
 }
 
 /** Range checks across fields; throws naming the first bad key. */

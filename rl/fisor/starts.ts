@@ -23,6 +23,8 @@ export const NEAR_BOUNDARY_STARTS_SEED = 80_000;
 export const NEAR_BOUNDARY_EVAL_SEED = 1003;
 /** Generator seed of ground-truth-feasible starts used to choose acting settings (the evaluation's use FEASIBLE_STARTS_SEED). */
 export const FEASIBLE_VALIDATION_SEED = 90_000;
+/** Evaluation seed of the random-start episodes settings are chosen on (the results' use 2000 + run seed). */
+export const VALIDATION_EVAL_SEED = 7;
 
 /** `count` reset states [x, y, v, theta] of Rng(seed)'s draws that `accept` keeps; `what` names them in the error. */
 function drawStarts(count: number, seed: number, accept: (x: number, y: number, v: number, th: number) => boolean, what: string): Float64Array[] {

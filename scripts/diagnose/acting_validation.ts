@@ -6,9 +6,9 @@
  *   npx tsx scripts/diagnose/acting_validation.ts RUNDIR 'base' 'actor.temperature=0.5' 'numSamples=1' [--episodes 60]
  */
 import { evaluate } from '../../rl/fisor/evaluate.js';
+import { VALIDATION_EVAL_SEED } from '../../rl/fisor/starts.js';
 import { evalText, loadActingRun } from './acting_agent.js';
 
-const VALIDATION_EVAL_SEED = 7;
 const USAGE = "usage: acting_validation.ts RUNDIR VARIANT [VARIANT ...] [--episodes N]; VARIANT = 'base' or 'key=value,key=value'";
 const args = process.argv.slice(2);
 const dir = args[0];

@@ -9,10 +9,9 @@
  * (--set: other acting keys, e.g. fallbackGrid=5, applied with every margin).
  */
 import { evaluate } from '../../rl/fisor/evaluate.js';
-import { FEASIBLE_VALIDATION_SEED, NEAR_BOUNDARY_VALIDATION_SEED, feasibleStarts, nearBoundaryStarts } from '../../rl/fisor/starts.js';
+import { FEASIBLE_VALIDATION_SEED, NEAR_BOUNDARY_VALIDATION_SEED, VALIDATION_EVAL_SEED, feasibleStarts, nearBoundaryStarts } from '../../rl/fisor/starts.js';
 import { evalText, loadActingRun } from './acting_agent.js';
 
-const VALIDATION_EVAL_SEED = 7;
 const USAGE = 'usage: margin_validation.ts RUNDIR m1,m2,... [--starts N] [--feasible N] [--episodes N] [--set k=v ...]';
 const args = process.argv.slice(2);
 const [dir, list] = args;
