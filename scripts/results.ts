@@ -1,5 +1,5 @@
 /**
- * Results: `npx tsx scripts/results.ts [--tasks a,b] [--seeds 3] [--preset safe9] [--set k=v ...] [--steps N]
+ * Results: `npx tsx scripts/results.ts [--tasks a,b] [--seeds 3] [--preset safe10] [--set k=v ...] [--steps N]
  *   [--episodes 20] [--out runs/results] [--shard i/n] [--fresh]`, and `--merge a.json,b.json` to join shards.
  *
  * For every task x seed: collect the default dataset (seed 0), train FISOR, evaluate `episodes` episodes with
@@ -39,7 +39,7 @@ const flags = {
   seeds: { type: 'int', help: 'seeds per task (0..n-1)', default: 3, meta: 'N' },
   steps: { type: 'int', help: 'training steps per run (default: the preset\'s)', meta: 'N' },
   'task-steps': { type: 'string', help: 'per-task steps overriding --steps, e.g. PointRobot=12000,BallRun=4000', default: '', meta: 'T=N,...' },
-  preset: { type: 'string', help: 'config preset (default: the one RESULTS.md reports)', default: 'safe9', meta: 'NAME' },
+  preset: { type: 'string', help: 'config preset (default: the one RESULTS.md reports)', default: 'safe10', meta: 'NAME' },
   episodes: { type: 'int', help: 'evaluation episodes per run', default: 20, meta: 'N' },
   out: { type: 'string', help: 'output directory for runs', default: 'runs/results', meta: 'DIR' },
   report: { type: 'string', help: 'markdown report path (results.json is written beside it)', default: 'RESULTS.md', meta: 'FILE' },
@@ -364,8 +364,8 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   if (earlier) L.push(...comparison(r, { ...earlier, file: rel(earlier.file) }));
   L.push(...table1);
   L.push('## Where the violations come from (safety monitor)', '');
-  L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state). The last two columns are the shares of steps executed by `violatingChoice: \'reward\'` (the highest-Q_r candidate on a step that follows a violation) and by `modeCandidate` (the actor\'s noise-free sample, judged feasible by `modeMargin`); `-` where the task keeps the paper\'s choice or the run predates that record.', '');
-  L.push('| Task | violating steps | episodes with a violation | critic | actor | recovery | root: critic | root: actor | root: start | steps judged infeasible | steps with no feasible candidate | steps chosen by Q_r after a violation | steps executing the noise-free candidate |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state). The last two columns are the shares of steps executed by `violatingChoice: \'reward\'` (the highest-Q_r candidate on a step that follows a violation) and by `modeCandidate` (the actor\'s most likely action, judged feasible by `modeMargin`: its noise-free sample, or with `modeEstimate: \'densest\'` the densest of the N candidates); `-` where the task keeps the paper\'s choice or the run predates that record.', '');
+  L.push('| Task | violating steps | episodes with a violation | critic | actor | recovery | root: critic | root: actor | root: start | steps judged infeasible | steps with no feasible candidate | steps chosen by Q_r after a violation | steps executing the mode estimate |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const task of r.tasks) {
     const ms = ok.filter((x) => x.task === task && x.monitor).map((x) => x.monitor!);
     if (!ms.length) continue;

@@ -89,11 +89,11 @@ export const command: Command = {
     });
     (prog as Progress | null)?.done();
     const kappa = costLimit ?? taskReference(meta.task).kappa;
-    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, costLimit: kappa, violatingChoice: agent.cfg.violatingChoice, modeCandidate: agent.cfg.modeCandidate, modeMargin: agent.cfg.modeMargin, ...res }, null, 2) + '\n');
+    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, costLimit: kappa, violatingChoice: agent.cfg.violatingChoice, modeCandidate: agent.cfg.modeCandidate, modeMargin: agent.cfg.modeMargin, modeEstimate: agent.cfg.modeEstimate, ...res }, null, 2) + '\n');
     io.stdout.write(
       `${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}, cost limit ${kappa}):\n` +
         (agent.cfg.violatingChoice !== 'safest' ? `  after a violating step: the candidate with the highest Q_r (violatingChoice ${agent.cfg.violatingChoice}; not the paper)\n` : '') +
-        (agent.cfg.modeCandidate ? `  the actor's noise-free sample where judged feasible by ${agent.cfg.modeMargin} (modeCandidate; not the paper)\n` : '') +
+        (agent.cfg.modeCandidate ? `  the actor's ${agent.cfg.modeEstimate === 'densest' ? 'densest candidate' : 'noise-free sample'} where judged feasible by ${agent.cfg.modeMargin} (modeCandidate, modeEstimate '${agent.cfg.modeEstimate}'; not the paper)\n` : '') +
         `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +
         `  normalized cost   ${res.normalizedCost.toFixed(3)} +- ${res.normalizedCostStd.toFixed(3)}  (${res.safe ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * res.safeFraction).toFixed(0)}% of episodes safe)\n` +
         `  return ${res.meanReturn.toFixed(2)}, cost ${res.meanCost.toFixed(2)} per episode; ${res.seconds.toFixed(1)} s\n` +

@@ -1,5 +1,5 @@
 /**
- * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe9 preset
+ * `fisor quickstart` (what `npm start` runs): collect PointRobot data, train FISOR with the safe10 preset
  * (recovery data, critics first, then the actor; V_h's target the min of Q_h over a 3 x 3 action grid, regressed
  * symmetrically; where no candidate is judged feasible by a margin of 0.05 the fallback grid's actions compete too; `--preset cpu` for
  * the paper's joint schedule, V_h target and choice at cpu size),
@@ -26,7 +26,7 @@ import { nodeProvenance } from '../io/node_provenance.js';
 const flags = {
   out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
   overwrite: { type: 'bool', help: 'replace what --out already holds (without it a non-empty directory is refused)', default: false },
-  preset: { type: 'string', help: `config preset (${PRESETS.join(', ')})`, default: 'safe9', meta: 'NAME' },
+  preset: { type: 'string', help: `config preset (${PRESETS.join(', ')})`, default: 'safe10', meta: 'NAME' },
   steps: { type: 'int', help: 'training iterations (default: the preset\'s)', meta: 'N' },
   seed: { type: 'int', help: 'training seed in [0, 2^32 - 1]', default: 0, meta: 'S' },
   episodes: { type: 'int', help: 'evaluation episodes per start mode', default: 20, meta: 'N' },
@@ -46,7 +46,7 @@ export function freeRunDir(base: string): string {
 }
 
 export const command: Command = {
-  summary: 'collect PointRobot data, train FISOR (safe9 preset), evaluate, and plot the feasible region (~1.5 min on 2 cores)',
+  summary: 'collect PointRobot data, train FISOR (safe10 preset), evaluate, and plot the feasible region (~1.5 min on 2 cores)',
   flags,
   async run(argv, io) {
     const { values: sets, rest } = extractRepeated(argv, 'set');

@@ -22,7 +22,7 @@ import { algoOf } from './train_algo.js';
 const flags = {
   algo: { type: 'string', help: "algorithm: fisor (default) or one of 'fisor algos'", default: 'fisor', meta: 'NAME' },
   task: { type: 'string', help: "task name (see 'fisor tasks')", required: true, meta: 'NAME' },
-  preset: { type: 'string', help: 'config preset: cpu (minutes on 2 cores), paper (official values), or safe, safe2, ..., safe9 (cpu with the changes of rl/fisor/config.ts, each with its reason)', default: 'cpu', meta: 'NAME' },
+  preset: { type: 'string', help: 'config preset: cpu (minutes on 2 cores), paper (official values), or safe, safe2, ..., safe10 (cpu with the changes of rl/fisor/config.ts, each with its reason)', default: 'cpu', meta: 'NAME' },
   steps: { type: 'int', help: 'training iterations (default: the preset\'s); with --resume: extend the run to N', meta: 'N' },
   seed: { type: 'int', help: 'random seed in [0, 2^32 - 1] (networks, minibatches, sampling, evaluation)', default: 0, meta: 'S' },
   dataset: { type: 'string', help: 'DSRL HDF5 dataset (default: collect the task\'s default dataset, seed 0)', meta: 'FILE' },

@@ -367,8 +367,9 @@ export class FisorAgent {
    * compete too (`fallbackActions`).
    * `violating` [B] (optional): 1 where the observation's episode incurred a cost at its last step; with config
    * violatingChoice 'reward' (not the paper) those rows execute the candidate with the highest target Q_r.
-   * With config modeCandidate (not the paper), the actor's noise-free sample is executed where its Q_h <=
-   * -modeMargin (rows not chosen by Q_r), before the fallback grid is considered.
+   * With config modeCandidate (not the paper), the actor's most likely action (config modeEstimate: its noise-free
+   * sample, or the densest of the N) is executed where its Q_h <= -modeMargin (rows not chosen by Q_r), before the
+   * fallback grid is considered.
    * Returns [B * actDim].
    */
   act(observations: Float32Array, n = this.cfg.numSamples, violating?: Uint8Array): Float32Array {
@@ -381,11 +382,12 @@ export class FisorAgent {
    * (-1 where a fallback grid action was executed), `chosenQh` [B] the Q_h of the executed action, and
    * `candidateQr` [B * n] the target Q_r (ensemble min) of every candidate and `rewardChosen` [B] (1 where the
    * candidate was chosen by Q_r) when the 'reward' choice was made for some row (both null otherwise). With
-   * config modeCandidate, `chosen` is n where the noise-free candidate was executed.
+   * config modeCandidate, `modeChosen` [B] is 1 where the mode estimate was executed (null without it), and
+   * `chosen` there is n (modeEstimate 'noise-free': the extra sample) or the densest candidate's index.
    */
   actWithCandidates(
     observations: Float32Array, n = this.cfg.numSamples, violating?: Uint8Array,
-  ): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array; candidateQr: Float32Array | null; rewardChosen: Uint8Array | null } {
+  ): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array; candidateQr: Float32Array | null; rewardChosen: Uint8Array | null; modeChosen: Uint8Array | null } {
     const S = this.obsDim, A = this.actDim;
     const B = observations.length / S;
     if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.act: ${observations.length} numbers are not whole observations of size ${S}`);
@@ -403,10 +405,12 @@ export class FisorAgent {
         ? Uint8Array.from(violating, (v) => (v !== 0 ? 1 : 0)) : null;
       const qr = rewardChosen ? Float32Array.from(this.targetQr(s, a).dataSync()) : null;
       const av = a.dataSync();
-      const mode = this.cfg.modeCandidate ? this.modeSample(observations, B) : null;
+      const mode = !this.cfg.modeCandidate ? null
+        : this.cfg.modeEstimate === 'densest' ? densestCandidates(av, qc, B, n, A) : this.modeSample(observations, B);
       const out = new Float32Array(B * A);
       const chosen = new Int32Array(B);
       const chosenQh = new Float32Array(B);
+      const modeChosen = mode ? new Uint8Array(B) : null;
       const stranded: number[] = [];
       for (let i = 0; i < B; i++) {
         let best = i * n;
@@ -421,15 +425,16 @@ export class FisorAgent {
         chosenQh[i] = qc[best];
         if (mode && !byReward && mode.qh[i] <= -this.cfg.modeMargin) {
           for (let d = 0; d < A; d++) out[i * A + d] = mode.actions[i * A + d];
-          chosen[i] = n;
+          chosen[i] = mode.index ? mode.index[i] : n;
           chosenQh[i] = mode.qh[i];
+          modeChosen![i] = 1;
           continue;
         }
         // Stranded: no candidate judged feasible, by at least fallbackMargin (0: the plain sign of Q_h).
         if (qc[best] > -this.cfg.fallbackMargin && !byReward) stranded.push(i);
       }
       if (this.fallbackActions && stranded.length > 0) this.fallBack(observations, stranded, out, chosen, chosenQh);
-      return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr, rewardChosen };
+      return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr, rewardChosen, modeChosen };
     }));
   }
 
@@ -437,12 +442,12 @@ export class FisorAgent {
    * One noise-free sample per observation (config modeCandidate): the ancestral sampler from its own x_T with
    * temperature 0, drawn from the acting stream after the N candidates, and its target Q_h (ensemble max).
    */
-  private modeSample(observations: Float32Array, B: number): { actions: Float32Array; qh: Float32Array } {
+  private modeSample(observations: Float32Array, B: number): ModeEstimate {
     const s = this.t(observations, [B, this.obsDim]);
     const a = ddpmSample(this.actorEma, this.schedule, s, this.actDim, this.rngs.act, {
       clip: this.cfg.actor.clipSampler, temperature: 0, dtype: this.cfg.dtype,
     });
-    return { actions: Float32Array.from(a.dataSync()), qh: Float32Array.from(this.targetQh(s, a).dataSync()) };
+    return { actions: Float32Array.from(a.dataSync()), qh: Float32Array.from(this.targetQh(s, a).dataSync()), index: null };
   }
 
   /**
@@ -523,6 +528,64 @@ export class FisorAgent {
     this.rngs.act.setState(states.act);
     dropoutRngs(this.actor).forEach((r, i) => r.setState(states[`dropout.${i}`]));
   }
+}
+
+/** The mode estimate per observation (config modeCandidate): its action [B * actDim], target Q_h [B], and candidate index (null: an extra sample). */
+interface ModeEstimate {
+  actions: Float32Array;
+  qh: Float32Array;
+  index: Int32Array | null;
+}
+
+/**
+ * Config modeEstimate 'densest': per observation, the candidate of the N (`actions` [B * n * dim], `qh` [B * n])
+ * in the densest neighbourhood (`densestCandidate`).
+ */
+function densestCandidates(actions: ArrayLike<number>, qh: Float32Array, B: number, n: number, dim: number): ModeEstimate {
+  const out = new Float32Array(B * dim), q = new Float32Array(B), index = new Int32Array(B);
+  for (let i = 0; i < B; i++) {
+    const j = densestCandidate(actions, i * n, n, dim);
+    index[i] = j;
+    q[i] = qh[i * n + j];
+    for (let d = 0; d < dim; d++) out[i * dim + d] = actions[(i * n + j) * dim + d];
+  }
+  return { actions: out, qh: q, index };
+}
+
+/**
+ * Of the n points `actions[first .. first + n)` (rows of `dim`), the index (0-based within them) of the one with the
+ * highest Gaussian kernel density over the n, score_j = sum_k exp(-|a_j - a_k|^2 / (2 b^2)), with Silverman's
+ * bandwidth b = mean_d std_d (4 / ((dim + 2) n))^(1 / (dim + 4)): a sample-based estimate of the mode. The first
+ * of equal scores wins; identical points (b = 0) give index 0. Float64 throughout, so deterministic on every backend.
+ */
+export function densestCandidate(actions: ArrayLike<number>, first: number, n: number, dim: number): number {
+  if (n <= 2) return 0;
+  let spread = 0;
+  for (let d = 0; d < dim; d++) {
+    let m = 0;
+    for (let j = 0; j < n; j++) m += actions[(first + j) * dim + d];
+    m /= n;
+    let v = 0;
+    for (let j = 0; j < n; j++) v += (actions[(first + j) * dim + d] - m) ** 2;
+    spread += Math.sqrt(v / (n - 1));
+  }
+  const b = (spread / dim) * (4 / ((dim + 2) * n)) ** (1 / (dim + 4));
+  if (!(b > 0)) return 0;
+  const inv = 1 / (2 * b * b);
+  let best = 0, bestScore = -Infinity;
+  for (let j = 0; j < n; j++) {
+    let score = 0;
+    for (let k = 0; k < n; k++) {
+      let d2 = 0;
+      for (let d = 0; d < dim; d++) d2 += (actions[(first + j) * dim + d] - actions[(first + k) * dim + d]) ** 2;
+      score += Math.exp(-d2 * inv);
+    }
+    if (score > bestScore) {
+      bestScore = score;
+      best = j;
+    }
+  }
+  return best;
 }
 
 /**

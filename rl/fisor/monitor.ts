@@ -16,7 +16,7 @@ import type { EvalOptions } from './evaluate.js';
 
 /** What the monitor needs from a policy (FisorAgent has both). */
 export interface MonitoredPolicy {
-  actWithCandidates(observations: Float32Array, n?: number, violating?: Uint8Array): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array; rewardChosen?: Uint8Array | null };
+  actWithCandidates(observations: Float32Array, n?: number, violating?: Uint8Array): { actions: Float32Array; candidateQh: Float32Array; chosen: Int32Array; chosenQh: Float32Array; rewardChosen?: Uint8Array | null; modeChosen?: Uint8Array | null };
   feasibilityValue(observations: Float32Array): Float32Array;
 }
 
@@ -26,7 +26,7 @@ export type RootCause = 'critic' | 'actor' | 'selection' | 'start';
 /** One step of one episode, as seen by the monitor. */
 export interface MonitorStep {
   vh: number;
-  /** Q_h of the executed action; minQh / maxQh over the actor's N candidates (not the noise-free one of config modeCandidate). */
+  /** Q_h of the executed action; minQh / maxQh over the actor's N candidates (not the extra noise-free one of config modeCandidate). */
   chosenQh: number;
   minQh: number;
   maxQh: number;
@@ -35,7 +35,7 @@ export interface MonitorStep {
   fallback?: boolean;
   /** The executed candidate was chosen by the highest Q_r, not the lowest Q_h (config violatingChoice 'reward'). */
   rewardChoice?: boolean;
-  /** The actor's noise-free sample was executed (config modeCandidate), not the safest of the N candidates. */
+  /** The actor's mode estimate was executed (config modeCandidate, modeEstimate), not the safest of the N candidates. */
   mode?: boolean;
 }
 
@@ -53,7 +53,7 @@ export interface MonitorSummary {
   fallbackFraction?: number;
   /** Fraction of steps whose candidate was chosen by Q_r while violating (config violatingChoice; absent in older saved results). */
   rewardChoiceFraction?: number;
-  /** Fraction of steps that executed the noise-free candidate (config modeCandidate; absent in older saved results). */
+  /** Fraction of steps that executed the mode estimate (config modeCandidate; absent in older saved results). */
   modeFraction?: number;
   /** Per-episode traces (only when EvalOptions.monitorTraces). */
   traces?: MonitorStep[][];
@@ -119,7 +119,7 @@ export function isMonitoredPolicy(p: unknown): p is MonitoredPolicy {
 export function monitoredAct(
   p: MonitoredPolicy, batch: Float32Array, rows: number, n: EvalOptions['numSamples'], violating?: Uint8Array,
 ): { actions: Float32Array; records: MonitorStep[] } {
-  const { actions, candidateQh, chosen, chosenQh, rewardChosen } = p.actWithCandidates(batch, n, violating);
+  const { actions, candidateQh, chosen, chosenQh, rewardChosen, modeChosen } = p.actWithCandidates(batch, n, violating);
   const vh = p.feasibilityValue(batch);
   const k = candidateQh.length / rows;
   const records: MonitorStep[] = [];
@@ -133,7 +133,7 @@ export function monitoredAct(
     records.push({
       vh: vh[i], chosenQh: chosenQh[i], minQh: mn, maxQh: mx, cost: 0,
       ...(chosen[i] < 0 ? { fallback: true } : {}), ...(rewardChosen?.[i] ? { rewardChoice: true } : {}),
-      ...(chosen[i] === k ? { mode: true } : {}),
+      ...(modeChosen?.[i] ? { mode: true } : {}),
     });
   }
   return { actions, records };

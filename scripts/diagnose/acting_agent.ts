@@ -14,7 +14,7 @@ import { checkpointMetadata, type CheckpointMetadata } from '../../rl/fisor/trai
  * The config keys that act only at evaluation, so a saved checkpoint can be re-evaluated with other values
  * (actor.temperature: the sampler's noise scale, read only by FisorAgent.act).
  */
-export const ACTING_KEYS = new Set(['numSamples', 'fallbackGrid', 'fallbackMargin', 'violatingChoice', 'modeCandidate', 'modeMargin', 'actor.temperature']);
+export const ACTING_KEYS = new Set(['numSamples', 'fallbackGrid', 'fallbackMargin', 'violatingChoice', 'modeCandidate', 'modeMargin', 'modeEstimate', 'actor.temperature']);
 
 export interface ActingRun {
   meta: CheckpointMetadata;
@@ -46,4 +46,4 @@ export async function loadActingRun(dir: string, script: string): Promise<Acting
 
 /** Reward, cost, violation-free episodes, and how often the fallback grid and the Q_r choice acted. */
 export const evalText = (e: EvalResult): string =>
-  `reward ${e.normalizedReward.toFixed(3)} cost ${e.normalizedCost.toFixed(3)}, ${e.violationFree} of ${e.episodes.length} without a violation, fallback on ${(100 * (e.monitor?.fallbackFraction ?? 0)).toFixed(1)} % of steps, Q_r choice while violating on ${(100 * (e.monitor?.rewardChoiceFraction ?? 0)).toFixed(2)} %${e.monitor?.modeFraction ? `, noise-free candidate on ${(100 * e.monitor.modeFraction).toFixed(1)} %` : ''}`;
+  `reward ${e.normalizedReward.toFixed(3)} cost ${e.normalizedCost.toFixed(3)}, ${e.violationFree} of ${e.episodes.length} without a violation, fallback on ${(100 * (e.monitor?.fallbackFraction ?? 0)).toFixed(1)} % of steps, Q_r choice while violating on ${(100 * (e.monitor?.rewardChoiceFraction ?? 0)).toFixed(2)} %${e.monitor?.modeFraction ? `, mode estimate on ${(100 * e.monitor.modeFraction).toFixed(1)} %` : ''}`;

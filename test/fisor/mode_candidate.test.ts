@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, setBackend } from '../../core/index.js';
-import { FisorAgent } from '../../rl/fisor/agent.js';
+import { FisorAgent, densestCandidate } from '../../rl/fisor/agent.js';
 import { PRESET_TASK_CHANGES, checkConfig, presetChain, presetConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
 import { evaluate } from '../../rl/fisor/evaluate.js';
 import { shiftQh, tinyConfig } from './tiny.js';
@@ -93,6 +93,76 @@ describe('noise-free candidate (config modeCandidate)', () => {
   });
 });
 
+describe('the densest candidate (config modeEstimate densest)', () => {
+  it('finds the point in the densest cluster, not the mean between clusters nor an outlier', () => {
+    // Two clusters in 2-d: 5 points near (0.6, -0.4), 3 near (-0.7, 0.5), one far outlier; rows start at `first`.
+    const pts = [9, 9, /* padding row before first */ 0.62, -0.41, -0.71, 0.52, 0.58, -0.39, 0.6, -0.4, 1, 1, -0.69, 0.49, 0.61, -0.42, -0.7, 0.5, 0.59, -0.38];
+    const j = densestCandidate(pts, 1, 9, 2);
+    expect(j).toBe(3); // (0.6, -0.4): the centre of the bigger cluster
+    // Shuffling the points moves the index with the point.
+    const rows = Array.from({ length: 9 }, (_, k) => pts.slice(2 + 2 * k, 4 + 2 * k));
+    const order = [8, 3, 0, 5, 1, 7, 2, 6, 4];
+    const shuffled = order.flatMap((k) => rows[k]);
+    expect(order[densestCandidate(shuffled, 0, 9, 2)]).toBe(3);
+    // Identical points (no spread) and n <= 2 give the first; equal scores give the first of them.
+    expect(densestCandidate([0.3, 0.3, 0.3, 0.3, 0.3, 0.3], 0, 3, 2)).toBe(0);
+    expect(densestCandidate([0.1, 0.9], 0, 2, 1)).toBe(0);
+    expect(densestCandidate([-1, 0, 1], 0, 3, 1)).toBe(1); // the middle point has two neighbours at the same distance
+    expect(densestCandidate([-1, 1, -1, 1], 0, 4, 1)).toBe(0);
+  });
+
+  it('is one of the N candidates: no extra draw (the next call\'s candidates stay the paper\'s), executed where judged feasible by the margin', () => {
+    setBackend('js');
+    const make = (extra: string[]) => new FisorAgent(tiny(extra), 3, 2, new Rng(0));
+    const plain = make([]), dense = make(['modeCandidate=true', 'modeEstimate=densest', 'modeMargin=0.5']);
+    for (const a of [plain, dense]) shiftQh(a, -100);
+    for (let call = 0; call < 2; call++) {
+      const p = plain.actWithCandidates(obs), d = dense.actWithCandidates(obs);
+      expect(Array.from(d.candidateQh)).toEqual(Array.from(p.candidateQh));
+      expect(Array.from(d.modeChosen ?? [])).toEqual([1, 1, 1]);
+      const cand = plain.cfg.numSamples;
+      for (let i = 0; i < 3; i++) {
+        const j = d.chosen[i];
+        expect(j).toBeGreaterThanOrEqual(0);
+        expect(j).toBeLessThan(cand);
+        expect(d.chosenQh[i]).toBe(d.candidateQh[i * cand + j]);
+        expect(j).toBe(densestCandidate(candidateActions(plain, call), i * cand, cand, 2));
+      }
+    }
+    // Judged infeasible: the paper's choice, and the monitor flag stays 0.
+    const off = make(['modeCandidate=true', 'modeEstimate=densest', 'modeMargin=1e6']), ref = make([]);
+    for (const a of [off, ref]) shiftQh(a, -100);
+    const o = off.actWithCandidates(obs), r = ref.actWithCandidates(obs);
+    expect(Array.from(o.actions)).toEqual(Array.from(r.actions));
+    expect(Array.from(o.modeChosen ?? [])).toEqual([0, 0, 0]);
+  });
+
+  it('is refused without modeCandidate or with an unknown name; old configs get noise-free', () => {
+    expect(() => resolveConfig({ set: ['modeEstimate=densest'] })).toThrow(/modeEstimate.*modeCandidate true/);
+    expect(() => resolveConfig({ set: ['modeCandidate=true', 'modeEstimate=median'] })).toThrow(/modeEstimate/);
+    expect(() => checkConfig({ ...presetConfig('cpu'), modeCandidate: true, modeEstimate: 'mode' as unknown as 'densest' })).toThrow(/modeEstimate.*'noise-free' or 'densest'/);
+    const old = { ...presetConfig('cpu') } as Partial<FisorConfig>;
+    delete old.modeEstimate;
+    expect(withDefaults(old as FisorConfig).modeEstimate).toBe('noise-free');
+  });
+});
+
+/** The candidate actions an agent drew on its `call`-th act (a fresh agent of the same config replays its stream). */
+function candidateActions(agent: FisorAgent, call: number): Float32Array {
+  const twin = new FisorAgent(agent.cfg, 3, 2, new Rng(0));
+  let out: Float32Array = new Float32Array(0);
+  for (let c = 0; c <= call; c++) out = sampledCandidates(twin);
+  return out;
+}
+
+function sampledCandidates(agent: FisorAgent): Float32Array {
+  const n = agent.cfg.numSamples;
+  // numSamples = 1 per repeated observation row: the same stream draws as n candidates for each observation.
+  const rep = new Float32Array(3 * n * 3);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < n; j++) rep.set(obs.subarray(3 * i, 3 * i + 3), (i * n + j) * 3);
+  return agent.act(rep, 1);
+}
+
 describe('the safe9 preset', () => {
   it('is safe8 with the noise-free candidate at margin 0.25 on the four circle and run tasks; PointRobot and PointGoal1 act as under safe8', () => {
     expect(presetChain('safe9').map((c) => c.preset).slice(-2)).toEqual(['safe8', 'safe9']);
@@ -105,5 +175,18 @@ describe('the safe9 preset', () => {
     }
     expect(PRESET_TASK_CHANGES.safe9?.BallCircle?.modeMargin.why).toMatch(/validation episodes/);
     expect(PRESET_TASK_CHANGES.safe9?.PointRobot?.modeCandidate.why).toMatch(/feasible starts 60 \/ 57 \/ 55/);
+  });
+});
+
+describe('the safe10 preset', () => {
+  it('is safe9 with the densest candidate as the mode estimate on BallCircle only', () => {
+    expect(presetChain('safe10').map((c) => c.preset).slice(-2)).toEqual(['safe9', 'safe10']);
+    for (const task of ['PointRobot', 'BallCircle', 'CarCircle', 'BallRun', 'CarRun', 'PointGoal1']) {
+      const c10 = resolveConfig({ preset: 'safe10', task }), c9 = resolveConfig({ preset: 'safe9', task });
+      expect(c10.modeEstimate, task).toBe(task === 'BallCircle' ? 'densest' : 'noise-free');
+      // Acting only, one key: the training and every other task are safe9's.
+      expect({ ...c10, modeEstimate: 'noise-free' }, task).toEqual(c9);
+    }
+    expect(PRESET_TASK_CHANGES.safe10?.BallCircle?.modeEstimate.why).toMatch(/validation episodes only/);
   });
 });
