@@ -553,10 +553,12 @@ function densestCandidates(actions: ArrayLike<number>, qh: Float32Array, B: numb
 }
 
 /**
- * Of the n points `actions[first .. first + n)` (rows of `dim`), the index (0-based within them) of the one with the
- * highest Gaussian kernel density over the n, score_j = sum_k exp(-|a_j - a_k|^2 / (2 b^2)), with Silverman's
- * bandwidth b = mean_d std_d (4 / ((dim + 2) n))^(1 / (dim + 4)): a sample-based estimate of the mode. The first
- * of equal scores wins; identical points (b = 0) give index 0. Float64 throughout, so deterministic on every backend.
+ * Of the n points in rows first .. first + n - 1 of `actions` (rows of `dim` numbers), the index (0-based within them)
+ * of the one with the highest Gaussian kernel density over the n, score_j = sum_k exp(-|a_j - a_k|^2 / (2 b^2)), with
+ * Silverman's bandwidth b = mean_d std_d (4 / ((dim + 2) n))^(1 / (dim + 4)): a sample-based estimate of the mode. The
+ * first of bit-equal scores wins (scores equal in exact arithmetic may differ in the last bit, as each is summed in its
+ * own order; deterministic either way, float64 throughout, so the same on every backend). n <= 2, identical points
+ * (b = 0) or a non-finite coordinate (b NaN) give index 0.
  */
 export function densestCandidate(actions: ArrayLike<number>, first: number, n: number, dim: number): number {
   if (n <= 2) return 0;

@@ -129,20 +129,22 @@ export interface FisorConfig {
    */
   violatingChoice: 'safest' | 'reward';
   /**
-   * Not the paper (false = off): one more candidate per observation, the actor's noise-free sample (the ancestral
-   * sampler with no noise injected after x_T, drawn after the N candidates from the same stream). Where its Q_h <=
-   * -modeMargin it is executed instead of the safest of the N; elsewhere the paper's choice (and the fallback grid,
-   * violatingChoice) act as before. Why: FISOR's actor is trained to maximise reward where the critics judge a
+   * Not the paper (false = off): the actor's most likely action (config modeEstimate: by default one more candidate
+   * per observation, the actor's noise-free sample, the ancestral sampler with no noise injected after x_T, drawn
+   * after the N candidates from the same stream; or the densest of the N). Where its Q_h <= -modeMargin it is executed
+   * instead of the safest of the N; elsewhere the paper's choice (and the fallback grid, violatingChoice) act as
+   * before. Why: FISOR's actor is trained to maximise reward where the critics judge a
    * state feasible, yet the argmin over N noisy samples takes the most cautious outlier (the same checkpoints earn
    * 0.34-0.38 instead of ~0 on PointGoal1 with one sample, and 1.3-1.9x more on BallCircle with the sampler's noise
-   * off; docs/results-diagnosis.md, round 13). Acting only; the extra sample advances the acting stream, so from the
-   * second step on the draws differ from the paper's even where it is never executed.
+   * off; docs/results-diagnosis.md, round 13). Acting only. With 'noise-free' the extra sample advances the acting
+   * stream, so from the second step on the draws differ from the paper's even where it is never executed; 'densest'
+   * draws nothing more.
    */
   modeCandidate: boolean;
   /**
-   * The margin in h's units by which the noise-free candidate must be judged feasible (Q_h <= -modeMargin); needs
-   * modeCandidate, and with the fallback grid it must be at least fallbackMargin (a sample judged feasible by less
-   * than that margin would otherwise be executed where the grid should compete).
+   * The margin in h's units by which the mode estimate (config modeEstimate) must be judged feasible (Q_h <=
+   * -modeMargin); needs modeCandidate, and with the fallback grid it must be at least fallbackMargin (an action judged
+   * feasible by less than that margin would otherwise be executed where the grid should compete).
    */
   modeMargin: number;
   /**
@@ -153,8 +155,10 @@ export interface FisorConfig {
    *   score_j = sum_k exp(-|a_j - a_k|^2 / (2 b^2)),  b = mean_d std_d(a) (4 / ((d + 2) N))^(1 / (d + 4)).
    * Why: a chain with no injected noise is not the distribution's mode; where the actions are multimodal it can land
    * between the modes (BallCircle, longer critic phase, seed 1: 0.017 against the actor's own sample's 0.087;
-   * docs/results-diagnosis.md, round 13). The densest candidate is a sample, so it lies on the support, and it draws
-   * nothing from the acting stream.
+   * docs/results-diagnosis.md, round 13; the densest candidate reached 0.035 there, so that seed's mode itself is
+   * poor). The densest candidate is a sample, so it lies on the support (also where clipped samples pile up on the
+   * action box's edge: duplicates count as density), and it draws nothing from the acting stream. It needs
+   * numSamples >= 3 (with fewer it could only ever pick the first).
    */
   modeEstimate: 'noise-free' | 'densest';
   /** h from costs: +costScale where cost > 0, else -1. */
@@ -575,7 +579,7 @@ export function resolveConfig(opts: ResolveOptions = {}): FisorConfig {
 }
 
 /** Keys added after configs were first saved; the paper's value of each is the behaviour from before it existed. */
-const KEYS_ADDED_LATER = [
+export const KEYS_ADDED_LATER = [
   'criticUpdates', 'schedule', 'criticSteps', 'vhExpectile', 'actorWeights', 'convergenceEvery', 'dataRecipe',
   'fallbackGrid', 'fallbackMargin', 'vhActionGrid', 'violatingChoice', 'modeCandidate', 'modeMargin',
   'modeEstimate',
@@ -641,10 +645,11 @@ export function checkConfig(c: FisorConfig): void {
   if (c.fallbackMargin > 0 && c.fallbackGrid === 0) bad('fallbackMargin', `(${c.fallbackMargin}) acts only with fallbackGrid > 0 (the grid that competes); set fallbackGrid too, e.g. --set fallbackGrid=3`);
   if (typeof c.modeCandidate !== 'boolean') bad('modeCandidate', `must be true or false, got ${JSON.stringify(c.modeCandidate)}`);
   nonneg('modeMargin', c.modeMargin);
-  if (c.modeCandidate && c.fallbackGrid > 0 && c.modeMargin < c.fallbackMargin) bad('modeMargin', `(${c.modeMargin}) must be >= fallbackMargin (${c.fallbackMargin}) with the fallback grid: a noise-free sample judged feasible by less than fallbackMargin would be executed where the grid should compete; e.g. --set modeMargin=${c.fallbackMargin}`);
+  if (c.modeCandidate && c.fallbackGrid > 0 && c.modeMargin < c.fallbackMargin) bad('modeMargin', `(${c.modeMargin}) must be >= fallbackMargin (${c.fallbackMargin}) with the fallback grid: a mode estimate judged feasible by less than fallbackMargin would be executed where the grid should compete; e.g. --set modeMargin=${c.fallbackMargin}`);
   if (c.modeMargin > 0 && !c.modeCandidate) bad('modeMargin', `(${c.modeMargin}) acts only with modeCandidate true (the candidate it judges); set modeCandidate too, e.g. --set modeCandidate=true`);
   if (c.modeEstimate !== 'noise-free' && c.modeEstimate !== 'densest') bad('modeEstimate', `must be 'noise-free' or 'densest', got ${JSON.stringify(c.modeEstimate)}`);
   if (c.modeEstimate !== 'noise-free' && !c.modeCandidate) bad('modeEstimate', `('${c.modeEstimate}') acts only with modeCandidate true; set modeCandidate too, e.g. --set modeCandidate=true`);
+  if (c.modeCandidate && c.modeEstimate === 'densest' && c.numSamples < 3) bad('modeEstimate', `'densest' needs numSamples >= 3 candidates to compare (numSamples is ${c.numSamples}); raise numSamples or use modeEstimate 'noise-free'`);
   pos('costScale', c.costScale);
   if (!(c.actionClip > 0 && c.actionClip <= 1)) bad('actionClip', `must be in (0, 1], got ${c.actionClip}`);
   nonneg('evalEvery', c.evalEvery);

@@ -35,7 +35,7 @@ export interface MonitorStep {
   fallback?: boolean;
   /** The executed candidate was chosen by the highest Q_r, not the lowest Q_h (config violatingChoice 'reward'). */
   rewardChoice?: boolean;
-  /** The actor's mode estimate was executed (config modeCandidate, modeEstimate), not the safest of the N candidates. */
+  /** The mode rule executed the actor's mode estimate (config modeCandidate, modeEstimate); with 'densest' it may be the safest candidate too. */
   mode?: boolean;
 }
 

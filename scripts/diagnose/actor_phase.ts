@@ -9,7 +9,7 @@ import { collect } from '../../rl/data/collect.js';
 import { allocFisorBatch, prepareData, sampleBatch } from '../../rl/fisor/data.js';
 import { loadAgent } from '../../rl/fisor/train.js';
 import { evaluate } from '../../rl/fisor/evaluate.js';
-import { feasibleStarts } from '../../rl/fisor/starts.js';
+import { VALIDATION_EVAL_SEED, feasibleStarts } from '../../rl/fisor/starts.js';
 
 const { agent, meta } = await loadAgent(process.argv[2]);
 const K = Number(process.argv[3]);
@@ -27,9 +27,9 @@ for (let k = 0; k < K; k++) {
 }
 console.log(`actor ${K} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 const show = (name: string, e: ReturnType<typeof evaluate>) => console.log(`${name}: normR ${e.normalizedReward.toFixed(3)} normC ${e.normalizedCost.toFixed(3)} safe ${e.safeFraction.toFixed(2)} monitor ${JSON.stringify({ ...e.monitor, traces: undefined })}`);
-show('random starts', evaluate(agent, task, { episodes: E, seed: 7, monitor: true }));
+show('random starts', evaluate(agent, task, { episodes: E, seed: VALIDATION_EVAL_SEED, monitor: true }));
 if (task === 'PointRobot') {
-  show('fixed start', evaluate(agent, task, { episodes: 5, seed: 7, fixedStart: true, monitor: true }));
+  show('fixed start', evaluate(agent, task, { episodes: 5, seed: VALIDATION_EVAL_SEED, fixedStart: true, monitor: true }));
   const starts = feasibleStarts(60);
-  show('60 feasible starts', evaluate(agent, task, { episodes: 60, seed: 7, starts, monitor: true }));
+  show('60 feasible starts', evaluate(agent, task, { episodes: 60, seed: VALIDATION_EVAL_SEED, starts, monitor: true }));
 }

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { Rng, tensor, noGrad, tidy } from '../../core/index.js';
 import { collect } from '../../rl/data/collect.js';
+import { VALIDATION_EVAL_SEED } from '../../rl/fisor/starts.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
 import { prepareData } from '../../rl/fisor/data.js';
 import { train, loadAgent } from '../../rl/fisor/train.js';
@@ -63,6 +64,6 @@ for (let d = 0; d < A; d++) {
 }
 // eval with N = 1 vs N = numSamples
 for (const n of [1, cfg.numSamples]) {
-  const e = evaluate(agent, task, { episodes: 10, seed: 7, numSamples: n, fixedStart: fixed });
+  const e = evaluate(agent, task, { episodes: 10, seed: VALIDATION_EVAL_SEED, numSamples: n, fixedStart: fixed });
   console.log(`eval N=${n}: normR ${e.normalizedReward.toFixed(3)} normC ${e.normalizedCost.toFixed(3)} safeFrac ${e.safeFraction.toFixed(2)} (${e.seconds.toFixed(0)} s)`);
 }

@@ -3,7 +3,7 @@
  * (scripts/start_results.ts's evaluateRun: random starts, PointRobot also its fixed start, the 60
  * ground-truth-feasible starts and the 60 near-boundary starts), with the safety monitor. Training is not repeated: only keys that
  * act at evaluation (acting_agent.ts ACTING_KEYS: numSamples, fallbackGrid, fallbackMargin, violatingChoice,
- * modeCandidate, modeMargin, actor.temperature) may be changed.
+ * modeCandidate, modeMargin, modeEstimate, actor.temperature) may be changed.
  *   npx tsx scripts/diagnose/reeval.ts RUNDIR [--set fallbackGrid=3] [--set numSamples=16] [--episodes 20]
  */
 import { evaluateRun } from '../start_results.js';

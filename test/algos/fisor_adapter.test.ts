@@ -8,6 +8,7 @@ import { FISOR_DEF } from '../../rl/algos/fisor_adapter.js';
 import { algoMetadata, CHECKPOINT_DIR, trainAlgorithm } from '../../rl/algos/train.js';
 import { loadCheckpoint } from '../../nn/index.js';
 import { train } from '../../rl/fisor/train.js';
+import { KEYS_ADDED_LATER, presetConfig } from '../../rl/fisor/config.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -41,9 +42,11 @@ it('a FISOR checkpoint of the common loop saved before a config key existed load
   await trainAlgorithm({ algo: 'fisor', task: 'BallRun', config: cfg, seed: 1, outDir: out });
   const loaded = await loadCheckpoint(join(out, CHECKPOINT_DIR));
   const saved = (loaded.metadata as { config: Record<string, unknown> }).config;
-  // An older version wrote configs without these keys (each added later, defaulting to the paper's behaviour).
-  for (const k of ['fallbackGrid', 'fallbackMargin', 'vhActionGrid', 'violatingChoice']) delete saved[k];
+  // An older version wrote configs without the keys added later; each loads with the paper's value (the old behaviour).
+  for (const k of KEYS_ADDED_LATER) delete saved[k];
   const c = algoMetadata(loaded, out).config as unknown as Record<string, unknown>;
-  expect([c.fallbackGrid, c.fallbackMargin, c.vhActionGrid, c.violatingChoice]).toEqual([0, 0, 0, 'safest']);
+  const paper = presetConfig('paper') as unknown as Record<string, unknown>;
+  for (const k of KEYS_ADDED_LATER) expect(c[k], k).toEqual(paper[k]);
+  expect([c.fallbackGrid, c.fallbackMargin, c.vhActionGrid, c.violatingChoice, c.modeCandidate, c.modeEstimate]).toEqual([0, 0, 0, 'safest', false, 'noise-free']);
   expect(c.costLimit).toBe(cfg.costLimit);
 });

@@ -6,8 +6,8 @@ import { evaluate } from '../../rl/fisor/evaluate.js';
 import { shiftQh, tinyConfig } from './tiny.js';
 
 /**
- * Config modeCandidate / modeMargin (not the paper): the actor's noise-free sample is executed where its Q_h <=
- * -modeMargin, instead of the safest of the N candidates.
+ * Config modeCandidate / modeMargin / modeEstimate (not the paper): the actor's most likely action (its noise-free
+ * sample, or the densest of the N candidates) is executed where its Q_h <= -modeMargin, instead of the safest of the N.
  */
 const N = 4;
 const tiny = (extra: string[] = []): FisorConfig => tinyConfig(extra, { critic: 16, numSamples: N });
@@ -94,7 +94,7 @@ describe('noise-free candidate (config modeCandidate)', () => {
 });
 
 describe('the densest candidate (config modeEstimate densest)', () => {
-  it('finds the point in the densest cluster, not the mean between clusters nor an outlier', () => {
+  it('finds the centre of the bigger cluster, not a point of the smaller one nor the outlier', () => {
     // Two clusters in 2-d: 5 points near (0.6, -0.4), 3 near (-0.7, 0.5), one far outlier; rows start at `first`.
     const pts = [9, 9, /* padding row before first */ 0.62, -0.41, -0.71, 0.52, 0.58, -0.39, 0.6, -0.4, 1, 1, -0.69, 0.49, 0.61, -0.42, -0.7, 0.5, 0.59, -0.38];
     const j = densestCandidate(pts, 1, 9, 2);
@@ -126,7 +126,10 @@ describe('the densest candidate (config modeEstimate densest)', () => {
         expect(j).toBeGreaterThanOrEqual(0);
         expect(j).toBeLessThan(cand);
         expect(d.chosenQh[i]).toBe(d.candidateQh[i * cand + j]);
-        expect(j).toBe(densestCandidate(candidateActions(plain, call), i * cand, cand, 2));
+        const replay = candidateActions(plain, call);
+        expect(j).toBe(densestCandidate(replay, i * cand, cand, 2));
+        // The executed action is that candidate's, bit for bit.
+        expect(Array.from(d.actions.subarray(2 * i, 2 * i + 2))).toEqual(Array.from(replay.subarray((i * cand + j) * 2, (i * cand + j) * 2 + 2)));
       }
     }
     // Judged infeasible: the paper's choice, and the monitor flag stays 0.
@@ -137,7 +140,21 @@ describe('the densest candidate (config modeEstimate densest)', () => {
     expect(Array.from(o.modeChosen ?? [])).toEqual([0, 0, 0]);
   });
 
-  it('is refused without modeCandidate or with an unknown name; old configs get noise-free', () => {
+  it('leaves rows chosen by Q_r while violating alone, and the monitor counts its steps', () => {
+    setBackend('js');
+    const agent = new FisorAgent(tiny(['modeCandidate=true', 'modeEstimate=densest', 'violatingChoice=reward']), 3, 2, new Rng(0));
+    shiftQh(agent, -100);
+    const r = agent.actWithCandidates(obs, N, Uint8Array.from([1, 0, 0]));
+    expect(r.rewardChosen?.[0]).toBe(1);
+    expect(Array.from(r.modeChosen ?? [])).toEqual([0, 1, 1]);
+    const monitored = new FisorAgent(tiny(['modeCandidate=true', 'modeEstimate=densest']), 11, 2, new Rng(0));
+    shiftQh(monitored, -100);
+    expect(evaluate(monitored, 'PointRobot', { episodes: 2, seed: 3, monitor: true }).monitor?.modeFraction).toBe(1);
+  }, 60_000);
+
+  it('is refused without modeCandidate, with an unknown name or with fewer than 3 candidates; old configs get noise-free', () => {
+    expect(() => resolveConfig({ set: ['modeCandidate=true', 'modeEstimate=densest', 'numSamples=2'] })).toThrow(/modeEstimate.*numSamples >= 3/);
+    expect(resolveConfig({ set: ['modeCandidate=true', 'modeEstimate=densest', 'numSamples=3'] }).modeEstimate).toBe('densest');
     expect(() => resolveConfig({ set: ['modeEstimate=densest'] })).toThrow(/modeEstimate.*modeCandidate true/);
     expect(() => resolveConfig({ set: ['modeCandidate=true', 'modeEstimate=median'] })).toThrow(/modeEstimate/);
     expect(() => checkConfig({ ...presetConfig('cpu'), modeCandidate: true, modeEstimate: 'mode' as unknown as 'densest' })).toThrow(/modeEstimate.*'noise-free' or 'densest'/);
