@@ -14,12 +14,15 @@ export interface BcSafeOptions {
   batchSize: number;
   hidden: number[];
   lr: number;
+  /** Episode-cost threshold of the imitated trajectories (default: the task's kappa, BC-Safe); 0 = violation-free only. */
+  maxCost?: number;
 }
 
 export const BC_SAFE_DEFAULTS: BcSafeOptions = { steps: 3000, batchSize: 256, hidden: [128, 128], lr: 1e-3 };
 
 export function trainBcSafe(task: string, ds: Dataset, seed: number, o: BcSafeOptions = BC_SAFE_DEFAULTS): Policy & { safeTransitions: number } {
-  const kappa = taskReference(task).kappa;
+  const kappa = o.maxCost ?? taskReference(task).kappa;
+  if (!(kappa >= 0)) throw new Error(`BC-Safe: maxCost must be >= 0, got ${kappa}`);
   const rows: number[] = [];
   for (const t of splitTrajectories(ds)) if (t.cost <= kappa) for (let i = t.start; i < t.end; i++) rows.push(i);
   if (rows.length === 0) throw new Error(`BC-Safe: no trajectory of ${task} has cost <= ${kappa}`);
