@@ -26,8 +26,7 @@ for (let i = 0; i < rest.length; i += 2) {
   else if (rest[i] === '--episodes') {
     episodes = Number(rest[i + 1]);
     if (!(Number.isInteger(episodes) && episodes > 0)) throw new Error(`train_only.ts: --episodes must be a whole number > 0, got '${rest[i + 1]}'`);
-  }
-  else throw new Error(`train_only.ts: unknown argument '${rest[i]}'; ${USAGE}`);
+  } else throw new Error(`train_only.ts: unknown argument '${rest[i]}'; ${USAGE}`);
 }
 if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`train_only.ts: ${out} is not empty; give a new OUTDIR (an earlier run there is neither resumed nor overwritten)`);
 const cfg = resolveConfig({ preset, task, set: sets, overrides: { evalEvery: 0 } });
