@@ -157,8 +157,8 @@ export interface FisorConfig {
    * between the modes (BallCircle, longer critic phase, seed 1: 0.017 against the actor's own sample's 0.087;
    * docs/results-diagnosis.md, round 13; the densest candidate reached 0.035 there, so that seed's mode itself is
    * poor). The densest candidate is a sample, so it lies on the support (also where clipped samples pile up on the
-   * action box's edge: duplicates count as density), and it draws nothing from the acting stream. It needs
-   * numSamples >= 3 (with fewer it could only ever pick the first).
+   * action box's edge: duplicates count as density), and it draws nothing from the acting stream. With fewer than 3
+   * candidates it is the first (N = 1: the only one), so ablations over numSamples still run.
    */
   modeEstimate: 'noise-free' | 'densest';
   /** h from costs: +costScale where cost > 0, else -1. */
@@ -649,7 +649,6 @@ export function checkConfig(c: FisorConfig): void {
   if (c.modeMargin > 0 && !c.modeCandidate) bad('modeMargin', `(${c.modeMargin}) acts only with modeCandidate true (the candidate it judges); set modeCandidate too, e.g. --set modeCandidate=true`);
   if (c.modeEstimate !== 'noise-free' && c.modeEstimate !== 'densest') bad('modeEstimate', `must be 'noise-free' or 'densest', got ${JSON.stringify(c.modeEstimate)}`);
   if (c.modeEstimate !== 'noise-free' && !c.modeCandidate) bad('modeEstimate', `('${c.modeEstimate}') acts only with modeCandidate true; set modeCandidate too, e.g. --set modeCandidate=true`);
-  if (c.modeCandidate && c.modeEstimate === 'densest' && c.numSamples < 3) bad('modeEstimate', `'densest' needs numSamples >= 3 candidates to compare (numSamples is ${c.numSamples}); raise numSamples or use modeEstimate 'noise-free'`);
   pos('costScale', c.costScale);
   if (!(c.actionClip > 0 && c.actionClip <= 1)) bad('actionClip', `must be in (0, 1], got ${c.actionClip}`);
   nonneg('evalEvery', c.evalEvery);

@@ -152,9 +152,15 @@ describe('the densest candidate (config modeEstimate densest)', () => {
     expect(evaluate(monitored, 'PointRobot', { episodes: 2, seed: 3, monitor: true }).monitor?.modeFraction).toBe(1);
   }, 60_000);
 
-  it('is refused without modeCandidate, with an unknown name or with fewer than 3 candidates; old configs get noise-free', () => {
-    expect(() => resolveConfig({ set: ['modeCandidate=true', 'modeEstimate=densest', 'numSamples=2'] })).toThrow(/modeEstimate.*numSamples >= 3/);
-    expect(resolveConfig({ set: ['modeCandidate=true', 'modeEstimate=densest', 'numSamples=3'] }).modeEstimate).toBe('densest');
+  it('is refused without modeCandidate or with an unknown name; old configs get noise-free; one candidate is allowed (it is the mode)', () => {
+    // An ablation over numSamples (N = 1: no selection) must still run on a preset that uses it.
+    expect(resolveConfig({ set: ['modeCandidate=true', 'modeEstimate=densest', 'numSamples=1'] }).modeEstimate).toBe('densest');
+    setBackend('js');
+    const one = new FisorAgent(tiny(['modeCandidate=true', 'modeEstimate=densest', 'numSamples=1']), 3, 2, new Rng(0));
+    shiftQh(one, -100);
+    const r = one.actWithCandidates(obs, 1);
+    expect(Array.from(r.chosen)).toEqual([0, 0, 0]);
+    expect(Array.from(r.modeChosen ?? [])).toEqual([1, 1, 1]);
     expect(() => resolveConfig({ set: ['modeEstimate=densest'] })).toThrow(/modeEstimate.*modeCandidate true/);
     expect(() => resolveConfig({ set: ['modeCandidate=true', 'modeEstimate=median'] })).toThrow(/modeEstimate/);
     expect(() => checkConfig({ ...presetConfig('cpu'), modeCandidate: true, modeEstimate: 'mode' as unknown as 'densest' })).toThrow(/modeEstimate.*'noise-free' or 'densest'/);
