@@ -1,9 +1,23 @@
-/** Evaluate a checkpoint with several N. npx tsx scripts/diagnose/eval_n.ts OUTDIR N1,N2 [episodes] [--fixed] */
-import { loadAgent } from '../../rl/fisor/train.js';
+/**
+ * Evaluates a checkpoint with several candidate counts N on validation episodes (evaluation seed
+ * VALIDATION_EVAL_SEED). Each N starts from the checkpoint's saved random streams (a fresh agent per N, as
+ * acting_validation.ts does), so the values see the same resets and only the choice differs.
+ *   npx tsx scripts/diagnose/eval_n.ts RUNDIR N1,N2 [episodes] [--fixed]
+ */
 import { evaluate } from '../../rl/fisor/evaluate.js';
 import { VALIDATION_EVAL_SEED } from '../../rl/fisor/starts.js';
-const { agent, meta } = await loadAgent(process.argv[2]);
-for (const n of process.argv[3].split(',').map(Number)) {
-  const e = evaluate(agent, meta.task, { episodes: Number(process.argv[4] ?? 20), seed: VALIDATION_EVAL_SEED, numSamples: n, fixedStart: process.argv.includes('--fixed') });
-  console.log(`${meta.task} N=${n}: normR ${e.normalizedReward.toFixed(3)} normC ${e.normalizedCost.toFixed(3)} safeFrac ${e.safeFraction.toFixed(2)} (${e.seconds.toFixed(0)} s)`);
+import { loadActingRun } from './acting_agent.js';
+
+const USAGE = 'usage: eval_n.ts RUNDIR N1,N2 [episodes] [--fixed]';
+const args = process.argv.slice(2).filter((a) => a !== '--fixed');
+const [dir, list, episodesArg] = args;
+if (!dir || !list) throw new Error(USAGE);
+const ns = list.split(',').map(Number);
+if (ns.some((n) => !(Number.isInteger(n) && n > 0))) throw new Error(`eval_n.ts: N values must be whole numbers > 0, got '${list}'; ${USAGE}`);
+const episodes = Number(episodesArg ?? 20);
+if (!(Number.isInteger(episodes) && episodes > 0)) throw new Error(`eval_n.ts: episodes must be a whole number > 0, got '${episodesArg}'; ${USAGE}`);
+const run = await loadActingRun(dir, 'eval_n.ts');
+for (const n of ns) {
+  const e = evaluate(run.agentWith([]), run.meta.task, { episodes, seed: VALIDATION_EVAL_SEED, numSamples: n, fixedStart: process.argv.includes('--fixed') });
+  console.log(`${run.meta.task} N=${n}: normR ${e.normalizedReward.toFixed(3)} normC ${e.normalizedCost.toFixed(3)} safeFrac ${e.safeFraction.toFixed(2)} (${e.seconds.toFixed(0)} s)`);
 }
