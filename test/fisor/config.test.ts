@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CPU_CHANGES, PAPER, presetConfig, resolveConfig } from '../../rl/fisor/config.js';
+import { CPU_CHANGES, KEYS_ADDED_LATER, PAPER, presetConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
 import { main } from '../../rl/cli/main.js';
 
 describe('FISOR config', () => {
@@ -74,5 +74,24 @@ describe('FISOR config', () => {
     const code = await main(['train', '--task', 'PointRobot', '--set', 'actor.widthh=3'], io);
     expect(code).toBe(2);
     expect(err).toMatch(/^error: --set: unknown config key 'actor.widthh'/);
+  });
+});
+
+describe('configs saved by older versions', () => {
+  /** The top-level keys not in KEYS_ADDED_LATER when its last entry (modeEstimate) was added. */
+  const BASE_KEYS = ['steps', 'batchSize', 'actorSplits', 'criticBatchSize', 'discount', 'tau', 'rewardExpectile', 'feasibilityExpectile', 'criticHidden', 'criticLr', 'actor', 'weights', 'numSamples', 'costScale', 'hSource', 'rewardScale', 'actionClip', 'evalEvery', 'evalEpisodes', 'logEvery', 'checkpointEvery', 'dtype'];
+
+  it('every config key is a base key or listed in KEYS_ADDED_LATER (a new key must be, so that old checkpoints still load)', () => {
+    const known = new Set([...BASE_KEYS, ...KEYS_ADDED_LATER]);
+    expect(Object.keys(PAPER).filter((k) => !known.has(k))).toEqual([]);
+    expect(BASE_KEYS.filter((k) => !(k in PAPER))).toEqual([]);
+  });
+
+  it('a config with only the base keys loads with the paper\'s behaviour for every later key', () => {
+    const old = Object.fromEntries(BASE_KEYS.map((k) => [k, structuredClone((presetConfig('cpu') as unknown as Record<string, unknown>)[k])]));
+    const c = withDefaults(old as unknown as FisorConfig) as unknown as Record<string, unknown>;
+    expect(Object.keys(c).sort()).toEqual(Object.keys(PAPER).sort());
+    const paper = PAPER as unknown as Record<string, unknown>;
+    for (const k of KEYS_ADDED_LATER) expect(c[k], k).toEqual(paper[k]);
   });
 });

@@ -147,6 +147,9 @@ describe('the densest candidate (config modeEstimate densest)', () => {
     const r = agent.actWithCandidates(obs, N, Uint8Array.from([1, 0, 0]));
     expect(r.rewardChosen?.[0]).toBe(1);
     expect(Array.from(r.modeChosen ?? [])).toEqual([0, 1, 1]);
+    // Row 0 executes the highest-Q_r candidate, not the densest one.
+    const qr0 = Array.from(r.candidateQr!.subarray(0, N));
+    expect(r.chosen[0]).toBe(qr0.indexOf(Math.max(...qr0)));
     const monitored = new FisorAgent(tiny(['modeCandidate=true', 'modeEstimate=densest']), 11, 2, new Rng(0));
     shiftQh(monitored, -100);
     expect(evaluate(monitored, 'PointRobot', { episodes: 2, seed: 3, monitor: true }).monitor?.modeFraction).toBe(1);
