@@ -393,12 +393,7 @@ export class FisorAgent {
     if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.act: ${observations.length} numbers are not whole observations of size ${S}`);
     if (violating !== undefined && violating.length !== B) throw new Error(`FisorAgent.act: ${violating.length} violating flags for ${B} observations`);
     return tidy(() => noGrad(() => {
-      const rep = new Float32Array(B * n * S);
-      for (let i = 0; i < B; i++) for (let j = 0; j < n; j++) copyRow(observations, i, rep, i * n + j, S);
-      const s = this.t(rep, [B * n, S]);
-      const a = ddpmSample(this.actorEma, this.schedule, s, A, this.rngs.act, {
-        clip: this.cfg.actor.clipSampler, temperature: this.cfg.actor.temperature, dtype: this.cfg.dtype,
-      });
+      const { s, a } = this.drawCandidates(observations, B, n);
       const qc = Float32Array.from(this.targetQh(s, a).dataSync());
       // Rows chosen by Q_r (config violatingChoice 'reward', flagged rows); Q_r is computed only when there is one.
       const rewardChosen = this.cfg.violatingChoice === 'reward' && violating?.some((v) => v !== 0)
@@ -436,6 +431,28 @@ export class FisorAgent {
       if (this.fallbackActions && stranded.length > 0) this.fallBack(observations, stranded, out, chosen, chosenQh);
       return { actions: out, candidateQh: qc, chosen, chosenQh, candidateQr: qr, rewardChosen, modeChosen };
     }));
+  }
+
+  /**
+   * The n candidates per observation that `act` chooses among, unchosen: [B * n * actDim], observation-major. Draws
+   * from the acting stream exactly as `act` does (the same call there would see the same candidates).
+   */
+  sampleCandidates(observations: Float32Array, n = this.cfg.numSamples): Float32Array {
+    const B = observations.length / this.obsDim;
+    if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.sampleCandidates: ${observations.length} numbers are not whole observations of size ${this.obsDim}`);
+    return tidy(() => noGrad(() => Float32Array.from(this.drawCandidates(observations, B, n).a.dataSync())));
+  }
+
+  /** n samples of the EMA actor per observation from the acting stream: `s` the repeated observations [B * n, S], `a` the samples [B * n, A]. */
+  private drawCandidates(observations: Float32Array, B: number, n: number): { s: Tensor; a: Tensor } {
+    const S = this.obsDim;
+    const rep = new Float32Array(B * n * S);
+    for (let i = 0; i < B; i++) for (let j = 0; j < n; j++) copyRow(observations, i, rep, i * n + j, S);
+    const s = this.t(rep, [B * n, S]);
+    const a = ddpmSample(this.actorEma, this.schedule, s, this.actDim, this.rngs.act, {
+      clip: this.cfg.actor.clipSampler, temperature: this.cfg.actor.temperature, dtype: this.cfg.dtype,
+    });
+    return { s, a };
   }
 
   /**

@@ -29,16 +29,14 @@ const EDGE = 1 - 1e-6;
 for (const dir of dirs) {
   const run = await loadActingRun(dir, 'densest_clip.ts');
   const { task, seed, config } = run.meta;
-  // Plain sampling: one candidate per repeated row is the same draw as N candidates per state, nothing chosen.
-  const agent = run.agentWith(['modeCandidate=false', 'modeMargin=0', 'modeEstimate=noise-free', 'fallbackMargin=0', 'fallbackGrid=0']);
   const ds = collect(task, { seed: HELD_OUT_SEED_OFFSET, recipe: config.dataRecipe });
   const S = ds.observationSize, A = ds.actionSize, n = config.numSamples, rows = ds.observations.length / S;
-  const obs = new Float32Array(states * n * S);
+  const obs = new Float32Array(states * S);
   for (let i = 0; i < states; i++) {
     const j = Math.floor((i * rows) / states);
-    for (let k = 0; k < n; k++) obs.set(ds.observations.subarray(j * S, j * S + S), (i * n + k) * S);
+    obs.set(ds.observations.subarray(j * S, j * S + S), i * S);
   }
-  const a = agent.act(obs, 1);
+  const a = run.agentWith([]).sampleCandidates(obs, n);
   const edge = (r: number) => { for (let d = 0; d < A; d++) if (Math.abs(a[r * A + d]) >= EDGE) return true; return false; };
   const same = (r: number, q: number) => { for (let d = 0; d < A; d++) if (a[r * A + d] !== a[q * A + d]) return false; return true; };
   let densestEdge = 0, densestDup = 0, anyEdge = 0, anyDup = 0;

@@ -177,16 +177,8 @@ describe('the densest candidate (config modeEstimate densest)', () => {
 function candidateActions(agent: FisorAgent, call: number): Float32Array {
   const twin = new FisorAgent(agent.cfg, 3, 2, new Rng(0));
   let out: Float32Array = new Float32Array(0);
-  for (let c = 0; c <= call; c++) out = sampledCandidates(twin);
+  for (let c = 0; c <= call; c++) out = twin.sampleCandidates(obs);
   return out;
-}
-
-function sampledCandidates(agent: FisorAgent): Float32Array {
-  const n = agent.cfg.numSamples;
-  // numSamples = 1 per repeated observation row: the same stream draws as n candidates for each observation.
-  const rep = new Float32Array(3 * n * 3);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < n; j++) rep.set(obs.subarray(3 * i, 3 * i + 3), (i * n + j) * 3);
-  return agent.act(rep, 1);
 }
 
 describe('the safe9 preset', () => {
