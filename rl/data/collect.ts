@@ -14,6 +14,9 @@
  *     the hazard instead (the ground truth's own manoeuvre). The scripted experts pass every hazard on the
  *     goal side, and the cautious ones never get close, so without it no behaviour in the data evades at
  *     the last feasible moment. Other tasks: identical to 'recovery'.
+ *   - 'observed': 'evasive' with the same draws, except that PointGoal1's scripted behaviours act on the
+ *     agent's observation (PointGoalLidarPolicy: the lidar bins) instead of the exact hazard and goal positions,
+ *     as DSRL's behaviour agents, trained on the observation, do. Other tasks: identical to 'evasive'.
  */
 import { Rng } from '../../core/rng.js';
 import { makeEnv } from '../envs/registry.js';
@@ -21,8 +24,8 @@ import { taskReference } from '../envs/reference.js';
 import { emptyDataset, truncateDataset, type Dataset } from './dataset.js';
 import { drawBehaviour, makeBehaviourPolicy, PointRobotSafetyFilter, type BehaviourPolicy } from './policies.js';
 
-export type CollectRecipe = 'fixed' | 'recovery' | 'evasive';
-export const COLLECT_RECIPES: CollectRecipe[] = ['fixed', 'recovery', 'evasive'];
+export type CollectRecipe = 'fixed' | 'recovery' | 'evasive' | 'observed';
+export const COLLECT_RECIPES: CollectRecipe[] = ['fixed', 'recovery', 'evasive', 'observed'];
 /** The recipe `collect` uses when none is given. */
 export const DEFAULT_RECIPE: CollectRecipe = 'fixed';
 /** 'recovery': fraction of episodes that switch to a cautious behaviour mid-episode. */
@@ -80,15 +83,17 @@ export function collect(task: string, opts: CollectOptions): Dataset {
   const target = transitions ?? cap;
   while (transitions !== undefined ? n < transitions : ep < episodes!) {
     const spec = drawBehaviour(task, rng);
-    const first = makeBehaviourPolicy(task, spec, new Rng(rng.nextU32()));
+    const observed = recipe === 'observed';
+    const first = makeBehaviourPolicy(task, spec, new Rng(rng.nextU32()), observed);
     let obs = env.reset({ seed: rng.nextU32() });
     let later: BehaviourPolicy | null = null;
     let switchAt = Infinity;
     if (recipe !== 'fixed' && rng.uniform53() < RECOVERY_FRACTION) {
       switchAt = rng.int(ref.maxEpisodeSteps);
-      later = makeBehaviourPolicy(task, { kind: 'scripted', risk: 0.3 * rng.uniform53(), noise: 0.1 * rng.uniform53() }, new Rng(rng.nextU32()));
-      // The draws above are kept, so that 'evasive' differs from 'recovery' only in PointRobot's switched episodes.
-      if (recipe === 'evasive' && task === 'PointRobot') later = new PointRobotSafetyFilter(first);
+      later = makeBehaviourPolicy(task, { kind: 'scripted', risk: 0.3 * rng.uniform53(), noise: 0.1 * rng.uniform53() }, new Rng(rng.nextU32()), observed);
+      // The draws above are kept, so that 'evasive' differs from 'recovery' only in PointRobot's switched episodes
+      // and 'observed' from 'evasive' only in PointGoal1's scripted actions.
+      if ((recipe === 'evasive' || recipe === 'observed') && task === 'PointRobot') later = new PointRobotSafetyFilter(first);
     }
     for (let t = 0; ; t++) {
       (t >= switchAt ? later! : first).act(env, act);

@@ -12,6 +12,7 @@
  *   lane keeping gain 2 (1 - risk) and a per-episode lateral drift ~ risk * N(0, 0.6) that a reckless
  *   policy does not correct.
  * - PointGoal1: goal seeking with hazard avoidance gain (1 - risk) within 0.25 + 0.45 (1 - risk) of a hazard.
+ *   PointGoalLidarPolicy is the same controller fed only by the agent's observation (the 'observed' recipe).
  */
 import type { Rng } from '../../core/rng.js';
 import { BALL, BulletTaskEnv, CAR, CIRCLE } from '../envs/bullet.js';
@@ -177,6 +178,44 @@ export class PointGoalPolicy implements BehaviourPolicy {
   }
 }
 
+/**
+ * PointGoalPolicy's controller fed by the observation instead of the env's state: the goal and each hazard are
+ * placed at their lidar bin's centre angle, at the distance the bin reads, 3 (1 - value), in the body frame (the
+ * lidar keeps the nearest hazard per bin). DSRL's behaviour policies are RL agents trained on the observation, so
+ * whatever they do a learner can see the reason for; PointGoalPolicy steers by exact hazard positions that the
+ * 16-bin lidar blurs by up to 11 degrees, and imitating its violation-free episodes is not safe (round 14 of
+ * docs/results-diagnosis.md). With the goal out of lidar range (farther than 3 m) it drives straight ahead.
+ */
+export class PointGoalLidarPolicy implements BehaviourPolicy {
+  private readonly dir: [number, number] = [0, 0];
+  constructor(readonly risk: number) {}
+  act(env: Env, out: Float64Array): void {
+    const o = (env as PointGoal1).observe();
+    const B = POINT_GOAL.lidarBins, L = POINT_GOAL.lidarMax;
+    const binAngle = (k: number): number => ((k + 0.5) * 2 * Math.PI) / B;
+    let goalBin = -1, goalValue = 0;
+    for (let k = 0; k < B; k++) if (o[4 + k] > goalValue) { goalValue = o[4 + k]; goalBin = k; }
+    const dg = goalBin < 0 ? L : L * (1 - goalValue);
+    const ga = goalBin < 0 ? 0 : binAngle(goalBin);
+    const gx = dg * Math.cos(ga), gy = dg * Math.sin(ga);
+    const dir = this.dir;
+    dir[0] = Math.cos(ga);
+    dir[1] = Math.sin(ga);
+    const g = 1 - this.risk;
+    if (g > 0) {
+      for (let k = 0; k < B; k++) {
+        const v = o[4 + B + k];
+        if (v <= 0) continue;
+        const d = L * (1 - v), a = binAngle(k);
+        avoid(0, 0, gx, gy, d * Math.cos(a), d * Math.sin(a), POINT_GOAL.hazardRadius, 0.25 + 0.45 * g, 1.5 * g, dir);
+      }
+    }
+    const err = Math.atan2(dir[1], dir[0]); // body frame: the heading is angle 0
+    out[0] = clip1((0.4 + 0.6 * this.risk) * Math.max(-0.2, Math.cos(err)) * Math.min(1, 0.5 + dg));
+    out[1] = clip1(3 * err);
+  }
+}
+
 /** Mixture weights of uniform-random episodes per task (the rest are scripted with risk ~ U[0, 1]). */
 export const RANDOM_FRACTION: Record<string, number> = {
   PointRobot: 0.3,
@@ -193,8 +232,11 @@ export function drawBehaviour(task: string, rng: Rng): BehaviourSpec {
   return { kind, risk: rng.uniform53(), noise: 0.4 * rng.uniform53() };
 }
 
-/** Build the policy for a task and behaviour spec. */
-export function makeBehaviourPolicy(task: string, spec: BehaviourSpec, rng: Rng): BehaviourPolicy {
+/**
+ * Build the policy for a task and behaviour spec. `observed`: PointGoal1's scripted behaviour acts on the
+ * observation (PointGoalLidarPolicy) instead of the env's state; other tasks ignore it.
+ */
+export function makeBehaviourPolicy(task: string, spec: BehaviourSpec, rng: Rng, observed = false): BehaviourPolicy {
   if (spec.kind === 'random') return new RandomPolicy(rng);
   let base: BehaviourPolicy;
   switch (task) {
@@ -210,7 +252,7 @@ export function makeBehaviourPolicy(task: string, spec: BehaviourSpec, rng: Rng)
       base = new RunPolicy(spec.risk, task === 'BallRun' ? 'Ball' : 'Car', spec.risk * 0.6 * rng.normal());
       break;
     case 'PointGoal1':
-      base = new PointGoalPolicy(spec.risk);
+      base = observed ? new PointGoalLidarPolicy(spec.risk) : new PointGoalPolicy(spec.risk);
       break;
     default:
       throw new Error(`no behaviour policy for task '${task}'`);

@@ -128,7 +128,8 @@ export class PointGoal1 implements Env {
     if (val > o[off + bin]) o[off + bin] = val;
   }
 
-  private observe(): Float32Array {
+  /** The observation of the current state (a fresh array; behaviour policies that act on it call this too). */
+  observe(): Float32Array {
     const o = new Float32Array(this.observationSize);
     const c = Math.cos(this.heading);
     const s = Math.sin(this.heading);

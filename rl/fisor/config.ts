@@ -171,7 +171,8 @@ export interface FisorConfig {
    * Behaviour data recipe when the data is collected here (rl/data/collect.ts, docs/DATASETS.md): 'fixed'
    * (one behaviour per episode, the original data) or 'recovery' (half the episodes switch to a cautious
    * behaviour mid-episode) or 'evasive' (recovery, except that PointRobot's switching episodes keep their
-   * behaviour behind a ground-truth safety filter). Not a FISOR setting: the same data serves every algorithm.
+   * behaviour behind a ground-truth safety filter) or 'observed' (evasive, except that PointGoal1's scripted
+   * behaviours act on the lidar observation). Not a FISOR setting: the same data serves every algorithm.
    */
   dataRecipe: CollectRecipe;
   /** Dataset actions are clipped to +-actionClip. */

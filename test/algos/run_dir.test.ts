@@ -252,7 +252,7 @@ describe('fisor train --algo: run directory flags', () => {
     expect(fixed.hash).not.toBe(rec.hash);
     const b = await run(...argv, '--out', fresh(), '--data-recipe', 'careful');
     expect(b.code).toBe(2);
-    expect(b.err).toMatch(/--data-recipe must be one of fixed, recovery, evasive, got 'careful'/);
+    expect(b.err).toMatch(/--data-recipe must be one of fixed, recovery, evasive, observed, got 'careful'/);
     const c = await run(...argv, '--out', fresh(), '--data-recipe', 'recovery', '--dataset', 'x.hdf5');
     expect(c.code).toBe(2);
     expect(c.err).toMatch(/--data-recipe .* does not apply to --dataset/);

@@ -76,7 +76,7 @@ describe('fisor CLI', () => {
     expect(Array.from(ds.actions)).not.toEqual(Array.from(collect('BallCircle', { episodes: 6, seed: 3 }).actions));
     const bad = await run('collect', '--task', 'BallCircle', '--recipe', 'careful', '--out', join(dir, 'bad.hdf5'));
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/--recipe must be one of fixed, recovery, evasive, got 'careful'/);
+    expect(bad.err).toMatch(/--recipe must be one of fixed, recovery, evasive, observed, got 'careful'/);
     expect(existsSync(join(dir, 'bad.hdf5'))).toBe(false);
   });
   it('usage errors exit 2 with error: on stderr', async () => {

@@ -153,6 +153,30 @@ describe('Bullet tasks', () => {
 });
 
 describe('PointGoal1', () => {
+  it("the lidar-fed behaviour (the 'observed' recipe) is cautious at risk 0 and reckless at risk 1, as the state-fed one", () => {
+    const run = (risk: number): { R: number; C: number } => {
+      let R = 0, C = 0;
+      for (let s = 0; s < 6; s++) {
+        const env = makeEnv('PointGoal1');
+        env.reset({ seed: 100 + s });
+        const p = makeBehaviourPolicy('PointGoal1', { kind: 'scripted', risk, noise: 0 }, new Rng(s), true);
+        const a = new Float64Array(2);
+        for (let t = 0; t < env.maxEpisodeSteps; t++) {
+          p.act(env, a);
+          const r = env.step(a);
+          R += r.reward;
+          C += r.cost;
+        }
+      }
+      return { R: R / 6, C: C / 6 };
+    };
+    const safe = run(0);
+    const reckless = run(1);
+    expect(safe.C).toBeLessThanOrEqual(5); // 2.99 an episode over 100 episodes of the collect seed 0 draws
+    expect(safe.R).toBeGreaterThan(5); // ~9.7 an episode (normalized 0.36)
+    expect(reckless.C).toBeGreaterThan(10);
+  });
+
   it('goal lidar points at the goal and reaching it pays +1 and moves the goal', () => {
     const env = makeEnv('PointGoal1') as import('../../rl/envs/point_goal.js').PointGoal1;
     env.reset({ seed: 2 });

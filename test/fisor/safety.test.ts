@@ -7,7 +7,9 @@ import { evaluate, type Policy } from '../../rl/fisor/evaluate.js';
 import { summarizeMonitor, type MonitorStep } from '../../rl/fisor/monitor.js';
 import { feasibleStarts } from '../../rl/fisor/starts.js';
 import { evasiveTurn, isFeasibleState, POINT_ROBOT, PointRobot } from '../../rl/envs/point_robot.js';
-import { PointRobotSafetyFilter, type BehaviourPolicy } from '../../rl/data/policies.js';
+import { PointGoalLidarPolicy, PointRobotSafetyFilter, type BehaviourPolicy } from '../../rl/data/policies.js';
+import { POINT_GOAL } from '../../rl/envs/point_goal.js';
+import type { Env } from '../../rl/envs/types.js';
 import { collect } from '../../rl/data/collect.js';
 import { splitTrajectories } from '../../rl/data/dataset.js';
 import { tinyConfig } from './tiny.js';
@@ -144,7 +146,7 @@ describe('data recipes', () => {
     expect(collect('BallCircle', { episodes: 20, seed: 4, recipe: 'recovery' }).actions).toEqual(rec.actions);
     expect(rec.actions).not.toEqual(fixed.actions);
     expect(splitTrajectories(rec)).toHaveLength(20);
-    expect(() => collect('BallCircle', { episodes: 2, seed: 0, recipe: 'mixed' as never })).toThrow(/recipe must be one of fixed, recovery, evasive/);
+    expect(() => collect('BallCircle', { episodes: 2, seed: 0, recipe: 'mixed' as never })).toThrow(/recipe must be one of fixed, recovery, evasive, observed/);
   });
 
   it("'evasive' equals 'recovery' except on PointRobot, where the filtered episodes brake and turn away at the last feasible moment", () => {
@@ -157,6 +159,55 @@ describe('data recipes', () => {
     let evasions = 0;
     for (let i = 0; i < prEva.size; i++) if (prEva.actions[2 * i] === -1 && Math.abs(prEva.actions[2 * i + 1]) === 1) evasions++;
     expect(evasions).toBeGreaterThan(0);
+  });
+
+  it("'observed' equals 'evasive' except on PointGoal1, whose scripted behaviours then act on the observation", () => {
+    for (const [task, size] of [['BallCircle', { episodes: 20 }], ['PointRobot', { transitions: 5000 }]] as const) {
+      const eva = collect(task, { ...size, seed: 4, recipe: 'evasive' });
+      expect(collect(task, { ...size, seed: 4, recipe: 'observed' }).actions).toEqual(eva.actions);
+    }
+    const pgEva = collect('PointGoal1', { episodes: 2, seed: 4, recipe: 'evasive' });
+    const pgObs = collect('PointGoal1', { episodes: 2, seed: 4, recipe: 'observed' });
+    expect(pgObs.actions).not.toEqual(pgEva.actions);
+    expect(collect('PointGoal1', { episodes: 2, seed: 4, recipe: 'observed' }).actions).toEqual(pgObs.actions);
+  });
+});
+
+describe('PointGoal1 lidar behaviour', () => {
+  const B = POINT_GOAL.lidarBins;
+  /** A stand-in env that has nothing but an observation: the policy must not need anything else. */
+  const observing = (goal: [bin: number, dist: number] | null, hazards: [bin: number, dist: number][]): Env => {
+    const o = new Float32Array(4 + 2 * B);
+    o[2] = 1;
+    if (goal) o[4 + goal[0]] = (3 - goal[1]) / 3;
+    for (const [bin, d] of hazards) o[4 + B + bin] = (3 - d) / 3;
+    return { observe: () => o } as unknown as Env;
+  };
+  const act = (env: Env, risk = 0): Float64Array => {
+    const out = new Float64Array(2);
+    new PointGoalLidarPolicy(risk).act(env, out);
+    return out;
+  };
+  const binCentre = (k: number): number => ((k + 0.5) * 2 * Math.PI) / B;
+
+  it('steers at the goal bin\'s centre, and straight ahead when the goal is out of range', () => {
+    const toGoal = act(observing([0, 2], []));
+    expect(toGoal[1]).toBeCloseTo(3 * binCentre(0), 12);
+    expect(toGoal[0]).toBeGreaterThan(0);
+    const left = act(observing([3, 2], []));
+    expect(left[1]).toBe(1); // 3 x 78.75 degrees saturates the turn
+    expect(Array.from(act(observing(null, [])))).toEqual([0.4, 0]);
+  });
+
+  it('turns away from a hazard between it and the goal, and only while the hazard is within its margin', () => {
+    const free = act(observing([0, 2], []));
+    const blocked = act(observing([0, 2], [[0, 0.45]]));
+    expect(Math.abs(blocked[1] - free[1])).toBeGreaterThan(0.5);
+    expect(blocked[0]).toBeLessThan(free[0]); // slows while turning
+    // Risk 0 reacts within 0.2 + 0.7 m of a hazard centre; farther than that the action is the free one.
+    expect(Array.from(act(observing([0, 2], [[0, 1.0]])))).toEqual(Array.from(free));
+    // Risk 1 (reckless) ignores hazards.
+    expect(Array.from(act(observing([0, 2], [[0, 0.45]]), 1))).toEqual(Array.from(act(observing([0, 2], []), 1)));
   });
 });
 
