@@ -62,3 +62,12 @@ export function clipAction(envName: string, action: ArrayLike<number>, n: number
   }
   return out;
 }
+
+/**
+ * The `violating` flag a policy acts on at the next step (FISOR's config violatingChoice): 1 where this step
+ * incurred a cost, i.e. the agent is inside the violation set. The one definition evaluate, the rollout
+ * figure and the diagnose scripts share.
+ */
+export function violatedFlag(cost: number): 0 | 1 {
+  return cost > 0 ? 1 : 0;
+}

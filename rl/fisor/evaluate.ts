@@ -5,6 +5,7 @@
 import { Rng } from '../../core/index.js';
 import { scoreEpisode } from '../data/scoring.js';
 import { makeEnv } from '../envs/registry.js';
+import { violatedFlag } from '../envs/types.js';
 import type { PointRobot } from '../envs/point_robot.js';
 import { isMonitoredPolicy, monitoredAct, summarizeMonitor, type MonitorStep, type MonitorSummary } from './monitor.js';
 
@@ -131,7 +132,7 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
       }
       ret[i] += r.reward;
       cost[i] += r.cost;
-      lastViolated[i] = r.cost > 0 ? 1 : 0;
+      lastViolated[i] = violatedFlag(r.cost);
       len[i]++;
       obs[i] = r.observation;
       if (r.terminated || r.truncated) {

@@ -3,6 +3,7 @@
  * per-step cost, for drawing over the feasible-region map.
  */
 import { PointRobot, POINT_ROBOT } from '../envs/point_robot.js';
+import { violatedFlag } from '../envs/types.js';
 
 export interface Rollout {
   /** Positions, starting with the initial state (length = steps + 1). */
@@ -36,7 +37,7 @@ export function pointRobotRollout(policy: RolloutPolicy, opts: { numSamples?: nu
 export function runEpisode(env: PointRobot, obs: Float32Array, policy: RolloutPolicy, maxSteps: number, numSamples?: number): Rollout {
   const out: Rollout = { x: [env.state[0]], y: [env.state[1]], cost: [], ret: 0, totalCost: 0, goalReached: false, steps: 0 };
   for (let t = 0; t < maxSteps; t++) {
-    const violating = Uint8Array.of(out.cost.length > 0 && out.cost[out.cost.length - 1] > 0 ? 1 : 0);
+    const violating = Uint8Array.of(out.cost.length > 0 ? violatedFlag(out.cost[out.cost.length - 1]) : 0);
     const r = env.step(policy.act(obs, numSamples, violating));
     out.x.push(env.state[0]);
     out.y.push(env.state[1]);

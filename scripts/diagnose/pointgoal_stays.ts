@@ -7,6 +7,7 @@
  */
 import { loadAgent } from '../../rl/fisor/train.js';
 import { PointGoal1 } from '../../rl/envs/point_goal.js';
+import { violatedFlag } from '../../rl/envs/types.js';
 import { Rng } from '../../core/index.js';
 const { agent } = await loadAgent(process.argv[2]);
 const EPS = Number(process.argv[3] ?? 20);
@@ -27,7 +28,7 @@ for (let ep = 0; ep < EPS; ep++) {
   let lastCost = 0;
   for (let t = 0; t < 1000; t++) {
     // The last step's cost as the violating flag, as evaluate passes it (config violatingChoice).
-    const r0 = agent.actWithCandidates(obs, N, Uint8Array.of(lastCost > 0 ? 1 : 0));
+    const r0 = agent.actWithCandidates(obs, N, Uint8Array.of(violatedFlag(lastCost)));
     const r = env.step(r0.actions);
     lastCost = r.cost;
     total += r.cost;

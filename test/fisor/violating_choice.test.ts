@@ -5,6 +5,7 @@ import { PRESET_TASK_CHANGES, SAFE6_CHANGES, presetChain, presetConfig, resolveC
 import { evaluate } from '../../rl/fisor/evaluate.js';
 import { monitoredAct, summarizeMonitor } from '../../rl/fisor/monitor.js';
 import { withDefaults } from '../../rl/fisor/train_meta.js';
+import { pointRobotRollout } from '../../rl/plot/rollout.js';
 import { tinyConfig } from './tiny.js';
 
 /** Config violatingChoice (not the paper): while the last step incurred a cost, the highest-Q_r candidate. */
@@ -91,6 +92,15 @@ describe('choice while violating (config violatingChoice)', () => {
       });
     }
     expect(flagged).toBeGreaterThan(0);
+  });
+
+  it("the fixed-start rollout (figure and web page) passes the same flag: the last step's cost > 0, 0 at the first step", () => {
+    // Full throttle straight ahead from the fixed start drives through the hazard: costs on and off.
+    const flags: number[] = [];
+    const r = pointRobotRollout({ act: (_o, _n, violating) => { flags.push(violating![0]); return Float32Array.of(1, 0); } });
+    expect(r.totalCost).toBeGreaterThan(0);
+    expect(new Set(flags)).toEqual(new Set([0, 1]));
+    expect(flags).toEqual(r.cost.map((_, t) => (t > 0 && r.cost[t - 1] > 0 ? 1 : 0)));
   });
 
   it("the monitor records the steps chosen by Q_r (rewardChoiceFraction)", () => {
