@@ -8,7 +8,7 @@
  *   back a shared one), freed once passed on; leaf gradients accumulate into `.grad` in place.
  */
 import { keep } from './memory.js';
-import { fmtShape } from './shape.js';
+import { fmtShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /** One differentiable op: forward on tensors, and its vector-Jacobian product. */
@@ -174,6 +174,10 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
   if (!root.requiresGrad) {
     throw new Error('backward(): this tensor does not require grad (no input of its graph has requiresGrad)');
   }
+  // An array (backward([1, 1])) would otherwise fail inside as "cannot read properties of undefined".
+  if (seed !== undefined && !(seed instanceof Tensor)) {
+    throw new Error(`backward(): the seed gradient must be a Tensor (of shape ${fmtShape(root.shape)}), got ${Array.isArray(seed) ? 'an array' : seed === null ? 'null' : typeof seed}`);
+  }
   if (!seed && root.size !== 1) {
     throw new Error(`backward(): tensor of shape ${fmtShape(root.shape)} is not a scalar; pass a seed gradient of that shape`);
   }
@@ -266,10 +270,22 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
   });
 }
 
-/** Adds g into leaf.grad in place (no allocation once the gradient exists); takes ownership of g. */
+/**
+ * Adds g into leaf.grad in place (no allocation once the gradient exists); takes ownership of g.
+ * A .grad the user assigned is checked first (O(rank)): the in-place add runs over g's size, so a .grad of
+ * another size would be read and written past its end (wasm) and one of another shape would be mislabelled.
+ */
 function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
   if (leaf.grad && !leaf.grad.isDisposed) {
     const acc = leaf.grad;
+    if (!(acc instanceof Tensor)) {
+      g.dispose();
+      throw new Error(`backward(): .grad of a leaf of shape ${fmtShape(leaf.shape)} is not a Tensor (got ${typeof acc}); assign a Tensor of that shape or null`);
+    }
+    if (!sameShape(acc.shape, leaf.shape) || acc.size !== g.size) {
+      g.dispose();
+      throw new Error(`backward(): .grad of a leaf of shape ${fmtShape(leaf.shape)} has shape ${fmtShape(acc.shape)}; the gradient to add has shape ${fmtShape(g.shape)}`);
+    }
     acc.backend.binary('add', acc.buffer, g.buffer, acc.buffer, [acc.size], [1], [1]);
     g.dispose();
   } else {

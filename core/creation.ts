@@ -61,19 +61,27 @@ function draws(n: number, f: () => number): Float64Array {
   return out;
 }
 
-/** Uniform in [low, high). */
+/** Throws unless `v` is a finite number (a NaN bound or mean fills the tensor with NaN, silently). */
+function finiteOpt(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${String(v)}`);
+  return v;
+}
+
+/** Uniform in [low, high); low < high (with low > high the draws would silently fall in (high, low]). */
 export function rand(shape: readonly number[], opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const rng = opts.rng ?? defaultRng;
-  const lo = opts.low ?? 0;
-  const hi = opts.high ?? 1;
+  const lo = finiteOpt('rand', 'low', opts.low ?? 0);
+  const hi = finiteOpt('rand', 'high', opts.high ?? 1);
+  if (!(lo < hi)) throw new Error(`rand: need low < high, got low=${lo}, high=${hi}`);
   return make('rand', shape, opts, (n) => draws(n, () => lo + (hi - lo) * rng.uniform53()));
 }
 
 /** Normal with mean `mean` and standard deviation `std`. */
 export function randn(shape: readonly number[], opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const rng = opts.rng ?? defaultRng;
-  const mu = opts.mean ?? 0;
-  const sd = opts.std ?? 1;
+  const mu = finiteOpt('randn', 'mean', opts.mean ?? 0);
+  const sd = finiteOpt('randn', 'std', opts.std ?? 1);
+  if (sd < 0) throw new Error(`randn: std must be >= 0, got ${sd}`);
   return make('randn', shape, opts, (n) => draws(n, () => mu + sd * rng.normal()));
 }
 

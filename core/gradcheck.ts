@@ -21,7 +21,7 @@ export interface GradcheckOptions {
   rtol?: number;
   /** Denominator floor of the relative error (default 1). */
   floor?: number;
-  /** Check at most this many coordinates per input, drawn at random (default: all). */
+  /** Check at most this many coordinates per input, drawn at random (a whole number >= 1, or Infinity; default: all). */
   maxPoints?: number;
   /** Indices of the inputs to check (default: all). */
   wrt?: readonly number[];
@@ -49,9 +49,21 @@ export function gradcheck(
   inputs: readonly Tensor[],
   opts: GradcheckOptions = {},
 ): GradcheckResult {
+  if (typeof fn !== 'function') throw new Error('gradcheck: fn must be a function');
+  if (!Array.isArray(inputs)) throw new Error('gradcheck: inputs must be an array of tensors');
   const h = opts.h ?? 1e-4;
   const rtol = opts.rtol ?? 1e-6;
   const floor = opts.floor ?? 1;
+  // A check that checks nothing must not pass: maxPoints NaN or 0 picked no coordinate and gave ok: true;
+  // h 0 divided by 0; a floor of 0 divides 0 by 0 where both gradients are 0.
+  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (!num(h) || h <= 0) throw new Error(`gradcheck: h (the finite-difference step) must be a finite number > 0, got ${h}`);
+  if (!num(rtol) || rtol < 0) throw new Error(`gradcheck: rtol must be a finite number >= 0, got ${rtol}`);
+  if (!num(floor) || floor <= 0) throw new Error(`gradcheck: floor must be a finite number > 0, got ${floor}`);
+  const mp = opts.maxPoints;
+  if (mp !== undefined && !(mp === Infinity || (Number.isInteger(mp) && mp >= 1))) {
+    throw new Error(`gradcheck: maxPoints must be a whole number >= 1 (or Infinity / undefined for all), got ${mp}`);
+  }
   const rng = new Rng(opts.seed ?? 1234);
   const wrt = opts.wrt ?? inputs.map((_, i) => i);
   for (const i of wrt) {

@@ -26,8 +26,15 @@ export class Rng {
   /** Second Box-Muller value, returned by the next `normal()` call. */
   private spare: number | null = null;
 
+  /**
+   * Seeds the four state words by splitmix32 from one 32-bit value. The seed must be an integer (a
+   * fraction was silently truncated, so 1.5 gave seed 1's stream). Integers outside [0, 2^32) are folded
+   * to 32 bits as (low 32 bits of seed) XOR (low 32 bits of trunc(seed / 2^32)), the fold that defines
+   * every existing stream: so, e.g., -1 and 2^32 - 1 give the same stream, and 2^32 gives seed 1's.
+   */
   constructor(seed = 0) {
     if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
+    if (!Number.isInteger(seed)) throw new Error(`Rng: seed must be an integer, got ${seed}`);
     let x = (Math.trunc(seed) ^ Math.trunc(seed / 4294967296)) >>> 0;
     const next = (): number => {
       // splitmix32
@@ -154,6 +161,11 @@ export class Rng {
     return [this.s0, this.s1, this.s2, this.s3, this.spare];
   }
 
+  /**
+   * Restores a `getState()` snapshot. Refuses the all-zero words (xoshiro's one fixed point: every draw
+   * would be 0 and normal() would loop forever, which the constructor also avoids) and a spare that is
+   * not null or a finite number (normal() would hand it back as a draw).
+   */
   setState(state: RngState): void {
     if (!Array.isArray(state) || state.length !== 5) {
       throw new Error('Rng.setState: expected [s0, s1, s2, s3, spare]');
@@ -163,6 +175,10 @@ export class Rng {
       if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) {
         throw new Error(`Rng.setState: word ${i} must be a 32-bit unsigned integer, got ${w}`);
       }
+    }
+    if ((a | b | c | d) === 0) throw new Error('Rng.setState: the words are all 0, a state xoshiro128** never leaves (every draw would be 0)');
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) {
+      throw new Error(`Rng.setState: spare (the pending normal draw) must be null or a finite number, got ${typeof spare === 'string' ? `'${spare}'` : String(spare)}`);
     }
     this.s0 = a;
     this.s1 = b;

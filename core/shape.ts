@@ -66,6 +66,8 @@ export function normAxis(op: string, axis: number, ndim: number): number {
 /** Sorted unique axes; `undefined` means all axes. */
 export function normAxes(op: string, axes: number | readonly number[] | undefined, ndim: number): number[] {
   if (axes === undefined) return [...Array(ndim).keys()];
+  // A string ('1') would fail inside as "list.map is not a function".
+  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new Error(`${op}: axes must be a number or an array of numbers, got ${typeof axes === 'string' ? `the string '${axes}'` : String(axes)}`);
   const list = typeof axes === 'number' ? [axes] : axes;
   const set = new Set(list.map((a) => normAxis(op, a, ndim)));
   if (set.size !== list.length) throw new Error(`${op}: repeated axis in [${list.join(', ')}]`);

@@ -55,8 +55,19 @@ export class Tensor {
   static empty(shape: Shape, dtype: DType = 'float32', backend?: Backend): Tensor {
     // Every tensor is made here: an unknown dtype would otherwise become float32 data under a made-up label.
     if (dtype !== 'float32' && dtype !== 'float64') throw new Error(`unknown dtype '${String(dtype)}': use 'float32' or 'float64'`);
+    // O(rank): a negative or fractional size would otherwise allocate |product| elements under a bad shape.
+    const s = checkShape('Tensor.empty', shape);
     const b = backendFor(dtype, backend ?? getBackend());
-    return new Tensor(new Storage(b.alloc(sizeOf(shape), dtype)), [...shape], dtype);
+    const n = sizeOf(s);
+    let buf;
+    try {
+      buf = b.alloc(n, dtype);
+    } catch (e) {
+      // An allocation failure: the js backend's own is a bare "Invalid typed array length"; name what was asked for.
+      if (!(e instanceof RangeError)) throw e;
+      throw new RangeError(`cannot allocate a tensor of shape ${fmtShape(s)} (${n} ${dtype} elements) on backend '${b.name}': ${e.message}`);
+    }
+    return new Tensor(new Storage(buf), s, dtype);
   }
 
   get size(): number {

@@ -362,5 +362,7 @@ export function restoreState(loaded: LoadedCheckpoint, targets: Record<string, M
     }
   }
   if (errors.length) throw new Error(errors.join('\n'));
+  // Optimizers check their values too (a negative step count, say): before anything loads, so a bad one loads nothing.
+  for (const [x, sub] of plan) if ('checkStateDict' in x) x.checkStateDict?.(sub);
   for (const [x, sub] of plan) x.loadStateDict(sub);
 }

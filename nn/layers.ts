@@ -8,6 +8,7 @@
  * rather than transposed copies.
  */
 import { layerNormalize, linear, Rng, Tensor, type DType } from '../core/index.js';
+import { checkLayerNormEps } from '../core/ops/layernorm.js';
 import { makeParameter, Module } from './module.js';
 
 /** LayerNorm's op lives in core (core/ops/layernorm.ts); re-exported for nn's users. */
@@ -30,6 +31,21 @@ export function activate(x: Tensor, act: Activation): Tensor {
 function checkSize(what: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, got ${String(n)}`);
   return n;
+}
+
+/** Throws unless `x` is a Tensor (an array would fail inside as "cannot read properties of undefined"). */
+function checkInput(what: string, x: unknown): void {
+  if (!(x instanceof Tensor)) throw new Error(`${what}: input must be a Tensor, got ${Array.isArray(x) ? 'an array' : x === null ? 'null' : typeof x}`);
+}
+
+/**
+ * A dropout rate as every layer takes it: undefined (or null) is `fallback`; otherwise a finite number in [0, 1) (0 = off).
+ * (MLP and EnsembleMLP tested it by truthiness, so NaN meant off; MLPResNet by > 0, so -1 and NaN meant off.)
+ */
+function checkDropout(what: string, p: unknown, fallback: number): number {
+  if (p === undefined || p === null) return fallback; // as `??` treated it
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new Error(`${what}: dropout must be a finite number in [0, 1) (0 = off), got ${String(p)}`);
+  return p;
 }
 
 function uniformArray(n: number, a: number, rng: Rng): Float64Array {
@@ -103,6 +119,7 @@ export class Linear extends Module {
    * epilogue where the backend has the kernel); same values and gradients as forward + activate.
    */
   forwardAct(x: Tensor, activation: Activation): Tensor {
+    checkInput(`Linear(${this.inFeatures}, ${this.outFeatures})`, x);
     const last = x.shape[x.ndim - 1];
     if (x.ndim === 0 || last !== this.inFeatures) {
       throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): input of shape [${x.shape.join(', ')}] does not end in ${this.inFeatures}`);
@@ -127,8 +144,11 @@ export class LayerNorm extends Module {
   constructor(readonly size: number, opts: { eps?: number; dtype?: DType; paramShape?: number[] } = {}) {
     super();
     checkSize('LayerNorm: size', size);
-    this.eps = opts.eps ?? 1e-6;
+    this.eps = checkLayerNormEps('LayerNorm', opts.eps ?? 1e-6);
     const shape = opts.paramShape ?? [size];
+    if (!Array.isArray(shape)) throw new Error(`LayerNorm: paramShape must be an array of sizes, got ${String(shape)}`);
+    // Sizes >= 1 (a zero-size scale trains nothing; [-1, 3] failed as "Invalid typed array length: -3").
+    shape.forEach((d, i) => checkSize(`LayerNorm: paramShape [${shape.join(', ')}] entry ${i}`, d));
     if (shape[shape.length - 1] !== size) throw new Error(`LayerNorm: paramShape [${shape.join(', ')}] must end in ${size}`);
     const n = shape.reduce((a, b) => a * b, 1);
     this.registerParameter('scale', makeParameter(new Float64Array(n).fill(1), shape, opts.dtype));
@@ -136,6 +156,7 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkInput(`LayerNorm(${this.size})`, x);
     if (x.shape[x.ndim - 1] !== this.size) {
       throw new Error(`LayerNorm(${this.size}): input of shape [${x.shape.join(', ')}] does not end in ${this.size}`);
     }
@@ -235,17 +256,18 @@ export class MLP extends Module {
   constructor(opts: MLPOptions) {
     super();
     checkMlpOpts('MLP', opts);
+    const dropout = checkDropout('MLP', opts.dropout, 0);
     this.activation = opts.activation ?? 'relu';
     this.activateFinal = opts.activateFinal ?? false;
     const sizes = [opts.inputSize, ...opts.hiddenSizes, opts.outputSize];
     const nLayers = sizes.length - 1;
-    const dropRng = opts.dropout ? new Rng(opts.rng.nextU32()) : null;
+    const dropRng = dropout ? new Rng(opts.rng.nextU32()) : null;
     for (let i = 0; i < nLayers; i++) {
       this.layers.push(this.registerModule(`layers.${i}`, new Linear(sizes[i], sizes[i + 1], { init: opts.init, rng: opts.rng, dtype: opts.dtype })));
     }
     for (let i = 0; i < nLayers; i++) {
       const post = i < nLayers - 1 || this.activateFinal;
-      this.dropouts.push(post && opts.dropout ? this.registerModule(`dropouts.${i}`, new Dropout(opts.dropout, dropRng!)) : null);
+      this.dropouts.push(post && dropout ? this.registerModule(`dropouts.${i}`, new Dropout(dropout, dropRng!)) : null);
       this.norms.push(post && opts.layerNorm ? this.registerModule(`norms.${i}`, new LayerNorm(sizes[i + 1], { dtype: opts.dtype })) : null);
     }
   }
@@ -276,6 +298,7 @@ export class EnsembleLinear extends Module {
 
   /** activation(x · W + b) as one fused op (core `linear`). */
   forwardAct(x: Tensor, activation: Activation): Tensor {
+    checkInput(`EnsembleLinear(${this.members} x ${this.inFeatures} -> ${this.outFeatures})`, x);
     const ok = (x.ndim === 2 || (x.ndim === 3 && x.shape[0] === this.members)) && x.shape[x.ndim - 1] === this.inFeatures;
     if (!ok) {
       throw new Error(`EnsembleLinear(${this.members} x ${this.inFeatures} -> ${this.outFeatures}): input must be [B, ${this.inFeatures}] or [${this.members}, B, ${this.inFeatures}], got [${x.shape.join(', ')}]`);
@@ -301,11 +324,12 @@ export class EnsembleMLP extends Module {
     super();
     checkMlpOpts('EnsembleMLP', opts);
     this.members = checkSize('EnsembleMLP: members', opts.members);
+    const dropout = checkDropout('EnsembleMLP', opts.dropout, 0);
     this.activation = opts.activation ?? 'relu';
     this.activateFinal = opts.activateFinal ?? false;
     const sizes = [opts.inputSize, ...opts.hiddenSizes, opts.outputSize];
     const nLayers = sizes.length - 1;
-    const dropRng = opts.dropout ? new Rng(opts.rng.nextU32()) : null;
+    const dropRng = dropout ? new Rng(opts.rng.nextU32()) : null;
     // Draws are member-major: member k's weight of layer i is drawn in full before member k+1's.
     for (let i = 0; i < nLayers; i++) {
       const layer = new EnsembleLinear(this.members, sizes[i], sizes[i + 1], { init: opts.init, rng: opts.rng, dtype: opts.dtype });
@@ -313,7 +337,7 @@ export class EnsembleMLP extends Module {
     }
     for (let i = 0; i < nLayers; i++) {
       const post = i < nLayers - 1 || this.activateFinal;
-      this.dropouts.push(post && opts.dropout ? this.registerModule(`dropouts.${i}`, new Dropout(opts.dropout, dropRng!)) : null);
+      this.dropouts.push(post && dropout ? this.registerModule(`dropouts.${i}`, new Dropout(dropout, dropRng!)) : null);
       this.norms.push(post && opts.layerNorm
         ? this.registerModule(`norms.${i}`, new LayerNorm(sizes[i + 1], { dtype: opts.dtype, paramShape: [this.members, 1, sizes[i + 1]] }))
         : null);
@@ -361,7 +385,8 @@ export class MLPResNetBlock extends Module {
 
   constructor(hidden: number, opts: { dropout: number; rng: Rng; dropRng: Rng; init?: Init; dtype?: DType }) {
     super();
-    this.dropout = opts.dropout > 0 ? this.registerModule('dropout', new Dropout(opts.dropout, opts.dropRng)) : null;
+    const dropout = checkDropout('MLPResNetBlock', opts.dropout, 0);
+    this.dropout = dropout > 0 ? this.registerModule('dropout', new Dropout(dropout, opts.dropRng)) : null;
     this.norm = this.registerModule('norm', new LayerNorm(hidden, { dtype: opts.dtype }));
     this.fc1 = this.registerModule('fc1', new Linear(hidden, 4 * hidden, { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
     this.fc2 = this.registerModule('fc2', new Linear(4 * hidden, hidden, { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
@@ -395,7 +420,7 @@ export class MLPResNet extends Module {
     const hidden = checkSize('MLPResNet: hidden', opts.hidden ?? 256);
     const nBlocks = opts.blocks ?? 3;
     if (!Number.isInteger(nBlocks) || nBlocks < 0) throw new Error(`MLPResNet: blocks must be a non-negative integer, got ${nBlocks}`);
-    const dropout = opts.dropout ?? 0.1;
+    const dropout = checkDropout('MLPResNet', opts.dropout, 0.1);
     const dropRng = new Rng(opts.rng.nextU32());
     this.input = this.registerModule('input', new Linear(checkSize('MLPResNet: inputSize', opts.inputSize), hidden, { init: opts.init, rng: opts.rng, dtype: opts.dtype }));
     for (let i = 0; i < nBlocks; i++) {

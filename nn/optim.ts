@@ -22,6 +22,8 @@ export interface Optimizer {
   lr: number;
   stateDict(): Record<string, Tensor>;
   loadStateDict(sd: Record<string, StateValue>): void;
+  /** Throws if a state value is impossible (negative step count, ...); loads nothing. */
+  checkStateDict?(sd: Record<string, StateValue>): void;
 }
 
 /** A usable learning rate: a finite number >= 0 (NaN or Infinity would poison every parameter). */
@@ -32,6 +34,8 @@ function checkParams(what: string, params: Tensor[]): Tensor[] {
   if (params.length === 0) throw new Error(`${what}: got an empty parameter list: nothing would be trained (check the module's parameters())`);
   params.forEach((p, i) => {
     if (!(p instanceof Tensor)) throw new Error(`${what}: params[${i}] is not a Tensor`);
+    // Before the requiresGrad test: dispose() clears requiresGrad, which would misname the problem.
+    if (p.isDisposed) throw new Error(`${what}: params[${i}] (shape [${p.shape.join(', ')}]) was disposed`);
     if (!p.requiresGrad) throw new Error(`${what}: params[${i}] (shape [${p.shape.join(', ')}]) does not require grad`);
   });
   if (new Set(params).size !== params.length) throw new Error(`${what}: the same tensor appears twice in params`);
@@ -56,13 +60,45 @@ function gradOn(p: Tensor): Tensor | null {
   return moved;
 }
 
+/** Throws unless `v` is a finite number >= 0 (Infinity or NaN would poison every parameter). */
+function checkFiniteNonNeg(what: string, name: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${what}: ${name} must be a finite number >= 0, got ${String(v)}`);
+}
+
+/** The numbers of a state-dict entry (null when it is not a tensor or typed array: loadInto names that). */
+function valuesOf(v: unknown): ArrayLike<number> | null {
+  if (v instanceof Tensor) return v.isDisposed ? null : v.buffer.view();
+  if (v instanceof Float32Array || v instanceof Float64Array) return v;
+  return null;
+}
+
+/**
+ * Checks the values of a state-dict entry (shapes and names are loadInto's): each must pass `ok`; a float32
+ * target is checked as it will be stored (1e39 is finite in float64 and Infinity in float32).
+ */
+function checkStateValues(where: string, sd: Record<string, StateValue>, name: string, target: Tensor, ok: (x: number) => boolean, want: string): void {
+  if (sd === null || typeof sd !== 'object' || !Object.hasOwn(sd, name)) return;
+  const vals = valuesOf(sd[name]);
+  if (!vals) return;
+  const f32 = target.dtype === 'float32';
+  for (let i = 0; i < vals.length; i++) {
+    const x = f32 ? Math.fround(vals[i]) : vals[i];
+    if (!ok(x)) throw new Error(`${where}: '${name}'[${i}] is ${vals[i]}; it must be ${want}`);
+  }
+}
+
+const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0;
+
 abstract class BaseOptimizer implements Optimizer {
   stepCount = 0;
   protected baseLr: number;
   protected schedule: Schedule | null;
   protected readonly params: Tensor[];
+  /** The optimizer's name in errors ('SGD', 'Adam', 'AdamW'). */
+  protected readonly what: string;
 
   constructor(what: string, params: Tensor[], lr: number, schedule: Schedule | undefined) {
+    this.what = what;
     this.params = checkParams(what, params);
     if (schedule !== undefined && typeof schedule !== 'function') throw new Error(`${what}: schedule must be a function of the step`);
     if (schedule === undefined && !isLearningRate(lr)) throw new Error(`${what}: lr must be a finite non-negative number, got ${lr}`);
@@ -94,15 +130,41 @@ abstract class BaseOptimizer implements Optimizer {
   abstract step(): void;
   protected abstract stateTensors(): Record<string, Tensor>;
 
+  /**
+   * Throws naming the first disposed parameter, before any update: its .grad was cleared with it, so it
+   * would otherwise be skipped as "no gradient" while the step count still advanced.
+   */
+  protected checkNotDisposed(): void {
+    this.params.forEach((p, i) => {
+      if (p.isDisposed) throw new Error(`${this.what}.step(): params[${i}] (shape [${p.shape.join(', ')}]) was disposed; it can no longer be trained`);
+    });
+  }
+
   stateDict(): Record<string, Tensor> {
     return this.stateTensors();
   }
 
-  /** Validates every name and shape, then copies (all or nothing). */
+  /** Validates every name, shape and value, then copies (all or nothing). */
   loadStateDict(sd: Record<string, StateValue>): void {
+    this.checkStateDict(sd);
     loadInto(this.stateTensors(), sd, `${this.constructor.name}.loadStateDict`, true);
     this.afterLoad();
   }
+
+  /**
+   * Throws if a value of `sd` could not be this optimizer's state (names and shapes are loadInto's; entries
+   * of the wrong kind are skipped here): a step count of -1 or 2.5, or a negative second moment, would make
+   * every later update NaN or garbage. restoreState calls it for every optimizer before loading anything.
+   */
+  checkStateDict(sd: Record<string, StateValue>): void {
+    const where = `${this.constructor.name}.loadStateDict`;
+    const targets = this.stateTensors();
+    checkStateValues(where, sd, 'step', targets.step, isCount, 'a whole number >= 0 (the step count)');
+    this.checkLoadedValues(where, sd, targets);
+  }
+
+  /** Checks the optimizer's own state values before a load (the step count is checked for all). */
+  protected checkLoadedValues(_where: string, _sd: Record<string, StateValue>, _targets: Record<string, Tensor>): void {}
 
   protected afterLoad(): void {}
 }
@@ -130,6 +192,7 @@ export class SGD extends BaseOptimizer {
   }
 
   step(): void {
+    this.checkNotDisposed();
     const lr = this.lr;
     this.params.forEach((p, i) => {
       const g = gradOn(p);
@@ -158,6 +221,12 @@ export class SGD extends BaseOptimizer {
       if (b) out[`momentum.${i}`] = b;
     });
     return out;
+  }
+
+  protected override checkLoadedValues(where: string, sd: Record<string, StateValue>, targets: Record<string, Tensor>): void {
+    for (const name of Object.keys(targets)) {
+      if (name !== 'step') checkStateValues(where, sd, name, targets[name], Number.isFinite, 'finite (a momentum buffer)');
+    }
   }
 
   protected override afterLoad(): void {
@@ -203,8 +272,9 @@ export class Adam extends BaseOptimizer {
     for (const [k, v] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
       if (!(v >= 0 && v < 1)) throw new Error(`${defaults.name}: ${k} must be in [0, 1), got ${v}`);
     }
-    if (!(this.eps >= 0)) throw new Error(`${defaults.name}: eps must be >= 0, got ${this.eps}`);
-    if (!(this.weightDecay >= 0)) throw new Error(`${defaults.name}: weightDecay must be >= 0, got ${this.weightDecay}`);
+    // eps 0 is allowed (as in PyTorch); Infinity would freeze every parameter, NaN poison it.
+    checkFiniteNonNeg(defaults.name, 'eps', this.eps);
+    checkFiniteNonNeg(defaults.name, 'weightDecay', this.weightDecay);
     this.m = this.params.map(stateTensor);
     this.v = this.params.map(stateTensor);
     const t = Tensor.empty([this.params.length], 'float64' as DType);
@@ -213,6 +283,9 @@ export class Adam extends BaseOptimizer {
   }
 
   step(): void {
+    this.checkNotDisposed();
+    // weightDecay is a public field: a later assignment is checked as the constructor's option was.
+    checkFiniteNonNeg(`${this.what}.step()`, 'weightDecay', this.weightDecay);
     const lr = this.lr;
     const tv = this.t.buffer.view();
     this.params.forEach((p, i) => {
@@ -236,6 +309,14 @@ export class Adam extends BaseOptimizer {
       out[`v.${i}`] = this.v[i];
     });
     return out;
+  }
+
+  protected override checkLoadedValues(where: string, sd: Record<string, StateValue>, targets: Record<string, Tensor>): void {
+    checkStateValues(where, sd, 't', targets.t, isCount, "a whole number >= 0 (a parameter's step count)");
+    this.params.forEach((_, i) => {
+      checkStateValues(where, sd, `m.${i}`, targets[`m.${i}`], Number.isFinite, 'finite (a first moment)');
+      checkStateValues(where, sd, `v.${i}`, targets[`v.${i}`], (x) => Number.isFinite(x) && x >= 0, 'finite and >= 0 (a second moment)');
+    });
   }
 
   protected override afterLoad(): void {

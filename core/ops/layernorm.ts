@@ -85,8 +85,21 @@ export const LayerNormalize: OpDef<NormAttrs> = {
   },
 };
 
-/** (x - mean) / sqrt(var + eps) over the last axis (one graph op). */
+/**
+ * (x - mean) / sqrt(var + eps) over the last axis (one graph op). eps must be a finite number >= 0:
+ * a negative one gives NaN for constant rows, NaN or Infinity poisons every row.
+ */
 export function layerNormalize(x: Tensor, eps = 1e-6): Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`layerNormalize: x must be a Tensor, got ${Array.isArray(x) ? 'an array' : x === null ? 'null' : typeof x}`);
+  checkLayerNormEps('layerNormalize', eps);
   return apply(LayerNormalize, [x], { eps });
+}
+
+/** Throws unless eps is a finite number >= 0 (shared with nn's LayerNorm). */
+export function checkLayerNormEps(what: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) {
+    throw new Error(`${what}: eps must be a finite number >= 0, got ${typeof eps === 'string' ? `'${eps}'` : String(eps)}`);
+  }
+  return eps;
 }
 

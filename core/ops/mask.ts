@@ -27,6 +27,13 @@ export function causalMask(T: number, opts: { dtype?: DType; backend?: string } 
  * for padding; broadcasts against attention logits [B, heads, T, T].
  */
 export function keyPaddingMask(valid: ArrayLike<number>, B: number, T: number, opts: { dtype?: DType; backend?: string } = {}): Tensor {
+  // B and T are sizes (at least one query row and one key, as causalMask): B=-1, T=-2 or B=0.5, T=4 passed the
+  // length test and made a mask of a nonsense shape.
+  if (!Number.isInteger(B) || B <= 0) throw new Error(`keyPaddingMask: B (the batch size) must be a positive integer, got ${B}`);
+  if (!Number.isInteger(T) || T <= 0) throw new Error(`keyPaddingMask: T (the number of keys) must be a positive integer, got ${T}`);
+  if (valid === null || typeof valid !== 'object' || typeof valid.length !== 'number') {
+    throw new Error(`keyPaddingMask: valid must be an array of B x T flags, got ${valid === null ? 'null' : typeof valid}`);
+  }
   if (valid.length !== B * T) throw new Error(`keyPaddingMask: ${valid.length} flags for B=${B} x T=${T}`);
   const dtype = opts.dtype ?? 'float32';
   const b = backendFor(dtype, opts.backend ? backendByName(opts.backend) : getBackend());

@@ -17,6 +17,8 @@ export const Reshape: OpDef<number[]> = {
 };
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  // A number or undefined would fail inside the spread with "shape is not iterable".
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) throw new Error(`reshape: shape must be an array of sizes, got ${String(shape)}`);
   const s = [...shape];
   const free = s.indexOf(-1);
   if (free !== -1) {
@@ -146,8 +148,16 @@ export const Concat: OpDef<number> = {
   },
 };
 
+/** Names the first entry that is not a Tensor (it would fail later as "cannot read properties of null"). */
+function checkTensors(op: string, tensors: readonly unknown[]): void {
+  tensors.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new Error(`${op}: entry ${i} is not a Tensor (got ${t === null ? 'null' : typeof t})`);
+  });
+}
+
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('concat: needs a non-empty array of tensors');
+  checkTensors('concat', tensors);
   const first = tensors[0];
   const ax = normAxis('concat', axis, first.ndim);
   tensors.forEach((t, i) => {
@@ -162,6 +172,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 /** Stacks equal-shaped tensors along a new axis (reshape + concat). */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('stack: needs a non-empty array of tensors');
+  checkTensors('stack', tensors);
   const shape = tensors[0].shape;
   const ax = normAxis('stack', axis, shape.length + 1);
   tensors.forEach((t, i) => {
@@ -191,24 +202,30 @@ export const IndexSelect: OpDef<Int32Array> = {
 
 export function indexSelect(x: Tensor, index: Tensor | Int32Array | readonly number[]): Tensor {
   if (x.ndim === 0) throw new Error('indexSelect: cannot select rows of a rank-0 tensor');
+  // Anything else (a number, say) has no length and would select nothing, silently.
+  if (!(index instanceof Tensor) && !Array.isArray(index) && !(ArrayBuffer.isView(index) && !(index instanceof DataView))) {
+    throw new Error(`indexSelect: index must be a 1-D Tensor, an Int32Array or an array of integers, got ${index === null ? 'null' : typeof index}`);
+  }
   const raw = index instanceof Tensor ? index.buffer.view() : index;
   if (index instanceof Tensor && index.ndim !== 1) {
     throw new Error(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`);
   }
-  const idx = raw instanceof Int32Array ? raw : new Int32Array(raw.length);
-  if (!(raw instanceof Int32Array)) {
-    for (let i = 0; i < raw.length; i++) {
-      const v = raw[i];
-      if (!Number.isInteger(v)) throw new Error(`indexSelect: index ${i} is ${v}, not an integer`);
-      idx[i] = v;
-    }
+  const rows = x.shape[0];
+  const outOfRange = (i: number, v: number): Error =>
+    new Error(`indexSelect: index ${i} is ${v}, out of range for axis 0 of size ${rows}`);
+  if (raw instanceof Int32Array) {
+    for (let i = 0; i < raw.length; i++) if (raw[i] < 0 || raw[i] >= rows) throw outOfRange(i, raw[i]);
+    return apply(IndexSelect, [x], Int32Array.from(raw));
   }
-  for (let i = 0; i < idx.length; i++) {
-    if (idx[i] < 0 || idx[i] >= x.shape[0]) {
-      throw new Error(`indexSelect: index ${i} is ${idx[i]}, out of range for axis 0 of size ${x.shape[0]}`);
-    }
+  // Checked before the Int32Array store, which would wrap 2^32 to 0 (a valid row) and 2^31 to -2^31.
+  const idx = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (!Number.isInteger(v)) throw new Error(`indexSelect: index ${i} is ${v}, not an integer`);
+    if (v < 0 || v >= rows) throw outOfRange(i, v);
+    idx[i] = v;
   }
-  return apply(IndexSelect, [x], raw instanceof Int32Array ? Int32Array.from(idx) : idx);
+  return apply(IndexSelect, [x], idx);
 }
 
 /** out = cond ? a : b (broadcast); d where = (g where cond, g where not cond). */
@@ -235,6 +252,10 @@ export const Where: OpDef = {
 };
 
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  // Anything else would be written into a scalar as NaN ('x', undefined) or 0 (null).
+  if (!(cond instanceof Tensor)) throw new Error(`where: cond must be a Tensor, got ${describe(cond)}`);
+  if (!(a instanceof Tensor) && typeof a !== 'number') throw new Error(`where: a must be a Tensor or a number, got ${describe(a)}`);
+  if (!(b instanceof Tensor) && typeof b !== 'number') throw new Error(`where: b must be a Tensor or a number, got ${describe(b)}`);
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : cond;
   const lift = (v: Tensor | number): Tensor => {
     if (v instanceof Tensor) return v;
@@ -244,4 +265,11 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   };
   const c = cond.dtype === like.dtype ? cond : cond.cast(like.dtype);
   return apply(Where, [c, lift(a), lift(b)], undefined);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `the string '${v}'`;
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
 }

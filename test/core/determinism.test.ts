@@ -122,6 +122,37 @@ describe('Rng', () => {
     expect(() => new Rng(NaN)).toThrow(/seed/);
     expect(() => new Rng(0).setState([1, 2, 3] as never)).toThrow(/setState/);
   });
+
+  it('setState refuses the all-zero state (normal() looped forever) and a spare that is not null or a finite number', () => {
+    const r = new Rng(5);
+    const before = r.getState();
+    expect(() => r.setState([0, 0, 0, 0, null])).toThrow(/Rng.setState: the words are all 0/);
+    expect(() => r.setState([1, 2, 3, 4, 'x' as never])).toThrow(/spare .* must be null or a finite number, got 'x'/);
+    expect(() => r.setState([1, 2, 3, 4, NaN])).toThrow(/spare .* got NaN/);
+    expect(() => r.setState([1, 2, 3, 4, undefined as never])).toThrow(/spare .* got undefined/);
+    expect(r.getState()).toEqual(before);
+    r.setState([0, 0, 0, 1, 0.25]); // one non-zero word is a valid state; a finite spare is the next normal()
+    expect(r.normal()).toBe(0.25);
+  });
+
+  it('a fractional seed is refused (it was truncated: Rng(1.5) was Rng(1)); integer seeds keep their fold', () => {
+    expect(() => new Rng(1.5)).toThrow(/Rng: seed must be an integer, got 1.5/);
+    expect(() => new Rng(-0.5)).toThrow(/got -0.5/);
+    const words = (seed: number) => Array.from({ length: 4 }, ((r) => () => r.nextU32())(new Rng(seed)));
+    // The documented fold of integers outside [0, 2^32): existing streams stay what they are.
+    expect(words(-1)).toEqual(words(2 ** 32 - 1));
+    expect(words(2 ** 32)).toEqual(words(1));
+    expect(words(-0)).toEqual(words(0));
+  });
+
+  it('rand and randn refuse bounds that would give NaN or draws outside [low, high)', () => {
+    expect(() => rand([2], { low: 5, high: 1 })).toThrow(/rand: need low < high, got low=5, high=1/);
+    expect(() => rand([2], { low: NaN })).toThrow(/rand: low must be a finite number, got NaN/);
+    expect(() => rand([2], { high: Infinity })).toThrow(/rand: high must be a finite number/);
+    expect(() => randn([2], { std: -1 })).toThrow(/randn: std must be >= 0, got -1/);
+    expect(() => randn([2], { mean: NaN })).toThrow(/randn: mean must be a finite number/);
+    expect(randn([3], { std: 0, mean: 2, rng: new Rng(1) }).toFlatArray()).toEqual([2, 2, 2]);
+  });
 });
 
 describe('seeded tensors and training are bit-identical', () => {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { concat, gradcheck, stack, where, type Tensor } from '../../core/index.js';
+import { concat, gradcheck, stack, tensor, where, type Tensor } from '../../core/index.js';
 import { broadcastPartner, distinctTensor, propOpts, seedArb, shapeArb, valuesTensor, type ValueSpec } from './helpers.js';
 
 const TOL = 1e-6;
@@ -207,5 +207,25 @@ describe('gradcheck: composite graphs', () => {
       }),
       propOpts,
     );
+  });
+});
+
+describe('gradcheck options', () => {
+  const x = () => tensor([1, 2, 3], { dtype: 'float64', backend: 'js' });
+  it('refuses options under which it checks nothing or divides by zero (maxPoints NaN / 0 passed, h 0 gave NaN)', () => {
+    const f = (t: Tensor) => t.square();
+    expect(() => gradcheck(f, [x()], { maxPoints: NaN })).toThrow(/gradcheck: maxPoints must be a whole number >= 1 .*got NaN/);
+    expect(() => gradcheck(f, [x()], { maxPoints: 0 })).toThrow(/maxPoints .* got 0/);
+    expect(() => gradcheck(f, [x()], { maxPoints: 1.5 })).toThrow(/maxPoints .* got 1.5/);
+    expect(() => gradcheck(f, [x()], { h: 0 })).toThrow(/gradcheck: h \(the finite-difference step\) must be a finite number > 0, got 0/);
+    expect(() => gradcheck(f, [x()], { h: NaN })).toThrow(/h .* got NaN/);
+    expect(() => gradcheck(f, [x()], { rtol: -1 })).toThrow(/gradcheck: rtol must be a finite number >= 0, got -1/);
+    expect(() => gradcheck(f, [x()], { rtol: Infinity })).toThrow(/rtol .* got Infinity/);
+    expect(() => gradcheck(f, [x()], { floor: 0 })).toThrow(/gradcheck: floor must be a finite number > 0, got 0/);
+    expect(() => gradcheck(f, [x()], { seed: 0.5 })).toThrow(/Rng: seed must be an integer/);
+    expect(() => gradcheck(f, x() as never)).toThrow(/gradcheck: inputs must be an array of tensors/);
+    const some = gradcheck(f, [x()], { maxPoints: 2 });
+    expect([some.ok, some.perInput[0].checked]).toEqual([true, 2]);
+    expect(gradcheck(f, [x()], { maxPoints: Infinity }).perInput[0].checked).toBe(3);
   });
 });

@@ -78,4 +78,11 @@ describe('attention masks', () => {
     expect(m.toFlatArray().map((v) => v === 0)).toEqual([true, false, true, true]);
     expect(() => keyPaddingMask([1], 2, 2)).toThrow(/flags/);
   });
+  it('keyPaddingMask refuses B and T that are not positive integers (B=-1, T=-2 made a [-1, 1, 1, -2] mask)', () => {
+    expect(() => keyPaddingMask([1, 1], -1, -2)).toThrow(/keyPaddingMask: B \(the batch size\) must be a positive integer, got -1/);
+    expect(() => keyPaddingMask([1, 1], 0.5, 4)).toThrow(/B .* got 0.5/);
+    expect(() => keyPaddingMask([1, 1], 2, 1.0000001)).toThrow(/T \(the number of keys\) must be a positive integer/);
+    expect(() => keyPaddingMask([], 0, 3)).toThrow(/B .* got 0/);
+    expect(() => keyPaddingMask(null as never, 1, 1)).toThrow(/valid must be an array of B x T flags, got null/);
+  });
 });

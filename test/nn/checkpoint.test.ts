@@ -100,6 +100,19 @@ describe('checkpoints: round trip', () => {
     expect(snapshot(b)).toEqual(snapshot(a));
   });
 
+  it('restoreState checks optimizer state values for every target before loading any (all or nothing)', () => {
+    const a = makeNet(5);
+    const oa = new Adam(a.parameters(), { lr: 1e-2 });
+    const buf = checkpointToArrayBuffer({ tensors: { ...stateOf('net', a), ...stateOf('opt', oa) }, step: 0 });
+    const loaded = checkpointFromArrayBuffer(buf);
+    loaded.tensors['opt.t'][0] = -1;
+    const b = makeNet(6);
+    const before = b.parameters().map((p) => p.toFlatArray());
+    const ob = new Adam(b.parameters(), { lr: 1e-2 });
+    expect(() => restoreState(loaded, { net: b, opt: ob })).toThrow(/Adam\.loadStateDict: 't'\[0\] is -1/);
+    expect(b.parameters().map((p) => p.toFlatArray())).toEqual(before); // 'net' came first and was not loaded
+  });
+
   it('overwrites an existing checkpoint and leaves no temporary directories', async () => {
     const dir = fresh();
     await saveCheckpoint(dir, { tensors: stateOf('m', makeNet(1)), step: 1 });

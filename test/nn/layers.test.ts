@@ -106,6 +106,39 @@ describe('LayerNorm', () => {
   });
 });
 
+describe('layer argument checks', () => {
+  it('LayerNorm takes eps as a finite number >= 0 and paramShape as positive sizes', () => {
+    expect(() => new LayerNorm(3, { eps: NaN })).toThrow(/LayerNorm: eps must be a finite number >= 0, got NaN/);
+    expect(() => new LayerNorm(3, { eps: -1 })).toThrow(/eps .* got -1/);
+    expect(() => new LayerNorm(3, { eps: Infinity })).toThrow(/eps .* got Infinity/);
+    expect(() => new LayerNorm(3, { paramShape: [-1, 3] })).toThrow(/LayerNorm: paramShape \[-1, 3\] entry 0 must be a positive integer, got -1/);
+    expect(() => new LayerNorm(3, { paramShape: [1.5, 3] })).toThrow(/entry 0 .* got 1.5/);
+    expect(() => new LayerNorm(3, { paramShape: 3 as never })).toThrow(/paramShape must be an array of sizes/);
+    expect(new LayerNorm(3, { eps: 0, paramShape: [2, 1, 3] }).scale.shape).toEqual([2, 1, 3]);
+  });
+
+  it('every layer takes dropout as a finite number in [0, 1) (NaN and -1 meant off, silently)', () => {
+    const spec = { inputSize: 2, hiddenSizes: [3], outputSize: 1 };
+    for (const bad of [NaN, -0.5, -1, 1, Infinity, '0.1']) {
+      expect(() => new MLP({ ...spec, rng: new Rng(0), dropout: bad as never })).toThrow(new RegExp(`MLP: dropout must be a finite number in \\[0, 1\\) \\(0 = off\\), got ${String(bad)}`));
+      expect(() => new EnsembleMLP({ ...spec, members: 2, rng: new Rng(0), dropout: bad as never })).toThrow(/EnsembleMLP: dropout must be a finite number in \[0, 1\)/);
+      expect(() => new MLPResNet({ inputSize: 2, hidden: 4, blocks: 1, outputSize: 1, rng: new Rng(0), dropout: bad as never })).toThrow(/MLPResNet: dropout must be a finite number in \[0, 1\)/);
+    }
+    // Off and on as before: 0 (and an omitted option) makes no Dropout module; MLPResNet defaults to 0.1.
+    expect(new MLP({ ...spec, rng: new Rng(0), dropout: 0 }).dropouts).toEqual([null, null]);
+    expect(new MLP({ ...spec, rng: new Rng(0), dropout: 0.2 }).dropouts[0]?.p).toBe(0.2);
+    expect(new MLPResNet({ inputSize: 2, hidden: 4, blocks: 1, outputSize: 1, rng: new Rng(0) }).blocks[0].dropout?.p).toBe(0.1);
+    expect(new MLPResNet({ inputSize: 2, hidden: 4, blocks: 1, outputSize: 1, rng: new Rng(0), dropout: 0 }).blocks[0].dropout).toBe(null);
+  });
+
+  it('forward names an input that is not a Tensor', () => {
+    expect(() => new Linear(3, 2).forward([1, 2, 3] as never)).toThrow(/Linear\(3, 2\): input must be a Tensor, got an array/);
+    expect(() => new LayerNorm(3).forward(null as never)).toThrow(/LayerNorm\(3\): input must be a Tensor, got null/);
+    const ens = new EnsembleMLP({ members: 2, inputSize: 3, hiddenSizes: [], outputSize: 1, rng: new Rng(0) });
+    expect(() => ens.forward([1, 2, 3] as never)).toThrow(/EnsembleLinear\(2 x 3 -> 1\): input must be a Tensor/);
+  });
+});
+
 describe('Dropout', () => {
   it('is the identity in eval mode and for p = 0', () => {
     const x = randn([4, 5]);

@@ -163,6 +163,79 @@ describe('SGD', () => {
   });
 });
 
+describe('optimizer argument and state checks', () => {
+  it('a disposed parameter is named at construction and in step() (it was skipped while stepCount advanced)', () => {
+    for (const make of [(ps: Tensor[]) => new Adam(ps, { lr: 0.1 }), (ps: Tensor[]) => new SGD(ps, { lr: 0.1 }), (ps: Tensor[]) => new AdamW(ps)]) {
+      const gone = param([1, 2]);
+      gone.dispose();
+      expect(() => make([param([0]), gone])).toThrow(/(Adam|SGD|AdamW): params\[1\] \(shape \[2\]\) was disposed/);
+      const a = param([1, 2]);
+      const b = param([3]);
+      const opt = make([a, b]);
+      setGrad(a, [1, 1]);
+      setGrad(b, [1]);
+      b.dispose();
+      expect(() => opt.step()).toThrow(/(Adam|SGD|AdamW)\.step\(\): params\[1\] \(shape \[1\]\) was disposed/);
+      expect(opt.stepCount).toBe(0);
+      expect(a.toFlatArray()).toEqual([1, 2]); // nothing updated
+    }
+  });
+
+  it('Adam eps and weightDecay must be finite numbers >= 0 (eps 0 allowed, as in PyTorch)', () => {
+    expect(() => new Adam([param([1])], { weightDecay: Infinity })).toThrow(/Adam: weightDecay must be a finite number >= 0, got Infinity/);
+    expect(() => new AdamW([param([1])], { eps: Infinity })).toThrow(/AdamW: eps must be a finite number >= 0, got Infinity/);
+    expect(() => new Adam([param([1])], { eps: NaN })).toThrow(/eps .* got NaN/);
+    expect(() => new Adam([param([1])], { eps: -1e-8 })).toThrow(/eps .* got -1e-8/);
+    const p = param([1]);
+    const opt = new Adam([p], { eps: 0 });
+    opt.weightDecay = Infinity;
+    setGrad(p, [1]);
+    expect(() => opt.step()).toThrow(/Adam\.step\(\): weightDecay must be a finite number >= 0, got Infinity/);
+    expect(p.item()).toBe(1);
+  });
+
+  it('loadStateDict checks values, not only names and shapes, and loads nothing on error', () => {
+    const p = param([1, 2]);
+    const src = new Adam([p], { lr: 0.01 });
+    setGrad(p, [0.5, -0.5]);
+    src.step();
+    const good = () => Object.fromEntries(Object.entries(src.stateDict()).map(([k, t]) => [k, t.dataSync() as Float64Array]));
+    const dst = new Adam([param([1, 2])], { lr: 0.01 });
+    const fresh = JSON.stringify(Object.entries(dst.stateDict()).map(([k, t]) => [k, t.toFlatArray()]));
+    const bad: [string, number, number, RegExp][] = [
+      ['t', 0, -1, /'t'\[0\] is -1; it must be a whole number >= 0/],
+      ['t', 0, 1.5, /'t'\[0\] is 1.5/],
+      ['step', 0, -1, /'step'\[0\] is -1; it must be a whole number >= 0 \(the step count\)/],
+      ['step', 0, 2.5, /'step'\[0\] is 2.5/],
+      ['m.0', 1, NaN, /'m\.0'\[1\] is NaN; it must be finite/],
+      ['v.0', 0, -1e-3, /'v\.0'\[0\] is -0.001; it must be finite and >= 0/],
+      ['v.0', 1, Infinity, /'v\.0'\[1\] is Infinity/],
+    ];
+    for (const [name, i, value, msg] of bad) {
+      const sd = good();
+      sd[name][i] = value;
+      expect(() => dst.loadStateDict(sd), `${name} = ${value}`).toThrow(msg);
+      expect(JSON.stringify(Object.entries(dst.stateDict()).map(([k, t]) => [k, t.toFlatArray()]))).toBe(fresh);
+    }
+    const big = good();
+    big['m.0'] = Float64Array.from([1e39, 0]); // finite, and this moment is float64: accepted
+    dst.loadStateDict(big);
+    dst.loadStateDict(good());
+    expect(dst.stepCount).toBe(1);
+    const sgd = new SGD([param([1])], { lr: 0.1, momentum: 0.9 });
+    expect(() => sgd.loadStateDict({ step: Float64Array.from([-2]), 'momentum.0': Float64Array.from([0]) })).toThrow(/SGD\.loadStateDict: 'step'\[0\] is -2/);
+    expect(() => sgd.loadStateDict({ step: Float64Array.from([1]), 'momentum.0': Float64Array.from([NaN]) })).toThrow(/'momentum\.0'\[0\] is NaN/);
+  });
+
+  it('a float32 moment is checked as it will be stored (1e39 overflows to Infinity)', () => {
+    const p = tensor([1, 2], { requiresGrad: true }).keep();
+    const opt = new Adam([p]);
+    const sd = Object.fromEntries(Object.entries(opt.stateDict()).map(([k, t]) => [k, t.dataSync()]));
+    sd['m.0'] = Float64Array.from([1e39, 0]);
+    expect(() => opt.loadStateDict(sd as never)).toThrow(/'m\.0'\[0\] is 1e\+39; it must be finite/);
+  });
+});
+
 describe('cosineDecay', () => {
   it('matches optax.cosine_decay_schedule', () => {
     const s = cosineDecay(3e-4, 100);
