@@ -194,7 +194,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
   const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0, recipe });
   validateDataset(ds, opts.datasetPath ?? 'dataset');
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
-    throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
+    throw new Error(`${opts.datasetPath ?? 'the dataset'} has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
   checkDatasetTask(ds, task, opts.datasetPath, opts.allowTaskMismatch);
   // The fixed recipe keeps its original label, so that runs made before recipes existed still resume.

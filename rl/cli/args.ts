@@ -2,8 +2,9 @@
  * Small typed flag parser for `fisor <command> [flags]`.
  *
  * Flags are `--name value`, `--name=value`, or for bool flags `--name` / `--no-name` / `--name=true|false`.
- * Unknown flags, missing values, malformed numbers, missing required flags and stray positional arguments
- * throw `UsageError` (the CLI prints `error: <message>` and exits with code 2).
+ * Unknown flags, missing or empty values, malformed numbers, a flag given twice, missing required flags and
+ * stray positional arguments throw `UsageError` (the CLI prints `error: <message>` and exits with code 2).
+ * (Repeatable flags such as `--set` are taken out of argv before parsing: common.ts extractRepeated.)
  */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -21,6 +22,8 @@ export interface FlagSpec {
   required?: boolean;
   /** Placeholder in the usage text, e.g. 'N' or 'FILE'. */
   meta?: string;
+  /** A string flag that may be given as '' (e.g. an empty title); otherwise '' is refused, never read as "unset". */
+  allowEmpty?: boolean;
 }
 
 export type FlagSpecs = Record<string, FlagSpec>;
@@ -35,6 +38,7 @@ export type ParsedFlags<S extends FlagSpecs> = {
 function convert(name: string, spec: FlagSpec, raw: string): string | number | boolean {
   switch (spec.type) {
     case 'string':
+      if (raw === '' && !spec.allowEmpty) throw new UsageError(`flag --${name} needs a non-empty value`);
       return raw;
     case 'int': {
       if (!/^[-+]?\d+$/.test(raw.trim())) throw new UsageError(`flag --${name} expects an integer, got '${raw}'`);
@@ -43,8 +47,9 @@ function convert(name: string, spec: FlagSpec, raw: string): string | number | b
       return v;
     }
     case 'float': {
+      // Decimal notation only: Number() would also take '0x10' as 16 or '' as 0.
       const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`flag --${name} expects a number, got '${raw}'`);
+      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw.trim()) || !Number.isFinite(v)) throw new UsageError(`flag --${name} expects a number, got '${raw}'`);
       return v;
     }
     case 'bool':
@@ -69,6 +74,7 @@ export function parseFlags<S extends FlagSpecs>(argv: readonly string[], specs: 
       inline = 'false';
     }
     if (!spec) throw new UsageError(`unknown flag --${name}`);
+    if (name in out) throw new UsageError(`flag --${name} is given twice; give it once`);
     if (inline === undefined) {
       if (spec.type === 'bool') inline = 'true';
       else {

@@ -1,5 +1,5 @@
-/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] [--recipe fixed|recovery|evasive] [--cost-limit K] --out <file.hdf5> [--force]` */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+/** `fisor collect --task <name> [--episodes N | --transitions N] [--seed S] [--recipe NAME] [--cost-limit K] --out <file.hdf5> [--force]` */
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { taskReference } from '../envs/reference.js';
 import { collect, COLLECT_RECIPES, DEFAULT_RECIPE } from '../data/collect.js';
@@ -9,6 +9,7 @@ import { costReturnScatterSvg } from '../data/scatter.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { checkCostLimitFlag, checkSeedFlag, recipeFlag } from './common.js';
+import { checkOutputFiles } from './outputs.js';
 import { Progress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
@@ -23,6 +24,9 @@ const flags = {
   force: { type: 'bool', help: 'overwrite --out (and its scatter SVG) if it exists', default: false },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
+
+/** The largest dataset collect builds in memory (float32 observations, next observations, actions and per-step fields). */
+const MAX_DATASET_BYTES = 8 * 2 ** 30;
 
 /** Path of the scatter SVG written next to an output file: data.hdf5 -> data.scatter.svg. */
 export function scatterPathFor(out: string): string {
@@ -47,10 +51,14 @@ export const command: Command = {
     checkSeedFlag(f.seed);
     checkCostLimitFlag(f['cost-limit']);
     const recipe = recipeFlag('--recipe', f.recipe);
-    // Before collecting: a run trained on the old file would no longer resume (its content hash changes).
-    if (existsSync(f.out) && statSync(f.out).isDirectory()) throw new UsageError(`--out ${f.out} is a directory; give a file name`);
-    if (existsSync(f.out) && !f.force) throw new UsageError(`--out ${f.out} exists; pass --force to overwrite it (runs trained on it will no longer resume), or give another file name`);
+    // Before collecting: a run trained on the old file would no longer resume (its content hash changes), and the
+    // scatter beside it is checked too, so that nothing is half-written.
+    checkOutputFiles('--out', [f.out, scatterPathFor(f.out)], { force: f.force, forceHint: 'pass --force to overwrite it (runs trained on it will no longer resume)' });
     const ref = taskReference(f.task);
+    const rows = f.transitions ?? (f.episodes ?? 0) * ref.maxEpisodeSteps;
+    if (rows * (2 * ref.observationSize + ref.actionSize + 6) * 4 > MAX_DATASET_BYTES) {
+      throw new UsageError(`${f.transitions !== undefined ? `--transitions ${f.transitions}` : `--episodes ${f.episodes}`} would need more than ${MAX_DATASET_BYTES / 2 ** 30} GiB of memory for ${f.task}'s data; collect fewer`);
+    }
     const kappa = f['cost-limit'] ?? ref.kappa;
     let bar: Progress | null = null;
     const t0 = performance.now();

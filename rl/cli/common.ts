@@ -17,7 +17,7 @@ export function extractRepeated(argv: readonly string[], name: string): { values
     const a = argv[i];
     if (a === `--${name}`) {
       const v = argv[i + 1];
-      if (v === undefined) throw new UsageError(`flag --${name} needs a value`);
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`flag --${name} needs a value (key=value)`);
       values.push(v);
       i++;
     } else if (a.startsWith(`--${name}=`)) {
@@ -70,3 +70,23 @@ export function defaultRunDir(name: string, preset: string, seed: number, config
 export function runDirOf(checkpoint: string): string {
   return existsSync(join(checkpoint, 'manifest.json')) ? dirname(checkpoint) : checkpoint;
 }
+
+/** A shell word: left bare when it is safe to paste, else single-quoted. */
+export function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that continues an interrupted run, printed on Ctrl-C: every flag that the resume checks
+ * against the checkpoint (the data, its recipe, the cost limit, an extended step count) is repeated, so the
+ * printed line works when pasted. `flags` are [name, value] pairs; undefined or false values are left out.
+ */
+export function continueCommand(head: string, flags: [string, string | number | boolean | undefined][]): string {
+  const parts = [head];
+  for (const [name, v] of flags) {
+    if (v === undefined || v === false) continue;
+    parts.push(v === true ? `--${name}` : `--${name} ${shellWord(String(v))}`);
+  }
+  return [...parts, '--resume'].join(' ');
+}
+

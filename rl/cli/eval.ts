@@ -1,6 +1,6 @@
 /** `fisor eval --checkpoint <dir> [--episodes 20] [--seed S] [--fixed-start] [--samples N] [--cost-limit K] [--out file [--force]]` */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Rng } from '../../core/index.js';
 import { taskReference } from '../envs/reference.js';
 import { evaluate } from '../fisor/evaluate.js';
@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { checkCostLimitFlag, checkSeedFlag, runDirOf, selectBackend } from './common.js';
+import { checkOutputFiles } from './outputs.js';
 import { Progress } from './progress.js';
 import { isAlgoCheckpoint } from '../algos/train.js';
 
@@ -30,13 +31,12 @@ const flags = {
   quiet: { type: 'bool', help: 'no progress bar', default: false },
 } satisfies FlagSpecs;
 
+export const MAX_EVAL_EPISODES = 100_000;
+export const MAX_SAMPLES = 4096;
+
 /** Refuses an output path that cannot be written, or that would replace a file without `force`, before minutes of evaluation are spent. */
 export function checkOutFile(out: string, force = false): void {
-  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a directory; give a file name`);
-  if (existsSync(out) && !force) throw new UsageError(`--out ${out} already exists; pass --force to replace it, or give another file name`);
-  const dir = dirname(out) || '.';
-  if (!existsSync(dir)) throw new UsageError(`--out ${out}: directory ${dir} does not exist`);
-  if (!statSync(dir).isDirectory()) throw new UsageError(`--out ${out}: ${dir} is a file, not a directory`);
+  checkOutputFiles('--out', [out], { force, dirMustExist: true });
 }
 
 /**
@@ -62,8 +62,9 @@ export const command: Command = {
   flags,
   async run(argv, io) {
     const f = parseFlags(argv, flags);
-    if (f.episodes <= 0) throw new UsageError(`--episodes must be > 0, got ${f.episodes}`);
-    if (f.samples !== undefined && f.samples <= 0) throw new UsageError(`--samples must be > 0, got ${f.samples}`);
+    // The episodes run in lockstep and every candidate is held at once: bounds that fit in memory.
+    if (f.episodes <= 0 || f.episodes > MAX_EVAL_EPISODES) throw new UsageError(`--episodes must be in [1, ${MAX_EVAL_EPISODES}], got ${f.episodes}`);
+    if (f.samples !== undefined && (f.samples <= 0 || f.samples > MAX_SAMPLES)) throw new UsageError(`--samples must be in [1, ${MAX_SAMPLES}], got ${f.samples}`);
     const choice = f['violating-choice'];
     if (choice !== undefined && choice !== 'safest' && choice !== 'reward') throw new UsageError(`--violating-choice must be 'safest' or 'reward', got '${choice}'`);
     checkSeedFlag(f.seed);

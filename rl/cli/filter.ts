@@ -2,7 +2,7 @@
  * `fisor filter --data IN.hdf5 --out OUT.hdf5 [filters]`: DSRL's trajectory filters (rl/data/filter.ts) on a
  * DSRL or FISOR-layout file, writing a new DSRL file and a before/after cost-return scatter (SVG + PNG).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { summarizeDataset } from '../data/dataset.js';
 import { checkFilterOptions, DSRL_GRID_DEFAULTS, filterDataset, type FilterOptions } from '../data/filter.js';
@@ -11,6 +11,7 @@ import { beforeAfterScatterFigure } from '../data/scatter.js';
 import { writeFigure } from '../plot/raster.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
+import { checkOutputFiles } from './outputs.js';
 
 const flags = {
   data: { type: 'string', help: 'input HDF5 file (DSRL layout or FISOR PointRobot layout)', required: true, meta: 'FILE' },
@@ -26,7 +27,7 @@ const flags = {
   epsilon: { type: 'float', help: "DSRL epsilon: > 0 drops safe trajectories within epsilon of the best safe return, < 0 the unsafe ones within |epsilon| of the best unsafe return", meta: 'E' },
   fraction: { type: 'float', help: 'keep a random fraction of the (remaining) trajectories, in (0, 1]', meta: 'F' },
   seed: { type: 'int', help: 'random seed (grid sampling, fraction)', default: 0, meta: 'S' },
-  force: { type: 'bool', help: 'overwrite --out if it exists', default: false },
+  force: { type: 'bool', help: 'overwrite --out (and its before/after figure) if it exists', default: false },
 } satisfies FlagSpecs;
 
 /** data.hdf5 -> data.filter (base of the before/after figure). */
@@ -59,7 +60,8 @@ export const command: Command = {
       throw new UsageError((e as Error).message.replace(/^filter: /, ''));
     }
     if (resolve(f.out) === resolve(f.data)) throw new UsageError('--out must differ from --data (the input is never overwritten)');
-    if (existsSync(f.out) && !f.force) throw new UsageError(`${f.out} exists; pass --force to overwrite it`);
+    const figBase = figureBaseFor(f.out);
+    checkOutputFiles('--out', [f.out, `${figBase}.svg`, `${figBase}.png`], { force: f.force });
     const ds = await readDsrlHdf5(f.data);
     const res = filterDataset(ds, opts);
     mkdirSync(dirname(f.out) || '.', { recursive: true });
@@ -68,7 +70,7 @@ export const command: Command = {
     const task = ds.attrs?.task;
     await writeDsrlHdf5(f.out, res.dataset, { attrs: { ...(task !== undefined ? { task } : {}), source: f.data, filters, seed: f.seed, generator: 'fisor-ts filter' } });
     const kappa = f['cost-limit'];
-    const fig = await writeFigure(figureBaseFor(f.out), beforeAfterScatterFigure(ds, res.dataset, kappa, `fisor filter: ${f.data.split('/').pop()} -> ${f.out.split('/').pop()}`));
+    const fig = await writeFigure(figBase, beforeAfterScatterFigure(ds, res.dataset, kappa, `fisor filter: ${f.data.split('/').pop()} -> ${f.out.split('/').pop()}`));
     const a = summarizeDataset(ds, kappa), b = summarizeDataset(res.dataset, kappa);
     const lines = [`wrote ${f.out}`, `  before        ${a.trajectories} trajectories, ${a.transitions} transitions, ${(100 * a.fractionSafe).toFixed(1)}% with cost <= ${kappa}`];
     for (const s of res.steps) {

@@ -12,7 +12,7 @@ import { collect } from '../data/collect.js';
 import { summarizeDataset } from '../data/dataset.js';
 import { PRESETS, resolveConfig } from '../fisor/config.js';
 import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { evaluate } from '../fisor/evaluate.js';
 import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, RANDOM_STARTS_EVAL_SEED, feasibleStarts } from '../fisor/starts.js';
 import { train } from '../fisor/train.js';
@@ -57,6 +57,11 @@ export const command: Command = {
     checkSeedFlag(f.seed);
     selectBackend(f.backend);
     const out = f.out ?? freeRunDir('runs/quickstart');
+    // Before the data is collected. Quickstart always trains afresh: there is no --resume here.
+    if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file, not a directory`);
+    if (!f.overwrite && existsSync(out) && readdirSync(out).length > 0) {
+      throw new UsageError(`--out ${out} already holds files; pass --overwrite to replace the run there, or give another --out`);
+    }
     let cfg;
     try {
       cfg = resolveConfig({ preset: f.preset, task: TASK, set: sets, overrides: { steps: f.steps, evalEvery: 0 } });

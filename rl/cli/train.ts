@@ -16,7 +16,7 @@ import { NodeRunSink } from '../io/node_sink.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { runTrainingCli } from './train_run.js';
-import { checkCostLimitFlag, checkSeedFlag, defaultRunDir, extractRepeated, selectBackend } from './common.js';
+import { checkCostLimitFlag, checkSeedFlag, continueCommand, defaultRunDir, extractRepeated, selectBackend } from './common.js';
 import { algoOf } from './train_algo.js';
 
 const flags = {
@@ -73,7 +73,7 @@ export const command: Command = {
     io.stdout.write(f.resume
       ? `resuming FISOR on ${f.task} from ${out}/checkpoint (config and seed from the checkpoint), backend ${getBackend().name}\n`
       : `training FISOR on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
-    return runTrainingCli(io, { total: f.resume ? (f.steps ?? cfg.steps) : cfg.steps, label: `train ${f.task}`, quiet: f.quiet, out, continueCommand: `fisor train --task ${f.task} --out ${out} --resume` }, (hooks) => train({
+    return runTrainingCli(io, { total: f.resume ? (f.steps ?? cfg.steps) : cfg.steps, label: `train ${f.task}`, quiet: f.quiet, out, continueCommand: continueCommand('fisor train', [['task', f.task], ['out', out], ['dataset', f.dataset], ['allow-task-mismatch', f['allow-task-mismatch']], ['cost-limit', f['cost-limit']], ['steps', f.resume ? f.steps : undefined]]) }, (hooks) => train({
       task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, allowTaskMismatch: f['allow-task-mismatch'],
       resume: f.resume, overwrite: f.overwrite, steps: f.steps, costLimit: f['cost-limit'], provenance: nodeProvenance(), ...hooks,
     }));

@@ -174,7 +174,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0, recipe: opts.config.dataRecipe ?? 'fixed' });
   validateDataset(ds, opts.datasetPath ?? 'dataset');
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
-    throw new Error(`dataset has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
+    throw new Error(`${opts.datasetPath ?? 'the dataset'} has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
   checkDatasetTask(ds, task, opts.datasetPath, opts.allowTaskMismatch);
   const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;

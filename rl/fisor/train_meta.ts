@@ -78,6 +78,7 @@ export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): Che
   if (meta.obsDim !== ref.observationSize || meta.actDim !== ref.actionSize) {
     bad(`says task ${meta.task} (observations ${ref.observationSize}, actions ${ref.actionSize}) but its networks take observations ${meta.obsDim}, actions ${meta.actDim}: a checkpoint of another task?`);
   }
+  if (typeof meta.algo === 'string') bad(`holds a ${meta.algo} run, not FISOR's: continue or evaluate it with --algo ${meta.algo}`);
   if (!isObject(meta.rngs)) bad("has no object 'rngs'");
   const rngs = meta.rngs as Record<string, unknown>;
   for (const k of ['actor', 'act', 'data', 'eval']) if (!(k in rngs)) bad(`has no Rng state 'rngs.${k}'`);

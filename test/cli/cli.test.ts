@@ -89,7 +89,8 @@ describe('fisor CLI', () => {
   it('runtime errors exit 1', async () => {
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
-    const r = await run('collect', '--task', 'BallRun', '--episodes', '1', '--out', join(file, 'x.hdf5'), '--quiet');
+    // Not an HDF5 file: found out only when it is read (an --out under a file is now refused up front, exit 2).
+    const r = await run('plot', 'scatter', '--data', file, '--out', join(dir, 'never'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^error: /);
   });

@@ -191,7 +191,7 @@ describe('fisor filter CLI', () => {
 
     const again = await run('filter', '--data', input, '--out', out, '--fraction', '0.5');
     expect(again.code).toBe(2); // a usage error, before reading the input
-    expect(again.err).toMatch(/out\.hdf5 exists; pass --force/);
+    expect(again.err).toMatch(/out\.hdf5 already exists; pass --force/);
     expect((await run('filter', '--data', input, '--out', out, '--fraction', '0.3', '--force')).code).toBe(0);
     expect((await readDsrlHdf5(out)).size).toBe(3 * 3);
 

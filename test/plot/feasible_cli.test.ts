@@ -35,7 +35,7 @@ describe('fisor plot feasible', () => {
     expect(n.code, n.err).toBe(0);
     expect(readFileSync(`${base}.svg`, 'utf8')).not.toContain('rollout');
     expect(JSON.parse(readFileSync(`${base}.json`, 'utf8')).rollout).toBeUndefined();
-    expect((await run('plot', 'feasible', '--checkpoint', ck, '--grid', '1')).err).toMatch(/--grid must be >= 2/);
+    expect((await run('plot', 'feasible', '--checkpoint', ck, '--grid', '1')).err).toMatch(/--grid must be in \[2, 4000\], got 1/);
   }, 180_000);
 
   it('refuses a checkpoint of another task', async () => {
