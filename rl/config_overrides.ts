@@ -90,7 +90,14 @@ export function applySet(cfg: object, entry: string, rules: OverrideRules): void
   const cur = getPath(cfg, key);
   let value: unknown;
   if (Array.isArray(cur)) {
-    value = raw.startsWith('[') ? safeJson(raw, key) : raw.split(',').filter((s) => s.trim() !== '').map((s) => Number(s));
+    if (raw.startsWith('[')) value = safeJson(raw, key);
+    else {
+      // Number('abc') is NaN, which the array check would print as null: name the item instead.
+      const items = raw.split(',').filter((s) => s.trim() !== '');
+      const bad = items.find((s) => !Number.isFinite(Number(s)));
+      if (bad !== undefined) throw new Error(`--set: config key '${key}' takes comma-separated numbers; '${bad.trim()}' is not a number`);
+      value = items.map((s) => Number(s));
+    }
   } else if (typeof cur === 'number') {
     value = raw === '' ? NaN : Number(raw);
     if (!Number.isFinite(value)) throw new Error(`--set: config key '${key}' must be a number, got '${raw}'`);

@@ -30,6 +30,13 @@ const flags = {
   force: { type: 'bool', help: 'overwrite --out (and its before/after figure) if it exists', default: false },
 } satisfies FlagSpecs;
 
+/** checkFilterOptions' name of each option -> its flag (rl/data/filter.ts). */
+const FLAG_OF_OPTION: Record<string, string> = {
+  'outlier IQR multiplier': 'outlier-iqr', 'grid cbins': 'cbins', 'grid rbins': 'rbins', 'grid maxPerBin': 'max-per-bin',
+  'grid minPerBin': 'min-per-bin', epsilon: 'epsilon', 'add-outliers fraction': 'add-outliers', fraction: 'fraction',
+  'cost limit kappa': 'cost-limit', seed: 'seed',
+};
+
 /** data.hdf5 -> data.filter (base of the before/after figure). */
 export const figureBaseFor = (out: string): string => out.replace(/\.(hdf5|h5)$/i, '') + '.filter';
 
@@ -57,7 +64,10 @@ export const command: Command = {
     try {
       checkFilterOptions(opts);
     } catch (e) {
-      throw new UsageError((e as Error).message.replace(/^filter: /, ''));
+      // The library names options by meaning; here the user typed flags, so the message names the flag.
+      const msg = (e as Error).message.replace(/^filter: /, '');
+      const option = Object.keys(FLAG_OF_OPTION).find((k) => msg.startsWith(`${k} `));
+      throw new UsageError(option ? `--${FLAG_OF_OPTION[option]}${msg.slice(option.length).replace('maxPerBin', '--max-per-bin')}` : msg);
     }
     if (resolve(f.out) === resolve(f.data)) throw new UsageError('--out must differ from --data (the input is never overwritten)');
     const figBase = figureBaseFor(f.out);

@@ -198,7 +198,12 @@ describe('fisor filter CLI', () => {
     const none = await run('filter', '--data', input, '--out', join(dir, 'x.hdf5'));
     expect([none.code, none.err]).toEqual([2, expect.stringMatching(/no filter given/)]);
     const frac = await run('filter', '--data', input, '--out', join(dir, 'x.hdf5'), '--fraction', '2');
-    expect([frac.code, frac.err]).toEqual([2, expect.stringMatching(/error: fraction must be in \(0, 1\], got 2/)]);
+    expect([frac.code, frac.err]).toEqual([2, expect.stringMatching(/error: --fraction must be in \(0, 1\], got 2/)]);
+    // Errors name the flag the user typed, not the library's option.
+    const gridBins = await run('filter', '--data', input, '--out', join(dir, 'bins.hdf5'), '--grid', '--cbins', '0');
+    expect([gridBins.code, gridBins.err]).toEqual([2, expect.stringMatching(/error: --cbins must be an integer >= 1, got 0/)]);
+    const perBin = await run('filter', '--data', input, '--out', join(dir, 'bins.hdf5'), '--grid', '--min-per-bin', '3', '--max-per-bin', '3');
+    expect(perBin.err).toMatch(/error: --min-per-bin must be < --max-per-bin \(3\), got 3/);
     const bins = await run('filter', '--data', input, '--out', join(dir, 'x.hdf5'), '--cbins', '4');
     expect([bins.code, bins.err]).toEqual([2, expect.stringMatching(/--cbins only applies with --grid/)]);
     const same = await run('filter', '--data', input, '--out', input, '--fraction', '0.5');
