@@ -62,6 +62,9 @@ export function setPath(cfg: object, path: string, value: unknown, source: strin
   node[leaf] = clone(value);
 }
 
+/** A number in decimal notation, as the CLI's flags take it. */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 function safeJson(raw: string, key: string): unknown {
   try {
     return JSON.parse(raw);
@@ -94,12 +97,12 @@ export function applySet(cfg: object, entry: string, rules: OverrideRules): void
     else {
       // Number('abc') is NaN, which the array check would print as null: name the item instead.
       const items = raw.split(',').filter((s) => s.trim() !== '');
-      const bad = items.find((s) => !Number.isFinite(Number(s)));
+      const bad = items.find((s) => !DECIMAL.test(s.trim()) || !Number.isFinite(Number(s)));
       if (bad !== undefined) throw new Error(`--set: config key '${key}' takes comma-separated numbers; '${bad.trim()}' is not a number`);
       value = items.map((s) => Number(s));
     }
   } else if (typeof cur === 'number') {
-    value = raw === '' ? NaN : Number(raw);
+    value = DECIMAL.test(raw) ? Number(raw) : NaN; // decimal notation only: Number('0x10') is 16, Number('') 0
     if (!Number.isFinite(value)) throw new Error(`--set: config key '${key}' must be a number, got '${raw}'`);
   } else if (typeof cur === 'boolean') {
     if (raw !== 'true' && raw !== 'false') throw new Error(`--set: config key '${key}' must be true or false, got '${raw}'`);

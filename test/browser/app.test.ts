@@ -106,6 +106,17 @@ async function clickRollout(page: Page, x: number, y: number): Promise<PageState
 }
 
 describe('web app in Chromium', () => {
+  it('refuses a fractional seed by its field before collecting any data', { timeout: 120_000 }, async () => {
+    const { page, errors } = await openApp('task=PointRobot&steps=5&seed=1.5&autorun=1');
+    await page.waitForFunction(() => (window as unknown as { fisorApp: PageState }).fisorApp.status === 'error', null, { timeout: 60_000 });
+    const s = await state(page);
+    expect(s.error).toMatch(/Seed must be a whole number in \[0, 4294967295\], got '1.5'/);
+    expect(s.step).toBe(0);
+    expect(await page.locator('#phase').textContent()).toMatch(/^Error: Seed must be/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   // This comparison once failed under full-suite load (the actor loss from step 4 on). The cause was the worker
   // instantiating the kernels-mt module asynchronously in the browser: its active data segments rewrote the
   // main thread's static META / TMP under a running kernel (fixed: the main thread keeps its own in the arena;

@@ -34,6 +34,11 @@ describe('files a command writes', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/inside the checkpoint directory/);
     expect(existsSync(target)).toBe(false);
+    // At any depth: collect would create sub/ itself.
+    const deep = await run('collect', '--task', 'PointRobot', '--transitions', '50', '--out', join(runDir, 'checkpoint', 'sub', 'd.hdf5'), '--quiet');
+    expect(deep.code).toBe(2);
+    expect(deep.err).toMatch(/inside the checkpoint directory .*checkpoint,/);
+    expect(existsSync(join(runDir, 'checkpoint', 'sub'))).toBe(false);
   });
 
   it('plot never replaces a file without --force: not the run config, not the scatter collect wrote', async () => {
@@ -47,10 +52,16 @@ describe('files a command writes', () => {
     const ds = join(dir, 'sc.hdf5');
     expect((await run('collect', '--task', 'PointRobot', '--transitions', '300', '--out', ds, '--quiet')).code).toBe(0);
     const svg = readFileSync(join(dir, 'sc.scatter.svg'), 'utf8');
+    // Without --out the default name steps aside (as eval's result file); an explicit --out is refused.
     const again = await run('plot', 'scatter', '--data', ds, '--cost-limit', '3');
-    expect(again.code).toBe(2);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toMatch(/sc\.scatter-2\.svg/);
     expect(readFileSync(join(dir, 'sc.scatter.svg'), 'utf8')).toBe(svg);
-    const forced = await run('plot', 'scatter', '--data', ds, '--cost-limit', '3', '--force');
+    const explicit = await run('plot', 'scatter', '--data', ds, '--cost-limit', '3', '--out', join(dir, 'sc.scatter'));
+    expect(explicit.code).toBe(2);
+    expect(explicit.err).toMatch(/sc\.scatter\.svg already exists; pass --force/);
+    expect(readFileSync(join(dir, 'sc.scatter.svg'), 'utf8')).toBe(svg);
+    const forced = await run('plot', 'scatter', '--data', ds, '--cost-limit', '3', '--out', join(dir, 'sc.scatter'), '--force');
     expect(forced.code, forced.err).toBe(0);
     expect(readFileSync(join(dir, 'sc.scatter.svg'), 'utf8')).not.toBe(svg);
   });

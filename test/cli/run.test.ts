@@ -147,15 +147,15 @@ describe('fisor train: run directories', () => {
     const r = await pending;
     expect(r.code).toBe(130);
     expect(r.err).toMatch(/interrupted: saving a checkpoint/);
-    expect(r.out).toMatch(/stopped at step \d+; checkpoint .*saved\. Continue with: fisor train --task PointRobot --out \S*sigint --dataset \S*pr\.hdf5 --resume/);
+    expect(r.out).toMatch(/stopped at step \d+; checkpoint .*saved\. Continue with: fisor train --task PointRobot --out \S*sigint --dataset \S*pr\.hdf5 --backend js --resume/);
     const step = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step;
     expect(step).toBeGreaterThanOrEqual(5);
     expect(step).toBeLessThan(100000);
     expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toEqual([]); // handler removed
     expect(existsSync(join(out, '.lock'))).toBe(false);
-    // The printed line, run as printed (plus a longer run and the test's backend), continues the run.
+    // The printed line, run as printed (plus a longer run), continues the run on its backend.
     const printed = /Continue with: fisor (.*)\n/.exec(r.out)![1].split(' ');
-    const resumed = await run(...printed, '--steps', String(step + 2), '--backend', 'js', '--quiet');
+    const resumed = await run(...printed, '--steps', String(step + 2), '--quiet');
     expect(resumed.code, resumed.err).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step).toBe(step + 2);
   });

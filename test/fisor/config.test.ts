@@ -48,6 +48,9 @@ describe('FISOR config', () => {
     expect(() => resolveConfig({ set: ['hSource=maybe'] })).toThrow(/'hSource' must be one of auto, cost, continuous/);
     expect(() => resolveConfig({ set: ['criticHidden=a,b'] })).toThrow(/'criticHidden' takes comma-separated numbers; 'a' is not a number/);
     expect(() => resolveConfig({ set: ['criticHidden=16,0'] })).toThrow(/'criticHidden' must be an array of positive integers/);
+    expect(() => resolveConfig({ set: ['criticHidden=0x10'] })).toThrow(/'0x10' is not a number/);
+    expect(() => resolveConfig({ set: ['steps=0x10'] })).toThrow(/'steps' must be a number, got '0x10'/);
+    expect(resolveConfig({ set: ['steps=1e3'] }).steps).toBe(1000);
     expect(() => resolveConfig({ set: ['steps'] })).toThrow(/expected key=value/);
     expect(() => resolveConfig({ set: ['discount=1.5'] })).toThrow(/'discount' must be in \(0, 1\)/);
     expect(() => resolveConfig({ set: ['batchSize=100', 'criticBatchSize=50', 'actorSplits=3'] })).toThrow(/'batchSize' \(100\) must be divisible by actorSplits/);

@@ -118,6 +118,10 @@ async function redrawMaps(): Promise<void> {
 }
 
 async function train(): Promise<void> {
+  // Checked before any data is collected, naming the field (the worker would refuse them later, without it).
+  const seed = Number(ui.seed.value), steps = Number(ui.steps.value);
+  if (ui.seed.value.trim() === '' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`Seed must be a whole number in [0, 4294967295], got '${ui.seed.value}'`);
+  if (ui.steps.value.trim() === '' || !Number.isInteger(steps) || steps < 1) throw new Error(`Steps must be a whole number >= 1, got '${ui.steps.value}'`);
   ui.train.disabled = true;
   ui.save.disabled = true;
   ui.phase.className = '';
@@ -138,7 +142,7 @@ async function train(): Promise<void> {
       plotCurves();
     }
   };
-  const r = await ask<'trained'>({ type: 'train', task: app.task, seed: Number(ui.seed.value), steps: app.total, datasetSeed: 0 });
+  const r = await ask<'trained'>({ type: 'train', task: app.task, seed, steps: app.total, datasetSeed: 0 });
   app.metrics = r.metrics;
   app.trainSeconds = r.seconds;
   app.backend = r.backend;
