@@ -79,7 +79,8 @@ export function shellWord(w: string): string {
 /**
  * The command that continues an interrupted run, printed on Ctrl-C: every flag that the resume checks
  * against the checkpoint (the data, its recipe, the cost limit, an extended step count) is repeated, and the
- * backend (another one would not continue the run bit for bit), so the printed line works when pasted. `flags` are [name, value] pairs; undefined or false values are left out.
+ * backend (another one would not continue the run bit for bit), so the printed line works when pasted.
+ * `flags` are [name, value] pairs; undefined or false values are left out, true ones are bare switches.
  */
 export function continueCommand(head: string, flags: [string, string | number | boolean | undefined][]): string {
   const parts = [head];
