@@ -167,15 +167,20 @@ export class PointGoalPolicy implements BehaviourPolicy {
     dir[0] = (e.goalX - e.x) / dg;
     dir[1] = (e.goalY - e.y) / dg;
     const g = 1 - this.risk;
-    if (g > 0) {
-      for (let j = 0; j < POINT_GOAL.nHazards; j++) {
-        avoid(e.x, e.y, e.goalX, e.goalY, e.hazards[2 * j], e.hazards[2 * j + 1], POINT_GOAL.hazardRadius, 0.25 + 0.45 * g, 1.5 * g, dir);
-      }
-    }
-    const err = wrap(Math.atan2(dir[1], dir[0]) - e.heading);
-    out[0] = clip1((0.4 + 0.6 * this.risk) * Math.max(-0.2, Math.cos(err)) * Math.min(1, 0.5 + dg));
-    out[1] = clip1(3 * err);
+    if (g > 0) for (let j = 0; j < POINT_GOAL.nHazards; j++) avoidPointGoalHazard(e.x, e.y, e.goalX, e.goalY, e.hazards[2 * j], e.hazards[2 * j + 1], g, dir);
+    pointGoalSteer(wrap(Math.atan2(dir[1], dir[0]) - e.heading), dg, this.risk, out);
   }
+}
+
+/** PointGoal1's avoidance of the hazard at (cx, cy), added to `dir`: gain 1.5 g within 0.25 + 0.45 g of its edge, g = 1 - risk. */
+function avoidPointGoalHazard(px: number, py: number, gx: number, gy: number, cx: number, cy: number, g: number, dir: [number, number]): void {
+  avoid(px, py, gx, gy, cx, cy, POINT_GOAL.hazardRadius, 0.25 + 0.45 * g, 1.5 * g, dir);
+}
+
+/** PointGoal1's throttle and turn for a heading error `err` (rad) with the goal `dg` m away: slower when turning or near. */
+function pointGoalSteer(err: number, dg: number, risk: number, out: Float64Array): void {
+  out[0] = clip1((0.4 + 0.6 * risk) * Math.max(-0.2, Math.cos(err)) * Math.min(1, 0.5 + dg));
+  out[1] = clip1(3 * err);
 }
 
 /**
@@ -207,12 +212,10 @@ export class PointGoalLidarPolicy implements BehaviourPolicy {
         const v = o[4 + B + k];
         if (v <= 0) continue;
         const d = L * (1 - v), a = binAngle(k);
-        avoid(0, 0, gx, gy, d * Math.cos(a), d * Math.sin(a), POINT_GOAL.hazardRadius, 0.25 + 0.45 * g, 1.5 * g, dir);
+        avoidPointGoalHazard(0, 0, gx, gy, d * Math.cos(a), d * Math.sin(a), g, dir);
       }
     }
-    const err = Math.atan2(dir[1], dir[0]); // body frame: the heading is angle 0
-    out[0] = clip1((0.4 + 0.6 * this.risk) * Math.max(-0.2, Math.cos(err)) * Math.min(1, 0.5 + dg));
-    out[1] = clip1(3 * err);
+    pointGoalSteer(Math.atan2(dir[1], dir[0]), dg, this.risk, out); // body frame: the heading is angle 0
   }
 }
 

@@ -11,12 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../rl/data/collect.js';
 import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { continueCommand, shellWord } from '../../rl/cli/common.js';
-import { runCli as run } from '../helpers/cli.js';
+import { runCli as run, tinyFisorFlags } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-outputs-'));
 const data = join(dir, 'pr.hdf5');
-const TINY = ['--set', 'batchSize=16', '--set', 'criticBatchSize=8', '--set', 'criticHidden=8,8', '--set', 'actor.hidden=8', '--set', 'actor.blocks=1',
-  '--set', 'actor.timeFeatures=4', '--set', 'actor.timeHidden=8', '--set', 'numSamples=3', '--set', 'evalEpisodes=1', '--set', 'logEvery=5', '--backend', 'js', '--quiet'];
+const TINY = tinyFisorFlags();
 const runDir = join(dir, 'run');
 const bcRun = join(dir, 'bc-run');
 

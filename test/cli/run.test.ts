@@ -10,7 +10,7 @@ import { defaultRunDir } from '../../rl/cli/train.js';
 import { collect } from '../../rl/data/collect.js';
 import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
-import { runCli as run } from '../helpers/cli.js';
+import { runCli as run, tinyFisorFlags } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-clirun-'));
 const data = join(dir, 'pr.hdf5');
@@ -21,8 +21,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 
-const TINY = ['--set', 'batchSize=16', '--set', 'criticBatchSize=8', '--set', 'criticHidden=8,8', '--set', 'actor.hidden=8', '--set', 'actor.blocks=1',
-  '--set', 'actor.timeFeatures=4', '--set', 'actor.timeHidden=8', '--set', 'numSamples=3', '--set', 'evalEpisodes=2', '--set', 'logEvery=5', '--backend', 'js', '--quiet'];
+const TINY = tinyFisorFlags(2);
 
 describe('fisor train: run directories', () => {
   it('seeds outside 32 bits are refused everywhere (they would alias other seeds)', async () => {

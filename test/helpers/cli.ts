@@ -23,3 +23,13 @@ export async function runCli(...argv: string[]): Promise<{ code: number; out: st
   const code = await main(argv, { stdout, stderr });
   return { code, out: stdout.text, err: stderr.text };
 }
+
+/**
+ * Flags that make `fisor train` (FISOR) tiny enough for a CLI test: small networks and batches, js backend, no
+ * progress bar. `evalEpisodes` per evaluation (default 1).
+ */
+export function tinyFisorFlags(evalEpisodes = 1): string[] {
+  return ['--set', 'batchSize=16', '--set', 'criticBatchSize=8', '--set', 'criticHidden=8,8', '--set', 'actor.hidden=8', '--set', 'actor.blocks=1',
+    '--set', 'actor.timeFeatures=4', '--set', 'actor.timeHidden=8', '--set', 'numSamples=3', '--set', `evalEpisodes=${evalEpisodes}`, '--set', 'logEvery=5', '--backend', 'js', '--quiet'];
+}
+
