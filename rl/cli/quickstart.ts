@@ -12,7 +12,7 @@ import { collect } from '../data/collect.js';
 import { summarizeDataset } from '../data/dataset.js';
 import { PRESETS, resolveConfig } from '../fisor/config.js';
 import { checkSeedFlag, extractRepeated, selectBackend } from './common.js';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { evaluate } from '../fisor/evaluate.js';
 import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, RANDOM_STARTS_EVAL_SEED, feasibleStarts } from '../fisor/starts.js';
 import { train } from '../fisor/train.js';
@@ -22,6 +22,7 @@ import type { Command } from './command.js';
 import { formatDuration, Progress } from './progress.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { nodeProvenance } from '../io/node_provenance.js';
+import { NodeRunSink } from '../io/node_sink.js';
 
 const flags = {
   out: { type: 'string', help: 'output directory (default runs/quickstart, or runs/quickstart-2, -3, ... if taken)', meta: 'DIR' },
@@ -58,7 +59,7 @@ export const command: Command = {
     selectBackend(f.backend);
     const out = f.out ?? freeRunDir('runs/quickstart');
     // Before the data is collected. Quickstart always trains afresh: there is no --resume here.
-    if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file, not a directory`);
+    NodeRunSink.check(out); // a file in the way, as train says it
     if (!f.overwrite && existsSync(out) && readdirSync(out).length > 0) {
       throw new UsageError(`--out ${out} already holds files; pass --overwrite to replace the run there, or give another --out`);
     }
