@@ -8,16 +8,18 @@
  * file in the same directory and renamed into place, so readers never see a half-written file.
  *
  * Reading accepts DSRL's own files as-is: any numeric dtype (float32/64, ints, h5py bool = int8 enum) is
- * converted to float32; 1-D keys may also be N x 1. The whole file is validated before anything is
- * returned (all seven keys, equal lengths, finite values, actions within [-1, 1] +- 1e-5,
- * terminals/timeouts in {0, 1}); failures throw an Error naming the file, the key and the first bad row.
+ * converted to float32; 1-D keys may also be N x 1, while observations / next_observations / actions must be
+ * N x dim with dim >= 1. The whole file is validated before anything is returned (all seven keys, at least one
+ * row, equal lengths, finite values, actions within [-1, 1] +- 1e-5, terminals/timeouts in {0, 1}); failures
+ * throw an Error naming the file, the key and the first bad row. Root attributes round-trip: numbers outside
+ * int32 are stored as float64 (see attrDtype).
  * FISOR's PointRobot layout (state, action, next_state, reward, done, h, cost) is read too: fisor_layout.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import h5wasm from 'h5wasm/node';
-import { validateDataset, type Dataset } from './dataset.js';
+import { MAX_ABS_VALUE, validateDataset, type Dataset } from './dataset.js';
 import { fisorLayoutDataset, isFisorLayout } from './fisor_layout.js';
 
 export const DSRL_KEYS = ['observations', 'next_observations', 'actions', 'rewards', 'costs', 'terminals', 'timeouts'] as const;
@@ -67,12 +69,36 @@ type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 const NUMERIC_CLASSES: Record<number, string> = { 0: 'integer', 1: 'float', 8: 'enum' };
 const CLASS_NAMES: Record<number, string> = { 2: 'time', 3: 'string', 4: 'bitfield', 5: 'opaque', 6: 'compound', 7: 'reference', 9: 'variable-length', 10: 'array' };
 
-function toFloat32(value: unknown, file: string, key: string): Float32Array {
+/** Keys that hold one vector per row (N x dim, dim >= 1), in both layouts: a 1-D one would be read as dim 1. */
+const MATRIX_KEYS = new Set(['observations', 'next_observations', 'actions', 'state', 'next_state', 'action']);
+
+/** A key that is there but is not a numeric dataset: reported as such, not as a corrupt file. */
+class NotNumericData extends Error {}
+
+/**
+ * h5wasm stores a JS number attribute as int32 when it is an integer, so 3e9 (a 32-bit seed) or 1e300 would
+ * wrap (-1294967296, 0): integers in int32's range stay int32, every other number is float64 (exact up to 2^53).
+ */
+function attrDtype(v: number): string {
+  return Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 && !Object.is(v, -0) ? '<i' : '<d';
+}
+
+/**
+ * The key's values as float32. A finite value too large for float32 (a float64 1e300) is named as too large here:
+ * converted, it would be Infinity and be reported as a non-finite value the file does not hold.
+ */
+function toFloat32(value: unknown, file: string, key: string, width: number): Float32Array {
   if (value instanceof Float32Array) return value;
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const src = value as unknown as ArrayLike<number | bigint>;
     const out = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
+    for (let i = 0; i < src.length; i++) {
+      const v = Number(src[i]);
+      out[i] = v;
+      if (Number.isFinite(v) && !Number.isFinite(out[i])) {
+        throw new Error(`${file}: key '${key}' row ${Math.floor(i / width)}${width > 1 ? ` column ${i % width}` : ''}: value ${v} exceeds the bound ${MAX_ABS_VALUE} on magnitudes (and float32's range)`);
+      }
+    }
     return out;
   }
   if (Array.isArray(value)) {
@@ -131,19 +157,25 @@ export async function readDsrlHdf5(path: string): Promise<Dataset> {
       let shape: number[] | null;
       try {
         const ent = f.get(key);
-        if (!(ent instanceof h5wasm.Dataset)) throw new Error('not a dataset');
+        if (!(ent instanceof h5wasm.Dataset)) throw new NotNumericData(`is ${ent instanceof h5wasm.Group ? 'an HDF5 group' : 'not a dataset'}, expected a numeric dataset`);
         d = ent;
         shape = d.shape;
         const cls = d.metadata.type;
-        if (!(cls in NUMERIC_CLASSES)) throw new TypeError(`has HDF5 type ${CLASS_NAMES[cls] ?? `class ${cls}`} (dtype ${JSON.stringify(d.dtype)}), expected numbers`);
+        if (!(cls in NUMERIC_CLASSES)) throw new NotNumericData(`has HDF5 type ${CLASS_NAMES[cls] ?? `class ${cls}`} (dtype ${JSON.stringify(d.dtype)}), expected numbers`);
         value = d.value;
       } catch (e) {
-        if (e instanceof TypeError && /expected numbers/.test(e.message)) throw new Error(`${path}: key '${key}' ${e.message}`);
+        if (e instanceof NotNumericData) throw new Error(`${path}: key '${key}' ${e.message}`);
         throw new Error(`${path}: cannot read key '${key}' (truncated or corrupt file?): ${hdf5Reason(e)}`);
       }
       if (!shape || shape.length === 0 || shape.length > 2) throw new Error(`${path}: key '${key}' has shape ${JSON.stringify(shape)}, expected 1-D or 2-D`);
-      const data = toFloat32(value, path, key);
-      return { data, rows: shape[0], width: shape.length === 2 ? shape[1] : 1 };
+      if (MATRIX_KEYS.has(key) && (shape.length !== 2 || shape[1] < 1)) {
+        throw new Error(`${path}: key '${key}' has shape ${JSON.stringify(shape)}, expected 2-D (N x dim, dim >= 1)`);
+      }
+      // The first key of each layout: an empty file is said to be one (another empty key is a length mismatch).
+      if (shape[0] === 0 && (key === 'observations' || key === 'state')) throw new Error(`${path}: key '${key}' has 0 rows: the file holds no transitions`);
+      const width = shape.length === 2 ? shape[1] : 1;
+      const data = toFloat32(value, path, key, width);
+      return { data, rows: shape[0], width };
     };
     if (isFisorLayout(keys)) return fisorLayoutDataset(path, (k) => readKey(k, true)!);
     const cols = {} as Record<(typeof DSRL_KEYS)[number], { data: Float32Array; rows: number; width: number }>;
@@ -199,6 +231,12 @@ export interface WriteOptions {
 export async function writeDsrlHdf5(path: string, ds: Dataset, opts: WriteOptions = {}): Promise<void> {
   validateDataset(ds, 'writeDsrlHdf5');
   if (ds.size === 0) throw new Error('writeDsrlHdf5: refusing to write an empty dataset');
+  if (ds.observationSize < 1 || ds.actionSize < 1) {
+    throw new Error(`writeDsrlHdf5: observationSize and actionSize must be >= 1, got ${ds.observationSize} and ${ds.actionSize} (the file could not be read back)`);
+  }
+  if (opts.compression !== undefined && !(Number.isInteger(opts.compression) && opts.compression >= 0 && opts.compression <= 9)) {
+    throw new Error(`writeDsrlHdf5: compression must be a gzip level, an integer in [0, 9], got ${opts.compression}`);
+  }
   await h5ready();
   const abs = resolve(path);
   const tmp = join(dirname(abs), `.${basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -227,7 +265,7 @@ export async function writeDsrlHdf5(path: string, ds: Dataset, opts: WriteOption
     put('terminals', flags(ds.terminals), [N], '<B');
     put('timeouts', flags(ds.timeouts), [N], '<B');
     if (ds.h) put('h', ds.h, [N], '<f');
-    for (const [k, v] of Object.entries(opts.attrs ?? {})) f.create_attribute(k, v);
+    for (const [k, v] of Object.entries(opts.attrs ?? {})) f.create_attribute(k, v, null, typeof v === 'number' ? attrDtype(v) : undefined);
     f.close();
     f = null;
     renameSync(tmp, abs);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../rl/data/collect.js';
-import { splitTrajectories } from '../../rl/data/dataset.js';
+import { emptyDataset, splitTrajectories } from '../../rl/data/dataset.js';
 import { h5ready, readDsrlHdf5, writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 
 let dir: string;
@@ -82,6 +82,16 @@ describe('DSRL HDF5', () => {
     ['NaN', (k) => (k.next_observations.data[3 * 6 + 1] = NaN), /'next_observations' row 6: non-finite/],
     ['actions out of range', (k) => (k.actions.data[2 * 4] = 1.01), /'actions' row 4: value .* outside \[-1, 1\]/],
     ['terminal not 0/1', (k) => (k.terminals.data[2] = 2), /'terminals' row 2/],
+    // a 1-D or 0-wide vector key was read as dim 1 / 0; an empty file as a 0-row dataset
+    ['1-D observations', (k) => {
+      k.observations = { data: new Float32Array(10), shape: [10] };
+      k.next_observations = { data: new Float32Array(10), shape: [10] };
+    }, /'observations' has shape \[10\], expected 2-D/],
+    ['1-D actions', (k) => (k.actions = { data: new Float32Array(10), shape: [10] }), /'actions' has shape \[10\], expected 2-D/],
+    ['0-wide actions', (k) => (k.actions = { data: new Float32Array(0), shape: [10, 0] }), /'actions' has shape \[10,0\], expected 2-D \(N x dim, dim >= 1\)/],
+    ['no rows', (k) => {
+      for (const [name, c] of Object.entries(k)) k[name] = { data: c.data.slice(0, 0), shape: [0, ...c.shape.slice(1)] };
+    }, /'observations' has 0 rows: the file holds no transitions/],
   ];
   it.each(corrupt)('rejects %s naming the key and row', async (name, mutate, re) => {
     const keys = validKeys();
@@ -128,6 +138,58 @@ describe('DSRL HDF5', () => {
     const p = join(dir, 'attrs.hdf5');
     await writeDsrlHdf5(p, collect('BallRun', { episodes: 1, seed: 2 }), { attrs: { task: 'BallRun', seed: 2 } });
     expect((await readDsrlHdf5(p)).attrs).toEqual({ task: 'BallRun', seed: 2 });
+  });
+
+  it('a group in place of a key is named as a group, not as a corrupt file', async () => {
+    const p = join(dir, 'group.hdf5');
+    const f = new h5wasm.File(p, 'w');
+    for (const [name, { data, shape }] of Object.entries(validKeys())) {
+      if (name === 'costs') f.create_group('costs');
+      else f.create_dataset({ name, data, shape, dtype: data instanceof Uint8Array ? '<B' : '<f' });
+    }
+    f.close();
+    await expect(readDsrlHdf5(p)).rejects.toThrow(/group\.hdf5: key 'costs' is an HDF5 group, expected a numeric dataset/);
+  });
+
+  it('a float64 value beyond float32 range is named as too large, not as non-finite', async () => {
+    const p = join(dir, 'f64big.hdf5');
+    const f = new h5wasm.File(p, 'w');
+    for (const [name, { data, shape }] of Object.entries(validKeys())) {
+      if (name !== 'rewards') f.create_dataset({ name, data, shape, dtype: data instanceof Uint8Array ? '<B' : '<f' });
+    }
+    const r = new Float64Array(10).fill(1);
+    r[3] = 1e300;
+    f.create_dataset({ name: 'rewards', data: r, shape: [10], dtype: '<d' });
+    f.close();
+    await expect(readDsrlHdf5(p)).rejects.toThrow(/f64big\.hdf5: key 'rewards' row 3: value 1e\+300 exceeds the bound 1000000/);
+  });
+
+  it('number attributes outside int32 round-trip (a 32-bit seed is not wrapped)', async () => {
+    const p = join(dir, 'attrs-big.hdf5');
+    const attrs = { task: 'BallRun', seed: 3_000_000_000, maxSeed: 4294967295, small: -7, frac: 0.25, huge: 1e300, safe: 2 ** 53 - 1 };
+    await writeDsrlHdf5(p, collect('BallRun', { episodes: 1, seed: 2 }), { attrs });
+    expect((await readDsrlHdf5(p)).attrs).toEqual(attrs);
+    // int32-range integers keep their int32 type (files as before)
+    const f = new h5wasm.File(p, 'r');
+    expect(f.attrs.small.dtype).toBe('<i');
+    f.close();
+  });
+
+  it('refuses to write a 0-wide observation or action (a file it could not read back), writing nothing', async () => {
+    const ds = emptyDataset(5, 0, 2);
+    ds.timeouts[4] = 1;
+    const p = join(dir, 'zero-wide.hdf5');
+    await expect(writeDsrlHdf5(p, ds)).rejects.toThrow(/observationSize and actionSize must be >= 1, got 0 and 2/);
+    expect(readdirSync(dir).some((n) => n.includes('zero-wide'))).toBe(false);
+  });
+
+  it('refuses a compression level that is not a gzip level, writing nothing', async () => {
+    const ds = collect('BallRun', { episodes: 1, seed: 2 });
+    for (const c of [-1, 4.5, 10]) {
+      const p = join(dir, `comp-${c}.hdf5`);
+      await expect(writeDsrlHdf5(p, ds, { compression: c })).rejects.toThrow(`compression must be a gzip level, an integer in [0, 9], got ${c}`);
+      expect(readdirSync(dir).some((n) => n.includes(`comp-${c}`))).toBe(false);
+    }
   });
 
   it('huge and negative values in a file name the key and row', async () => {
