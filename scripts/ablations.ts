@@ -54,7 +54,7 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { runProvenance } from '../rl/io/provenance.js';
 import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
-import { cellBackend, checkCellBackend, mean, meanStd, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
+import { cellBackend, checkCellBackend, checkResumeConfig, configDiff, mean, meanStd, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 // ---------------------------------------------------------------- arms
 
@@ -152,15 +152,8 @@ export function armConfig(arm: Arm, preset: string, task: string, base: Record<s
   return resolveConfig({ preset, task, overrides: { ...base, ...arm.overrides } });
 }
 
-/** Dotted keys whose values differ between two configs (leaves compared by JSON). */
-export function configDiff(a: unknown, b: unknown, prefix = ''): string[] {
-  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-  if (isObj(a) && isObj(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) => configDiff(a[k], b[k], prefix ? `${prefix}.${k}` : k));
-  }
-  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(root)'];
-}
+/** Dotted keys whose values differ between two configs (scripts/studies_io.ts; exported here as before). */
+export { configDiff };
 
 // ---------------------------------------------------------------- sharing the critic phase
 
@@ -317,6 +310,7 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
     const dir = criticsDir(o, task, seed);
     const cfg = armConfig(defaultArm, o.preset, task, o.baseOverrides);
     const ckpt = join(dir, CHECKPOINT_DIR, 'manifest.json');
+    checkResumeConfig(dir, task, seed, cfg, 'use another --work directory');
     if (existsSync(ckpt) && (await loadAgent(dir)).step >= cfg.criticSteps) return dir;
     log(`${task} seed ${seed}: critic phase (${cfg.criticSteps} iterations, shared by the actor-only arms)`);
     await train({ task, config: cfg, seed, outDir: dir, dataset: dataset(task), resume: existsSync(ckpt), stopAt: cfg.criticSteps, skipFinalEval: true });
@@ -333,6 +327,8 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
     }
     const dir = join(cellDir(o, arm.name, task, seed), 'run');
     const has = existsSync(join(dir, CHECKPOINT_DIR, 'manifest.json'));
+    // A leftover checkpoint (an interrupted cell) is resumed under its own config: it must be this arm's.
+    checkResumeConfig(dir, task, seed, cfg, 'use another --work directory');
     let source: string;
     if (kind === 'actor') {
       const critics = await ensureCritics(task, seed);

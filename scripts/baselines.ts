@@ -81,6 +81,12 @@ function readResults(path: string, recipe: string): ResultsFile {
   return r;
 }
 
+/** 'episodes 20 vs 5, normalizedCost 0.1 vs 0.3': the fields in which two entries differ. */
+function entryDiff(a: Entry, b: Entry): string {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof Entry)[];
+  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k} ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`).join(', ');
+}
+
 function meanStd(v: number[]): [number, number] {
   const m = v.reduce((a, b) => a + b, 0) / v.length;
   return [m, v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1))];
@@ -185,7 +191,14 @@ async function main(): Promise<void> {
   const res = readResults(f.json, recipe);
   const have = new Set(res.entries.map(key));
   for (const m of f.merge.split(',').filter(Boolean)) {
-    for (const e of readResults(m, recipe).entries) if (!have.has(key(e))) {
+    for (const e of readResults(m, recipe).entries) {
+      // The same (algo, task, seed) with other numbers is another run (other episodes, backend or code): keeping
+      // either silently would hide it.
+      const had = res.entries.find((x) => key(x) === key(e));
+      if (had && JSON.stringify(had) !== JSON.stringify(e)) {
+        throw new Error(`--merge: ${m} holds ${e.algo} ${e.task} seed ${e.seed} with other values than ${f.json} (${entryDiff(had, e)}); remove one of the two entries first`);
+      }
+      if (had) continue;
       res.entries.push(e);
       have.add(key(e));
     }
@@ -199,6 +212,13 @@ async function main(): Promise<void> {
     const tasks = f.tasks.split(',').filter(Boolean);
     for (const a of algos) algorithmDef(a);
     for (const t of tasks) if (!(TASK_NAMES as readonly string[]).includes(t)) throw new Error(`--tasks: unknown task '${t}' (${TASK_NAMES.join(', ')})`);
+    // An entry already there is kept, not rerun: one evaluated on another number of episodes would stand in the
+    // report as if made with this --episodes (checked before anything trains).
+    for (const e of res.entries) {
+      if (algos.includes(e.algo) && tasks.includes(e.task) && e.seed < f.seeds && e.episodes !== undefined && e.episodes !== f.episodes) {
+        throw new Error(`${f.json}: ${e.algo} ${e.task} seed ${e.seed} was evaluated on ${e.episodes} episodes, not --episodes ${f.episodes}; pass --episodes ${e.episodes}, or another --json`);
+      }
+    }
     // Seed-major within each algorithm x task, algorithm-major overall: the first algorithms finish first.
     for (const algo of algos) for (const task of tasks) for (let seed = 0; seed < f.seeds; seed++) {
       if (have.has(key({ algo, task, seed }))) continue;

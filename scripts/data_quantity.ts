@@ -42,7 +42,7 @@ import { PALETTE, type FigureSpec, type LegendEntry, type PanelSpec, type Series
 import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
-import { cellBackend, checkCellBackend, mean, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
+import { cellBackend, checkCellBackend, checkResumeConfig, mean, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 export interface AlgoRunInput {
   task: string;
@@ -85,6 +85,8 @@ export const fisorHook: AlgorithmHook = async ({ task, dataset, seed, outDir, st
     return { normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction, steps: step, trainSeconds: 0, reusedFrom: reuseDir };
   }
   const resume = existsSync(join(outDir, 'checkpoint', 'manifest.json'));
+  // A leftover checkpoint (an interrupted cell) is resumed under its own config: it must be this cell's.
+  checkResumeConfig(outDir, task, seed, config, 'use another --work directory');
   const res = await train({ task, config, seed, outDir, dataset, resume, skipFinalEval: true });
   if (res.interrupted) throw new Error(`FISOR run in ${outDir} stopped at step ${res.step} of ${config.steps}`);
   const ev = evaluate(res.agent, task, { episodes, seed: evalSeed });

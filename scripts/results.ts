@@ -30,9 +30,10 @@ import { pointRobotRollout } from '../rl/plot/rollout.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
+import { trainingSecondsFromMetrics } from './ablations.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
-import { mean, std } from './studies_io.js';
+import { checkResumeConfig, configDiff, mean, std } from './studies_io.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
@@ -67,7 +68,10 @@ interface RunResult {
   safeFraction?: number;
   monitor?: MonitorSummary;
   trainSeconds?: number;
+  /** This invocation's seconds (training from resumedAtStep on, evaluation, BC-Safe). */
   wallSeconds: number;
+  /** The step of the checkpoint this invocation continued from (absent: trained from step 0 here). */
+  resumedAtStep?: number;
   stepsPerSecond?: number;
   /** Convergence on held-out data at the end of the critic phase (critics-first) and at the end of the run. */
   convergence?: { afterCritics?: ConvergenceMeasures & { step: number }; final?: ConvergenceMeasures & { step: number } };
@@ -131,20 +135,27 @@ function backendsOf(runs: RunResult[], fallback: string[] = []): string {
   return (names.length ? names : [...new Set(fallback)]).sort().join(', ') || 'unknown';
 }
 
-async function runOne(task: string, seed: number, cfg: FisorConfig, preset: string, episodes: number, outDir: string, ds: ReturnType<typeof collect>, quiet: boolean): Promise<RunResult> {
+async function runOne(task: string, seed: number, cfg: FisorConfig, preset: string, episodes: number, outDir: string, ds: ReturnType<typeof collect>, quiet: boolean, fresh: boolean): Promise<RunResult> {
   const tr = performance.now();
   const base = { task, seed, backend: getBackend().name, preset, schedule: cfg.schedule, steps: cfg.steps, criticSteps: cfg.schedule === 'critics-first' ? cfg.criticSteps : 0 };
   const bar = new Progress(cfg.steps, { label: `${task} seed ${seed}`, quiet });
   try {
-    const resume = existsSync(join(outDir, CHECKPOINT_DIR, 'manifest.json'));
+    // --fresh retrains from step 0 (replacing the run directory); else a checkpoint there is continued.
+    const manifest = join(outDir, CHECKPOINT_DIR, 'manifest.json');
+    const resume = !fresh && existsSync(manifest);
+    const resumedAtStep = resume ? (JSON.parse(readFileSync(manifest, 'utf8')) as { step: number }).step : undefined;
     const res = await train({ task, config: cfg, seed, outDir, dataset: ds, resume, overwrite: !resume, skipFinalEval: true, onStep: (k) => bar.update(k) });
     bar.done();
+    // train() times only the steps this process ran (none when the checkpoint had finished): a resumed run's
+    // training time is the whole run's, from the windows its metrics.jsonl logged before and after the resume.
+    const trainSeconds = resume ? trainingSecondsFromMetrics(join(outDir, 'metrics.jsonl')) : res.trainSeconds;
+    const stepsPerSecond = resume ? (trainSeconds > 0 ? res.step / trainSeconds : 0) : res.stepsPerSecond;
     // Evaluation with the monitor (it does not change the actions: same bits as without).
     const { random: ev, fixedStart, feasibleStarts, nearBoundaryStarts } = evaluateRun(res.agent, task, seed, episodes);
     const bc = evaluate(trainBcSafe(task, ds, seed), task, { episodes, seed: randomStartsSeed(seed) });
     const run: RunResult = {
       ...base, ok: true, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction, monitor: ev.monitor,
-      trainSeconds: res.trainSeconds, stepsPerSecond: res.stepsPerSecond, wallSeconds: 0, convergence: readConvergence(outDir, cfg),
+      trainSeconds, stepsPerSecond, wallSeconds: 0, ...(resumedAtStep !== undefined ? { resumedAtStep } : {}), convergence: readConvergence(outDir, cfg),
       bcSafe: { normalizedReward: bc.normalizedReward, normalizedCost: bc.normalizedCost, safeFraction: bc.safeFraction },
     };
     if (fixedStart && feasibleStarts) {
@@ -169,6 +180,9 @@ async function main(): Promise<void> {
   if (f.merge) return mergeReports(f.merge.split(',').map((x) => x.trim()).filter(Boolean), f.report, f.compare);
   const tasks = f.tasks.split(',').map((s) => s.trim()).filter(Boolean);
   for (const t of tasks) taskReference(t);
+  // A task listed twice would be run, reported and averaged twice.
+  const twice = tasks.find((t, i) => tasks.indexOf(t) !== i);
+  if (twice) throw new Error(`--tasks: '${twice}' is listed twice`);
   const taskSteps = parseTaskSteps(f['task-steps'], tasks);
   const [shard, shards] = parseShard(f.shard);
   if (f.seeds < 1) throw new Error(`--seeds must be >= 1, got ${f.seeds}`);
@@ -208,7 +222,8 @@ async function main(): Promise<void> {
         process.stdout.write(`${task} seed ${seed}: not run yet (--report-only)\n`);
         continue;
       }
-      const run = await runOne(task, seed, cfg, f.preset, f.episodes, outDir, data.get(task)!, f.quiet);
+      if (!f.fresh) checkResumeConfig(outDir, task, seed, cfg, 'use another --out, or --fresh to retrain');
+      const run = await runOne(task, seed, cfg, f.preset, f.episodes, outDir, data.get(task)!, f.quiet, f.fresh);
       runs.push(run);
       if (run.ok) writeFileAtomic(runPath, JSON.stringify({ config: cfg, episodes: f.episodes, run }, null, 2) + '\n');
       process.stdout.write(run.ok
@@ -286,6 +301,23 @@ async function mergeReports(files: string[], reportPath: string, compareFile: st
       throw new Error('--merge: the files differ in preset, --set, episodes or seeds; merge only runs made with the same settings');
     }
   }
+  // Runs of one task are averaged together, so every file must have run it under the same config (--steps,
+  // --task-steps and the preset's code are not in the settings compared above); and one (task, seed) is one entry.
+  const owner = new Map<string, string>();
+  parts.forEach((p, i) => {
+    for (const task of p.tasks) {
+      const j = parts.findIndex((q) => q.configs[task]);
+      if (j >= 0 && j !== i && p.configs[task]) {
+        const diff = configDiff(parts[j].configs[task], p.configs[task]);
+        if (diff.length) throw new Error(`--merge: ${files[i]} ran ${task} with another config than ${files[j]} (differs in ${diff.join(', ')}); merge only runs made with the same settings`);
+      }
+    }
+    for (const x of p.runs) {
+      const k = `${x.task} seed ${x.seed}`;
+      if (owner.has(k)) throw new Error(`--merge: ${k} is in both ${owner.get(k)} and ${files[i]}; each (task, seed) must come from one file (a file listed twice, or overlapping shards?)`);
+      owner.set(k, files[i]);
+    }
+  });
   const tasks = [...new Set(parts.flatMap((p) => p.tasks))];
   const runs = parts.flatMap((p) => p.runs).sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
   const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}`;
@@ -340,7 +372,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   L.push('Per seed:', '');
   L.push('| Task | seed | normalized reward | normalized cost | episodes safe | BC-Safe reward | preset | schedule | steps | wall time | note |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const x of r.runs) {
-    L.push(`| ${x.task} | ${x.seed} | ${x.ok ? f3(x.normalizedReward!) : '-'} | ${x.ok ? f3(x.normalizedCost!) : '-'} | ${x.ok ? pct(x.safeFraction!) : '-'} | ${x.ok ? f3(x.bcSafe!.normalizedReward) : '-'} | ${x.preset} | ${x.schedule} | ${x.steps} | ${formatDuration(x.wallSeconds)} | ${x.ok ? '' : `FAILED: ${x.error}`} |`);
+    L.push(`| ${x.task} | ${x.seed} | ${x.ok ? f3(x.normalizedReward!) : '-'} | ${x.ok ? f3(x.normalizedCost!) : '-'} | ${x.ok ? pct(x.safeFraction!) : '-'} | ${x.ok ? f3(x.bcSafe!.normalizedReward) : '-'} | ${x.preset} | ${x.schedule} | ${x.steps} | ${formatDuration(x.wallSeconds)} | ${x.ok ? (x.resumedAtStep !== undefined ? `resumed at step ${x.resumedAtStep} (wall time of the resumed part)` : '') : `FAILED: ${x.error}`} |`);
   }
   L.push('');
   const unsafeRuns = ok.filter((x) => x.normalizedCost! > 1);

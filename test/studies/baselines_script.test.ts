@@ -1,0 +1,49 @@
+/**
+ * scripts/baselines.ts bookkeeping (nothing trains here): an entry already in the results file is kept, not rerun,
+ * so one evaluated on another --episodes is refused rather than reported as made with it; and --merge refuses two
+ * different entries of one (algo, task, seed) instead of silently keeping the first.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'fisor-baselines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const script = fileURLToPath(new URL('../../scripts/baselines.ts', import.meta.url));
+const entry = (normalizedReward: number, episodes = 20) => ({
+  algo: 'bc-safe', task: 'BallRun', seed: 0, steps: 100, episodes, normalizedReward, normalizedCost: 0.2, safeFraction: 1, trainSeconds: 1, wallSeconds: 2, backend: 'wasm', dataRecipe: 'fixed',
+});
+const file = (name: string, entries: object[]) => {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify({ description: 'x', command: [], entries }));
+  return path;
+};
+const baselines = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, ...args, '--report', join(dir, 'r.md'), '--figures', join(dir, 'fig')], { encoding: 'utf8' });
+
+describe('scripts/baselines.ts keeps one entry per (algo, task, seed)', () => {
+  it('refuses to extend a file whose entry was evaluated on another number of episodes, before training anything', () => {
+    const json = file('twenty.json', [entry(0.1)]);
+    const before = readFileSync(json, 'utf8');
+    const r = baselines('--algos', 'bc-safe', '--tasks', 'BallRun', '--seeds', '1', '--episodes', '5', '--json', json, '--runs', join(dir, 'runs'));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/bc-safe BallRun seed 0 was evaluated on 20 episodes, not --episodes 5; pass --episodes 20, or another --json/);
+    expect(readFileSync(json, 'utf8')).toBe(before);
+    expect(existsSync(join(dir, 'r.md'))).toBe(false);
+  }, 60_000);
+
+  it('--merge refuses the same (algo, task, seed) with other values, and accepts an identical copy', () => {
+    const mine = file('mine.json', [entry(0.1)]);
+    const before = readFileSync(mine, 'utf8');
+    let r = baselines('--report-only', '--json', mine, '--merge', file('other.json', [entry(0.3, 5)]));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--merge: .*other\.json holds bc-safe BallRun seed 0 with other values than .*mine\.json \(episodes 20 vs 5, normalizedReward 0\.1 vs 0\.3\)/);
+    expect(readFileSync(mine, 'utf8')).toBe(before);
+    r = baselines('--report-only', '--json', mine, '--merge', file('copy.json', [entry(0.1)]));
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(mine, 'utf8')) as { entries: unknown[] }).entries).toEqual([entry(0.1)]);
+  }, 60_000);
+});

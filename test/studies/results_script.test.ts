@@ -1,0 +1,93 @@
+/**
+ * scripts/results.ts bookkeeping on a tiny FISOR (4-8 steps, 1 episode): --fresh really retrains, a leftover
+ * checkpoint of another config is refused instead of being resumed under its own config and saved under this
+ * one, a resumed run reports the whole run's training time, and --merge refuses shards that ran a task under
+ * different configs or hold the same (task, seed) twice.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { trainingSecondsFromMetrics } from '../../scripts/ablations.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fisor-results-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const script = fileURLToPath(new URL('../../scripts/results.ts', import.meta.url));
+const tiny = ['criticSteps=2', 'batchSize=16', 'criticBatchSize=16', 'criticHidden=[8]', 'actor.hidden=8', 'actor.blocks=1', 'logEvery=2', 'convergenceEvery=0', 'checkpointEvery=0'];
+const out = join(dir, 'runs');
+const results = (steps: number, ...extra: string[]) => spawnSync(process.execPath, [
+  '--import', 'tsx', script, '--tasks', 'BallCircle', '--seeds', '1', '--episodes', '1', '--quiet', '--out', out, '--report', join(dir, 'report', 'RESULTS.md'),
+  ...[...tiny, `steps=${steps}`].flatMap((s) => ['--set', s]), ...extra,
+], { encoding: 'utf8' });
+const runDir = join(out, 'BallCircle-s0');
+const saved = () => JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { config: { steps: number }; run: { steps: number; trainSeconds: number; resumedAtStep?: number; normalizedReward: number } };
+const checkpointStep = () => (JSON.parse(readFileSync(join(runDir, 'checkpoint', 'manifest.json'), 'utf8')) as { step: number }).step;
+
+describe('scripts/results.ts runs', () => {
+  it('--fresh retrains, another config\'s checkpoint is refused, a resumed run reports the whole run\'s training time', () => {
+    let r = results(4);
+    expect(r.status, r.stderr).toBe(0);
+    expect(saved().run.steps).toBe(4);
+    // --fresh with more steps: the run is trained again to 6 steps (it used to resume the finished 4-step checkpoint
+    // and save it as a 6-step run).
+    r = results(6, '--fresh');
+    expect(r.status, r.stderr).toBe(0);
+    expect(saved().run.steps).toBe(6);
+    expect(checkpointStep()).toBe(6);
+    expect(saved().run.resumedAtStep).toBeUndefined();
+    // A checkpoint without its run.json (training finished, the evaluation did not) of another config: refused by name.
+    rmSync(join(runDir, 'run.json'));
+    r = results(8);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/checkpoint[/\\]manifest\.json was trained with another config \(differs in steps\); use another --out, or --fresh to retrain/);
+    expect(checkpointStep()).toBe(6);
+    // The same config resumes it; its training time is the run's (from its metrics), not the 0 s this process trained.
+    r = results(6);
+    expect(r.status, r.stderr).toBe(0);
+    expect(saved().run.resumedAtStep).toBe(6);
+    const fromMetrics = trainingSecondsFromMetrics(join(runDir, 'metrics.jsonl'));
+    expect(fromMetrics).not.toBe(0);
+    expect(saved().run.trainSeconds).toBe(fromMetrics);
+    expect(readFileSync(join(dir, 'report', 'RESULTS.md'), 'utf8')).toContain('resumed at step 6');
+  }, 120_000);
+
+  it('refuses a task listed twice', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--tasks', 'BallCircle,BallCircle', '--report-only', '--out', join(dir, 'none')], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--tasks: 'BallCircle' is listed twice/);
+  }, 60_000);
+});
+
+describe('scripts/results.ts --merge', () => {
+  const merge = (files: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, '--merge', files.join(','), '--report', join(dir, 'merged', 'RESULTS.md')], { encoding: 'utf8' });
+  // Two shards of a 2-seed sweep, made from the real results.json of the test above.
+  const shards = (stepsOfB: number): [string, string] => {
+    const real = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const a = { ...real, seeds: 2 };
+    const b = JSON.parse(JSON.stringify(a));
+    b.runs = b.runs.map((x: { seed: number; steps: number }) => ({ ...x, seed: 1, steps: stepsOfB }));
+    b.configs.BallCircle.steps = stepsOfB;
+    const files: [string, string] = [join(dir, `a.json`), join(dir, `b-${stepsOfB}.json`)];
+    writeFileSync(files[0], JSON.stringify(a));
+    writeFileSync(files[1], JSON.stringify(b));
+    return files;
+  };
+
+  it('joins shards of one config, and refuses another config or a (task, seed) twice', () => {
+    const same = shards(6);
+    let r = merge(same);
+    expect(r.status, r.stderr).toBe(0);
+    const merged = JSON.parse(readFileSync(join(dir, 'merged', 'results.json'), 'utf8')) as { runs: { seed: number }[] };
+    expect(merged.runs.map((x) => x.seed)).toEqual([0, 1]);
+    // A shard run with --steps 9: its runs would be averaged with the 6-step ones under one config.
+    r = merge(shards(9));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/b-9\.json ran BallCircle with another config than .*a\.json \(differs in steps\)/);
+    r = merge([same[0], same[0]]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/BallCircle seed 0 is in both .*a\.json and .*a\.json/);
+  }, 60_000);
+});
