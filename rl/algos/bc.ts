@@ -106,8 +106,13 @@ function checkBC(c: BCConfig): void {
 }
 
 function bcDef(name: string, mode: 'all' | 'safe', summary: string): AlgorithmDef<BCConfig> {
+  /** The mode is the algorithm's identity: a bc-safe run that cloned every transition would carry the wrong name in its results. */
+  const check = (c: BCConfig): void => {
+    checkBC(c);
+    if (c.mode !== mode) throw new Error(`config key 'mode' is '${c.mode}', but ${name} clones with mode '${mode}' (use --algo bc-${c.mode})`);
+  };
   return {
-    name, summary, paper: { ...BC_PAPER, mode }, cpuChanges: BC_CPU_CHANGES, check: checkBC,
+    name, summary, paper: { ...BC_PAPER, mode }, cpuChanges: BC_CPU_CHANGES, check,
     create: ({ cfg, obsDim, actDim, dataset, rng }: CreateContext<BCConfig>) => new BC(cfg, obsDim, actDim, dataset, rng),
   };
 }

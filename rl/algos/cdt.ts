@@ -18,8 +18,9 @@
  *   costLoss:    L_c = mean over all B·L positions of mask·NLL(c_t)   (OSRL divides by B·L, pads included).
  *   total:       L = L_a + costWeight·L_c; AdamW (weight decay), gradient-norm clip, linear warm-up of the rate.
  *   temperatureLoss: T_ent·(H̄ - H_target), H_target = -act_dim, on ln T_ent with Adam.
- * Evaluation: the window of the last <= L steps with the target return-to-go and cost-to-go, decreased by what each
- * episode received; the action is μ at the last s-token, clipped to ±maxAction.
+ * Evaluation: the window of the last <= L steps with the target return-to-go and cost-to-go (by default R̂ = the best
+ * safe return in the data and Ĉ = κ, one pair instead of OSRL's three per task), decreased by what each episode
+ * received; the action is μ at the last s-token, clipped to ±maxAction.
  *
  * Not implemented: OSRL's Pareto-frontier data augmentation (augment_percent 0.2: grid filter, Pareto set,
  * polynomial fit, relabelled copies). Both presets here train on the original episodes only (augmentPercent 0).
@@ -57,6 +58,7 @@ export interface CDTConfig extends LoopConfig {
   augmentPercent: number;
   /** Evaluation targets: return-to-go R̂ (0 = the best return among dataset episodes with cost <= costLimit) and cost-to-go Ĉ. */
   targetReturn: number;
+  /** -1 = the run's cost limit κ (so that `--cost-limit` also moves the cost the policy is asked to keep to). */
   targetCost: number;
   maxAction: number;
   /** Length of the timestep table minus seqLen (0 = the task's time limit). */
@@ -67,7 +69,7 @@ export const CDT_PAPER: CDTConfig = {
   steps: 100_000, batchSize: 2048, evalEvery: 2500, evalEpisodes: 10, logEvery: 100, checkpointEvery: 2500, costLimit: 10, dtype: 'float32',
   embedDim: 128, blocks: 3, heads: 8, seqLen: 10, dropout: 0.1, lr: 1e-4, weightDecay: 1e-4, warmupSteps: 500, clipGrad: 0.25,
   costWeight: 0.02, initTemperature: 0.1, temperatureLr: 1e-4, rewardScale: 0.1, costScale: 1, costTransform: 50, costSampleCap: 70,
-  augmentPercent: 0, targetReturn: 0, targetCost: 10, maxAction: 1, episodeLen: 0,
+  augmentPercent: 0, targetReturn: 0, targetCost: -1, maxAction: 1, episodeLen: 0,
 };
 
 export const CDT_CPU_CHANGES: Record<string, { value: unknown; why: string }> = {
@@ -230,6 +232,8 @@ export class CDT implements Algorithm<SequenceBatch> {
   readonly tempOpt: Optimizer;
   readonly rngs: { drop: Rng };
   readonly targetReturn: number;
+  /** Ĉ, the cost-to-go every evaluation episode starts from. */
+  readonly targetCost: number;
   private readonly data: { ds: Dataset; episodes: Episode[]; cumWeights: Float64Array; rtg: Float32Array; ctg: Float32Array } | null;
   private readonly bag: StateBag;
   private readonly maxTimestep: number;
@@ -249,6 +253,7 @@ export class CDT implements Algorithm<SequenceBatch> {
     this.tempOpt = new Adam([this.logTemp], { lr: cfg.temperatureLr });
     this.data = dataset ? sequenceData(dataset, cfg.costSampleCap) : null;
     this.targetReturn = cfg.targetReturn > 0 ? cfg.targetReturn : dataset ? bestSafeReturn(dataset, cfg.costLimit) : 0;
+    this.targetCost = cfg.targetCost === -1 ? cfg.costLimit : cfg.targetCost;
     this.bag = new StateBag([['model', this.model], ['opt', this.opt], ['opt.temperature', this.tempOpt]], [['logTemp', this.logTemp], ['targetReturn', tensor([this.targetReturn], { dtype: 'float64' }).keep()]]);
   }
 
@@ -351,7 +356,7 @@ export class CDT implements Algorithm<SequenceBatch> {
   }
 
   beginEpisodes(count: number): void {
-    const r0 = this.targetReturn * this.cfg.rewardScale, c0 = this.cfg.targetCost * this.cfg.costScale;
+    const r0 = this.targetReturn * this.cfg.rewardScale, c0 = this.targetCost * this.cfg.costScale;
     this.hist = Array.from({ length: count }, () => ({ s: [], a: [], r: [r0], c: [c0] }));
   }
 
@@ -448,7 +453,8 @@ function checkCDT(c: CDTConfig): void {
   if (c.embedDim % c.heads !== 0) throw new Error(`config key 'embedDim' (${c.embedDim}) must be divisible by heads (${c.heads})`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`config key 'dropout' must be in [0, 1), got ${c.dropout}`);
   for (const key of ['lr', 'clipGrad', 'initTemperature', 'temperatureLr', 'rewardScale', 'costScale', 'maxAction'] as const) k.pos(key, c[key]);
-  for (const key of ['weightDecay', 'costWeight', 'targetReturn', 'targetCost'] as const) k.nonneg(key, c[key]);
+  for (const key of ['weightDecay', 'costWeight', 'targetReturn'] as const) k.nonneg(key, c[key]);
+  if (!(c.targetCost === -1 || c.targetCost >= 0)) throw new Error(`config key 'targetCost' must be >= 0, or -1 for the cost limit, got ${c.targetCost}`);
   if (c.augmentPercent !== 0) throw new Error(`config key 'augmentPercent' = ${c.augmentPercent}: OSRL's Pareto-frontier augmentation is not implemented; only 0 is accepted`);
   if (!(Number.isInteger(c.episodeLen) && c.episodeLen >= 0)) throw new Error(`config key 'episodeLen' must be an integer >= 0, got ${c.episodeLen}`);
 }

@@ -8,7 +8,9 @@
  *  1. vaeStep:        as BCQ-Lag's.
  *  2. criticStep:     a' from the current actor at s'; y = r + γ(1 - done)·1[Qc_targ(s', a') <= q_thres]·Q_targ(s', a');
  *                     L = Σ_i mean (Q_i - y)².
- *  3. costCriticStep: y_c = c + γ·Qc_targ(s', a') (no (1 - done)); L = Σ_i mean (Qc_i - y_c)² - α·(mean(qc_ood) - qc_thres).
+ *  3. costCriticStep: y_c = c + γ·Qc_targ(s', a'') (no (1 - done)), a'' a fresh draw from the actor at s' (OSRL's
+ *                     cost_critic_loss samples its own next actions, not the critic's);
+ *                     L = Σ_i mean (Qc_i - y_c)² - α·(mean(qc_ood) - qc_thres).
  *                     OSRL computes the OOD term under no_grad with α a plain number, so it is a constant: the cost
  *                     critic learns from the MSE only (reproduced here, see BASELINES.md §3).
  *                     qc_ood(s) = mean over sampleActionNum pre-tanh actor samples u of 1[KL(s, u) >= q75]·Qc_targ(s, u),
@@ -199,9 +201,11 @@ export class CPQ implements Algorithm<Batch> {
       const c = this.criticLoss(t, a2);
       const qr = c.q.mean().item();
       const critic = step(this.opts.critic, c.loss);
+      // OSRL draws the cost target's next actions anew, then the OOD samples (cpq.py cost_critic_loss).
+      const a2c = noGrad(() => this.actor.sample(t.s2, this.rngs.noise).action);
       const ood = this.oodCost(t);
       const oodMean = ood.reduce((x, y) => x + y, 0) / ood.length;
-      const cc = this.costCriticLoss(t, a2, oodMean);
+      const cc = this.costCriticLoss(t, a2c, oodMean);
       const qc = cc.qc.mean().item();
       const costCritic = step(this.opts.costCritic, cc.loss);
       this.alphaStep(oodMean);

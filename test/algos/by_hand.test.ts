@@ -97,6 +97,17 @@ describe('CPQ by hand', () => {
     algo.alphaStep(algo.qcThres + 100); // far above the threshold: ln α falls by alphaLr·α·100
     expect(Math.log(algo.alpha)).toBeCloseTo(-1e-4 * 100, 12);
   });
+  it("the cost critic's next actions are a draw of their own, not the critic's (OSRL samples a' in each loss)", () => {
+    const fresh = new CPQ({ ...CPQ_PAPER, dtype: 'float64', vaeHidden: [5, 5], actorHidden: [5], criticHidden: [5] }, 3, 2, 'BallRun', ds, new Rng(6));
+    const seen: { critic?: number[]; cost?: number[] } = {};
+    const criticLoss = fresh.criticLoss.bind(fresh), costCriticLoss = fresh.costCriticLoss.bind(fresh);
+    fresh.criticLoss = (tt, a) => ((seen.critic = Array.from(a.toFlatArray())), criticLoss(tt, a));
+    fresh.costCriticLoss = (tt, a, m) => ((seen.cost = Array.from(a.toFlatArray())), costCriticLoss(tt, a, m));
+    fresh.update(batch);
+    expect(seen.critic).toHaveLength(B * 2);
+    expect(seen.cost).toHaveLength(B * 2);
+    expect(seen.cost!.some((x, i) => x !== seen.critic![i])).toBe(true);
+  });
 });
 
 describe('COptiDICE by hand', () => {

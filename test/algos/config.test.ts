@@ -26,6 +26,9 @@ describe('algorithm configs', () => {
     expect(() => resolveAlgoConfig(bc, { set: ['lr=-1'] })).toThrow(/'lr' must be > 0/);
     expect(() => resolveAlgoConfig(bc, { set: ['steps=0'] })).toThrow(/'steps' must be a positive integer/);
     expect(() => resolveAlgoConfig(bc, { set: ['mode=risky'] })).toThrow(/'mode' must be all or safe/);
+    // a mode other than the algorithm's own would train one baseline under the other's name
+    expect(() => resolveAlgoConfig(bc, { set: ['mode=all'] })).toThrow(/'mode' is 'all', but bc-safe clones with mode 'safe' \(use --algo bc-all\)/);
+    expect(() => resolveAlgoConfig(algorithmDef('bc-all'), { set: ['mode=safe'] })).toThrow(/'mode' is 'safe', but bc-all clones with mode 'all'/);
     expect(() => resolveAlgoConfig(algorithmDef('bcq-lag'), { set: ['pid=[1,2]'] })).toThrow(/'pid' must be three gains/);
     expect(() => resolveAlgoConfig(algorithmDef('cdt'), { set: ['heads=3'] })).toThrow(/divisible by heads/);
     expect(() => resolveAlgoConfig(bc, { preset: 'gpu' })).toThrow(/unknown preset 'gpu'/);

@@ -1,6 +1,6 @@
 /**
  * `train --algo` and the eval of a baseline checkpoint follow the run's cost limit kappa (scores, BC-Safe's
- * trajectory split, the thresholds derived from kappa), record it in the checkpoint, refuse a resume that changes
+ * trajectory split, the thresholds derived from kappa, CDT's target cost-to-go), record it in the checkpoint, refuse a resume that changes
  * it; a shouldStop (Ctrl-C) leaves a checkpoint at that step which resumes bit-identically.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { setBackend } from '../../core/index.js';
 import { loadCheckpoint } from '../../nn/index.js';
 import type { BC } from '../../rl/algos/bc.js';
 import type { BCQLag } from '../../rl/algos/bcq_lag.js';
+import type { CDT } from '../../rl/algos/cdt.js';
 import { resolveAlgoConfig } from '../../rl/algos/config.js';
 import { qcThreshold } from '../../rl/algos/data.js';
 import { algorithmDef } from '../../rl/algos/registry.js';
@@ -57,6 +58,22 @@ describe('train --algo: the cost limit', () => {
     const c = cfg as unknown as { gamma: number; episodeLen: number };
     const r = await trainAlgorithm(base(fresh(), { algo: 'bcq-lag', config: cfg, costLimit: 25 }));
     expect((r.algorithm as BCQLag).qcThres).toBeCloseTo(qcThreshold(25, c.gamma, c.episodeLen > 0 ? c.episodeLen : 100), 12);
+  });
+
+  it("CDT's evaluation cost-to-go Ĉ follows the run's cost limit (an explicit targetCost still wins)", async () => {
+    setBackend('js');
+    const tiny = { steps: 1, logEvery: 1, batchSize: 4, embedDim: 8, heads: 2, blocks: 1, seqLen: 2 };
+    const startCost = (a: CDT) => {
+      a.beginEpisodes(1);
+      return (a as unknown as { hist: { c: number[] }[] }).hist[0].c[0];
+    };
+    const r = await trainAlgorithm(base(fresh(), { algo: 'cdt', config: cfgOf(tiny, 'cdt'), costLimit: 25 }));
+    expect(startCost(r.algorithm as CDT)).toBe(25);
+    const d = await trainAlgorithm(base(fresh(), { algo: 'cdt', config: cfgOf(tiny, 'cdt') }));
+    expect(startCost(d.algorithm as CDT)).toBe(10);
+    const e = await trainAlgorithm(base(fresh(), { algo: 'cdt', config: cfgOf({ ...tiny, targetCost: 3 }, 'cdt'), costLimit: 25 }));
+    expect(startCost(e.algorithm as CDT)).toBe(3);
+    expect(() => cfgOf({ ...tiny, targetCost: -2 }, 'cdt')).toThrow(/'targetCost' must be >= 0, or -1 for the cost limit, got -2/);
   });
 
   it('a resume refuses a different cost limit and keeps the recorded one', async () => {
