@@ -349,9 +349,15 @@ export function cosineDecay(baseLr: number, decaySteps: number, alpha = 0): Sche
  * Scales all gradients in place so that their global L2 norm is at most maxNorm
  * (PyTorch clip_grad_norm_: coef = maxNorm / (norm + 1e-6), applied when < 1). Parameters without
  * a gradient are ignored. Returns the norm before clipping.
+ *
+ * A non-finite norm (an Infinity or NaN in some gradient) gives coef 0 or NaN, so every gradient turns
+ * to NaN or 0, as in PyTorch by default; `errorIfNonfinite` (PyTorch's error_if_nonfinite) throws
+ * instead, naming the first parameter at fault, before any gradient is touched.
  */
-export function clipGradNorm(params: Tensor[], maxNorm: number): number {
+export function clipGradNorm(params: Tensor[], maxNorm: number, options: { errorIfNonfinite?: boolean } = {}): number {
   if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
+  const errorIfNonfinite = options.errorIfNonfinite ?? false;
+  if (typeof errorIfNonfinite !== 'boolean') throw new Error(`clipGradNorm: errorIfNonfinite must be a boolean, got ${String(errorIfNonfinite)}`);
   let sq = 0;
   const grads: Tensor[] = [];
   for (const p of params) {
@@ -362,6 +368,10 @@ export function clipGradNorm(params: Tensor[], maxNorm: number): number {
     for (let i = 0; i < v.length; i++) sq += v[i] * v[i];
   }
   const norm = Math.sqrt(sq);
+  if (errorIfNonfinite && !Number.isFinite(norm)) {
+    const at = params.findIndex((p) => p.grad && !p.grad.isDisposed && p.grad.buffer.view().some((x) => !Number.isFinite(x)));
+    throw new Error(`clipGradNorm: the total gradient norm is ${norm} (parameter ${at} of ${params.length} has a non-finite gradient); no gradient was changed`);
+  }
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) for (const g of grads) g.backend.unary('scale', g.buffer, g.buffer, coef);
   return norm;

@@ -267,6 +267,19 @@ describe('clipGradNorm', () => {
     expect(clipGradNorm([a, b], 10)).toBeCloseTo(1, 5);
     expect(b.grad!.item()).toBeCloseTo(4 * coef, 14);
   });
+
+  it('a non-finite norm: NaN gradients by default (as PyTorch), an error naming the parameter with errorIfNonfinite', () => {
+    const a = param([0, 0]);
+    const b = param([0]);
+    setGrad(a, [1, 2]);
+    setGrad(b, [Infinity]);
+    expect(() => clipGradNorm([a, b], 1, { errorIfNonfinite: true })).toThrow(/norm is Infinity \(parameter 1 of 2/);
+    expect(a.grad!.toFlatArray()).toEqual([1, 2]); // untouched by the refusal
+    expect(clipGradNorm([a, b], 1)).toBe(Infinity);
+    expect(a.grad!.toFlatArray()).toEqual([0, 0]); // coef = 1 / Infinity = 0
+    expect(Number.isNaN(b.grad!.item())).toBe(true); // Infinity * 0
+    expect(() => clipGradNorm([a], 1, { errorIfNonfinite: 'yes' as unknown as boolean })).toThrow(/errorIfNonfinite must be a boolean/);
+  });
 });
 
 describe('softUpdate', () => {
