@@ -54,7 +54,7 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { runProvenance } from '../rl/io/provenance.js';
 import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
-import { cellBackend, checkCellBackend, checkResumeConfig, configDiff, mean, meanStd, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
+import { cellBackend, checkCellBackend, checkResumeConfig, configDiff, mean, meanStd, std, trainingSecondsFromMetrics, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 // ---------------------------------------------------------------- arms
 
@@ -153,7 +153,7 @@ export function armConfig(arm: Arm, preset: string, task: string, base: Record<s
 }
 
 /** Dotted keys whose values differ between two configs (scripts/studies_io.ts; exported here as before). */
-export { configDiff };
+export { configDiff, trainingSecondsFromMetrics };
 
 // ---------------------------------------------------------------- sharing the critic phase
 
@@ -488,22 +488,6 @@ export function ablationFigure(tasks: string[], arms: string[], cells: AblationC
   };
 }
 
-/**
- * Seconds a run's training took up to `upTo` steps, from its metrics.jsonl (each train line's window of steps
- * divided by its steps per second); 0 without metrics. Survives resumes and later invocations.
- */
-export function trainingSecondsFromMetrics(metricsPath: string, upTo = Infinity): number {
-  if (!existsSync(metricsPath)) return 0;
-  let prev = 0, total = 0;
-  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
-    if (!line.includes('"type":"train"')) continue;
-    const m = JSON.parse(line) as { step: number; stepsPerSec?: number };
-    if (m.step > upTo) break;
-    if (m.stepsPerSec && m.stepsPerSec > 0) total += (m.step - prev) / m.stepsPerSec;
-    prev = m.step;
-  }
-  return total;
-}
 
 const hms = (s: number) => `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 

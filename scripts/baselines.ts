@@ -27,6 +27,7 @@ import { COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../rl/data/
 import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
+import { trainingSecondsFromMetrics } from './studies_io.js';
 import { baselinesFile, baselinesReport, recipeSuffix } from './table1.js';
 
 const flags = {
@@ -232,7 +233,10 @@ async function main(): Promise<void> {
       if (!ev) throw new Error(`${algo} ${task} seed ${seed}: no final evaluation`);
       const e: Entry = {
         algo, task, seed, steps: r.step, episodes: ev.episodes.length, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost,
-        safeFraction: ev.safeFraction, trainSeconds: r.trainSeconds, wallSeconds: (performance.now() - t0) / 1000, backend: getBackend().name,
+        // trainAlgorithm times only this process's steps: a resumed run's training time is the whole run's, from the
+        // windows its metrics.jsonl logged before and after the resume (wallSeconds stays this process's).
+        safeFraction: ev.safeFraction, trainSeconds: resume ? trainingSecondsFromMetrics(join(outDir, 'metrics.jsonl')) : r.trainSeconds,
+        wallSeconds: (performance.now() - t0) / 1000, backend: getBackend().name,
         dataRecipe: recipe,
       };
       res.entries.push(e);

@@ -30,10 +30,9 @@ import { pointRobotRollout } from '../rl/plot/rollout.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
-import { trainingSecondsFromMetrics } from './ablations.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
-import { checkResumeConfig, configDiff, mean, std } from './studies_io.js';
+import { checkResumeConfig, configDiff, mean, std, trainingSecondsFromMetrics } from './studies_io.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },

@@ -106,3 +106,20 @@ export function checkResumeConfig(runDir: string, task: string, seed: number, co
   const diff = typeof meta.config === 'object' && meta.config !== null ? configDiff(withDefaults(meta.config as FisorConfig), config) : ['config'];
   if (diff.length) throw new Error(`${manifest} was trained with another config (differs in ${diff.join(', ')}); ${fix}`);
 }
+
+/**
+ * Seconds a run's training took up to `upTo` steps, from its metrics.jsonl (each train line's window of steps
+ * divided by its steps per second); 0 without metrics. Survives resumes and later invocations.
+ */
+export function trainingSecondsFromMetrics(metricsPath: string, upTo = Infinity): number {
+  if (!existsSync(metricsPath)) return 0;
+  let prev = 0, total = 0;
+  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
+    if (!line.includes('"type":"train"')) continue;
+    const m = JSON.parse(line) as { step: number; stepsPerSec?: number };
+    if (m.step > upTo) break;
+    if (m.stepsPerSec && m.stepsPerSec > 0) total += (m.step - prev) / m.stepsPerSec;
+    prev = m.step;
+  }
+  return total;
+}

@@ -1,7 +1,8 @@
 /**
- * scripts/baselines.ts bookkeeping (nothing trains here): an entry already in the results file is kept, not rerun,
- * so one evaluated on another --episodes is refused rather than reported as made with it; and --merge refuses two
- * different entries of one (algo, task, seed) instead of silently keeping the first.
+ * scripts/baselines.ts bookkeeping: an entry already in the results file is kept, not rerun, so one evaluated on
+ * another --episodes is refused rather than reported as made with it; --merge refuses two different entries of one
+ * (algo, task, seed) instead of silently keeping the first; a run resumed from an interrupted checkpoint records the
+ * whole run's training time (the only test here that trains: CDT's cpu preset, 400 steps, on BallRun).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { setBackend } from '../../core/index.js';
+import { resolveAlgoConfig } from '../../rl/algos/config.js';
+import { algorithmDef } from '../../rl/algos/registry.js';
+import { trainAlgorithm } from '../../rl/algos/train.js';
+import { trainingSecondsFromMetrics } from '../../scripts/studies_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-baselines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,4 +52,27 @@ describe('scripts/baselines.ts keeps one entry per (algo, task, seed)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect((JSON.parse(readFileSync(mine, 'utf8')) as { entries: unknown[] }).entries).toEqual([entry(0.1)]);
   }, 60_000);
+
+  it("a run resumed from an interrupted checkpoint records the whole run's training time, not only the resumed part's", async () => {
+    setBackend('wasm');
+    const runs = join(dir, 'runs-resume');
+    const outDir = join(runs, 'cdt-BallRun-s0');
+    // The config baselines.ts resolves for --episodes 1, interrupted half-way as a Ctrl-C would leave it.
+    const config = resolveAlgoConfig(algorithmDef('cdt'), { preset: 'cpu', task: 'BallRun', overrides: { evalEpisodes: 1, evalEvery: 0 } });
+    const half = config.steps / 2;
+    const first = await trainAlgorithm({ algo: 'cdt', task: 'BallRun', config, seed: 0, outDir, stopAt: half, dataRecipe: 'fixed' });
+    expect(first.interrupted).toBe(true);
+    const json = join(dir, 'resumed.json');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--algos', 'cdt', '--tasks', 'BallRun', '--seeds', '1', '--episodes', '1', '--json', json, '--runs', runs,
+      '--report', join(dir, 'resumed.md'), '--figures', join(dir, 'fig-resumed')], { encoding: 'utf8', env: { ...process.env, FISOR_BACKEND: 'wasm' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/cdt BallRun seed 0: 400 steps \(resuming\)/);
+    const [e] = (JSON.parse(readFileSync(json, 'utf8')) as { entries: { steps: number; trainSeconds: number }[] }).entries;
+    expect(e.steps).toBe(config.steps);
+    const metrics = join(outDir, 'metrics.jsonl');
+    const beforeResume = trainingSecondsFromMetrics(metrics, half);
+    expect(beforeResume).toBeGreaterThan(0);
+    expect(e.trainSeconds).toBeCloseTo(trainingSecondsFromMetrics(metrics), 9);
+    expect(e.trainSeconds).toBeGreaterThan(beforeResume);
+  }, 120_000);
 });
