@@ -319,7 +319,7 @@ async function mergeReports(files: string[], reportPath: string, compareFile: st
   });
   const tasks = [...new Set(parts.flatMap((p) => p.tasks))];
   const runs = parts.flatMap((p) => p.runs).sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
-  const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}`;
+  const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}${compareFile ? ` --compare ${compareFile}` : ''}`;
   await writeReport({
     command, preset: first.preset, sets: first.sets, backend: backendsOf(runs, parts.map((p) => p.backend)), tasks, runs,
     configs: Object.assign({}, ...parts.map((p) => p.configs)), datasets: Object.assign({}, ...parts.map((p) => p.datasets)),
@@ -427,12 +427,17 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
     const figDir = join(reportPath, '..', 'figures');
     mkdirSync(figDir, { recursive: true });
     const src = pr[0].feasible!;
-    if (existsSync(src.png)) {
-      const png = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.png`);
-      const svg = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.svg`);
+    const png = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.png`);
+    const svg = join(figDir, `pointrobot-feasible-seed${pr[0].seed}.svg`);
+    // A report remade from results.json alone (--merge results.json, the run directories elsewhere) keeps the figure
+    // the first report copied from the run; it is said so, since it cannot be remade here.
+    const copied = existsSync(src.png ?? '') && existsSync(src.svg ?? '');
+    if (copied) {
       copyFileSync(src.png, png);
       copyFileSync(src.svg, svg);
-      L.push('', `![feasible region, seed ${pr[0].seed}](${rel(png)})`, '', `(SVG: ${rel(svg)}; black = learned V_h = 0, green dashed = ground truth, the line = one rollout from the fixed start with its violating steps marked)`);
+    }
+    if (copied || (existsSync(png) && existsSync(svg))) {
+      L.push('', `![feasible region, seed ${pr[0].seed}](${rel(png)})`, '', `(SVG: ${rel(svg)}; black = learned V_h = 0, green dashed = ground truth, the line = one rollout from the fixed start with its violating steps marked${copied ? '' : `; kept from an earlier report: the run directory${src.png ? ` ${dirname(src.png)}` : ''} is not here to remake it`})`);
     }
     L.push('');
   }

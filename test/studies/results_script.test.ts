@@ -2,15 +2,16 @@
  * scripts/results.ts bookkeeping on a tiny FISOR (4-8 steps, 1 episode): --fresh really retrains, a leftover
  * checkpoint of another config is refused instead of being resumed under its own config and saved under this
  * one, a resumed run reports the whole run's training time, and --merge refuses shards that ran a task under
- * different configs or hold the same (task, seed) twice.
+ * different configs or hold the same (task, seed) twice; a report remade from its results.json alone keeps the
+ * PointRobot figure the first report copied, and says so.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trainingSecondsFromMetrics } from '../../scripts/ablations.js';
+import { trainingSecondsFromMetrics } from '../../scripts/studies_io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-results-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,4 +91,27 @@ describe('scripts/results.ts --merge', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/BallCircle seed 0 is in both .*a\.json and .*a\.json/);
   }, 60_000);
+
+  it('a report remade from its results.json alone (the run directories gone) keeps the PointRobot figure, and says so', () => {
+    const prOut = join(dir, 'pr-runs'), report = join(dir, 'pr-report', 'RESULTS.md');
+    const fig = join(dir, 'pr-report', 'figures', 'pointrobot-feasible-seed0.png');
+    let r = spawnSync(process.execPath, ['--import', 'tsx', script, '--tasks', 'PointRobot', '--seeds', '1', '--episodes', '1', '--quiet', '--out', prOut, '--report', report,
+      ...[...tiny, 'steps=4'].flatMap((x) => ['--set', x])], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(report, 'utf8')).toMatch(/!\[feasible region, seed 0\]\(figures\/pointrobot-feasible-seed0\.png\)\n\n\(SVG: [^)]*rollout from the fixed start with its violating steps marked\)/);
+    const figure = readFileSync(fig);
+    rmSync(prOut, { recursive: true });
+    r = spawnSync(process.execPath, ['--import', 'tsx', script, '--merge', join(dir, 'pr-report', 'results.json'), '--report', report], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(report, 'utf8');
+    expect(text).toContain('![feasible region, seed 0](figures/pointrobot-feasible-seed0.png)');
+    expect(text).toMatch(/kept from an earlier report: the run directory is not here to remake it\)/);
+    expect(readFileSync(fig).equals(figure)).toBe(true);
+    // Elsewhere, with no earlier figure, no figure is claimed.
+    const other = join(dir, 'pr-other', 'RESULTS.md');
+    r = spawnSync(process.execPath, ['--import', 'tsx', script, '--merge', join(dir, 'pr-report', 'results.json'), '--report', other], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(other, 'utf8')).not.toContain('feasible region, seed 0');
+    expect(existsSync(join(dir, 'pr-other', 'figures', 'pointrobot-feasible-seed0.png'))).toBe(false);
+  }, 180_000);
 });
