@@ -63,6 +63,8 @@ export interface Entry {
 interface ResultsFile {
   description: string;
   command: string[];
+  /** What a reader of the commands needs to know (e.g. which entries were retrained, at which commit, and why). */
+  notes?: string[];
   entries: Entry[];
 }
 
@@ -174,8 +176,13 @@ async function report(res: ResultsFile, path: string, figDir: string, recipe: st
     '  Its evaluation target is one pair (R̂ = best return among dataset episodes with cost <= κ, Ĉ = κ), not OSRL\'s three per-task pairs.',
     '- CPQ: the OOD penalty is a constant in the cost-critic loss, as in OSRL\'s code (computed under no_grad); reproduced on purpose.',
     '- All: evaluated on the last checkpoint (OSRL also keeps a lowest-cost "best" checkpoint); episode length T of qc_thres = the env\'s time limit.',
+    '- Equal on this project\'s data, different on other data: `numQ` (and COptiDICE\'s `numNu`) sizes both critic ensembles (OSRL has separate',
+    '  num_qc / num_chi, equal by default); CDT labels a step\'s cost 1 when c > 0 (OSRL truncates c to an integer; costs here are 0 or 1);',
+    '  evaluation runs to the env\'s time limit, not a config `episodeLen` (equal unless it is set); rows after a dataset\'s last episode end',
+    '  count as one more episode (DSRL\'s pre_process_data drops them; collected data always ends with a done flag).',
+    '- CDT: OSRL\'s next-state prediction head is omitted (its loss weight is 0 in OSRL\'s configs).',
   );
-  lines.push('', '## Commands', '', ...res.command.map((c) => `- \`${c}\``), '', '## cpu presets', '');
+  lines.push('', '## Commands', '', ...res.command.map((c) => `- \`${c}\``), ...(res.notes?.length ? ['', ...res.notes.map((n) => `- ${n}`)] : []), '', '## cpu presets', '');
   for (const a of algos) {
     const d = algorithmDef(a);
     lines.push(`- **${a}** (${presetOf(d, 'cpu').steps} steps, paper ${presetOf(d, 'paper').steps}): ${Object.entries(d.cpuChanges).map(([k, v]) => `${k} = ${JSON.stringify(v.value)} (${v.why})`).join('; ')}`);
