@@ -11,7 +11,7 @@
  * - Run (Ball/Car): drive along +x at target speed (Ball 1.5 + 2 risk, Car 0.9 + 1.1 risk; limits 2.5 / 1.5),
  *   lane keeping gain 2 (1 - risk) and a per-episode lateral drift ~ risk * N(0, 0.6) that a reckless
  *   policy does not correct.
- * - PointGoal1: goal seeking with hazard avoidance gain (1 - risk) within 0.25 + 0.45 (1 - risk) of a hazard.
+ * - PointGoal1: goal seeking with hazard avoidance gain 1.5 (1 - risk) within 0.25 + 0.45 (1 - risk) of a hazard's edge.
  *   PointGoalLidarPolicy is the same controller fed only by the agent's observation (the 'observed' recipe).
  */
 import type { Rng } from '../../core/rng.js';

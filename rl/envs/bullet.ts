@@ -27,7 +27,7 @@
  * Episode lengths: BallCircle 200, BallRun 100, CarCircle 300, CarRun 200.
  */
 import { Rng } from '../../core/rng.js';
-import { clipAction, type Env, type EnvOptions, type ResetOptions, type StepResult } from './types.js';
+import { checkSeed, clipAction, episodeEnd, NOT_RESET, refuseStepWhenDone, type Env, type EnvOptions, type ResetOptions, type StepResult } from './types.js';
 
 export const BALL = { mass: 0.3, radius: 0.5, maxForce: 3.5, friction: 2.0, velocityLimit: 2.5 } as const;
 export const CAR = { wheelbase: 0.325, maxSpeed: 2.0, motorGain: 5.0, maxSteer: 0.5, velocityLimit: 1.5 } as const;
@@ -59,6 +59,8 @@ export class BulletTaskEnv implements Env {
   yawRate = 0;
   private rng: Rng;
   private t = 0;
+  /** Null while an episode runs; else why `step` is refused (refuseStepWhenDone). */
+  private done: string | null = NOT_RESET;
   private readonly act = new Float64Array(2);
 
   constructor(agent: AgentKind, task: TaskKind, opts: EnvOptions = {}) {
@@ -69,11 +71,12 @@ export class BulletTaskEnv implements Env {
     this.maxEpisodeSteps = { BallCircle: 200, BallRun: 100, CarCircle: 300, CarRun: 200 }[this.name]!;
     this.dt = task === 'Circle' ? CIRCLE.dt : RUN.dt;
     this.velocityLimit = agent === 'Ball' ? BALL.velocityLimit : CAR.velocityLimit;
-    this.rng = new Rng(opts.seed ?? 0);
+    this.rng = new Rng(checkSeed(this.name, opts.seed, 'the constructor') ?? 0);
   }
 
   reset(options: ResetOptions = {}): Float32Array {
-    if (options.seed !== undefined) this.rng = new Rng(options.seed);
+    const seed = checkSeed(this.name, options.seed, 'the reset');
+    if (seed !== undefined) this.rng = new Rng(seed);
     const rng = this.rng;
     this.vx = this.vy = this.speed = this.yawRate = 0;
     if (this.task === 'Circle') {
@@ -88,6 +91,7 @@ export class BulletTaskEnv implements Env {
       this.yaw = this.agent === 'Car' ? rng.uniformRange(-0.01, 0.01) : 0;
     }
     this.t = 0;
+    this.done = null;
     return this.observe();
   }
 
@@ -113,6 +117,7 @@ export class BulletTaskEnv implements Env {
   }
 
   step(action: ArrayLike<number>): StepResult {
+    refuseStepWhenDone(this.name, this.done);
     const a = clipAction(this.name, action, 2, this.act);
     const h = this.dt / SUBSTEPS;
     const [tx, ty] = RUN.target;
@@ -154,12 +159,14 @@ export class BulletTaskEnv implements Env {
       reward = RUN.progressScale * (prevDist - dist) + extra;
       cost = Math.min(1, (Math.abs(this.y) > RUN.yLimit ? 1 : 0) + (speed > this.velocityLimit ? 1 : 0));
     }
+    const truncated = this.t >= this.maxEpisodeSteps;
+    this.done = episodeEnd(false, truncated, this.t);
     return {
       observation: this.observe(),
       reward,
       cost,
       terminated: false,
-      truncated: this.t >= this.maxEpisodeSteps,
+      truncated,
       info: { speed },
     };
   }

@@ -23,7 +23,7 @@
  * each bin reads max(0, 3 - d) / 3 for the nearest object of that kind in the bin (0 if none).
  */
 import { Rng } from '../../core/rng.js';
-import { clipAction, type Env, type EnvOptions, type ResetOptions, type StepResult } from './types.js';
+import { checkSeed, clipAction, episodeEnd, NOT_RESET, refuseStepWhenDone, type Env, type EnvOptions, type ResetOptions, type StepResult } from './types.js';
 
 export const POINT_GOAL = {
   dt: 0.02,
@@ -58,14 +58,17 @@ export class PointGoal1 implements Env {
   private rng: Rng;
   private t = 0;
   private lastDist = 0;
+  /** Null while an episode runs; else why `step` is refused (refuseStepWhenDone). */
+  private done: string | null = NOT_RESET;
   private readonly act = new Float64Array(2);
 
   constructor(opts: EnvOptions = {}) {
-    this.rng = new Rng(opts.seed ?? 0);
+    this.rng = new Rng(checkSeed(this.name, opts.seed, 'the constructor') ?? 0);
   }
 
   reset(options: ResetOptions = {}): Float32Array {
-    if (options.seed !== undefined) this.rng = new Rng(options.seed);
+    const seed = checkSeed(this.name, options.seed, 'the reset');
+    if (seed !== undefined) this.rng = new Rng(seed);
     const rng = this.rng;
     const E = POINT_GOAL.extent;
     this.x = rng.uniformRange(-E, E);
@@ -87,6 +90,7 @@ export class PointGoal1 implements Env {
     this.placeGoal();
     this.goalsReached = 0;
     this.t = 0;
+    this.done = null;
     return this.observe();
   }
 
@@ -144,6 +148,7 @@ export class PointGoal1 implements Env {
   }
 
   step(action: ArrayLike<number>): StepResult {
+    refuseStepWhenDone(this.name, this.done);
     const a = clipAction(this.name, action, 2, this.act);
     const h = POINT_GOAL.dt / POINT_GOAL.substeps;
     for (let k = 0; k < POINT_GOAL.substeps; k++) {
@@ -166,12 +171,14 @@ export class PointGoal1 implements Env {
       this.placeGoal();
     }
     const hVal = POINT_GOAL.hazardRadius - this.minHazardDistance();
+    const truncated = this.t >= this.maxEpisodeSteps;
+    this.done = episodeEnd(false, truncated, this.t);
     return {
       observation: this.observe(),
       reward,
       cost: hVal >= 0 ? 1 : 0,
       terminated: false,
-      truncated: this.t >= this.maxEpisodeSteps,
+      truncated,
       info: { h: hVal, goalReached },
     };
   }

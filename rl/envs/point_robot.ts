@@ -20,7 +20,7 @@
  * the paper; starts already inside the goal disc are re-drawn). Fixed-start mode: [-1.8, 0, 2.0, pi/4].
  */
 import { Rng } from '../../core/rng.js';
-import { clipAction, type Env, type EnvOptions, type ResetOptions, type StepResult } from './types.js';
+import { checkSeed, clipAction, episodeEnd, NOT_RESET, refuseStepWhenDone, type Env, type EnvOptions, type ResetOptions, type StepResult } from './types.js';
 
 export const POINT_ROBOT = {
   dt: 0.05,
@@ -84,15 +84,18 @@ export class PointRobot implements Env {
   readonly state = new Float64Array(4);
   private rng: Rng;
   private t = 0;
+  /** Null while an episode runs; else why `step` is refused (refuseStepWhenDone). */
+  private done: string | null = NOT_RESET;
   private readonly act = new Float64Array(2);
 
   constructor(opts: EnvOptions = {}) {
     this.fixedStart = !!opts.fixedStart;
-    this.rng = new Rng(opts.seed ?? 0);
+    this.rng = new Rng(checkSeed(this.name, opts.seed, 'the constructor') ?? 0);
   }
 
   reset(options: ResetOptions = {}): Float32Array {
-    if (options.seed !== undefined) this.rng = new Rng(options.seed);
+    const seed = checkSeed(this.name, options.seed, 'the reset');
+    if (seed !== undefined) this.rng = new Rng(seed);
     const s = this.state;
     if (this.fixedStart) {
       s.set(POINT_ROBOT.fixedStart);
@@ -106,20 +109,28 @@ export class PointRobot implements Env {
       s[3] = this.rng.uniformRange(Math.PI / 4, (3 * Math.PI) / 4);
     }
     this.t = 0;
+    this.done = null;
     return pointRobotObservation(s[0], s[1], s[2], s[3]);
   }
 
-  /** Set the state directly (tests, plotting); resets the step counter. */
+  /**
+   * Set the state directly (tests, plotting, evaluation `starts`) and start an episode from it: resets the step
+   * counter. A non-finite component throws: a NaN state never violates (h = NaN is not > 0) nor leaves the box,
+   * so its episode would run to the time limit and be scored as safe.
+   */
   setState(x: number, y: number, v: number, theta: number): Float32Array {
+    checkFiniteState('PointRobot.setState', x, y, v, theta);
     this.state[0] = x;
     this.state[1] = y;
     this.state[2] = v;
     this.state[3] = theta;
     this.t = 0;
+    this.done = null;
     return pointRobotObservation(x, y, v, theta);
   }
 
   step(action: ArrayLike<number>): StepResult {
+    refuseStepWhenDone(this.name, this.done);
     const u = clipAction(this.name, action, 2, this.act);
     const s = this.state;
     const [gx, gy] = POINT_ROBOT.goal;
@@ -136,14 +147,24 @@ export class PointRobot implements Env {
     const out = Math.abs(s[0]) > POINT_ROBOT.bound || Math.abs(s[1]) > POINT_ROBOT.bound;
     const h = pointRobotH(s[0], s[1]);
     const terminated = goalReached || out;
+    const truncated = !terminated && this.t >= this.maxEpisodeSteps;
+    this.done = episodeEnd(terminated, truncated, this.t);
     return {
       observation: pointRobotObservation(s[0], s[1], s[2], s[3]),
       reward: prevDist - dist + (goalReached ? 1 : 0),
       cost: h > 0 ? 1 : 0,
       terminated,
-      truncated: !terminated && this.t >= this.maxEpisodeSteps,
+      truncated,
       info: { h, goalReached, outOfBounds: out },
     };
+  }
+}
+
+/** Throw, naming `what` and the component, unless x, y, v and theta are all finite numbers. */
+function checkFiniteState(what: string, x: number, y: number, v: number, theta: number): void {
+  const vals = [x, y, v, theta];
+  for (let i = 0; i < 4; i++) {
+    if (typeof vals[i] !== 'number' || !Number.isFinite(vals[i])) throw new Error(`${what}: ${['x', 'y', 'v', 'theta'][i]} must be a finite number, got ${String(vals[i])}`);
   }
 }
 
@@ -211,6 +232,8 @@ export function groundTruthMargin(x: number, y: number, v: number, theta: number
  * `evasiveTurn`, until v <= 0); just [h(x, y)] where the check stops at once.
  */
 export function groundTruthPathH(x: number, y: number, v: number, theta: number): number[] {
+  // A NaN state would be called feasible (h = NaN is not > 0) and v = Infinity would brake forever (a hang).
+  checkFiniteState('PointRobot ground truth', x, y, v, theta);
   const hs = [pointRobotH(x, y)];
   if (hs[0] > 0 || !(v > 0)) return hs;
   const u1 = evasiveTurn(x, y, theta);
@@ -261,6 +284,8 @@ export function feasibilityGrid(opts: { v: number; theta: number; n?: number; ex
   const n = opts.n ?? 200;
   const extent = opts.extent ?? 3;
   if (!Number.isInteger(n) || n < 2) throw new Error(`feasibilityGrid: n must be an integer >= 2, got ${n}`);
+  if (!(Number.isFinite(extent) && extent > 0)) throw new Error(`feasibilityGrid: extent must be a finite number > 0, got ${extent}`);
+  if (!Number.isFinite(opts.v) || !Number.isFinite(opts.theta)) throw new Error(`feasibilityGrid: v and theta must be finite numbers, got v ${opts.v}, theta ${opts.theta}`);
   const xs = new Float64Array(n);
   for (let i = 0; i < n; i++) xs[i] = -extent + (2 * extent * i) / (n - 1);
   const ys = Float64Array.from(xs);

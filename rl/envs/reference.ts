@@ -30,8 +30,9 @@ export const TASK_REFERENCE = {
 export type TaskName = keyof typeof TASK_REFERENCE;
 export const TASK_NAMES = Object.keys(TASK_REFERENCE) as TaskName[];
 
+/** Own keys only: a plain lookup would take 'constructor' or 'toString' for a task (Object.prototype's). */
 export function taskReference(task: string): TaskReference {
-  const r = (TASK_REFERENCE as Record<string, TaskReference>)[task];
+  const r = Object.hasOwn(TASK_REFERENCE, task) ? (TASK_REFERENCE as Record<string, TaskReference>)[task] : undefined;
   if (!r) throw new Error(`unknown task '${task}'; known tasks: ${TASK_NAMES.join(', ')}`);
   return r;
 }

@@ -17,9 +17,9 @@ const FACTORIES: Record<TaskName, (opts?: EnvOptions) => Env> = {
   PointGoal1: (o) => new PointGoal1(o),
 };
 
-/** Build a task environment by name. Unknown name -> Error listing the known names. */
+/** Build a task environment by name. Unknown name (own keys only: not 'constructor') -> Error listing the known names. */
 export function makeEnv(name: string, opts: EnvOptions = {}): Env {
-  const f = (FACTORIES as Record<string, ((o?: EnvOptions) => Env) | undefined>)[name];
+  const f = Object.hasOwn(FACTORIES, name) ? (FACTORIES as Record<string, ((o?: EnvOptions) => Env) | undefined>)[name] : undefined;
   if (!f) throw new Error(`unknown task '${name}'; known tasks: ${TASK_NAMES.join(', ')}`);
   return f(opts);
 }

@@ -4,10 +4,13 @@
  * Conventions (all environments):
  * - `reset({ seed })` reseeds the environment's own generator (the project's `Rng`) when a seed is
  *   given and returns the first observation. Same seed + same actions => identical trajectory.
- * - `step(action)` refuses a non-finite action component (NaN, +-Infinity) with an Error naming the env,
- *   the component and the value (a NaN policy must never be scored as a safe one that stood still), clips
- *   every component to [-1, 1], advances one
+ *   A seed that is not an integer number throws an Error naming the env.
+ * - `step(action)` refuses a non-finite action component (NaN, +-Infinity) or one that is not a number with an
+ *   Error naming the env, the component and the value (a NaN policy must never be scored as a safe one that
+ *   stood still), clips every component to [-1, 1], advances one
  *   control step and returns `{ observation, reward, cost, terminated, truncated, info }`.
+ * - `step` before the first `reset()` or after the episode ended (terminated or truncated) throws; call
+ *   `reset()` (PointRobot: or `setState`) to start an episode.
  *   `terminated` is a true episode end (goal reached, left the arena); `truncated` is the time limit.
  * - An action whose length differs from `actionSize` throws an Error naming the env and both sizes.
  * - Returned observations are fresh Float32Arrays owned by the caller.
@@ -50,13 +53,25 @@ export interface EnvOptions {
   fixedStart?: boolean;
 }
 
-/** Clip `action` into `out` (length `n`), checking the length; a non-finite component throws. */
+/** A value as an error message shows it: strings quoted, other non-numbers with their type. */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  if (v === null || v === undefined) return String(v);
+  return `${String(v)} (${typeof v})`;
+}
+
+/**
+ * Clip `action` into `out` (length `n`), checking the length; a non-finite component throws, and so does one
+ * that is not a number at all (null, a string: JSON writes NaN as null, and `+null` is 0, so a NaN policy's
+ * action sent through JSON would otherwise stand still and be scored as safe).
+ */
 export function clipAction(envName: string, action: ArrayLike<number>, n: number, out: Float64Array): Float64Array {
   if (action == null || action.length !== n) {
     throw new Error(`${envName}: action must have length ${n} (actionSize), got ${action == null ? String(action) : action.length}`);
   }
   for (let i = 0; i < n; i++) {
-    const a = +action[i];
+    const a: unknown = action[i];
+    if (typeof a !== 'number') throw new Error(`${envName}: action component ${i} is ${describe(a)}, not a number`);
     if (!Number.isFinite(a)) throw new Error(`${envName}: action component ${i} is ${a}; non-finite actions are refused (a diverged or NaN policy?)`);
     out[i] = a > 1 ? 1 : a < -1 ? -1 : a;
   }
@@ -70,4 +85,34 @@ export function clipAction(envName: string, action: ArrayLike<number>, n: number
  */
 export function violatedFlag(cost: number): 0 | 1 {
   return cost > 0 ? 1 : 0;
+}
+
+/**
+ * Check a seed given to an env (constructor option or `reset({ seed })`): an integer number, or absent. The
+ * error names the env; the Rng's own would call the string '3' "3" and not say whose seed it was.
+ */
+export function checkSeed(envName: string, seed: unknown, where: string): number | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new Error(`${envName}: ${where} seed must be an integer, got ${describe(seed)}`);
+  return seed;
+}
+
+/** What `step` says before the first `reset()` (see `refuseStepWhenDone`). */
+export const NOT_RESET = 'before the first reset()';
+
+/**
+ * Refuse `step()` outside a live episode. `done` is null while an episode runs, else why not: NOT_RESET, or how
+ * the last episode ended. Stepping on would not be scored as anything meaningful (PointRobot pays the goal's +1
+ * again on every step after reaching it; PointGoal1 before its first reset has the goal and every hazard at the
+ * origin), so it is an error, as the Gymnasium contract makes it undefined.
+ */
+export function refuseStepWhenDone(envName: string, done: string | null): void {
+  if (done !== null) throw new Error(`${envName}: step() ${done}; call reset() to start an episode`);
+}
+
+/** The `done` reason for an episode that ended at step `t` (see `refuseStepWhenDone`); null while it runs. */
+export function episodeEnd(terminated: boolean, truncated: boolean, t: number): string | null {
+  if (terminated) return `after the episode ended (terminated at step ${t})`;
+  if (truncated) return `after the episode ended (truncated at the time limit, step ${t})`;
+  return null;
 }
