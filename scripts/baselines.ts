@@ -26,6 +26,7 @@ import { formatDuration } from '../rl/cli/progress.js';
 import { COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../rl/data/collect.js';
 import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
+import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
 import { trainingSecondsFromMetrics } from './studies_io.js';
 import { baselinesFile, baselinesReport, recipeSuffix } from './table1.js';
@@ -56,6 +57,8 @@ export interface Entry {
   trainSeconds: number;
   wallSeconds: number;
   backend: string;
+  /** This checkout's git commit when the entry was made ('+dirty' with uncommitted changes; absent in older entries). */
+  commit?: string;
   /** Behaviour data recipe (entries written before recipes existed lack it: 'fixed'). */
   dataRecipe?: CollectRecipe;
 }
@@ -227,6 +230,7 @@ async function main(): Promise<void> {
         throw new Error(`${f.json}: ${e.algo} ${e.task} seed ${e.seed} was evaluated on ${e.episodes} episodes, not --episodes ${f.episodes}; pass --episodes ${e.episodes}, or another --json`);
       }
     }
+    const commit = nodeProvenance().gitCommit;
     // Seed-major within each algorithm x task, algorithm-major overall: the first algorithms finish first.
     for (const algo of algos) for (const task of tasks) for (let seed = 0; seed < f.seeds; seed++) {
       if (have.has(key({ algo, task, seed }))) continue;
@@ -243,7 +247,7 @@ async function main(): Promise<void> {
         // trainAlgorithm times only this process's steps: a resumed run's training time is the whole run's, from the
         // windows its metrics.jsonl logged before and after the resume (wallSeconds stays this process's).
         safeFraction: ev.safeFraction, trainSeconds: resume ? trainingSecondsFromMetrics(join(outDir, 'metrics.jsonl')) : r.trainSeconds,
-        wallSeconds: (performance.now() - t0) / 1000, backend: getBackend().name,
+        wallSeconds: (performance.now() - t0) / 1000, backend: getBackend().name, ...(commit ? { commit } : {}),
         dataRecipe: recipe,
       };
       res.entries.push(e);

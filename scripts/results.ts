@@ -30,6 +30,7 @@ import { pointRobotRollout } from '../rl/plot/rollout.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
+import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
 import { checkResumeConfig, configDiff, mean, std, trainingSecondsFromMetrics } from './studies_io.js';
@@ -55,6 +56,11 @@ interface RunResult {
   task: string;
   seed: number;
   /** The tensor backend the run was trained on (its checkpoint's metadata; older run.json files lack it). */
+  /**
+   * The code that trained and evaluated the run: this checkout's git commit, '+dirty' with uncommitted changes
+   * (absent in runs saved before it was recorded, and outside a git checkout). --merge says when runs differ.
+   */
+  commit?: string;
   backend?: string;
   ok: boolean;
   error?: string;
@@ -136,7 +142,8 @@ function backendsOf(runs: RunResult[], fallback: string[] = []): string {
 
 async function runOne(task: string, seed: number, cfg: FisorConfig, preset: string, episodes: number, outDir: string, ds: ReturnType<typeof collect>, quiet: boolean, fresh: boolean): Promise<RunResult> {
   const tr = performance.now();
-  const base = { task, seed, backend: getBackend().name, preset, schedule: cfg.schedule, steps: cfg.steps, criticSteps: cfg.schedule === 'critics-first' ? cfg.criticSteps : 0 };
+  const commit = nodeProvenance().gitCommit;
+  const base = { task, seed, ...(commit ? { commit } : {}), backend: getBackend().name, preset, schedule: cfg.schedule, steps: cfg.steps, criticSteps: cfg.schedule === 'critics-first' ? cfg.criticSteps : 0 };
   const bar = new Progress(cfg.steps, { label: `${task} seed ${seed}`, quiet });
   try {
     // --fresh retrains from step 0 (replacing the run directory); else a checkpoint there is continued.
@@ -317,6 +324,9 @@ async function mergeReports(files: string[], reportPath: string, compareFile: st
       owner.set(k, files[i]);
     }
   });
+  // Runs made by different code are allowed (an unchanged run is reused across commits), but said.
+  const commits = [...new Set(parts.flatMap((p) => p.runs.map((x) => x.commit ?? 'not recorded')))];
+  if (commits.length > 1) process.stdout.write(`note: the merged runs come from ${commits.length} code versions: ${commits.join(', ')}\n`);
   const tasks = [...new Set(parts.flatMap((p) => p.tasks))];
   const runs = parts.flatMap((p) => p.runs).sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
   const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}${compareFile ? ` --compare ${compareFile}` : ''}`;

@@ -67,8 +67,9 @@ describe('scripts/baselines.ts keeps one entry per (algo, task, seed)', () => {
       '--report', join(dir, 'resumed.md'), '--figures', join(dir, 'fig-resumed')], { encoding: 'utf8', env: { ...process.env, FISOR_BACKEND: 'wasm' } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/cdt BallRun seed 0: 400 steps \(resuming\)/);
-    const [e] = (JSON.parse(readFileSync(json, 'utf8')) as { entries: { steps: number; trainSeconds: number }[] }).entries;
+    const [e] = (JSON.parse(readFileSync(json, 'utf8')) as { entries: { steps: number; trainSeconds: number; commit?: string }[] }).entries;
     expect(e.steps).toBe(config.steps);
+    expect(e.commit).toMatch(/^[0-9a-f]{40}(\+dirty)?$/); // the code that made the entry
     const metrics = join(outDir, 'metrics.jsonl');
     const beforeResume = trainingSecondsFromMetrics(metrics, half);
     expect(beforeResume).toBeGreaterThan(0);

@@ -24,7 +24,7 @@ const results = (steps: number, ...extra: string[]) => spawnSync(process.execPat
   ...[...tiny, `steps=${steps}`].flatMap((s) => ['--set', s]), ...extra,
 ], { encoding: 'utf8' });
 const runDir = join(out, 'BallCircle-s0');
-const saved = () => JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { config: { steps: number }; run: { steps: number; trainSeconds: number; resumedAtStep?: number; normalizedReward: number } };
+const saved = () => JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { config: { steps: number }; run: { steps: number; trainSeconds: number; resumedAtStep?: number; normalizedReward: number; commit?: string } };
 const checkpointStep = () => (JSON.parse(readFileSync(join(runDir, 'checkpoint', 'manifest.json'), 'utf8')) as { step: number }).step;
 
 describe('scripts/results.ts runs', () => {
@@ -32,6 +32,8 @@ describe('scripts/results.ts runs', () => {
     let r = results(4);
     expect(r.status, r.stderr).toBe(0);
     expect(saved().run.steps).toBe(4);
+    // The code that made it: this checkout's commit (tests run in a git checkout, CI's clean clone included).
+    expect(saved().run.commit).toMatch(/^[0-9a-f]{40}(\+dirty)?$/);
     // --fresh with more steps: the run is trained again to 6 steps (it used to resume the finished 4-step checkpoint
     // and save it as a 6-step run).
     r = results(6, '--fresh');
@@ -65,13 +67,13 @@ describe('scripts/results.ts runs', () => {
 describe('scripts/results.ts --merge', () => {
   const merge = (files: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, '--merge', files.join(','), '--report', join(dir, 'merged', 'RESULTS.md')], { encoding: 'utf8' });
   // Two shards of a 2-seed sweep, made from the real results.json of the test above.
-  const shards = (stepsOfB: number): [string, string] => {
+  const shards = (stepsOfB: number, commitOfB?: string): [string, string] => {
     const real = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const a = { ...real, seeds: 2 };
     const b = JSON.parse(JSON.stringify(a));
-    b.runs = b.runs.map((x: { seed: number; steps: number }) => ({ ...x, seed: 1, steps: stepsOfB }));
+    b.runs = b.runs.map((x: { seed: number; steps: number; commit?: string }) => ({ ...x, seed: 1, steps: stepsOfB, commit: commitOfB ?? x.commit }));
     b.configs.BallCircle.steps = stepsOfB;
-    const files: [string, string] = [join(dir, `a.json`), join(dir, `b-${stepsOfB}.json`)];
+    const files: [string, string] = [join(dir, `a.json`), join(dir, `b-${stepsOfB}${commitOfB ? '-other-code' : ''}.json`)];
     writeFileSync(files[0], JSON.stringify(a));
     writeFileSync(files[1], JSON.stringify(b));
     return files;
@@ -83,6 +85,11 @@ describe('scripts/results.ts --merge', () => {
     expect(r.status, r.stderr).toBe(0);
     const merged = JSON.parse(readFileSync(join(dir, 'merged', 'results.json'), 'utf8')) as { runs: { seed: number }[] };
     expect(merged.runs.map((x) => x.seed)).toEqual([0, 1]);
+    expect(r.stdout).not.toMatch(/code versions/);
+    // Runs of other code merge (an unchanged run is reused across commits), and the merge says so.
+    r = merge(shards(6, 'f'.repeat(40)));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/note: the merged runs come from 2 code versions: [0-9a-f]{40}(\+dirty)?, f{40}/);
     // A shard run with --steps 9: its runs would be averaged with the 6-step ones under one config.
     r = merge(shards(9));
     expect(r.status).not.toBe(0);
