@@ -44,6 +44,8 @@ export function diffusionLoss(
   rng: Rng,
 ): DiffusionLossResult {
   const [B, D] = x0.shape;
+  // A [B, 1] weight tensor broadcast against the [B] per-sample errors to [B, B] and gave a silently wrong loss.
+  if (weights && !(weights.shape.length === 1 && weights.shape[0] === B)) throw new Error(`diffusionLoss: weights must have shape [${B}] (one per sample of x0 [${B}, ${D}]), got [${weights.shape.join(', ')}]`);
   const dtype = x0.dtype;
   const tIdx = new Float64Array(B);
   const c1 = new Float64Array(B);
@@ -86,7 +88,9 @@ export function ddpmSample(
   const B = cond ? cond.shape[0] : opts.batch;
   if (!B || B < 1) throw new Error('ddpmSample: need a conditioning batch or opts.batch >= 1');
   const dtype = opts.dtype ?? cond?.dtype ?? 'float32';
+  if (cond && opts.batch !== undefined && opts.batch !== B) throw new Error(`ddpmSample: opts.batch ${opts.batch} differs from the conditioning batch's ${B} rows (give one of them)`);
   const temperature = opts.temperature ?? 1;
+  if (!(Number.isFinite(temperature) && temperature >= 0)) throw new Error(`ddpmSample: temperature must be a finite number >= 0, got ${temperature}`);
   const clip = opts.clip ?? true;
   const n = B * dataSize;
   return noGrad(() => {

@@ -40,9 +40,10 @@ export class FisorAlgorithm implements Algorithm<FisorStep> {
     return { extra: this.extra, main: sampleBatch(this.data, rng, this.main) };
   }
 
-  update(step: FisorStep): Metrics {
+  /** `index` = iterations done before this one: under 'critics-first' it decides the phase, as in train()'s loop. */
+  update(step: FisorStep, index?: number): Metrics {
     for (const b of step.extra) this.agent.updateCritics(b);
-    return { ...this.agent.update(step.main) };
+    return { ...this.agent.update(step.main, index) };
   }
 
   act(observations: Float32Array, n?: number, violating?: Uint8Array): Float32Array {

@@ -295,7 +295,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
         wroteCheckpoint = true;
       },
       update: (index) => {
-        const m = algorithm.update(algorithm.sample(dataRng));
+        const m = algorithm.update(algorithm.sample(dataRng), index);
         for (const [k, v] of Object.entries(m)) if (!Number.isFinite(v)) throw new Error(`${algo} diverged at step ${index + 1}: metric ${k} = ${v} (${JSON.stringify(m)})`);
         return m;
       },

@@ -36,8 +36,11 @@ export interface LoopConfig {
 export interface Algorithm<B = unknown> extends Policy {
   /** Draws one minibatch with `rng` (the loop's data stream). */
   sample(rng: Rng): B;
-  /** One training iteration on `batch`; returns the metrics it logs (all finite). */
-  update(batch: B): Metrics;
+  /**
+   * One training iteration on `batch`; returns the metrics it logs (all finite). `index` = iterations done before
+   * this one (the loop passes it; FISOR's 'critics-first' schedule needs it, the baselines ignore it).
+   */
+  update(batch: B, index?: number): Metrics;
   /** Named tensors that make up the whole training state. */
   stateTensors(): Record<string, Tensor>;
   /** Loads what `stateTensors` saved (names and shapes checked first; nothing loaded on error). */

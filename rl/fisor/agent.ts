@@ -289,16 +289,22 @@ export class FisorAgent {
 
   /**
    * One training iteration (`step` = iterations done before it): actor steps then critic steps (joint), or,
-   * with schedule 'critics-first', critics only while step < criticSteps and the actor only afterwards.
+   * with schedule 'critics-first', critics only while step < criticSteps and the actor only afterwards. `step` may be
+   * left out only with the joint schedule: under 'critics-first' a caller that never passed it trained the critics on
+   * every iteration and the actor never (step 0 is always in the critic phase).
    */
-  update(b: FisorBatch, step = 0): UpdateMetrics {
+  update(b: FisorBatch, step?: number): UpdateMetrics {
+    if (step === undefined && this.cfg.schedule === 'critics-first') {
+      throw new Error("FisorAgent.update: schedule 'critics-first' needs the iteration index (update(batch, step), step = iterations done before this one): without it every iteration is a critic-only one and the actor is never trained");
+    }
+    if (step !== undefined && !(Number.isInteger(step) && step >= 0)) throw new Error(`FisorAgent.update: step must be a whole number >= 0, got ${step}`);
     return tidy(() => {
       const { obsDim: S, actDim: A, cfg } = this;
       const B = b.size;
       if (B !== cfg.batchSize) throw new Error(`FisorAgent.update: batch of ${B} rows, config batchSize is ${cfg.batchSize}`);
       const s = this.t(b.observations, [B, S]);
       const a = this.t(b.actions, [B, A]);
-      const phase = iterationPhase(cfg, step);
+      const phase = iterationPhase(cfg, step ?? 0);
       if (phase === 'critics') {
         const { vr, qr, vh, qh } = this.criticStep(b, s, a);
         return {
@@ -391,6 +397,7 @@ export class FisorAgent {
     const S = this.obsDim, A = this.actDim;
     const B = observations.length / S;
     if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.act: ${observations.length} numbers are not whole observations of size ${S}`);
+    checkCandidateCount(n, 'FisorAgent.act: n');
     if (violating !== undefined && violating.length !== B) throw new Error(`FisorAgent.act: ${violating.length} violating flags for ${B} observations`);
     return tidy(() => noGrad(() => {
       const { s, a } = this.drawCandidates(observations, B, n);
@@ -440,6 +447,7 @@ export class FisorAgent {
   sampleCandidates(observations: Float32Array, n = this.cfg.numSamples): Float32Array {
     const B = observations.length / this.obsDim;
     if (!Number.isInteger(B) || B < 1) throw new Error(`FisorAgent.sampleCandidates: ${observations.length} numbers are not whole observations of size ${this.obsDim}`);
+    checkCandidateCount(n, 'FisorAgent.sampleCandidates: n');
     return tidy(() => noGrad(() => Float32Array.from(this.drawCandidates(observations, B, n).a.dataSync())));
   }
 
@@ -605,6 +613,14 @@ export function densestCandidate(actions: ArrayLike<number>, first: number, n: n
     }
   }
   return best;
+}
+
+/**
+ * Candidates per observation must be a whole number >= 1: 0 or a negative count failed deep in the sampler, and a
+ * fraction (n = 1.5) silently mixed the candidates of neighbouring observations.
+ */
+export function checkCandidateCount(n: number, who: string): void {
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${who} must be a whole number >= 1 (candidate actions per observation), got ${n}`);
 }
 
 /**

@@ -604,6 +604,23 @@ export function checkConfig(c: FisorConfig): void {
   const pos = (key: string, v: number) => (v > 0 ? undefined : bad(key, `must be > 0, got ${v}`));
   const nonneg = (key: string, v: number) => (v >= 0 ? undefined : bad(key, `must be >= 0, got ${v}`));
   const unit = (key: string, v: number) => (v > 0 && v < 1 ? undefined : bad(key, `must be in (0, 1), got ${v}`));
+  // Whole-number keys are checked here, not only by --set and config files: a config can also come from a checkpoint,
+  // the web page or the API, and e.g. numSamples 2.5 mixed the candidates of neighbouring observations silently,
+  // evalEpisodes 1.5 failed only at the final evaluation.
+  for (const key of INTEGER_KEYS) {
+    if (key === 'fallbackGrid' || key === 'vhActionGrid') continue; // checked below, with what the grid needs
+    const v = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], c);
+    if (!Number.isInteger(v)) bad(key, `must be a whole number, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
+  }
+  // Enums and switches too: e.g. schedule 'critics_first' ran the joint schedule and violatingChoice 'rewards' the
+  // paper's choice, silently.
+  for (const [key, allowed] of Object.entries(ENUMS)) {
+    if (key === 'modeEstimate') continue; // checked below, with what it needs
+    const v = (c as unknown as Record<string, unknown>)[key];
+    if (!allowed.includes(v as string)) bad(key, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  if (typeof c.actor.clipSampler !== 'boolean') bad('actor.clipSampler', `must be true or false, got ${JSON.stringify(c.actor.clipSampler)}`);
+  if (!Array.isArray(c.criticHidden) || !c.criticHidden.every((x) => Number.isInteger(x) && x > 0)) bad('criticHidden', `must be a list of positive whole numbers (layer sizes), got ${JSON.stringify(c.criticHidden)}`);
   pos('steps', c.steps);
   pos('batchSize', c.batchSize);
   pos('actorSplits', c.actorSplits);
@@ -611,6 +628,7 @@ export function checkConfig(c: FisorConfig): void {
   pos('criticBatchSize', c.criticBatchSize);
   pos('criticUpdates', c.criticUpdates);
   nonneg('criticSteps', c.criticSteps);
+  if (c.schedule === 'critics-first' && c.criticUpdates > 1) bad('criticUpdates', `(${c.criticUpdates}) must be 1 with schedule 'critics-first': its extra critic updates would also train the critics in the actor phase, which trains the actor against frozen critics; for more critic training raise criticSteps instead`);
   if (c.schedule === 'critics-first' && c.criticSteps >= c.steps) bad('criticSteps', `(${c.criticSteps}) must be < steps (${c.steps}) with schedule 'critics-first' (the actor needs iterations); for a run of ${c.steps} steps set it lower too, e.g. --set criticSteps=${Math.max(1, Math.round(0.6 * c.steps))} (the safe presets' 60 %), or --set schedule=joint`);
   if (c.criticBatchSize > c.batchSize) bad('criticBatchSize', `(${c.criticBatchSize}) must be <= batchSize (${c.batchSize})`);
   unit('discount', c.discount);

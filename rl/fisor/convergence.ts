@@ -83,6 +83,26 @@ export class ConvergenceProbe {
     this.labels = Uint8Array.from(this.idx, (j) => all[j]);
   }
 
+  /**
+   * The sign of V_h at the last measurement, as '0' / '1' per held-out row (null before the first): saved with each
+   * checkpoint, so that a resumed run's next vhSignAgreement compares with the same measurement as an uninterrupted one.
+   */
+  state(): string | null {
+    return this.previousSign ? Array.from(this.previousSign, (b) => (b ? '1' : '0')).join('') : null;
+  }
+
+  /** Restores what `state` returned (null: no measurement yet); `where` names the source in the error. */
+  restore(saved: string | null, where: string): void {
+    if (saved === null) {
+      this.previousSign = null;
+      return;
+    }
+    if (saved.length !== this.idx.length || !/^[01]*$/.test(saved)) {
+      throw new Error(`${where}: field 'convergenceSign' must be ${this.idx.length} characters '0' / '1' (one per held-out row of this run's convergence probe), got ${saved.length} characters`);
+    }
+    this.previousSign = Uint8Array.from(saved, (c) => (c === '1' ? 1 : 0));
+  }
+
   measure(agent: FisorAgent): ConvergenceMeasures {
     const d = this.heldOut, S = d.obsDim, A = d.actDim, n = this.idx.length, g = agent.cfg.discount;
     const s = new Float32Array(n * S), s2 = new Float32Array(n * S), a = new Float32Array(n * A);

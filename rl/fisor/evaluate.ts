@@ -7,6 +7,8 @@ import { scoreEpisode } from '../data/scoring.js';
 import { makeEnv } from '../envs/registry.js';
 import { violatedFlag } from '../envs/types.js';
 import type { PointRobot } from '../envs/point_robot.js';
+import { checkCandidateCount } from './agent.js';
+import { checkSeed } from './train_meta.js';
 import { isMonitoredPolicy, monitoredAct, summarizeMonitor, type MonitorStep, type MonitorSummary } from './monitor.js';
 
 export interface Policy {
@@ -87,6 +89,10 @@ export function evaluate(policy: Policy, task: string, opts: EvalOptions): EvalR
   const t0 = performance.now();
   const E = opts.episodes;
   if (!(Number.isInteger(E) && E > 0)) throw new Error(`evaluate: episodes must be a positive integer, got ${E}`);
+  // Options checked before any episode runs (a bad cost limit used to fail only when scoring, after all of them).
+  if (opts.numSamples !== undefined) checkCandidateCount(opts.numSamples, 'evaluate: numSamples');
+  if (opts.costLimit !== undefined && !(Number.isFinite(opts.costLimit) && opts.costLimit >= 0)) throw new Error(`evaluate: costLimit must be a number >= 0, got ${opts.costLimit}`);
+  if (opts.seed !== undefined) checkSeed(opts.seed, 'evaluate: seed');
   const rng = opts.rng ?? new Rng(opts.seed ?? 0);
   const envs = Array.from({ length: E }, () => makeEnv(task, { fixedStart: opts.fixedStart }));
   const S = envs[0].observationSize;

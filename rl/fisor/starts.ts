@@ -28,6 +28,8 @@ export const VALIDATION_EVAL_SEED = 7;
 
 /** `count` reset states [x, y, v, theta] of Rng(seed)'s draws that `accept` keeps; `what` names them in the error. */
 function drawStarts(count: number, seed: number, accept: (x: number, y: number, v: number, th: number) => boolean, what: string): Float64Array[] {
+  // A fraction (2.5) drew one start more than asked for, and evaluate's starts then did not match its episodes.
+  if (!(Number.isInteger(count) && count >= 0)) throw new Error(`${what}: count must be a whole number >= 0, got ${count}`);
   const env = makeEnv('PointRobot') as PointRobot;
   const rng = new Rng(seed);
   const out: Float64Array[] = [];

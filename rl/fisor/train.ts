@@ -171,14 +171,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     checkConfig(opts.config);
   }
   if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new Error(`steps must be a positive integer, got ${opts.steps}`);
-  const ds = opts.dataset ?? collect(task, { seed: opts.datasetSeed ?? 0, recipe: opts.config.dataRecipe ?? 'fixed' });
+  const collectDefault = (c: FisorConfig) => collect(task, { seed: opts.datasetSeed ?? 0, recipe: c.dataRecipe ?? 'fixed' });
+  let ds = opts.dataset ?? collectDefault(opts.config);
   validateDataset(ds, opts.datasetPath ?? 'dataset');
   if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
     throw new Error(`${opts.datasetPath ?? 'the dataset'} has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
   }
   checkDatasetTask(ds, task, opts.datasetPath, opts.allowTaskMismatch);
   const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
-  const dsHash = datasetHash(ds);
+  let dsHash = datasetHash(ds);
 
   // A fresh run makes its data and agent before it touches the run directory (so a bad dataset or config
   // cannot cost an --overwrite'd run); a resume makes them from the checkpoint's config below.
@@ -205,6 +206,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       seed = meta.seed;
       costLimit = meta.costLimit ?? costLimit;
       cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
+      // The collected data follows the checkpoint's recipe too, not the resuming call's config (the CLI's continue
+      // command names no preset: a 'recovery' run resumed with the cpu preset's 'fixed' data was refused as other data).
+      if (!opts.dataset && (cfg.dataRecipe ?? 'fixed') !== (opts.config.dataRecipe ?? 'fixed')) {
+        ds = collectDefault(cfg);
+        dsHash = datasetHash(ds);
+      }
       checkSameDataset(meta.dataset, { source: dsSource, path: opts.datasetPath, hash: dsHash, size: ds.size }, where);
       // Finished: the checkpoint reached its own config.steps (older checkpoints lack the flag) and no longer run was asked for.
       if (loaded.step >= cfg.steps && (meta.finished ?? loaded.step >= meta.config.steps)) {
@@ -256,11 +263,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const metadataNow = (finished: boolean, best: BestRecord | null): CheckpointMetadata => ({
       task, seed, config: cfg, obsDim: data.obsDim, actDim: data.actDim, backend: getBackend().name,
       rngs: { ...agent.rngStates(), data: streams.data.getState(), eval: streams.eval.getState() },
-      dataset: datasetRecord, costLimit, logWindow: window.state(), best, finished, provenance,
+      dataset: datasetRecord, costLimit, logWindow: window.state(), best, finished,
+      ...(probe ? { convergenceSign: probe.state() } : {}), provenance,
     });
     const batch: FisorBatch = allocFisorBatch(data, cfg.batchSize);
     const criticBatch = cfg.criticUpdates > 1 ? allocFisorBatch(data, cfg.criticBatchSize) : null;
     const probe = cfg.convergenceEvery > 0 ? makeConvergenceProbe(task, cfg, data, opts.datasetSeed ?? 0) : null;
+    // The probe's last signs continue too (older checkpoints lack them: the next agreement is then null, as before).
+    if (probe && meta?.convergenceSign !== undefined) probe.restore(meta.convergenceSign, `checkpoint ${where}/${CHECKPOINT_DIR}`);
     const row: Record<string, number> = {};
     const ran = await runSteps({
       step, steps: cfg.steps, stopAt: Math.min(cfg.steps, opts.stopAt ?? Infinity),

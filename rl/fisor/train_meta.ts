@@ -35,6 +35,11 @@ export interface CheckpointMetadata {
   best?: BestRecord | null;
   /** True once the run reached config.steps and did its final evaluation. */
   finished?: boolean;
+  /**
+   * The convergence probe's V_h signs at its last measurement ('0' / '1' per held-out row; null before the first;
+   * absent in older checkpoints and runs without the probe): a resumed run's next vhSignAgreement needs them.
+   */
+  convergenceSign?: string | null;
   provenance?: Record<string, unknown>;
 }
 
@@ -93,6 +98,9 @@ export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): Che
   }
   if (meta.costLimit !== undefined && !(finite(meta.costLimit) && meta.costLimit >= 0)) bad(`field 'costLimit' must be a number >= 0, got ${JSON.stringify(meta.costLimit)}`);
   if (meta.finished !== undefined && typeof meta.finished !== 'boolean') bad(`field 'finished' must be true or false, got ${JSON.stringify(meta.finished)}`);
+  if (meta.convergenceSign !== undefined && meta.convergenceSign !== null && !(typeof meta.convergenceSign === 'string' && /^[01]+$/.test(meta.convergenceSign))) {
+    bad(`field 'convergenceSign' must be null or a string of '0' / '1', got ${JSON.stringify(meta.convergenceSign).slice(0, 80)}`);
+  }
   let config: FisorConfig;
   try {
     config = withDefaults(meta.config as unknown as FisorConfig);

@@ -32,6 +32,23 @@ it('the adapter reproduces rl/fisor/train.ts (weights and evaluation)', async ()
   expect(b.lastEval!.normalizedReward).toBe(a.lastEval!.normalizedReward);
 });
 
+it("the adapter reproduces train() under the 'critics-first' schedule too (the loop passes the iteration index)", async () => {
+  const cfg = resolveAlgoConfig(FISOR_DEF, {
+    task: 'BallRun',
+    set: ['actor.hidden=8', 'actor.blocks=1', 'actor.timeFeatures=4', 'actor.timeHidden=8', 'criticHidden=[8]', 'numSamples=2', 'schedule=critics-first', 'criticSteps=2'],
+    overrides: { steps: 4, batchSize: 8, criticBatchSize: 8, evalEpisodes: 1, logEvery: 1 },
+  });
+  const a = await train({ task: 'BallRun', config: cfg, seed: 5, outDir: tmp() });
+  const b = await trainAlgorithm({ algo: 'fisor', task: 'BallRun', config: cfg, seed: 5, outDir: tmp() });
+  const wa = a.agent.stateTensors(), wb = b.algorithm.stateTensors();
+  for (const k of Object.keys(wa)) expect(wb[k].toFlatArray(), k).toEqual(wa[k].toFlatArray());
+  // The actor phase ran: the actor's weights moved from their initial values.
+  const init = await trainAlgorithm({ algo: 'fisor', task: 'BallRun', config: cfg, seed: 5, outDir: tmp(), stopAt: cfg.criticSteps });
+  const actorKeys = Object.keys(wb).filter((k) => k.startsWith('actor.'));
+  expect(actorKeys.length).toBeGreaterThan(0);
+  expect(actorKeys.some((k) => wb[k].toFlatArray().some((x, i) => x !== init.algorithm.stateTensors()[k].toFlatArray()[i]))).toBe(true);
+});
+
 it('a FISOR checkpoint of the common loop saved before a config key existed loads with the value that reproduces the old behaviour', async () => {
   const cfg = resolveAlgoConfig(FISOR_DEF, {
     task: 'BallRun',
