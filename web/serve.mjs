@@ -27,7 +27,15 @@ export function serve({ dir = DIST, port = 5173, host = '127.0.0.1' } = {}) {
     throw new Error(`${join(root, 'index.html')} is missing: run \`npm run build:web\` first`);
   }
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      // A malformed escape (%E0%A4%A) throws URIError: answered here, not left to crash the server.
+      res.writeHead(400, { 'Content-Type': 'text/plain', ...HEADERS });
+      res.end(`bad request: malformed URL ${JSON.stringify(req.url)}\n`);
+      return;
+    }
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
     if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'Content-Type': 'text/plain', ...HEADERS });

@@ -6,7 +6,7 @@
  * the finished page goes to out/browser/app.png (a CI artifact). Without /usr/bin/chromium this fails: CI
  * (.ci/run) installs it.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -29,6 +29,7 @@ interface PageState {
   error: string | null;
   backend: { name: string; detail: string } | null;
   crossOriginIsolated: boolean;
+  task: string;
   step: number;
   metrics: Record<string, number>[];
   map: { v: number; theta: number; n: number; values: number[] } | null;
@@ -72,11 +73,12 @@ afterAll(async () => {
   server?.close();
 });
 
-async function openApp(query: string): Promise<{ page: Page; errors: string[] }> {
+async function openApp(query: string, before?: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
   ready();
   const page = await browser.newPage({ viewport: { width: 1150, height: 700 }, acceptDownloads: true });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  await before?.(page);
   await page.goto(`${url}?${query}`);
   return { page, errors };
 }
@@ -106,7 +108,7 @@ async function clickRollout(page: Page, x: number, y: number): Promise<PageState
 }
 
 describe('web app in Chromium', () => {
-  it('refuses a fractional seed by its field before collecting any data', { timeout: 120_000 }, async () => {
+  it('refuses a fractional seed, and URL parameters naming no option, by name before collecting any data', { timeout: 120_000 }, async () => {
     const { page, errors } = await openApp('task=PointRobot&steps=5&seed=1.5&autorun=1');
     await page.waitForFunction(() => (window as unknown as { fisorApp: PageState }).fisorApp.status === 'error', null, { timeout: 60_000 });
     const s = await state(page);
@@ -115,6 +117,15 @@ describe('web app in Chromium', () => {
     expect(await page.locator('#phase').textContent()).toMatch(/^Error: Seed must be/);
     expect(errors).toEqual([]);
     await page.close();
+
+    // URL parameters naming no option are refused by name (not as the worker's "unknown backend ''"), and nothing runs.
+    const bad = await openApp('task=Nope&backend=cuda&steps=5&autorun=1');
+    await bad.page.waitForFunction(() => (window as unknown as { fisorApp: PageState }).fisorApp.status === 'error', null, { timeout: 60_000 });
+    const b = await state(bad.page);
+    expect(b.error).toMatch(/^URL parameter task=Nope is not one of: PointRobot, .*; URL parameter backend=cuda is not one of: wasm-fma, wasm, gpujs, js$/);
+    expect(b.busy).toBe(0);
+    expect(bad.errors).toEqual([]);
+    await bad.page.close();
   });
 
   // This comparison once failed under full-suite load (the actor loss from step 4 on). The cause was the worker
@@ -166,6 +177,66 @@ describe('web app in Chromium', () => {
     const reloaded = await state(page);
     expect(reloaded.status).toBe('trained');
     expect(reloaded.map!.values).toEqual(map.values);
+    await page.close();
+  });
+
+  it('a worker that fails to start is an error naming it, and the page is not left busy', { timeout: 120_000 }, async () => {
+    const { page, errors } = await openApp('task=PointRobot&backend=wasm&steps=5&seed=0&autorun=1', async (p) => {
+      await p.route('**/assets/worker-*.js', (r) => r.fulfill({ contentType: 'text/javascript', body: 'throw new Error("worker broke");' }));
+    });
+    const settled = () => page.waitForFunction(() => {
+      const a = (window as unknown as { fisorApp: PageState }).fisorApp;
+      return a.status === 'error' && a.busy === 0;
+    }, null, { timeout: 60_000 });
+    await settled();
+    expect((await state(page)).error).toMatch(/the training worker stopped .*; reload the page/);
+    // Trying again answers at once with the same error instead of waiting on a worker that is gone.
+    await page.click('#train');
+    await settled();
+    expect((await state(page)).error).toMatch(/the training worker stopped/);
+    expect(await page.locator('#train').isDisabled()).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('locks the controls while training; a refused file keeps the agent usable; another task\'s agent clears the old map', { timeout: 300_000 }, async () => {
+    const other = FisorSession.create({ task: 'BallRun', seed: 5, steps: 2, set: ['evalEvery=0'] });
+    while (!other.done) other.update();
+    const otherFile = `${outDir}ballrun.fisor`;
+    writeFileSync(otherFile, new Uint8Array(other.checkpoint('wasm')));
+    const { page, errors } = await openApp('task=PointRobot&backend=wasm&steps=60&seed=0&autorun=1');
+    // Read in the same evaluation that sees the run under way: a load picked now would replace the agent in training.
+    const locked = await page.waitForFunction(() => {
+      const a = (window as unknown as { fisorApp: PageState }).fisorApp;
+      if (a.status !== 'collecting' && a.status !== 'training') return null;
+      return ['load', 'train', 'task', 'steps', 'save'].map((id) => (document.getElementById(id) as HTMLInputElement).disabled);
+    }, null, { timeout: 60_000, polling: 'raf' });
+    expect(await locked.jsonValue()).toEqual([true, true, true, true, true]);
+    const trained = await waitTrained(page, errors);
+    expect(trained.step).toBe(60);
+
+    await page.setInputFiles('#load', { name: 'bad.fisor', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a FISOR agent file') });
+    await page.waitForFunction(() => (window as unknown as { fisorApp: PageState }).fisorApp.error !== null, null, { timeout: 60_000 });
+    const refused = await state(page);
+    expect(refused.error).toMatch(/^bad\.fisor: checkpoint \(ArrayBuffer\): not a checkpoint buffer/);
+    expect(refused.status).toBe('trained');
+    expect((await clickRollout(page, ...CLICK)).rollouts).toHaveLength(1);
+
+    await page.setInputFiles('#load', otherFile);
+    await page.waitForFunction(() => {
+      const a = (window as unknown as { fisorApp: PageState }).fisorApp;
+      return a.task === 'BallRun' && a.busy === 0;
+    }, null, { timeout: 60_000 });
+    const loaded = await state(page);
+    expect(loaded.map).toBeNull();
+    expect(loaded.metrics).toEqual([]);
+    // No PointRobot map left on the canvases under the BallRun agent's name.
+    const painted = await page.evaluate(() => ['vh', 'truth'].map((id) => {
+      const c = document.getElementById(id) as HTMLCanvasElement;
+      return c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.some((x) => x !== 0);
+    }));
+    expect(painted).toEqual([false, false]);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tensor } from '../../core/index.js';
+import { checkpointFromArrayBuffer, checkpointToArrayBuffer } from '../../nn/index.js';
 import { train } from '../../rl/fisor/train.js';
 import { FisorSession } from '../../web/src/session.js';
 
@@ -25,6 +27,16 @@ describe('web session', () => {
     for (const k of Object.keys(mine)) expect(Array.from(mine[k].dataSync()), k).toEqual(Array.from(theirs[k].dataSync()));
   });
 
+  it("trains the same weights as train() under the 'critics-first' schedule too (the safe presets' phases)", async () => {
+    const set = ['evalEvery=0', 'checkpointEvery=0', 'schedule=critics-first', 'criticSteps=2', 'convergenceEvery=0'];
+    const s = FisorSession.create({ task: 'PointRobot', seed: 7, steps: 4, set });
+    while (!s.done) s.update();
+    const r = await train({ task: 'PointRobot', config: s.cfg, seed: 7, outDir: join(dir, 'run-critics-first'), skipFinalEval: true });
+    const mine = s.agent.stateTensors();
+    const theirs = r.agent.stateTensors();
+    for (const k of Object.keys(mine)) expect(Array.from(mine[k].dataSync()), k).toEqual(Array.from(theirs[k].dataSync()));
+  });
+
   it('a checkpoint ArrayBuffer loads into a viewer with the same V_h and actions', () => {
     const s = FisorSession.create({ task: 'PointRobot', seed: 1, steps: 2, set: ['evalEvery=0'] });
     while (!s.done) s.update();
@@ -35,6 +47,33 @@ describe('web session', () => {
     expect(v.rollout(-1.8, 0, 2, Math.PI / 4, 20).xs).toEqual(s.rollout(-1.8, 0, 2, Math.PI / 4, 20).xs);
     expect(() => v.update()).toThrow(/without data/);
     expect(() => FisorSession.fromCheckpoint(new Uint8Array(8))).toThrow(/checkpoint/);
+  });
+
+  it('a picked file of another task, another program or a hand edit is refused naming the metadata field', () => {
+    const s = FisorSession.create({ task: 'PointRobot', seed: 1, steps: 2, set: ['evalEvery=0'] });
+    while (!s.done) s.update();
+    const good = checkpointFromArrayBuffer(s.checkpoint('wasm'));
+    const tensors = Object.fromEntries(Object.entries(good.tensors).map(([k, v]) => [k, tensor(v, { shape: good.shapes[k] })]));
+    /** The saved agent with its metadata edited (and the step replaced), re-packed as a valid container. */
+    const edited = (edit: (m: Record<string, any>) => void, step = good.step) => {
+      const metadata = JSON.parse(JSON.stringify(good.metadata));
+      edit(metadata);
+      return checkpointToArrayBuffer({ tensors, step, metadata });
+    };
+    expect(FisorSession.fromCheckpoint(edited(() => {})).task).toBe('PointRobot');
+    const cases: [(m: Record<string, any>) => void, RegExp, number?][] = [
+      [(m) => delete m.rngs, /metadata has no object 'rngs'/],
+      [(m) => delete m.rngs.act, /metadata field 'rngs': FisorAgent\.setRngStates: missing Rng state 'act'/],
+      [(m) => (m.rngs.actor = 'x'), /metadata field 'rngs': Rng\.setState/],
+      [(m) => delete m.seed, /metadata field 'seed' must be an integer in \[0, 4294967295\], got undefined/],
+      [(m) => (m.task = 'Nope'), /metadata field 'task': unknown task 'Nope'/],
+      [(m) => (m.task = 'CarCircle'), /says task CarCircle \(observations 8, actions 2\) but its networks take observations 11, actions 2: a checkpoint of another task\?/],
+      [(m) => (m.algo = 'bc-all'), /holds a bc-all run, not FISOR's/],
+      [(m) => (m.config = null), /has no object 'config'/],
+      [(m) => (m.config.batchSize = 0), /field 'config': config key 'batchSize' must be > 0/],
+      [() => {}, /step 3 is beyond the run's config\.steps 2/, 3],
+    ];
+    for (const [edit, message, step] of cases) expect(() => FisorSession.fromCheckpoint(edited(edit, step))).toThrow(message);
   });
 
   it('a checkpoint saved before a config key existed loads with the value that reproduces the old behaviour', () => {

@@ -105,6 +105,11 @@ function drawScene(c: HTMLCanvasElement): void {
   ctx.stroke();
 }
 
+/** Blanks a map, so no agent's map is shown under another agent's name. */
+export function clearMap(c: HTMLCanvasElement): void {
+  c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
+}
+
 /** Learned V_h heat map, its zero contour (black) and the true boundary (green). */
 export function drawValueMap(c: HTMLCanvasElement, values: Float32Array, truth: Uint8Array, n: number): void {
   let scale = 0;

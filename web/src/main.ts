@@ -5,7 +5,7 @@
  */
 import { listTasks } from '../../rl/envs/registry.js';
 import type { UpdateMetrics } from '../../rl/fisor/agent.js';
-import { CURVE_COLOURS, drawCurves, drawRollout, drawTruthMap, drawValueMap, toWorld } from './draw.js';
+import { clearMap, CURVE_COLOURS, drawCurves, drawRollout, drawTruthMap, drawValueMap, toWorld } from './draw.js';
 import { CURVES, type BackendChoice, type FromWorker, type Progress, type Reply, type Request } from './protocol.js';
 import type { Rollout } from './session.js';
 import { relaxedSimdAvailable } from '../../core/backends/wasm/features.js';
@@ -26,10 +26,12 @@ interface AppState {
   map: { v: number; theta: number; n: number; values: number[] } | null;
   rollouts: (Rollout & { start: [number, number, number, number] })[];
   busy: number;
+  /** A 'train' or 'load' is under way: the controls that would start another or change its inputs are disabled. */
+  running: boolean;
 }
 const app: AppState = {
   status: 'idle', error: null, backend: null, crossOriginIsolated: globalThis.crossOriginIsolated === true,
-  task: 'PointRobot', step: 0, total: 0, trainSeconds: 0, metrics: [], map: null, rollouts: [], busy: 0,
+  task: 'PointRobot', step: 0, total: 0, trainSeconds: 0, metrics: [], map: null, rollouts: [], busy: 0, running: false,
 };
 (window as unknown as { fisorApp: AppState }).fisorApp = app;
 
@@ -48,6 +50,8 @@ const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'modu
 let nextId = 1;
 const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
 let onProgress: (p: Progress) => void = () => {};
+/** Set once the worker has failed outside a request (its script did not load, or it crashed): it answers nothing more. */
+let workerDead: Error | null = null;
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   if (m.id === null) return onProgress(m.progress);
@@ -56,8 +60,16 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   if (m.ok) w.resolve(m.reply);
   else w.reject(new Error(m.error));
 };
-worker.onerror = (e) => fail(new Error(`worker: ${e.message}`));
+worker.onerror = (e) => {
+  // A module worker whose script fails gets a plain Event (no message); either way no pending request will be
+  // answered, so they are all rejected (the page would otherwise stay busy for ever).
+  workerDead = new Error(`the training worker stopped (${(e as Partial<ErrorEvent>).message || 'its script failed to load or crashed'}); reload the page`);
+  for (const w of waiting.values()) w.reject(workerDead);
+  waiting.clear();
+  fail(workerDead);
+};
 function ask<T extends Reply['type']>(req: Request, transfer: Transferable[] = []): Promise<Extract<Reply, { type: T }>> {
+  if (workerDead) return Promise.reject(workerDead);
   const id = nextId++;
   app.busy++;
   return new Promise<Reply>((resolve, reject) => {
@@ -66,21 +78,53 @@ function ask<T extends Reply['type']>(req: Request, transfer: Transferable[] = [
   }).finally(() => app.busy--) as Promise<Extract<Reply, { type: T }>>;
 }
 
+/** The worker holds an agent that Save would write (set after a finished train or a load). */
+let haveAgent = false;
+/** Counts the agents the worker has held: a map or rollout answered for an earlier one is not drawn as the current one's. */
+let generation = 0;
+
+/**
+ * Runs a 'train' or 'load' with the controls that would start another or change its inputs disabled: the worker
+ * answers in order, so a load picked mid-training would silently replace the agent being trained (and the page
+ * would then describe one agent while holding the other).
+ */
+async function exclusive(f: () => Promise<void>): Promise<void> {
+  if (app.running) return;
+  app.running = true;
+  for (const c of [ui.task, ui.backend, ui.threads, ui.steps, ui.seed, ui.train, ui.load, ui.save]) c.disabled = true;
+  try {
+    await f();
+  } finally {
+    app.running = false;
+    for (const c of [ui.task, ui.backend, ui.threads, ui.steps, ui.seed, ui.train, ui.load]) c.disabled = false;
+    ui.save.disabled = !haveAgent;
+  }
+}
+
 function fail(e: Error): void {
   app.status = 'error';
   app.error = e.message;
   ui.phase.textContent = `Error: ${e.message}`;
   ui.phase.className = 'error';
-  ui.train.disabled = false;
 }
 
 // ---- controls ----
 for (const t of listTasks()) ui.task.add(new Option(`${t.name}${t.name === 'PointRobot' ? '' : ' (no map)'}`, t.name));
 const params = new URLSearchParams(location.search);
-ui.task.value = params.get('task') ?? 'PointRobot';
+/** URL parameters that name no option: said at once, naming them (the select would be left empty, and the worker refuse "''"). */
+const badParams: string[] = [];
+function preset(select: HTMLSelectElement, name: string, fallback: string): void {
+  const v = params.get(name);
+  select.value = v ?? fallback;
+  if (v !== null && select.value !== v) {
+    badParams.push(`URL parameter ${name}=${v} is not one of: ${Array.from(select.options, (o) => o.value).join(', ')}`);
+    select.value = fallback;
+  }
+}
+preset(ui.task, 'task', 'PointRobot');
 // The fastest the browser runs: relaxed-SIMD FMA kernels where it validates them (Chromium does), else SIMD.
 if (!relaxedSimdAvailable()) ui.backend.querySelector('option[value="wasm-fma"]')?.remove();
-ui.backend.value = params.get('backend') ?? (relaxedSimdAvailable() ? 'wasm-fma' : 'wasm');
+preset(ui.backend, 'backend', relaxedSimdAvailable() ? 'wasm-fma' : 'wasm');
 ui.steps.value = params.get('steps') ?? ui.steps.value;
 ui.seed.value = params.get('seed') ?? ui.seed.value;
 if (params.get('threads') === '1') ui.threads.checked = false;
@@ -106,11 +150,14 @@ function plotCurves(): void {
 
 async function redrawMaps(): Promise<void> {
   if (app.task !== 'PointRobot') {
+    for (const c of [ui.vh, ui.truth]) clearMap(c);
     ui.rolloutInfo.textContent = `${app.task}: the feasibility map and click rollouts need PointRobot's (x, y, v, θ) state.`;
     return;
   }
   const v = Number(ui.v.value), theta = Number(ui.theta.value);
+  const gen = generation;
   const m = await ask<'map'>({ type: 'map', v, theta, n: MAP_N });
+  if (gen !== generation) return;
   app.map = { v, theta, n: m.n, values: Array.from(m.values) };
   drawValueMap(ui.vh, m.values, m.truth, m.n);
   drawTruthMap(ui.truth, m.truth, m.n);
@@ -122,10 +169,12 @@ async function train(): Promise<void> {
   const seed = Number(ui.seed.value), steps = Number(ui.steps.value);
   if (ui.seed.value.trim() === '' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`Seed must be a whole number in [0, 4294967295], got '${ui.seed.value}'`);
   if (ui.steps.value.trim() === '' || !Number.isInteger(steps) || steps < 1) throw new Error(`Steps must be a whole number >= 1, got '${ui.steps.value}'`);
-  ui.train.disabled = true;
-  ui.save.disabled = true;
+  // The worker replaces its agent when the new run starts: from here Save has nothing finished to write.
+  haveAgent = false;
+  generation++;
   ui.phase.className = '';
   Object.assign(app, { status: 'collecting', error: null, task: ui.task.value, step: 0, metrics: [], map: null, rollouts: [] });
+  for (const c of [ui.vh, ui.truth]) clearMap(c);
   app.total = Number(ui.steps.value);
   await useBackend();
   onProgress = (p) => {
@@ -143,6 +192,7 @@ async function train(): Promise<void> {
     }
   };
   const r = await ask<'trained'>({ type: 'train', task: app.task, seed, steps: app.total, datasetSeed: 0 });
+  haveAgent = true;
   app.metrics = r.metrics;
   app.trainSeconds = r.seconds;
   app.backend = r.backend;
@@ -150,17 +200,17 @@ async function train(): Promise<void> {
   plotCurves();
   if (params.get('map') !== '0') await redrawMaps();
   app.status = 'trained';
-  ui.phase.textContent = `Trained ${r.step} steps in ${r.seconds.toFixed(1)} s (${(r.step / r.seconds).toFixed(1)} steps/s) on ${app.backend!.name}. Click a map to roll out.`;
-  ui.train.disabled = false;
-  ui.save.disabled = false;
+  ui.phase.textContent = `Trained ${r.step} steps in ${r.seconds.toFixed(1)} s (${(r.step / r.seconds).toFixed(1)} steps/s) on ${app.backend!.name}.${app.task === 'PointRobot' ? ' Click a map to roll out.' : ''}`;
 }
 
 async function rolloutAt(canvas: HTMLCanvasElement, e: MouseEvent): Promise<void> {
-  if (app.status !== 'trained' || app.task !== 'PointRobot') return;
+  if (app.status !== 'trained' || app.running || app.task !== 'PointRobot') return;
   const [x, y] = toWorld(canvas, e.offsetX, e.offsetY);
   const v = Number(ui.v.value), theta = Number(ui.theta.value);
   ui.rolloutInfo.textContent = `Rolling out from (${x.toFixed(2)}, ${y.toFixed(2)}), v ${v}, θ ${theta.toFixed(2)}…`;
+  const gen = generation;
   const { rollout } = await ask<'rollout'>({ type: 'rollout', x, y, v, theta });
+  if (gen !== generation) return;
   app.rollouts.push({ ...rollout, start: [x, y, v, theta] });
   await redrawMaps();
   const bad = rollout.violations.filter(Boolean).length;
@@ -180,26 +230,43 @@ async function save(): Promise<void> {
 async function load(file: File): Promise<void> {
   const buffer = await file.arrayBuffer();
   if (!app.backend) await useBackend();
-  const r = await ask<'loaded'>({ type: 'load', buffer }, [buffer]);
-  Object.assign(app, { status: 'trained', error: null, task: r.task, step: r.step, total: r.step, metrics: [], rollouts: [] });
+  let r: Extract<Reply, { type: 'loaded' }>;
+  try {
+    r = await ask<'loaded'>({ type: 'load', buffer }, [buffer]);
+  } catch (e) {
+    // The worker keeps the agent it had when a file is refused: a trained one stays usable (maps, rollouts, Save).
+    if (app.status !== 'trained' || workerDead) throw e;
+    app.error = `${file.name}: ${(e as Error).message}`;
+    ui.phase.textContent = `Error: ${app.error} (the agent shown is unchanged)`;
+    ui.phase.className = 'error';
+    return;
+  }
+  haveAgent = true;
+  generation++;
+  // The previous agent's curves and map go: they are not this agent's.
+  Object.assign(app, { status: 'trained', error: null, task: r.task, step: r.step, total: r.step, metrics: [], map: null, rollouts: [] });
+  plotCurves();
   ui.phase.className = '';
-  ui.phase.textContent = `Loaded ${file.name}: ${r.task}, seed ${r.seed}, step ${r.step}. Click a map to roll out.`;
+  ui.phase.textContent = `Loaded ${file.name}: ${r.task}, seed ${r.seed}, step ${r.step}.${r.task === 'PointRobot' ? ' Click a map to roll out.' : ''}`;
   ui.progress.value = 1;
-  ui.save.disabled = false;
   await redrawMaps();
 }
 
 const guard = (f: () => Promise<void>) => () => void f().catch(fail);
-ui.train.onclick = guard(train);
+ui.train.onclick = guard(() => exclusive(train));
 ui.save.onclick = guard(save);
 ui.load.onchange = guard(async () => {
-  if (ui.load.files?.[0]) await load(ui.load.files[0]);
+  const file = ui.load.files?.[0];
+  // Cleared at once, so that picking the same file again (e.g. after fixing it) fires another change.
+  ui.load.value = '';
+  if (file) await exclusive(() => load(file));
 });
 for (const c of [ui.vh, ui.truth]) c.onclick = (e) => void rolloutAt(c, e).catch(fail);
 for (const s of [ui.v, ui.theta]) {
   s.oninput = sliceText;
   s.onchange = () => {
-    if (app.status === 'trained') void redrawMaps().catch(fail);
+    if (app.status === 'trained' && !app.running) void redrawMaps().catch(fail);
   };
 }
-if (params.get('autorun') === '1') ui.train.click();
+if (badParams.length) fail(new Error(badParams.join('; ')));
+else if (params.get('autorun') === '1') ui.train.click();

@@ -8,9 +8,10 @@
  * that a session and `train()` with the same seed end with identical weights.
  */
 import { Rng, type RngState } from '../../core/index.js';
-import { checkpointFromArrayBuffer, checkpointToArrayBuffer } from '../../nn/index.js';
+import { checkpointFromArrayBuffer, checkpointToArrayBuffer, type LoadedCheckpoint } from '../../nn/index.js';
 import { collect } from '../../rl/data/collect.js';
 import { feasibilityGrid, pointRobotObservation, PointRobot, POINT_ROBOT } from '../../rl/envs/point_robot.js';
+import { taskReference } from '../../rl/envs/reference.js';
 import { runEpisode } from '../../rl/plot/rollout.js';
 import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from '../../rl/fisor/agent.js';
 import { checkConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
@@ -53,6 +54,50 @@ export interface Rollout {
   steps: number;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A picked file's metadata, checked field by field before anything is built from it: a file of another
+ * task, another program or a hand edit is refused naming the field, not as a TypeError, an agent shown
+ * under the wrong task, or a list of every tensor whose shape differs.
+ */
+function webCheckpointMeta(loaded: LoadedCheckpoint): WebCheckpointMeta {
+  const meta = loaded.metadata as unknown;
+  const bad = (why: string): never => {
+    throw new Error(`checkpoint: not a FISOR checkpoint: metadata ${why}`);
+  };
+  if (!isObject(meta)) return bad('is missing');
+  if (typeof meta.algo === 'string') bad(`holds a ${meta.algo} run, not FISOR's`);
+  if (typeof meta.task !== 'string') bad("has no string 'task'");
+  let ref;
+  try {
+    ref = taskReference(meta.task as string);
+  } catch (e) {
+    return bad(`field 'task': ${(e as Error).message}`);
+  }
+  if (!Number.isInteger(meta.seed) || (meta.seed as number) < 0 || (meta.seed as number) > 0xffffffff) {
+    bad(`field 'seed' must be an integer in [0, 4294967295], got ${JSON.stringify(meta.seed)}`);
+  }
+  for (const k of ['obsDim', 'actDim'] as const) {
+    if (!Number.isInteger(meta[k]) || (meta[k] as number) < 1) bad(`field '${k}' must be a positive integer, got ${JSON.stringify(meta[k])}`);
+  }
+  if (meta.obsDim !== ref.observationSize || meta.actDim !== ref.actionSize) {
+    bad(`says task ${meta.task} (observations ${ref.observationSize}, actions ${ref.actionSize}) but its networks take observations ${meta.obsDim}, actions ${meta.actDim}: a checkpoint of another task?`);
+  }
+  if (!isObject(meta.config)) bad("has no object 'config'");
+  if (!isObject(meta.rngs)) bad("has no object 'rngs'");
+  let config: FisorConfig;
+  try {
+    // Configs saved before a key existed get the value that reproduces the old behaviour, as the CLI's loaders do.
+    config = withDefaults(meta.config as unknown as FisorConfig);
+    checkConfig(config);
+  } catch (e) {
+    return bad(`field 'config': ${(e as Error).message}`);
+  }
+  if (loaded.step > config.steps) bad(`step ${loaded.step} is beyond the run's config.steps ${config.steps}`);
+  return { ...(meta as unknown as WebCheckpointMeta), config };
+}
+
 export class FisorSession {
   step = 0;
   private batch: FisorBatch | null;
@@ -86,19 +131,17 @@ export class FisorSession {
   /** A viewer of a saved agent (no data: it can draw and roll out, not train further). */
   static fromCheckpoint(buf: ArrayBuffer | Uint8Array): FisorSession {
     const loaded = checkpointFromArrayBuffer(buf);
-    const meta = loaded.metadata as unknown as WebCheckpointMeta;
-    if (typeof meta?.task !== 'string' || typeof meta.config !== 'object' || !Number.isInteger(meta.obsDim) || !Number.isInteger(meta.actDim)) {
-      throw new Error('checkpoint: not a FISOR checkpoint (metadata needs task, config, obsDim, actDim)');
-    }
-    // Configs saved before a key existed get the value that reproduces the old behaviour, as the CLI's loaders do.
-    meta.config = withDefaults(meta.config);
-    checkConfig(meta.config);
+    const meta = webCheckpointMeta(loaded);
     const master = new Rng(meta.seed);
     const agent = new FisorAgent(meta.config, meta.obsDim, meta.actDim, deriveRng(master));
     agent.loadState(loaded);
-    agent.setRngStates(meta.rngs);
     const s = new FisorSession(meta.task, meta.seed, meta.config, agent, null, deriveRng(master), meta.dataset?.source ?? 'unknown');
-    if (meta.rngs.data) s.dataRng.setState(meta.rngs.data);
+    try {
+      agent.setRngStates(meta.rngs);
+      if (meta.rngs.data) s.dataRng.setState(meta.rngs.data);
+    } catch (e) {
+      throw new Error(`checkpoint: not a FISOR checkpoint: metadata field 'rngs': ${(e as Error).message}`);
+    }
     s.step = loaded.step;
     return s;
   }
@@ -111,7 +154,8 @@ export class FisorSession {
   update(): UpdateMetrics {
     if (!this.data || !this.batch) throw new Error('this session was loaded from a checkpoint without data: it cannot train');
     for (let k = 1; k < this.cfg.criticUpdates; k++) this.agent.updateCritics(sampleBatch(this.data, this.dataRng, this.criticBatch!));
-    const m = this.agent.update(sampleBatch(this.data, this.dataRng, this.batch));
+    // The iteration index decides the phase under 'critics-first' (the safe presets), as in train()'s loop.
+    const m = this.agent.update(sampleBatch(this.data, this.dataRng, this.batch), this.step);
     this.step++;
     return m;
   }
