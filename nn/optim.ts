@@ -370,7 +370,9 @@ export function clipGradNorm(params: Tensor[], maxNorm: number, options: { error
   const norm = Math.sqrt(sq);
   if (errorIfNonfinite && !Number.isFinite(norm)) {
     const at = params.findIndex((p) => p.grad && !p.grad.isDisposed && p.grad.buffer.view().some((x) => !Number.isFinite(x)));
-    throw new Error(`clipGradNorm: the total gradient norm is ${norm} (parameter ${at} of ${params.length} has a non-finite gradient); no gradient was changed`);
+    // Every gradient finite but the sum of squares past float64's range (|g| ~ 1e155 and up): said as such.
+    const why = at >= 0 ? `parameter ${at} of ${params.length} has a non-finite gradient` : 'every gradient is finite, but their sum of squares overflowed';
+    throw new Error(`clipGradNorm: the total gradient norm is ${norm} (${why}); no gradient was changed`);
   }
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) for (const g of grads) g.backend.unary('scale', g.buffer, g.buffer, coef);

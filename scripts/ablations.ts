@@ -54,7 +54,8 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { runProvenance } from '../rl/io/provenance.js';
 import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
-import { cellBackend, checkCellBackend, checkResumeConfig, configDiff, mean, meanStd, std, trainingSecondsFromMetrics, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
+import { checkResumeConfig, configDiff, trainingSecondsFromMetrics } from './run_checks.js';
+import { cellBackend, checkCellBackend, mean, meanStd, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 // ---------------------------------------------------------------- arms
 
@@ -151,9 +152,6 @@ export function armKind(arm: Arm, schedule: FisorConfig['schedule']): ArmKind {
 export function armConfig(arm: Arm, preset: string, task: string, base: Record<string, unknown> = {}): FisorConfig {
   return resolveConfig({ preset, task, overrides: { ...base, ...arm.overrides } });
 }
-
-/** Dotted keys whose values differ between two configs (scripts/studies_io.ts; exported here as before). */
-export { configDiff, trainingSecondsFromMetrics };
 
 // ---------------------------------------------------------------- sharing the critic phase
 
@@ -339,7 +337,12 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
     }
     const res = await train({ task, config: cfg, seed, outDir: dir, dataset: dataset(task), resume: kind === 'actor' || has, skipFinalEval: true });
     if (res.interrupted) throw new Error(`training in ${dir} stopped at step ${res.step} of ${cfg.steps}`);
-    return { dir, source, trainSeconds: res.trainSeconds };
+    // train() times only this process's steps. A resumed cell's time is the whole run's from its metrics.jsonl; an
+    // actor arm's metrics begin with the shared critic phase's lines (forked), which the report counts apart.
+    const metrics = join(dir, 'metrics.jsonl');
+    const trainSeconds = !has ? res.trainSeconds
+      : trainingSecondsFromMetrics(metrics) - (kind === 'actor' ? trainingSecondsFromMetrics(metrics, cfg.criticSteps) : 0);
+    return { dir, source, trainSeconds };
   };
 
   let lastFigure = -Infinity;
@@ -487,7 +490,6 @@ export function ablationFigure(tasks: string[], arms: string[], cells: AblationC
     caption: ['large marker: mean over seeds (bars: ±1 std over seeds); small markers: one seed each (mean over its evaluation episodes); dashed: cost limit'],
   };
 }
-
 
 const hms = (s: number) => `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 

@@ -28,7 +28,7 @@ import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
-import { trainingSecondsFromMetrics } from './studies_io.js';
+import { trainingSecondsFromMetrics } from './run_checks.js';
 import { baselinesFile, baselinesReport, recipeSuffix } from './table1.js';
 
 const flags = {
@@ -87,10 +87,15 @@ function readResults(path: string, recipe: string): ResultsFile {
   return r;
 }
 
-/** 'episodes 20 vs 5, normalizedCost 0.1 vs 0.3': the fields in which two entries differ. */
+/**
+ * The fields that make an entry's result: two entries of one (algo, task, seed) that agree on these are the same run
+ * (a bit-identical rerun, on another machine say); its timings and commit may differ.
+ */
+const RESULT_FIELDS = ['steps', 'episodes', 'normalizedReward', 'normalizedCost', 'safeFraction', 'backend', 'dataRecipe'] as const;
+
+/** 'episodes 20 vs 5, normalizedCost 0.1 vs 0.3': the result fields in which two entries differ ('' = none). */
 function entryDiff(a: Entry, b: Entry): string {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as (keyof Entry)[];
-  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k} ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`).join(', ');
+  return RESULT_FIELDS.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k} ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`).join(', ');
 }
 
 function meanStd(v: number[]): [number, number] {
@@ -203,12 +208,11 @@ async function main(): Promise<void> {
   const have = new Set(res.entries.map(key));
   for (const m of f.merge.split(',').filter(Boolean)) {
     for (const e of readResults(m, recipe).entries) {
-      // The same (algo, task, seed) with other numbers is another run (other episodes, backend or code): keeping
-      // either silently would hide it.
+      // The same (algo, task, seed) with another result is another run (other episodes, backend or code): keeping
+      // either silently would hide it. One with the same result is a rerun: the entry already here is kept.
       const had = res.entries.find((x) => key(x) === key(e));
-      if (had && JSON.stringify(had) !== JSON.stringify(e)) {
-        throw new Error(`--merge: ${m} holds ${e.algo} ${e.task} seed ${e.seed} with other values than ${f.json} (${entryDiff(had, e)}); remove one of the two entries first`);
-      }
+      const diff = had ? entryDiff(had, e) : '';
+      if (diff) throw new Error(`--merge: ${m} holds ${e.algo} ${e.task} seed ${e.seed} with another result than ${f.json} (${diff}); remove one of the two entries first`);
       if (had) continue;
       res.entries.push(e);
       have.add(key(e));

@@ -33,7 +33,8 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
-import { checkResumeConfig, configDiff, mean, std, trainingSecondsFromMetrics } from './studies_io.js';
+import { checkResumeConfig, configDiff, trainingSecondsFromMetrics } from './run_checks.js';
+import { mean, std } from './studies_io.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
@@ -55,12 +56,13 @@ const flags = {
 interface RunResult {
   task: string;
   seed: number;
-  /** The tensor backend the run was trained on (its checkpoint's metadata; older run.json files lack it). */
   /**
-   * The code that trained and evaluated the run: this checkout's git commit, '+dirty' with uncommitted changes
-   * (absent in runs saved before it was recorded, and outside a git checkout). --merge says when runs differ.
+   * The code that trained and evaluated the run: this checkout's git commit, '+dirty' with uncommitted changes to
+   * the sources (node_provenance.ts; absent in runs saved before it was recorded, and outside a git checkout).
+   * --merge says when runs differ.
    */
   commit?: string;
+  /** The tensor backend the run was trained on (its checkpoint's metadata; older run.json files lack it). */
   backend?: string;
   ok: boolean;
   error?: string;
@@ -329,7 +331,11 @@ async function mergeReports(files: string[], reportPath: string, compareFile: st
   if (commits.length > 1) process.stdout.write(`note: the merged runs come from ${commits.length} code versions: ${commits.join(', ')}\n`);
   const tasks = [...new Set(parts.flatMap((p) => p.tasks))];
   const runs = parts.flatMap((p) => p.runs).sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || a.seed - b.seed);
-  const command = parts.map((p) => p.command).join('` and `') + `\` then \`npx tsx scripts/results.ts --merge ${files.join(',')}${compareFile ? ` --compare ${compareFile}` : ''}`;
+  // A report remade from its own results.json already ends with this merge: the command is not extended again, so
+  // rerunning the recorded command reproduces the report byte for byte.
+  const thisMerge = `npx tsx scripts/results.ts --merge ${files.join(',')}${compareFile ? ` --compare ${compareFile}` : ''}`;
+  const joined = parts.map((p) => p.command).join('` and `');
+  const command = parts.length === 1 && joined.endsWith(`\` then \`${thisMerge}`) ? joined : `${joined}\` then \`${thisMerge}`;
   await writeReport({
     command, preset: first.preset, sets: first.sets, backend: backendsOf(runs, parts.map((p) => p.backend)), tasks, runs,
     configs: Object.assign({}, ...parts.map((p) => p.configs)), datasets: Object.assign({}, ...parts.map((p) => p.datasets)),

@@ -59,15 +59,15 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
- * The checkpoint's metadata, checked field by field; the config is completed by `withDefaults` and
- * range-checked by checkConfig; the step must lie in [0, config.steps].
+ * The fields every saved FISOR agent carries, wherever it was saved (a training run's checkpoint here, the web
+ * page's file in web/src/session.ts): not a baseline's run, a known task whose sizes the networks fit, a 32-bit
+ * seed, a config that checks once completed by `withDefaults`, Rng states, and a step within config.steps. `bad`
+ * throws with the caller's prefix; `algoHint` follows the message for a baseline's run.
  */
-export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): CheckpointMetadata {
+export function checkAgentMetadata(loaded: LoadedCheckpoint, bad: (why: string) => never, algoHint = ''): { meta: Record<string, unknown>; config: FisorConfig } {
   const meta = loaded.metadata as unknown;
-  const bad = (why: string): never => {
-    throw new Error(`checkpoint ${where}: not a valid FISOR training checkpoint: metadata ${why}`);
-  };
   if (!isObject(meta)) return bad('is missing');
+  if (typeof meta.algo === 'string') bad(`holds a ${meta.algo} run, not FISOR's${algoHint.replaceAll('ALGO', meta.algo)}`);
   if (typeof meta.task !== 'string') bad("has no string 'task'");
   let ref;
   try {
@@ -83,8 +83,27 @@ export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): Che
   if (meta.obsDim !== ref.observationSize || meta.actDim !== ref.actionSize) {
     bad(`says task ${meta.task} (observations ${ref.observationSize}, actions ${ref.actionSize}) but its networks take observations ${meta.obsDim}, actions ${meta.actDim}: a checkpoint of another task?`);
   }
-  if (typeof meta.algo === 'string') bad(`holds a ${meta.algo} run, not FISOR's: continue or evaluate it with --algo ${meta.algo}`);
   if (!isObject(meta.rngs)) bad("has no object 'rngs'");
+  let config: FisorConfig;
+  try {
+    config = withDefaults(meta.config as unknown as FisorConfig);
+    checkConfig(config);
+  } catch (e) {
+    return bad(`field 'config': ${(e as Error).message}`);
+  }
+  if (loaded.step > config.steps) bad(`step ${loaded.step} is beyond the run's config.steps ${config.steps}`);
+  return { meta, config };
+}
+
+/**
+ * A training checkpoint's metadata, checked field by field: checkAgentMetadata's fields, then what only a training
+ * run saves (every Rng stream, the backend, the dataset record, the cost limit, the log window, the best record).
+ */
+export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): CheckpointMetadata {
+  const bad = (why: string): never => {
+    throw new Error(`checkpoint ${where}: not a valid FISOR training checkpoint: metadata ${why}`);
+  };
+  const { meta, config } = checkAgentMetadata(loaded, bad, ': continue or evaluate it with --algo ALGO');
   const rngs = meta.rngs as Record<string, unknown>;
   for (const k of ['actor', 'act', 'data', 'eval']) if (!(k in rngs)) bad(`has no Rng state 'rngs.${k}'`);
   for (const [k, s] of Object.entries(rngs)) if (!isRngState(s)) bad(`field 'rngs.${k}' is not an Rng state (four 32-bit words, not all 0, and a spare number or null): ${JSON.stringify(s)}`);
@@ -101,17 +120,9 @@ export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): Che
   if (meta.convergenceSign !== undefined && meta.convergenceSign !== null && !(typeof meta.convergenceSign === 'string' && /^[01]+$/.test(meta.convergenceSign))) {
     bad(`field 'convergenceSign' must be null or a string of '0' / '1', got ${JSON.stringify(meta.convergenceSign).slice(0, 80)}`);
   }
-  let config: FisorConfig;
-  try {
-    config = withDefaults(meta.config as unknown as FisorConfig);
-    checkConfig(config);
-  } catch (e) {
-    return bad(`field 'config': ${(e as Error).message}`);
-  }
   const badWindow = badLogWindow(meta.logWindow, config.logEvery);
   if (badWindow) bad(badWindow);
   const badBest = badBestRecord(meta.best);
   if (badBest) bad(badBest);
-  if (loaded.step > config.steps) bad(`step ${loaded.step} is beyond the run's config.steps ${config.steps}`);
   return { ...(meta as unknown as CheckpointMetadata), config };
 }

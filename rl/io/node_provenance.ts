@@ -32,20 +32,32 @@ function findPackage(): { root: string; version: string } | null {
   }
 }
 
+/**
+ * What decides a run's numbers: a tracked change here makes a commit '+dirty'. The reports, results files and
+ * figures the scripts themselves rewrite (RESULTS.md, results*.json, docs/, figures/) do not: a sweep's second
+ * command would otherwise be labelled as other code than its first.
+ */
+export const SOURCE_PATHS = ['core', 'nn', 'diffusion', 'rl', 'scripts', 'web', 'bin', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+
+/**
+ * The git commit of the checkout at `root` (null when `root` holds no .git: git would otherwise report an enclosing
+ * project's commit, or without a git binary), with '+dirty' when a tracked file under SOURCE_PATHS has uncommitted
+ * changes.
+ */
+export function gitCommitAt(root: string): string | null {
+  if (!existsSync(join(root, '.git'))) return null;
+  try {
+    const git = (args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    const head = git(['rev-parse', 'HEAD']);
+    const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', ...SOURCE_PATHS]);
+    return /^[0-9a-f]{40}$/.test(head) ? head + (dirty ? '+dirty' : '') : null;
+  } catch {
+    return null; // no git binary
+  }
+}
+
 export function nodeProvenance(): { package: string; gitCommit: string | null } {
   const found = findPackage();
   const pkg = found ? `${PACKAGE_NAME}@${found.version}` : 'unknown';
-  const root = found?.root;
-  let gitCommit: string | null = null;
-  // Only the package's own checkout (its root holds .git): git would otherwise report the enclosing project's commit.
-  if (root && existsSync(join(root, '.git'))) {
-    try {
-      const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-      const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
-      gitCommit = /^[0-9a-f]{40}$/.test(head) ? head + (dirty ? '+dirty' : '') : null;
-    } catch {
-      // no git binary
-    }
-  }
-  return { package: pkg, gitCommit };
+  return { package: pkg, gitCommit: found ? gitCommitAt(found.root) : null };
 }

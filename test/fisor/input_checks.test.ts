@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng, setBackend } from '../../core/index.js';
 import { collect } from '../../rl/data/collect.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
-import { checkConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { checkConfig, PRESETS, resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { TASK_NAMES } from '../../rl/envs/reference.js';
 import { allocFisorBatch, prepareData, sampleBatch } from '../../rl/fisor/data.js';
 import { evaluate } from '../../rl/fisor/evaluate.js';
 import { feasibleStarts } from '../../rl/fisor/starts.js';
@@ -36,8 +37,9 @@ describe('checkConfig refuses values that --set refuses, whatever the config cam
     expect(() => checkConfig(withValue('actor.clipSampler', 'false'))).toThrow(/config key 'actor\.clipSampler' must be true or false, got "false"/);
     expect(() => checkConfig(withValue('criticHidden', 128))).toThrow(/config key 'criticHidden' must be a list of positive whole numbers \(layer sizes\), got 128/);
     expect(() => checkConfig(withValue('criticHidden', [8, 0.5]))).toThrow(/config key 'criticHidden' must be a list of positive whole numbers/);
-    // the presets themselves pass
+    // the presets themselves pass, on every task (each preset's per-task values included)
     expect(() => checkConfig(tinyConfig())).not.toThrow();
+    for (const preset of PRESETS) for (const task of TASK_NAMES) expect(() => checkConfig(resolveConfig({ preset, task })), `${preset} ${task}`).not.toThrow();
   });
 
   it("criticUpdates > 1 with schedule 'critics-first' (its extra updates would train the critics in the actor phase)", () => {

@@ -279,6 +279,10 @@ describe('clipGradNorm', () => {
     expect(a.grad!.toFlatArray()).toEqual([0, 0]); // coef = 1 / Infinity = 0
     expect(Number.isNaN(b.grad!.item())).toBe(true); // Infinity * 0
     expect(() => clipGradNorm([a], 1, { errorIfNonfinite: 'yes' as unknown as boolean })).toThrow(/errorIfNonfinite must be a boolean/);
+    // Finite gradients whose squares overflow (float64): no parameter is at fault, and the message says so.
+    const big = param([0, 0]);
+    setGrad(big, [1e200, 1e200]);
+    expect(() => clipGradNorm([big], 1, { errorIfNonfinite: true })).toThrow(/norm is Infinity \(every gradient is finite, but their sum of squares overflowed\)/);
   });
 });
 

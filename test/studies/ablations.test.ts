@@ -8,9 +8,10 @@ import type { Dataset } from '../../rl/data/dataset.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
 import { loadAgent, train } from '../../rl/fisor/train.js';
 import {
-  armConfig, armKind, baseArm, configDiff, forkCritics, optionsFromArgs, parseArm, parseArms, runAblations, summarize, taskTable, trainingSecondsFromMetrics, verifyReuse,
+  armConfig, armKind, baseArm, forkCritics, optionsFromArgs, parseArm, parseArms, runAblations, summarize, taskTable, verifyReuse,
   type AblationCell, type AblationOptions,
 } from '../../scripts/ablations.js';
+import { configDiff, trainingSecondsFromMetrics } from '../../scripts/run_checks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-abl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

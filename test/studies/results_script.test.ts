@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trainingSecondsFromMetrics } from '../../scripts/studies_io.js';
+import { trainingSecondsFromMetrics } from '../../scripts/run_checks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-results-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const script = fileURLToPath(new URL('../../scripts/results.ts', import.meta.url));
+const inCheckout = existsSync(fileURLToPath(new URL('../../.git', import.meta.url)));
 const tiny = ['criticSteps=2', 'batchSize=16', 'criticBatchSize=16', 'criticHidden=[8]', 'actor.hidden=8', 'actor.blocks=1', 'logEvery=2', 'convergenceEvery=0', 'checkpointEvery=0'];
 const out = join(dir, 'runs');
 const results = (steps: number, ...extra: string[]) => spawnSync(process.execPath, [
@@ -32,8 +33,9 @@ describe('scripts/results.ts runs', () => {
     let r = results(4);
     expect(r.status, r.stderr).toBe(0);
     expect(saved().run.steps).toBe(4);
-    // The code that made it: this checkout's commit (tests run in a git checkout, CI's clean clone included).
-    expect(saved().run.commit).toMatch(/^[0-9a-f]{40}(\+dirty)?$/);
+    // The code that made it: this checkout's commit (none in a source tree without .git, e.g. a git archive).
+    if (inCheckout) expect(saved().run.commit).toMatch(/^[0-9a-f]{40}(\+dirty)?$/);
+    else expect(saved().run.commit).toBeUndefined();
     // --fresh with more steps: the run is trained again to 6 steps (it used to resume the finished 4-step checkpoint
     // and save it as a 6-step run).
     r = results(6, '--fresh');
@@ -89,7 +91,7 @@ describe('scripts/results.ts --merge', () => {
     // Runs of other code merge (an unchanged run is reused across commits), and the merge says so.
     r = merge(shards(6, 'f'.repeat(40)));
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/note: the merged runs come from 2 code versions: [0-9a-f]{40}(\+dirty)?, f{40}/);
+    expect(r.stdout).toMatch(/note: the merged runs come from 2 code versions: ([0-9a-f]{40}(\+dirty)?|not recorded), f{40}/);
     // A shard run with --steps 9: its runs would be averaged with the 6-step ones under one config.
     r = merge(shards(9));
     expect(r.status).not.toBe(0);
@@ -114,6 +116,13 @@ describe('scripts/results.ts --merge', () => {
     expect(text).toContain('![feasible region, seed 0](figures/pointrobot-feasible-seed0.png)');
     expect(text).toMatch(/kept from an earlier report: the run directory is not here to remake it\)/);
     expect(readFileSync(fig).equals(figure)).toBe(true);
+    // The command it records is the merge just run: running it again gives the same report and results.json.
+    const json = join(dir, 'pr-report', 'results.json');
+    const once = [readFileSync(report, 'utf8'), readFileSync(json, 'utf8')];
+    expect(once[0]).toMatch(/then `npx tsx scripts\/results\.ts --merge [^`]*results\.json`/);
+    r = spawnSync(process.execPath, ['--import', 'tsx', script, '--merge', json, '--report', report], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect([readFileSync(report, 'utf8'), readFileSync(json, 'utf8')]).toEqual(once);
     // Elsewhere, with no earlier figure, no figure is claimed.
     const other = join(dir, 'pr-other', 'RESULTS.md');
     r = spawnSync(process.execPath, ['--import', 'tsx', script, '--merge', join(dir, 'pr-report', 'results.json'), '--report', other], { encoding: 'utf8' });

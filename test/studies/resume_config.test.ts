@@ -1,7 +1,8 @@
 /**
  * The study scripts resume a cell's leftover checkpoint (an interrupted run), and train() resumes under the
  * checkpoint's own config: one made with other settings must be refused by name, not trained on and then saved
- * and reported under this invocation's config.
+ * and reported under this invocation's config. One of this config is resumed, and reported with the whole run's
+ * training time (train() times only the steps its own process ran).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { resolveConfig } from '../../rl/fisor/config.js';
 import { train } from '../../rl/fisor/train.js';
 import { parseArms, runAblations } from '../../scripts/ablations.js';
 import { fisorHook } from '../../scripts/data_quantity.js';
-import { checkResumeConfig } from '../../scripts/studies_io.js';
+import { checkResumeConfig, trainingSecondsFromMetrics } from '../../scripts/run_checks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-resume-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +54,34 @@ describe('a leftover checkpoint of another config is not resumed', () => {
     await train({ task, config: resolveConfig({ preset: 'cpu', task, overrides: { steps: 4 } }), seed: 0, outDir, dataset: ds, skipFinalEval: true });
     await expect(fisorHook({ task, dataset: ds, seed: 0, outDir, steps: 6, preset: 'cpu', episodes: 1, evalSeed: 2000 })).rejects.toThrow(/was trained with another config \(differs in steps\); use another --work directory/);
     expect(existsSync(join(outDir, 'checkpoint', 'manifest.json'))).toBe(true);
+  }, 60_000);
+});
+
+describe("a resumed cell reports the whole run's training time", () => {
+  it('scripts/data_quantity.ts (FISOR hook)', async () => {
+    const outDir = join(dir, 'dq-resume', 'run');
+    const config = resolveConfig({ preset: 'cpu', task, overrides: { steps: 4 } });
+    const first = await train({ task, config, seed: 0, outDir, dataset: ds, stopAt: 2, skipFinalEval: true });
+    expect(first.interrupted).toBe(true);
+    const r = await fisorHook({ task, dataset: ds, seed: 0, outDir, steps: 4, preset: 'cpu', episodes: 1, evalSeed: 2000 });
+    expect(r.steps).toBe(4);
+    expect(r.trainSeconds).toBeGreaterThan(0);
+    expect(r.trainSeconds).toBeCloseTo(trainingSecondsFromMetrics(join(outDir, 'metrics.jsonl')), 9);
+  }, 60_000);
+
+  it('scripts/ablations.ts (a full arm)', async () => {
+    const work = join(dir, 'abl-resume');
+    const cfg = resolveConfig({ preset: 'safe', task, overrides: { ...tiny, vhExpectile: 'plain' } });
+    const run = join(work, 'vh-plain', task, 'seed0', 'run');
+    const first = await train({ task, config: cfg, seed: 0, outDir: run, dataset: ds, stopAt: 3, skipFinalEval: true });
+    expect(first.interrupted).toBe(true);
+    const r = await runAblations({
+      tasks: [task], seeds: [0], arms: parseArms('vh-plain'), preset: 'safe', baseOverrides: tiny, episodes: 1, evalSeedBase: 2000,
+      work, report: join(dir, 'S2.md'), json: join(dir, 's2.json'), figures: join(dir, 'fig2'), command: 'test', datasetFor: () => ds, log: () => {},
+    });
+    expect(r.failures).toEqual([]);
+    expect(r.cells).toHaveLength(1);
+    expect(r.cells[0].trainSeconds).toBeGreaterThan(0);
+    expect(r.cells[0].trainSeconds).toBeCloseTo(trainingSecondsFromMetrics(join(run, 'metrics.jsonl')), 9);
   }, 60_000);
 });

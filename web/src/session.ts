@@ -11,10 +11,10 @@ import { Rng, type RngState } from '../../core/index.js';
 import { checkpointFromArrayBuffer, checkpointToArrayBuffer, type LoadedCheckpoint } from '../../nn/index.js';
 import { collect } from '../../rl/data/collect.js';
 import { feasibilityGrid, pointRobotObservation, PointRobot, POINT_ROBOT } from '../../rl/envs/point_robot.js';
-import { taskReference } from '../../rl/envs/reference.js';
 import { runEpisode } from '../../rl/plot/rollout.js';
 import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from '../../rl/fisor/agent.js';
-import { checkConfig, resolveConfig, withDefaults, type FisorConfig } from '../../rl/fisor/config.js';
+import { resolveConfig, type FisorConfig } from '../../rl/fisor/config.js';
+import { checkAgentMetadata } from '../../rl/fisor/train_meta.js';
 import { allocFisorBatch, prepareData, sampleBatch, type FisorData } from '../../rl/fisor/data.js';
 
 export interface SessionOptions {
@@ -54,47 +54,17 @@ export interface Rollout {
   steps: number;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
- * A picked file's metadata, checked field by field before anything is built from it: a file of another
- * task, another program or a hand edit is refused naming the field, not as a TypeError, an agent shown
- * under the wrong task, or a list of every tensor whose shape differs.
+ * A picked file's metadata, checked field by field before anything is built from it (checkAgentMetadata, shared
+ * with the CLI's loader): a file of another task, another program or a hand edit is refused naming the field, not
+ * as a TypeError, an agent shown under the wrong task, or a list of every tensor whose shape differs. (The CLI's
+ * own checks of a training checkpoint do not apply: the page saves no evaluation stream and no dataset record.)
  */
 function webCheckpointMeta(loaded: LoadedCheckpoint): WebCheckpointMeta {
-  const meta = loaded.metadata as unknown;
   const bad = (why: string): never => {
     throw new Error(`checkpoint: not a FISOR checkpoint: metadata ${why}`);
   };
-  if (!isObject(meta)) return bad('is missing');
-  if (typeof meta.algo === 'string') bad(`holds a ${meta.algo} run, not FISOR's`);
-  if (typeof meta.task !== 'string') bad("has no string 'task'");
-  let ref;
-  try {
-    ref = taskReference(meta.task as string);
-  } catch (e) {
-    return bad(`field 'task': ${(e as Error).message}`);
-  }
-  if (!Number.isInteger(meta.seed) || (meta.seed as number) < 0 || (meta.seed as number) > 0xffffffff) {
-    bad(`field 'seed' must be an integer in [0, 4294967295], got ${JSON.stringify(meta.seed)}`);
-  }
-  for (const k of ['obsDim', 'actDim'] as const) {
-    if (!Number.isInteger(meta[k]) || (meta[k] as number) < 1) bad(`field '${k}' must be a positive integer, got ${JSON.stringify(meta[k])}`);
-  }
-  if (meta.obsDim !== ref.observationSize || meta.actDim !== ref.actionSize) {
-    bad(`says task ${meta.task} (observations ${ref.observationSize}, actions ${ref.actionSize}) but its networks take observations ${meta.obsDim}, actions ${meta.actDim}: a checkpoint of another task?`);
-  }
-  if (!isObject(meta.config)) bad("has no object 'config'");
-  if (!isObject(meta.rngs)) bad("has no object 'rngs'");
-  let config: FisorConfig;
-  try {
-    // Configs saved before a key existed get the value that reproduces the old behaviour, as the CLI's loaders do.
-    config = withDefaults(meta.config as unknown as FisorConfig);
-    checkConfig(config);
-  } catch (e) {
-    return bad(`field 'config': ${(e as Error).message}`);
-  }
-  if (loaded.step > config.steps) bad(`step ${loaded.step} is beyond the run's config.steps ${config.steps}`);
+  const { meta, config } = checkAgentMetadata(loaded, bad);
   return { ...(meta as unknown as WebCheckpointMeta), config };
 }
 
