@@ -250,8 +250,9 @@ export class WasmBackend implements Backend {
   declare scatterAddRows: Backend['scatterAddRows'];
   declare adam: Backend['adam'];
   declare lerp: Backend['lerp'];
-  declare layerNorm: NonNullable<Backend['layerNorm']>;
-  declare layerNormGrad: NonNullable<Backend['layerNormGrad']>;
+  /** wasm-fma only: see the constructor. */
+  declare layerNorm: Backend['layerNorm'];
+  declare layerNormGrad: Backend['layerNormGrad'];
   declare bernoulliMask: NonNullable<Backend['bernoulliMask']>;
 
   constructor(opts: WasmBackendOptions = {}) {
@@ -300,6 +301,13 @@ export class WasmBackend implements Backend {
     this.meta = this.k.metaPtr() >> 2;
     this.threads = memory ? threads : 1;
     adaptKernels(this, nativeKernels);
+    if (!fma) {
+      // The fused LayerNorm kernels sum a row in another order than the composed op (mean, sub, square, pow, mul),
+      // so 'wasm' keeps the composed op: its numbers stay those it gave before the speed work (0dd07e9), bit for bit
+      // (test/fisor/wasm_numbers.test.ts). 'wasm-fma', a backend whose bits are its own, uses them.
+      this.layerNorm = undefined;
+      this.layerNormGrad = undefined;
+    }
     if (memory) {
       try {
         const tmp = this.blocks.take(64);
