@@ -62,12 +62,12 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
  * The fields every saved FISOR agent carries, wherever it was saved (a training run's checkpoint here, the web
  * page's file in web/src/session.ts): not a baseline's run, a known task whose sizes the networks fit, a 32-bit
  * seed, a config that checks once completed by `withDefaults`, Rng states, and a step within config.steps. `bad`
- * throws with the caller's prefix; `algoHint` follows the message for a baseline's run.
+ * throws with the caller's prefix; `algoHint(algo)` is added to the message for a baseline's run.
  */
-export function checkAgentMetadata(loaded: LoadedCheckpoint, bad: (why: string) => never, algoHint = ''): { meta: Record<string, unknown>; config: FisorConfig } {
+export function checkAgentMetadata(loaded: LoadedCheckpoint, bad: (why: string) => never, algoHint: (algo: string) => string = () => ''): { meta: Record<string, unknown>; config: FisorConfig } {
   const meta = loaded.metadata as unknown;
   if (!isObject(meta)) return bad('is missing');
-  if (typeof meta.algo === 'string') bad(`holds a ${meta.algo} run, not FISOR's${algoHint.replaceAll('ALGO', meta.algo)}`);
+  if (typeof meta.algo === 'string') bad(`holds a ${meta.algo} run, not FISOR's${algoHint(meta.algo)}`);
   if (typeof meta.task !== 'string') bad("has no string 'task'");
   let ref;
   try {
@@ -103,7 +103,7 @@ export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): Che
   const bad = (why: string): never => {
     throw new Error(`checkpoint ${where}: not a valid FISOR training checkpoint: metadata ${why}`);
   };
-  const { meta, config } = checkAgentMetadata(loaded, bad, ': continue or evaluate it with --algo ALGO');
+  const { meta, config } = checkAgentMetadata(loaded, bad, (algo) => `: continue or evaluate it with --algo ${algo}`);
   const rngs = meta.rngs as Record<string, unknown>;
   for (const k of ['actor', 'act', 'data', 'eval']) if (!(k in rngs)) bad(`has no Rng state 'rngs.${k}'`);
   for (const [k, s] of Object.entries(rngs)) if (!isRngState(s)) bad(`field 'rngs.${k}' is not an Rng state (four 32-bit words, not all 0, and a spare number or null): ${JSON.stringify(s)}`);
