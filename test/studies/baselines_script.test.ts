@@ -4,12 +4,12 @@
  * (algo, task, seed) instead of silently keeping the first; a run resumed from an interrupted checkpoint records the
  * whole run's training time (the only test here that trains: CDT's cpu preset, 400 steps, on BallRun).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runScript } from '../helpers/run_script.js';
 import { setBackend } from '../../core/index.js';
 import { resolveAlgoConfig } from '../../rl/algos/config.js';
 import { algorithmDef } from '../../rl/algos/registry.js';
@@ -28,29 +28,29 @@ const file = (name: string, entries: object[]) => {
   writeFileSync(path, JSON.stringify({ description: 'x', command: [], entries }));
   return path;
 };
-const baselines = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, ...args, '--report', join(dir, 'r.md'), '--figures', join(dir, 'fig')], { encoding: 'utf8' });
+const baselines = (...args: string[]) => runScript(script, [...args, '--report', join(dir, 'r.md'), '--figures', join(dir, 'fig')]);
 
 describe('scripts/baselines.ts keeps one entry per (algo, task, seed)', () => {
-  it('refuses to extend a file whose entry was evaluated on another number of episodes, before training anything', () => {
+  it('refuses to extend a file whose entry was evaluated on another number of episodes, before training anything', async () => {
     const json = file('twenty.json', [entry(0.1)]);
     const before = readFileSync(json, 'utf8');
-    const r = baselines('--algos', 'bc-safe', '--tasks', 'BallRun', '--seeds', '1', '--episodes', '5', '--json', json, '--runs', join(dir, 'runs'));
+    const r = await baselines('--algos', 'bc-safe', '--tasks', 'BallRun', '--seeds', '1', '--episodes', '5', '--json', json, '--runs', join(dir, 'runs'));
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/bc-safe BallRun seed 0 was evaluated on 20 episodes, not --episodes 5; pass --episodes 20, or another --json/);
     expect(readFileSync(json, 'utf8')).toBe(before);
     expect(existsSync(join(dir, 'r.md'))).toBe(false);
   }, 60_000);
 
-  it('--merge refuses the same (algo, task, seed) with other values, and accepts an identical copy', () => {
+  it('--merge refuses the same (algo, task, seed) with other values, and accepts an identical copy', async () => {
     const mine = file('mine.json', [entry(0.1)]);
     const before = readFileSync(mine, 'utf8');
-    let r = baselines('--report-only', '--json', mine, '--merge', file('other.json', [entry(0.3, 5)]));
+    let r = await baselines('--report-only', '--json', mine, '--merge', file('other.json', [entry(0.3, 5)]));
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/--merge: .*other\.json holds bc-safe BallRun seed 0 with another result than .*mine\.json \(episodes 20 vs 5, normalizedReward 0\.1 vs 0\.3\)/);
     expect(readFileSync(mine, 'utf8')).toBe(before);
     // A rerun with the same result (other timings and commit, fields in another order) is the same run: kept once.
     const { wallSeconds: _w, ...rest } = { ...entry(0.1), trainSeconds: 9, commit: 'f'.repeat(40) };
-    r = baselines('--report-only', '--json', mine, '--merge', file('rerun.json', [{ wallSeconds: 7, ...rest }]));
+    r = await baselines('--report-only', '--json', mine, '--merge', file('rerun.json', [{ wallSeconds: 7, ...rest }]));
     expect(r.status, r.stderr).toBe(0);
     expect((JSON.parse(readFileSync(mine, 'utf8')) as { entries: unknown[] }).entries).toEqual([entry(0.1)]);
   }, 60_000);
@@ -65,8 +65,8 @@ describe('scripts/baselines.ts keeps one entry per (algo, task, seed)', () => {
     const first = await trainAlgorithm({ algo: 'cdt', task: 'BallRun', config, seed: 0, outDir, stopAt: half, dataRecipe: 'fixed' });
     expect(first.interrupted).toBe(true);
     const json = join(dir, 'resumed.json');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--algos', 'cdt', '--tasks', 'BallRun', '--seeds', '1', '--episodes', '1', '--json', json, '--runs', runs,
-      '--report', join(dir, 'resumed.md'), '--figures', join(dir, 'fig-resumed')], { encoding: 'utf8', env: { ...process.env, FISOR_BACKEND: 'wasm' } });
+    const r = await runScript(script, ['--algos', 'cdt', '--tasks', 'BallRun', '--seeds', '1', '--episodes', '1', '--json', json, '--runs', runs,
+      '--report', join(dir, 'resumed.md'), '--figures', join(dir, 'fig-resumed')], { ...process.env, FISOR_BACKEND: 'wasm' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/cdt BallRun seed 0: 400 steps \(resuming\)/);
     const [e] = (JSON.parse(readFileSync(json, 'utf8')) as { entries: { steps: number; trainSeconds: number; commit?: string }[] }).entries;
