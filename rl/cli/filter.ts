@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { summarizeDataset } from '../data/dataset.js';
-import { checkFilterOptions, DSRL_GRID_DEFAULTS, filterDataset, type FilterOptions } from '../data/filter.js';
+import { checkFilterOptions, DSRL_GRID_DEFAULTS, filterDataset, FilterOptionError, type FilterOptionPath, type FilterOptions } from '../data/filter.js';
 import { readDsrlHdf5, writeDsrlHdf5 } from '../data/hdf5.js';
 import { beforeAfterScatterFigure } from '../data/scatter.js';
 import { writeFigure } from '../plot/raster.js';
@@ -30,11 +30,10 @@ const flags = {
   force: { type: 'bool', help: 'overwrite --out (and its before/after figure) if it exists', default: false },
 } satisfies FlagSpecs;
 
-/** checkFilterOptions' name of each option -> its flag (rl/data/filter.ts). */
-const FLAG_OF_OPTION: Record<string, string> = {
-  'outlier IQR multiplier': 'outlier-iqr', 'grid cbins': 'cbins', 'grid rbins': 'rbins', 'grid maxPerBin': 'max-per-bin',
-  'grid minPerBin': 'min-per-bin', epsilon: 'epsilon', 'add-outliers fraction': 'add-outliers', fraction: 'fraction',
-  'cost limit kappa': 'cost-limit', seed: 'seed',
+/** The flag that sets each FilterOptions field (the compiler rejects a missing one). */
+const FLAG_OF_OPTION: Record<FilterOptionPath, string> = {
+  outlierIqr: 'outlier-iqr', 'grid.cbins': 'cbins', 'grid.rbins': 'rbins', 'grid.maxPerBin': 'max-per-bin',
+  'grid.minPerBin': 'min-per-bin', epsilon: 'epsilon', addOutliers: 'add-outliers', fraction: 'fraction', kappa: 'cost-limit', seed: 'seed',
 };
 
 /** data.hdf5 -> data.filter (base of the before/after figure). */
@@ -65,9 +64,8 @@ export const command: Command = {
       checkFilterOptions(opts);
     } catch (e) {
       // The library names options by meaning; here the user typed flags, so the message names the flag.
-      const msg = (e as Error).message.replace(/^filter: /, '');
-      const option = Object.keys(FLAG_OF_OPTION).find((k) => msg.startsWith(`${k} `));
-      throw new UsageError(option ? `--${FLAG_OF_OPTION[option]}${msg.slice(option.length).replace('maxPerBin', '--max-per-bin')}` : msg);
+      if (!(e instanceof FilterOptionError)) throw e;
+      throw new UsageError(`--${FLAG_OF_OPTION[e.option]} ${e.why.replace('maxPerBin', '--max-per-bin')}, got ${JSON.stringify(e.value)}`);
     }
     if (resolve(f.out) === resolve(f.data)) throw new UsageError('--out must differ from --data (the input is never overwritten)');
     const figBase = figureBaseFor(f.out);

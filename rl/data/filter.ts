@@ -70,21 +70,34 @@ export interface FilterResult {
 
 /** Throws an Error naming the option when a filter argument is out of range. */
 export function checkFilterOptions(o: FilterOptions): void {
-  const bad = (name: string, why: string, v: unknown): never => {
-    throw new Error(`filter: ${name} ${why}, got ${JSON.stringify(v)}`);
+  const bad = (option: FilterOptionPath, label: string, why: string, v: unknown): never => {
+    throw new FilterOptionError(option, label, why, v);
   };
-  if (o.outlierIqr !== undefined && !(Number.isFinite(o.outlierIqr) && o.outlierIqr > 0)) bad('outlier IQR multiplier', 'must be a number > 0', o.outlierIqr);
+  if (o.outlierIqr !== undefined && !(Number.isFinite(o.outlierIqr) && o.outlierIqr > 0)) bad('outlierIqr', 'outlier IQR multiplier', 'must be a number > 0', o.outlierIqr);
   if (o.grid) {
     const g = o.grid;
-    for (const k of ['cbins', 'rbins', 'maxPerBin'] as const) if (!(Number.isInteger(g[k]) && g[k] >= 1)) bad(`grid ${k}`, 'must be an integer >= 1', g[k]);
-    if (!(Number.isInteger(g.minPerBin) && g.minPerBin >= 0)) bad('grid minPerBin', 'must be an integer >= 0', g.minPerBin);
-    if (g.minPerBin >= g.maxPerBin) bad('grid minPerBin', `must be < maxPerBin (${g.maxPerBin})`, g.minPerBin);
+    for (const k of ['cbins', 'rbins', 'maxPerBin'] as const) if (!(Number.isInteger(g[k]) && g[k] >= 1)) bad(`grid.${k}`, `grid ${k}`, 'must be an integer >= 1', g[k]);
+    if (!(Number.isInteger(g.minPerBin) && g.minPerBin >= 0)) bad('grid.minPerBin', 'grid minPerBin', 'must be an integer >= 0', g.minPerBin);
+    if (g.minPerBin >= g.maxPerBin) bad('grid.minPerBin', 'grid minPerBin', `must be < maxPerBin (${g.maxPerBin})`, g.minPerBin);
   }
-  if (o.epsilon !== undefined && !Number.isFinite(o.epsilon)) bad('epsilon', 'must be a finite number', o.epsilon);
-  if (o.addOutliers !== undefined && !(o.addOutliers > 0 && o.addOutliers <= 1)) bad('add-outliers fraction', 'must be in (0, 1]', o.addOutliers);
-  if (o.fraction !== undefined && !(o.fraction > 0 && o.fraction <= 1)) bad('fraction', 'must be in (0, 1]', o.fraction);
-  if (o.kappa !== undefined && !(Number.isFinite(o.kappa) && o.kappa >= 0)) bad('cost limit kappa', 'must be a number >= 0', o.kappa);
-  if (o.seed !== undefined && !Number.isInteger(o.seed)) bad('seed', 'must be an integer', o.seed);
+  if (o.epsilon !== undefined && !Number.isFinite(o.epsilon)) bad('epsilon', 'epsilon', 'must be a finite number', o.epsilon);
+  if (o.addOutliers !== undefined && !(o.addOutliers > 0 && o.addOutliers <= 1)) bad('addOutliers', 'add-outliers fraction', 'must be in (0, 1]', o.addOutliers);
+  if (o.fraction !== undefined && !(o.fraction > 0 && o.fraction <= 1)) bad('fraction', 'fraction', 'must be in (0, 1]', o.fraction);
+  if (o.kappa !== undefined && !(Number.isFinite(o.kappa) && o.kappa >= 0)) bad('kappa', 'cost limit kappa', 'must be a number >= 0', o.kappa);
+  if (o.seed !== undefined && !Number.isInteger(o.seed)) bad('seed', 'seed', 'must be an integer', o.seed);
+}
+
+/** Where an option sits in FilterOptions ('grid.cbins' for a grid field). */
+export type FilterOptionPath = 'outlierIqr' | 'grid.cbins' | 'grid.rbins' | 'grid.maxPerBin' | 'grid.minPerBin' | 'epsilon' | 'addOutliers' | 'fraction' | 'kappa' | 'seed';
+
+/**
+ * A bad option, named by meaning in the message ('filter: grid cbins must be ...') and by its place in FilterOptions
+ * (`option`), so that a caller can name it its own way (the CLI names the flag) from `why` and `value`.
+ */
+export class FilterOptionError extends Error {
+  constructor(readonly option: FilterOptionPath, label: string, readonly why: string, readonly value: unknown) {
+    super(`filter: ${label} ${why}, got ${JSON.stringify(value)}`);
+  }
 }
 
 /** Linear-interpolated quantile of sorted values (numpy's default). */
