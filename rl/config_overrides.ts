@@ -62,8 +62,13 @@ export function setPath(cfg: object, path: string, value: unknown, source: strin
   node[leaf] = clone(value);
 }
 
-/** A number in decimal notation, as the CLI's flags take it. */
-const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/**
+ * `text` read as a number in decimal notation, else NaN: Number() alone would also take '0x10' as 16 and '' as 0.
+ * The one reading of a number the CLI's flags (args.ts) and `--set` share.
+ */
+export function decimalNumber(text: string): number {
+  return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : NaN;
+}
 
 function safeJson(raw: string, key: string): unknown {
   try {
@@ -97,12 +102,12 @@ export function applySet(cfg: object, entry: string, rules: OverrideRules): void
     else {
       // Number('abc') is NaN, which the array check would print as null: name the item instead.
       const items = raw.split(',').filter((s) => s.trim() !== '');
-      const bad = items.find((s) => !DECIMAL.test(s.trim()) || !Number.isFinite(Number(s)));
+      const bad = items.find((s) => !Number.isFinite(decimalNumber(s.trim())));
       if (bad !== undefined) throw new Error(`--set: config key '${key}' takes comma-separated numbers; '${bad.trim()}' is not a number`);
       value = items.map((s) => Number(s));
     }
   } else if (typeof cur === 'number') {
-    value = DECIMAL.test(raw) ? Number(raw) : NaN; // decimal notation only: Number('0x10') is 16, Number('') 0
+    value = decimalNumber(raw);
     if (!Number.isFinite(value)) throw new Error(`--set: config key '${key}' must be a number, got '${raw}'`);
   } else if (typeof cur === 'boolean') {
     if (raw !== 'true' && raw !== 'false') throw new Error(`--set: config key '${key}' must be true or false, got '${raw}'`);

@@ -6,6 +6,8 @@
  * stray positional arguments throw `UsageError` (the CLI prints `error: <message>` and exits with code 2).
  * (Repeatable flags such as `--set` are taken out of argv before parsing: common.ts extractRepeated.)
  */
+import { decimalNumber } from '../config_overrides.js';
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -47,9 +49,8 @@ function convert(name: string, spec: FlagSpec, raw: string): string | number | b
       return v;
     }
     case 'float': {
-      // Decimal notation only: Number() would also take '0x10' as 16 or '' as 0.
-      const v = Number(raw);
-      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw.trim()) || !Number.isFinite(v)) throw new UsageError(`flag --${name} expects a number, got '${raw}'`);
+      const v = decimalNumber(raw.trim());
+      if (!Number.isFinite(v)) throw new UsageError(`flag --${name} expects a number, got '${raw}'`);
       return v;
     }
     case 'bool':
