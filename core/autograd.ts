@@ -7,6 +7,7 @@
  * - gradient ownership: every gradient the walk holds is its own tensor (copied where a VJP hands
  *   back a shared one), freed once passed on; leaf gradients accumulate into `.grad` in place.
  */
+import { kindOf } from './describe.js';
 import { keep } from './memory.js';
 import { fmtShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -176,7 +177,7 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
   }
   // An array (backward([1, 1])) would otherwise fail inside as "cannot read properties of undefined".
   if (seed !== undefined && !(seed instanceof Tensor)) {
-    throw new Error(`backward(): the seed gradient must be a Tensor (of shape ${fmtShape(root.shape)}), got ${Array.isArray(seed) ? 'an array' : seed === null ? 'null' : typeof seed}`);
+    throw new Error(`backward(): the seed gradient must be a Tensor (of shape ${fmtShape(root.shape)}), got ${kindOf(seed)}`);
   }
   if (!seed && root.size !== 1) {
     throw new Error(`backward(): tensor of shape ${fmtShape(root.shape)} is not a scalar; pass a seed gradient of that shape`);

@@ -8,6 +8,7 @@
  * rather than transposed copies.
  */
 import { layerNormalize, linear, Rng, Tensor, type DType } from '../core/index.js';
+import { kindOf } from '../core/describe.js';
 import { checkLayerNormEps } from '../core/ops/layernorm.js';
 import { makeParameter, Module } from './module.js';
 
@@ -35,7 +36,7 @@ function checkSize(what: string, n: unknown): number {
 
 /** Throws unless `x` is a Tensor (an array would fail inside as "cannot read properties of undefined"). */
 function checkInput(what: string, x: unknown): void {
-  if (!(x instanceof Tensor)) throw new Error(`${what}: input must be a Tensor, got ${Array.isArray(x) ? 'an array' : x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor)) throw new Error(`${what}: input must be a Tensor, got ${kindOf(x)}`);
 }
 
 /**

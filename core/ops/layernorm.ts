@@ -5,6 +5,7 @@
  *   dx = r (g - mean(g) - y mean(g y))        (n = size of the last axis, means over it)
  */
 import { apply, type OpDef } from '../autograd.js';
+import { kindOf } from '../describe.js';
 import { Tensor } from '../tensor.js';
 
 interface NormAttrs {
@@ -90,7 +91,7 @@ export const LayerNormalize: OpDef<NormAttrs> = {
  * a negative one gives NaN for constant rows, NaN or Infinity poisons every row.
  */
 export function layerNormalize(x: Tensor, eps = 1e-6): Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`layerNormalize: x must be a Tensor, got ${Array.isArray(x) ? 'an array' : x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor)) throw new Error(`layerNormalize: x must be a Tensor, got ${kindOf(x)}`);
   checkLayerNormEps('layerNormalize', eps);
   return apply(LayerNormalize, [x], { eps });
 }

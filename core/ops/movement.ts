@@ -6,6 +6,7 @@ import { apply, type OpDef } from '../autograd.js';
 import {
   broadcastShapes, broadcastStrides, checkShape, fmtShape, normAxis, sizeOf, stridesOf,
 } from '../shape.js';
+import { kindOf } from '../describe.js';
 import { Tensor } from '../tensor.js';
 import { on, placement, unbroadcast, zerosLike } from './util.js';
 
@@ -151,7 +152,7 @@ export const Concat: OpDef<number> = {
 /** Names the first entry that is not a Tensor (it would fail later as "cannot read properties of null"). */
 function checkTensors(op: string, tensors: readonly unknown[]): void {
   tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new Error(`${op}: entry ${i} is not a Tensor (got ${t === null ? 'null' : typeof t})`);
+    if (!(t instanceof Tensor)) throw new Error(`${op}: entry ${i} is not a Tensor (got ${kindOf(t)})`);
   });
 }
 
@@ -204,7 +205,7 @@ export function indexSelect(x: Tensor, index: Tensor | Int32Array | readonly num
   if (x.ndim === 0) throw new Error('indexSelect: cannot select rows of a rank-0 tensor');
   // Anything else (a number, say) has no length and would select nothing, silently.
   if (!(index instanceof Tensor) && !Array.isArray(index) && !(ArrayBuffer.isView(index) && !(index instanceof DataView))) {
-    throw new Error(`indexSelect: index must be a 1-D Tensor, an Int32Array or an array of integers, got ${index === null ? 'null' : typeof index}`);
+    throw new Error(`indexSelect: index must be a 1-D Tensor, an Int32Array or an array of integers, got ${kindOf(index)}`);
   }
   const raw = index instanceof Tensor ? index.buffer.view() : index;
   if (index instanceof Tensor && index.ndim !== 1) {
@@ -253,9 +254,9 @@ export const Where: OpDef = {
 
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   // Anything else would be written into a scalar as NaN ('x', undefined) or 0 (null).
-  if (!(cond instanceof Tensor)) throw new Error(`where: cond must be a Tensor, got ${describe(cond)}`);
-  if (!(a instanceof Tensor) && typeof a !== 'number') throw new Error(`where: a must be a Tensor or a number, got ${describe(a)}`);
-  if (!(b instanceof Tensor) && typeof b !== 'number') throw new Error(`where: b must be a Tensor or a number, got ${describe(b)}`);
+  if (!(cond instanceof Tensor)) throw new Error(`where: cond must be a Tensor, got ${kindOf(cond)}`);
+  if (!(a instanceof Tensor) && typeof a !== 'number') throw new Error(`where: a must be a Tensor or a number, got ${kindOf(a)}`);
+  if (!(b instanceof Tensor) && typeof b !== 'number') throw new Error(`where: b must be a Tensor or a number, got ${kindOf(b)}`);
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : cond;
   const lift = (v: Tensor | number): Tensor => {
     if (v instanceof Tensor) return v;
@@ -265,11 +266,4 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   };
   const c = cond.dtype === like.dtype ? cond : cond.cast(like.dtype);
   return apply(Where, [c, lift(a), lift(b)], undefined);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string') return `the string '${v}'`;
-  if (Array.isArray(v)) return 'an array';
-  return typeof v;
 }
