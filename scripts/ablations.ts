@@ -54,7 +54,7 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { runProvenance } from '../rl/io/provenance.js';
 import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
-import { checkResumeConfig, configDiff, trainingSecondsFromMetrics } from './run_checks.js';
+import { checkResumeConfig, configDiff, runTrainSeconds, trainingSecondsFromMetrics } from './run_checks.js';
 import { cellBackend, checkCellBackend, mean, meanStd, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 // ---------------------------------------------------------------- arms
@@ -337,12 +337,8 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
     }
     const res = await train({ task, config: cfg, seed, outDir: dir, dataset: dataset(task), resume: kind === 'actor' || has, skipFinalEval: true });
     if (res.interrupted) throw new Error(`training in ${dir} stopped at step ${res.step} of ${cfg.steps}`);
-    // train() times only this process's steps. A resumed cell's time is the whole run's from its metrics.jsonl; an
-    // actor arm's metrics begin with the shared critic phase's lines (forked), which the report counts apart.
-    const metrics = join(dir, 'metrics.jsonl');
-    const trainSeconds = !has ? res.trainSeconds
-      : trainingSecondsFromMetrics(metrics) - (kind === 'actor' ? trainingSecondsFromMetrics(metrics, cfg.criticSteps) : 0);
-    return { dir, source, trainSeconds };
+    // An actor arm's metrics begin with the shared critic phase's lines (forked), which the report counts apart.
+    return { dir, source, trainSeconds: runTrainSeconds(dir, has, res.trainSeconds, kind === 'actor' ? cfg.criticSteps : 0) };
   };
 
   let lastFigure = -Infinity;

@@ -28,7 +28,7 @@ import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
-import { trainingSecondsFromMetrics } from './run_checks.js';
+import { runTrainSeconds } from './run_checks.js';
 import { baselinesFile, baselinesReport, recipeSuffix } from './table1.js';
 
 const flags = {
@@ -248,9 +248,8 @@ async function main(): Promise<void> {
       if (!ev) throw new Error(`${algo} ${task} seed ${seed}: no final evaluation`);
       const e: Entry = {
         algo, task, seed, steps: r.step, episodes: ev.episodes.length, normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost,
-        // trainAlgorithm times only this process's steps: a resumed run's training time is the whole run's, from the
-        // windows its metrics.jsonl logged before and after the resume (wallSeconds stays this process's).
-        safeFraction: ev.safeFraction, trainSeconds: resume ? trainingSecondsFromMetrics(join(outDir, 'metrics.jsonl')) : r.trainSeconds,
+        // wallSeconds stays this process's.
+        safeFraction: ev.safeFraction, trainSeconds: runTrainSeconds(outDir, resume, r.trainSeconds),
         wallSeconds: (performance.now() - t0) / 1000, backend: getBackend().name, ...(commit ? { commit } : {}),
         dataRecipe: recipe,
       };

@@ -42,7 +42,7 @@ import { PALETTE, type FigureSpec, type LegendEntry, type PanelSpec, type Series
 import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
-import { checkResumeConfig, trainingSecondsFromMetrics } from './run_checks.js';
+import { checkResumeConfig, runTrainSeconds } from './run_checks.js';
 import { cellBackend, checkCellBackend, mean, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
 
 export interface AlgoRunInput {
@@ -91,9 +91,7 @@ export const fisorHook: AlgorithmHook = async ({ task, dataset, seed, outDir, st
   const res = await train({ task, config, seed, outDir, dataset, resume, skipFinalEval: true });
   if (res.interrupted) throw new Error(`FISOR run in ${outDir} stopped at step ${res.step} of ${config.steps}`);
   const ev = evaluate(res.agent, task, { episodes, seed: evalSeed });
-  // train() times only this process's steps: a resumed run's time is the whole run's, from its metrics.jsonl.
-  const trainSeconds = resume ? trainingSecondsFromMetrics(join(outDir, 'metrics.jsonl')) : res.trainSeconds;
-  return { normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction, steps: res.step, trainSeconds };
+  return { normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction, steps: res.step, trainSeconds: runTrainSeconds(outDir, resume, res.trainSeconds) };
 };
 
 /** BC-Safe as in RESULTS.md (scripts/bc_safe.ts: its 3000 steps; `steps` and `preset` do not apply), same evaluation. */

@@ -33,7 +33,7 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
-import { checkResumeConfig, configDiff, trainingSecondsFromMetrics } from './run_checks.js';
+import { checkResumeConfig, configDiff, runTrainSeconds } from './run_checks.js';
 import { mean, std } from './studies_io.js';
 
 const flags = {
@@ -154,9 +154,7 @@ async function runOne(task: string, seed: number, cfg: FisorConfig, preset: stri
     const resumedAtStep = resume ? (JSON.parse(readFileSync(manifest, 'utf8')) as { step: number }).step : undefined;
     const res = await train({ task, config: cfg, seed, outDir, dataset: ds, resume, overwrite: !resume, skipFinalEval: true, onStep: (k) => bar.update(k) });
     bar.done();
-    // train() times only the steps this process ran (none when the checkpoint had finished): a resumed run's
-    // training time is the whole run's, from the windows its metrics.jsonl logged before and after the resume.
-    const trainSeconds = resume ? trainingSecondsFromMetrics(join(outDir, 'metrics.jsonl')) : res.trainSeconds;
+    const trainSeconds = runTrainSeconds(outDir, resume, res.trainSeconds);
     const stepsPerSecond = resume ? (trainSeconds > 0 ? res.step / trainSeconds : 0) : res.stepsPerSecond;
     // Evaluation with the monitor (it does not change the actions: same bits as without).
     const { random: ev, fixedStart, feasibleStarts, nearBoundaryStarts } = evaluateRun(res.agent, task, seed, episodes);

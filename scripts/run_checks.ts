@@ -54,3 +54,14 @@ export function trainingSecondsFromMetrics(metricsPath: string, upTo = Infinity)
   }
   return total;
 }
+
+/**
+ * A finished run's training seconds. train() times only the steps its own process ran (none when the checkpoint had
+ * already finished), so a run continued from a checkpoint (`resumed`) is timed from its metrics.jsonl instead, after
+ * step `afterStep` (an ablation's actor arm starts from a copied critic phase, counted apart).
+ */
+export function runTrainSeconds(runDir: string, resumed: boolean, thisProcess: number, afterStep = 0): number {
+  if (!resumed) return thisProcess;
+  const metrics = join(runDir, 'metrics.jsonl');
+  return trainingSecondsFromMetrics(metrics) - (afterStep > 0 ? trainingSecondsFromMetrics(metrics, afterStep) : 0);
+}
