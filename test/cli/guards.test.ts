@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../rl/data/collect.js';
 import { readDsrlHdf5, writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { CSV_COLUMNS } from '../../rl/io/metrics_csv.js';
-import { runCli as run, tinyFisorFlags } from '../helpers/cli.js';
+import { runCli as run, tinyFisorFlags, writeSmallPointRobotData } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-guards-'));
 const data = join(dir, 'pr.hdf5');
@@ -22,7 +22,7 @@ const pointRobotRun = join(dir, 'run');
 const bcRun = join(dir, 'bc-run');
 
 beforeAll(async () => {
-  await writeDsrlHdf5(data, collect('PointRobot', { transitions: 600, seed: 3 }), { attrs: { task: 'PointRobot' } });
+  await writeSmallPointRobotData(data);
   await writeDsrlHdf5(tinyData, collect('PointRobot', { transitions: 10, seed: 3 }), { attrs: { task: 'PointRobot' } });
   await writeDsrlHdf5(ballCircle, collect('BallCircle', { episodes: 3, seed: 1 }), { attrs: { task: 'BallCircle' } });
   const costly = collect('BallCircle', { episodes: 1, seed: 1 });

@@ -8,10 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect } from '../../rl/data/collect.js';
-import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { continueCommand, shellWord } from '../../rl/cli/common.js';
-import { runCli as run, tinyFisorFlags } from '../helpers/cli.js';
+import { runCli as run, tinyFisorFlags, writeSmallPointRobotData } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-outputs-'));
 const data = join(dir, 'pr.hdf5');
@@ -20,7 +18,7 @@ const runDir = join(dir, 'run');
 const bcRun = join(dir, 'bc-run');
 
 beforeAll(async () => {
-  await writeDsrlHdf5(data, collect('PointRobot', { transitions: 600, seed: 3 }), { attrs: { task: 'PointRobot' } });
+  await writeSmallPointRobotData(data);
   expect((await run('train', '--task', 'PointRobot', '--dataset', data, '--steps', '10', '--out', runDir, ...TINY)).code).toBe(0);
   expect((await run('train', '--algo', 'bc-all', '--task', 'PointRobot', '--dataset', data, '--steps', '5', '--set', 'evalEpisodes=1', '--out', bcRun, '--backend', 'js', '--quiet')).code).toBe(0);
 }, 120_000);

@@ -10,12 +10,12 @@ import { defaultRunDir } from '../../rl/cli/train.js';
 import { collect } from '../../rl/data/collect.js';
 import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
-import { runCli as run, tinyFisorFlags } from '../helpers/cli.js';
+import { runCli as run, tinyFisorFlags, writeSmallPointRobotData } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-clirun-'));
 const data = join(dir, 'pr.hdf5');
 beforeAll(async () => {
-  await writeDsrlHdf5(data, collect('PointRobot', { transitions: 600, seed: 3 }), { attrs: { task: 'PointRobot' } });
+  await writeSmallPointRobotData(data);
   await writeDsrlHdf5(join(dir, 'ballrun-as-carrun.hdf5'), collect('BallRun', { episodes: 3, seed: 1 }), { attrs: { task: 'CarRun' } });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

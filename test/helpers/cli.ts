@@ -4,6 +4,8 @@
  */
 import { Writable } from 'node:stream';
 import { main } from '../../rl/cli/main.js';
+import { collect } from '../../rl/data/collect.js';
+import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 
 /** A writable stream that keeps what is written as text. */
 export function textSink(): Writable & { text: string } {
@@ -33,3 +35,7 @@ export function tinyFisorFlags(evalEpisodes = 1): string[] {
     '--set', 'actor.timeFeatures=4', '--set', 'actor.timeHidden=8', '--set', 'numSamples=3', '--set', `evalEpisodes=${evalEpisodes}`, '--set', 'logEvery=5', '--backend', 'js', '--quiet'];
 }
 
+/** The CLI tests' small PointRobot dataset: 600 transitions (collect seed 3) in a DSRL file whose task attribute is set. */
+export async function writeSmallPointRobotData(path: string): Promise<void> {
+  await writeDsrlHdf5(path, collect('PointRobot', { transitions: 600, seed: 3 }), { attrs: { task: 'PointRobot' } });
+}
