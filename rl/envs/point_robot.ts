@@ -162,10 +162,11 @@ export class PointRobot implements Env {
 
 /** Throw, naming `what` and the component, unless x, y, v and theta are all finite numbers. */
 function checkFiniteState(what: string, x: number, y: number, v: number, theta: number): void {
+  // Number.isFinite is false for non-numbers too. No array on the way: the ground truth calls this for every grid cell.
+  if (Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(v) && Number.isFinite(theta)) return;
   const vals = [x, y, v, theta];
-  for (let i = 0; i < 4; i++) {
-    if (typeof vals[i] !== 'number' || !Number.isFinite(vals[i])) throw new Error(`${what}: ${['x', 'y', 'v', 'theta'][i]} must be a finite number, got ${String(vals[i])}`);
-  }
+  const i = vals.findIndex((c) => !Number.isFinite(c));
+  throw new Error(`${what}: ${['x', 'y', 'v', 'theta'][i]} must be a finite number, got ${String(vals[i])}`);
 }
 
 /**
