@@ -63,6 +63,21 @@ describe.each(modes)('gpujs backend (mode %s)', (modeName) => {
     expect(g.stats.fallback).toBe(fb + 1);
     expectClose(go.view(), jo.view(), 'pow 1.5');
   });
+
+  it('pow and its gradient with a huge integer exponent (written 1e+21) fall back to js instead of a kernel syntax error', () => {
+    const xs = [-1, -0.5, 0, 0.5, 1, 2];
+    const [gx, jx] = bufs(g, xs);
+    for (const e of [1e21, -1e21, 2 ** 60]) {
+      const go = g.alloc(xs.length, 'float32');
+      const jo = js.alloc(xs.length, 'float32');
+      g.unary('pow', gx, go, e);
+      js.unary('pow', jx, jo, e);
+      expectClose(go.view(), jo.view(), `pow ${e}`);
+      g.unaryGrad('pow', gx, go, gx, go, e);
+      js.unaryGrad('pow', jx, jo, jx, jo, e);
+      expectClose(go.view(), jo.view(), `pow' ${e}`);
+    }
+  });
 });
 
 describe('gpujs mode selection', () => {

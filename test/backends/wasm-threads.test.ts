@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import type { BinaryOp, DataBuffer, FusedActivation, UnaryOp } from '../../core/backend.js';
 import { WasmBackend, defaultWasmThreads, relaxedSimdAvailable } from '../../core/backends/wasm/index.js';
 import { BIG_GEMM_MACS, ROW_SPLIT_MAX_K } from '../../core/backends/wasm/backend.js';
-import { CTL_STALL } from '../../core/backends/wasm/threads.js';
+import { CTL_DONE, CTL_JOB, CTL_STALL, JOB_TAKEN, OP_MATMUL } from '../../core/backends/wasm/threads.js';
 import { getKernelModule } from '../../core/backends/wasm/module.js';
 
 // threadMinMacs 0: split every product that can be split, so small shapes exercise the split too.
@@ -379,6 +379,71 @@ describe('wasm backend with two threads', () => {
     }
     expect(String(error)).toMatch(/worker thread did not finish its share of a job within 200 ms.*one thread/s);
     expect(w.threadsActive).toBe(false);
+    w.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0);
+    const x1 = put(w1, data(64 * 64, 3));
+    const y1 = w1.alloc(64 * 64, 'float32');
+    w1.matmul(x1, x1, y1, 1, 64, 64, 64, false, false, 0, 0);
+    expect(sameBits(y.view() as Float32Array, y1.view() as Float32Array)).toBe(-1);
+  });
+
+  it('job ids wrap past 2^31 hand-offs: jobs the worker takes then are still seen done (no watchdog error)', () => {
+    const w = new WasmBackend({ threads: 2, threadMinMacs: 0, watchdogMs: 200 });
+    expect(w.threadsActive).toBe(true);
+    const helper = (w as unknown as { helper: { ctl: Int32Array; seq: number } }).helper;
+    helper.seq = 2 ** 31 - 4; // as after ~2^31 hand-offs (days of training)
+    const x = put(w, data(64 * 64, 3));
+    const y = w.alloc(64 * 64, 'float32');
+    const x1 = put(w1, data(64 * 64, 3));
+    const y1 = w1.alloc(64 * 64, 'float32');
+    w1.matmul(x1, x1, y1, 1, 64, 64, 64, false, false, 0, 0);
+    // Until the worker has taken a job with a wrapped (negative) id, at most 10 s on a loaded machine.
+    let jobs = 0;
+    for (const end = Date.now() + 10_000; (Atomics.load(helper.ctl, CTL_DONE) >= 0 || jobs < 8) && Date.now() < end; jobs++) {
+      w.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0);
+      expect(sameBits(y.view() as Float32Array, y1.view() as Float32Array)).toBe(-1);
+    }
+    expect(Atomics.load(helper.ctl, CTL_DONE)).toBeLessThan(0);
+    expect(w.threadsActive).toBe(true);
+    w.closeThreads();
+  });
+
+  it("a main-thread chunk that throws returns only after the worker has finished the job it took", () => {
+    const w = new WasmBackend({ threads: 2, threadMinMacs: 0, watchdogMs: 20_000 });
+    expect(w.threadsActive).toBe(true);
+    const x = put(w, data(64 * 64, 3));
+    const y = w.alloc(64 * 64, 'float32');
+    w.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0); // leaves a valid product's arguments in ctl
+    const helper = (w as unknown as { helper: { ctl: Int32Array; seq: number; run(k: unknown, op: number, chunks: number): void } }).helper;
+    // The worker sleeps 300 ms after taking a job; the main thread's chunk waits until it has, then fails.
+    Atomics.store(helper.ctl, CTL_STALL, 300);
+    const failing = {
+      matmulPart: () => {
+        for (const end = Date.now() + 10_000; Atomics.load(helper.ctl, CTL_JOB) !== JOB_TAKEN && Date.now() < end;);
+        throw new Error('injected kernel failure');
+      },
+    };
+    expect(() => helper.run(failing, OP_MATMUL, 64)).toThrow('injected kernel failure');
+    // The worker's share was acknowledged before run() returned: the next job's arguments are safe to write.
+    expect(Atomics.load(helper.ctl, CTL_DONE)).toBe(helper.seq);
+    Atomics.store(helper.ctl, CTL_STALL, 0);
+    w.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0);
+    const x1 = put(w1, data(64 * 64, 3));
+    const y1 = w1.alloc(64 * 64, 'float32');
+    w1.matmul(x1, x1, y1, 1, 64, 64, 64, false, false, 0, 0);
+    expect(sameBits(y.view() as Float32Array, y1.view() as Float32Array)).toBe(-1);
+    w.closeThreads();
+  });
+
+  it('a worker that dies between jobs is dropped: threadsActive turns false and products stay right', async () => {
+    const w = new WasmBackend({ threads: 2, threadMinMacs: 0 });
+    expect(w.threadsActive).toBe(true);
+    const helper = (w as unknown as { helper: { worker: { terminate(): Promise<number> } } }).helper;
+    await helper.worker.terminate(); // its exit event marks the control block dead
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w.threadsActive).toBe(false);
+    expect((w as unknown as { helper: unknown }).helper).toBe(null);
+    const x = put(w, data(64 * 64, 3));
+    const y = w.alloc(64 * 64, 'float32');
     w.matmul(x, x, y, 1, 64, 64, 64, false, false, 0, 0);
     const x1 = put(w1, data(64 * 64, 3));
     const y1 = w1.alloc(64 * 64, 'float32');

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { JsBackend } from '../../core/backends/js.js';
+import { JsBackend, jsKernels } from '../../core/backends/js.js';
 import { WasmBackend, wasmSimdAvailable } from '../../core/backends/wasm/index.js';
 import { data, put, release } from './helpers.js';
 import type { DataBuffer } from '../../core/backend.js';
@@ -156,5 +156,62 @@ describe('memory pool', () => {
     const wo = w.alloc(4, 'float32');
     w.binary('add', wa, ja, wo, [4], [1], [1]);
     expect(Array.from(wo.view())).toEqual([2, 4, 6, 8]);
+  });
+});
+
+describe('memory limits', () => {
+  it('a product that runs out of memory leaves no scratch pointing at a freed block (a later tensor is not overwritten)', () => {
+    const b = new WasmBackend({ threads: 1 });
+    const a = b.alloc(4, 'float32');
+    const x = b.alloc(32, 'float32');
+    const c = b.alloc(8, 'float32');
+    b.fill(a, 1);
+    b.fill(x, 2);
+    b.matmul(a, x, c, 1, 1, 8, 4, false, false, 0, 0); // the GEMM's pack scratch: 6464 bytes
+    // Fill the 4 GiB memory (reserved, never touched) so that a larger pack scratch cannot be taken.
+    b.alloc(Math.floor(3.6 * 2 ** 28), 'float32');
+    const n = 2 ** 18;
+    const k = 256;
+    const bigB = b.alloc(n * k, 'float32');
+    expect(() => b.matmul(b.alloc(k, 'float32'), bigB, b.alloc(n, 'float32'), 1, 1, n, k, false, false, 0, 0))
+      .toThrow(/cannot grow memory/);
+    // A tensor of the old scratch's size, then a small product: the tensor keeps its numbers.
+    const t = b.alloc(6464 / 4, 'float32');
+    b.fill(t, 7);
+    b.matmul(a, x, c, 1, 1, 8, 4, false, false, 0, 0);
+    expect(Array.from(c.view())).toEqual(new Array(8).fill(8));
+    expect(t.view().every((v) => v === 7)).toBe(true);
+  });
+
+  it('a request of 4 GiB or more is refused, not served with a small free block', () => {
+    const b = new WasmBackend({ threads: 1 });
+    const a = b.alloc(64, 'float32');
+    const keep = put(b, [1, 2, 3, 4, 5, 6, 7, 8]);
+    b.free(a);
+    b.alloc(1, 'float32'); // a different size: a's block goes to the free structures
+    const before = b.memoryStats();
+    expect(() => b.alloc(2 ** 30 + 4, 'float32')).toThrow(/cannot grow memory/);
+    expect(b.memoryStats()).toEqual(before);
+    expect(Array.from(keep.view())).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('row indices and the dropout generator state work past 2 GiB of memory', () => {
+    const b = new WasmBackend({ threads: 1 });
+    b.alloc(2 ** 29 + 1000, 'float32'); // 2 GiB, reserved, never touched: later blocks lie above 2^31
+    const x = put(b, [1, 2, 3, 4, 5, 6, 7, 8]);
+    expect((x as unknown as { ptr: number }).ptr).toBeGreaterThan(2 ** 31);
+    const out = b.alloc(4, 'float32');
+    b.gatherRows(x, Int32Array.from([3, 1]), out, 2);
+    expect(Array.from(out.view())).toEqual([7, 8, 3, 4]);
+    b.scatterAddRows(put(b, [1, 1, 1, 1]), Int32Array.from([0, 0]), x, 2);
+    expect(Array.from(x.view())).toEqual([3, 4, 3, 4, 5, 6, 7, 8]);
+    const mask = b.alloc(64, 'float32');
+    const state = Uint32Array.from([1, 2, 3, 4]);
+    b.bernoulliMask(mask, state, 1 << 23, 2);
+    const ref = j.alloc(64, 'float32');
+    const refState = Uint32Array.from([1, 2, 3, 4]);
+    jsKernels.bernoulliMask(ref, refState, 1 << 23, 2);
+    expect(Array.from(mask.view())).toEqual(Array.from(ref.view()));
+    expect(Array.from(state)).toEqual(Array.from(refState));
   });
 });

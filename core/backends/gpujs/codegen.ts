@@ -87,10 +87,12 @@ function SOFTPLUS_TO(name: string, v: string): string {
 
 /**
  * x^e as a kernel expression for an exponent fixed at kernel-build time. Integer exponents
- * take the sign of x into account (GLSL pow is undefined for x < 0); others run js.
+ * take the sign of x into account (GLSL pow is undefined for x < 0); others run js, and so do
+ * integers past 2^53, whose source text (1e+21) would not parse as `${e}.0`.
  */
 function powExpr(v: string, e: number): string | null {
   if (!Number.isInteger(e)) return e === 0.5 ? `Math.sqrt(${v})` : null;
+  if (!Number.isSafeInteger(e)) return null;
   switch (e) {
     case 0: return '1.0';
     case 1: return v;

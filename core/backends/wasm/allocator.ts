@@ -73,7 +73,9 @@ export class BlockAllocator {
       return cached.pop()!;
     }
     if (this.cachedBlocks > 0) this.flush();
-    const ptr = this.takeFree(bytes);
+    // No free block holds 4 GiB or more (a wasm32 memory's limit), and binOf would wrap such a size to a
+    // small bin and hand out a small block: such a request goes to `grow`, which refuses it.
+    const ptr = bytes < 2 ** 32 ? this.takeFree(bytes) : -1;
     if (ptr >= 0) {
       this.liveBytes += bytes;
       return ptr;

@@ -298,7 +298,7 @@ export class WasmBackend implements Backend {
       this.k.setMeta(this.blocks.take(256));
       this.k.setTmp(this.blocks.take(256));
     }
-    this.meta = this.k.metaPtr() >> 2;
+    this.meta = this.k.metaPtr() >>> 2;
     this.threads = memory ? threads : 1;
     adaptKernels(this, nativeKernels);
     if (!fma) {
@@ -321,9 +321,16 @@ export class WasmBackend implements Backend {
     }
   }
 
-  /** Whether products are being split with the worker now (false while it starts, or with 1 thread). */
+  /**
+   * Whether products are being split with the worker now (false while it starts, with 1 thread, or once a
+   * worker that ran has died: it is then dropped, so jobs stop being published to it and cancelled).
+   */
   get threadsActive(): boolean {
-    return this.helper !== null && (this.helperReady || (this.helperReady = this.helper.ready));
+    const h = this.helper;
+    if (h === null) return false;
+    if (h.ready) return (this.helperReady = true);
+    if (this.helperReady) this.closeThreads();
+    return false;
   }
 
   /** Stops the worker thread; the backend keeps working on one thread. */
@@ -384,11 +391,17 @@ export class WasmBackend implements Backend {
     out.view().set(data, offset);
   }
 
-  /** @internal A scratch block of at least `bytes`, kept between calls. */
+  /**
+   * @internal A scratch block of at least `bytes`, kept between calls. The old block is forgotten before
+   * the new one is taken: if taking it fails (out of memory), the scratch must not keep pointing at a block
+   * already given back, which the next tensor could be handed and a later kernel would overwrite.
+   */
   scratch(s: Block, bytes: number): number {
     if (s.bytes < bytes) {
-      if (s.bytes > 0) this.blocks.put(s.ptr, s.bytes);
       const size = Math.ceil(Math.max(bytes, s.bytes * 2) / 16) * 16;
+      if (s.bytes > 0) this.blocks.put(s.ptr, s.bytes);
+      s.ptr = 0;
+      s.bytes = 0;
       s.ptr = this.blocks.take(size);
       s.bytes = size;
     }
@@ -557,22 +570,25 @@ export class WasmBackend implements Backend {
     return this.k;
   }
 
-  /** @internal The generator-state scratch block, filled with `state` (4 words); returns its byte pointer. */
+  /**
+   * @internal The generator-state scratch block, filled with `state` (4 words); returns its byte pointer.
+   * Byte pointers reach 4 GiB: they become i32 indices with `>>> 2` (`>> 2` is negative past 2 GiB).
+   */
   rngScratch(state: Uint32Array): number {
     const p = this.scratch(this.rngWords, 16);
-    this.i32.set(state, p >> 2);
+    this.i32.set(state, p >>> 2);
     return p;
   }
 
   /** @internal The 4 words at `p` back into `state`. */
   readRngScratch(p: number, state: Uint32Array): void {
-    for (let i = 0; i < 4; i++) state[i] = this.i32[(p >> 2) + i];
+    for (let i = 0; i < 4; i++) state[i] = this.i32[(p >>> 2) + i];
   }
 
   /** @internal The row-index scratch block, filled with `index`; returns its byte pointer. */
   indexScratch(index: Int32Array): number {
     const pi = this.scratch(this.idx, index.length * 4);
-    this.i32.set(index, pi >> 2);
+    this.i32.set(index, pi >>> 2);
     return pi;
   }
 }

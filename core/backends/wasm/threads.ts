@@ -317,7 +317,9 @@ export class WasmHelperThread {
   run(k: Parameters<typeof runChunk>[0], op: number, chunks: number): void {
     const c = this.ctl;
     const q = CTL_ARGS;
-    const seq = ++this.seq;
+    // Wraps as int32: the id is compared with what the Int32Array gives back (2^31 would read -2^31,
+    // and the job taken by the worker after 2^31 hand-offs would never be seen done).
+    const seq = (this.seq = (this.seq + 1) | 0);
     c[CTL_CHUNKS] = chunks;
     c[CTL_JOB_ID] = seq; // the job id the worker reports in DONE (visible to it through the CAS on JOB)
     c[CTL_OP] = op;
@@ -325,7 +327,26 @@ export class WasmHelperThread {
     Atomics.store(c, CTL_JOB, JOB_PENDING);
     Atomics.store(c, CTL_SEQ, seq);
     Atomics.notify(c, CTL_SEQ, 1);
-    for (let i = Atomics.add(c, CTL_NEXT, 1); i < chunks; i = Atomics.add(c, CTL_NEXT, 1)) runChunk(k, c, this.fargs, q, op, i);
+    try {
+      for (let i = Atomics.add(c, CTL_NEXT, 1); i < chunks; i = Atomics.add(c, CTL_NEXT, 1)) runChunk(k, c, this.fargs, q, op, i);
+    } catch (e) {
+      // The main thread's own chunk failed: claim the chunks left so the worker takes no more, and wait for
+      // the one it holds, so that it never reads the next job's arguments for this one.
+      Atomics.store(c, CTL_NEXT, chunks);
+      this.join(seq);
+      c[CTL_ERROR] = 0; // this job's; the next job's check must not report it
+      throw e;
+    }
+    this.join(seq);
+    if (c[CTL_ERROR] !== 0) {
+      c[CTL_ERROR] = 0;
+      throw new Error('wasm backend: kernel failed in the worker thread');
+    }
+  }
+
+  /** Returns once job `seq` is cancelled before the worker took it, or acknowledged by the worker (see `run`). */
+  private join(seq: number): void {
+    const c = this.ctl;
     if (Atomics.compareExchange(c, CTL_JOB, JOB_PENDING, JOB_CANCELLED) === JOB_PENDING) return; // worker never came
     // The worker took the job: wait for its last chunk.
     if (Atomics.load(c, CTL_DONE) !== seq) {
@@ -348,10 +369,6 @@ export class WasmHelperThread {
         if (this.canBlock) Atomics.wait(c, CTL_DONE, Atomics.load(c, CTL_DONE), Math.min(100, this.watchdogMs - waited));
       }
     }
-    if (c[CTL_ERROR] !== 0) {
-      c[CTL_ERROR] = 0;
-      throw new Error('wasm backend: kernel failed in the worker thread');
-    }
   }
 
   /** Stops the worker (it also never keeps a Node process alive); `terminate` also kills a stalled one. */
@@ -359,7 +376,7 @@ export class WasmHelperThread {
     if (!this.worker) return;
     if (terminate) void this.worker.terminate();
     this.ctl[CTL_OP] = OP_QUIT;
-    Atomics.store(this.ctl, CTL_SEQ, ++this.seq);
+    Atomics.store(this.ctl, CTL_SEQ, (this.seq = (this.seq + 1) | 0));
     Atomics.notify(this.ctl, CTL_SEQ, 1);
     Atomics.store(this.ctl, CTL_STATE, 2);
     this.worker = null;
