@@ -257,12 +257,31 @@ export async function saveCheckpoint(dir: string, content: CheckpointContent, op
       await fh.close();
     }
   });
+  // A directory's entries (the files in tmp, the renames beside it) reach the disk only with the directory's own
+  // fsync: without it a power loss could keep the renames and lose the files, or delete the old checkpoint while
+  // the new one's rename is lost. Best effort (Windows cannot open a directory; the renames stay atomic).
+  const syncDir = async (d: string) => {
+    let fh: Awaited<ReturnType<typeof fs.open>>;
+    try {
+      fh = await fs.open(d, 'r');
+    } catch {
+      return;
+    }
+    try {
+      await fh.sync();
+    } catch {
+      // a file system that refuses fsync on a directory
+    } finally {
+      await fh.close();
+    }
+  };
   await fs.mkdir(path.dirname(target), { recursive: true });
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp);
   try {
     await write(path.join(tmp, 'tensors.bin'), blob);
     await write(path.join(tmp, 'manifest.json'), json); // last: its presence marks a complete write
+    await syncDir(tmp);
   } catch (e) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;
@@ -276,6 +295,7 @@ export async function saveCheckpoint(dir: string, content: CheckpointContent, op
     await fs.rm(tmp, { recursive: true, force: true });
     throw e;
   }
+  await syncDir(path.dirname(target)); // the new checkpoint is on disk before the old one goes
   if (hadOld) await fs.rm(old, { recursive: true, force: true });
 }
 

@@ -75,8 +75,13 @@ const key = (e: Pick<Entry, 'algo' | 'task' | 'seed'>) => `${e.algo}|${e.task}|$
 
 function readResults(path: string, recipe: string): ResultsFile {
   if (!existsSync(path)) return { description: 'OSRL baselines on this project\'s tasks (scripts/baselines.ts)', command: [], entries: [] };
-  const r = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
-  if (!Array.isArray(r.entries)) throw new Error(`${path}: no 'entries' array`);
+  let r: ResultsFile;
+  try {
+    r = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message}); nothing was written`);
+  }
+  if (!Array.isArray(r?.entries)) throw new Error(`${path}: no 'entries' array`);
   r.entries.forEach((e, i) => {
     for (const k of ['algo', 'task'] as const) if (typeof e[k] !== 'string') throw new Error(`${path}: entries[${i}].${k} is not a string`);
     for (const k of ['seed', 'normalizedReward', 'normalizedCost'] as const) if (typeof e[k] !== 'number') throw new Error(`${path}: entries[${i}].${k} is not a number`);

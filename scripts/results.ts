@@ -29,7 +29,7 @@ import { writeFeasibleFigure, type FeasibleFigureSummary } from '../rl/plot/feas
 import { pointRobotRollout } from '../rl/plot/rollout.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
-import { writeFileAtomic } from '../rl/io/atomic.js';
+import { writeFileAtomic, writeFilesAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
@@ -124,6 +124,25 @@ function readConvergence(outDir: string, cfg: FisorConfig): RunResult['convergen
   return { afterCritics, final: lines[lines.length - 1] };
 }
 
+/**
+ * A run.json this script saved, checked enough to be reused: a damaged one (cut short by a crash or a full disk) is
+ * named with what to do, instead of a bare JSON error or a report that fails later on a missing field.
+ */
+function readSavedRun(runPath: string): { config: FisorConfig; episodes: number; run: RunResult } {
+  const fix = 'delete it to rerun this (task, seed), or pass --fresh';
+  let saved: { config?: unknown; episodes?: unknown; run?: Partial<RunResult> };
+  try {
+    saved = JSON.parse(readFileSync(runPath, 'utf8'));
+  } catch (e) {
+    throw new Error(`${runPath}: not valid JSON (${(e as Error).message}); ${fix}`);
+  }
+  const run = saved?.run;
+  if (typeof saved?.config !== 'object' || saved.config === null || typeof run !== 'object' || run === null || typeof run.task !== 'string' || typeof run.seed !== 'number' || typeof run.ok !== 'boolean') {
+    throw new Error(`${runPath}: not a run.json of this script (needs 'config' and 'run' with task, seed and ok); ${fix}`);
+  }
+  return saved as { config: FisorConfig; episodes: number; run: RunResult };
+}
+
 /** The backend a saved run was trained on, from its checkpoint's metadata ('unknown' if there is none). */
 function checkpointBackend(outDir: string): string {
   const manifest = join(outDir, CHECKPOINT_DIR, 'manifest.json');
@@ -144,7 +163,8 @@ function backendsOf(runs: RunResult[], fallback: string[] = []): string {
 
 async function runOne(task: string, seed: number, cfg: FisorConfig, preset: string, episodes: number, outDir: string, ds: ReturnType<typeof collect>, quiet: boolean, fresh: boolean): Promise<RunResult> {
   const tr = performance.now();
-  const commit = nodeProvenance().gitCommit;
+  const provenance = nodeProvenance();
+  const commit = provenance.gitCommit;
   const base = { task, seed, ...(commit ? { commit } : {}), backend: getBackend().name, preset, schedule: cfg.schedule, steps: cfg.steps, criticSteps: cfg.schedule === 'critics-first' ? cfg.criticSteps : 0 };
   const bar = new Progress(cfg.steps, { label: `${task} seed ${seed}`, quiet });
   try {
@@ -152,7 +172,9 @@ async function runOne(task: string, seed: number, cfg: FisorConfig, preset: stri
     const manifest = join(outDir, CHECKPOINT_DIR, 'manifest.json');
     const resume = !fresh && existsSync(manifest);
     const resumedAtStep = resume ? (JSON.parse(readFileSync(manifest, 'utf8')) as { step: number }).step : undefined;
-    const res = await train({ task, config: cfg, seed, outDir, dataset: ds, resume, overwrite: !resume, skipFinalEval: true, onStep: (k) => bar.update(k) });
+    // The package and commit go into the run's config.json and checkpoints too (as the CLI's train records them; a
+    // resume by other code keeps the earlier commit there).
+    const res = await train({ task, config: cfg, seed, outDir, dataset: ds, resume, overwrite: !resume, skipFinalEval: true, provenance, onStep: (k) => bar.update(k) });
     bar.done();
     const trainSeconds = runTrainSeconds(outDir, resume, res.trainSeconds);
     const stepsPerSecond = resume ? (trainSeconds > 0 ? res.step / trainSeconds : 0) : res.stepsPerSecond;
@@ -216,7 +238,7 @@ async function main(): Promise<void> {
       const outDir = join(f.out, `${task}-s${seed}`);
       const runPath = join(outDir, 'run.json');
       if (!f.fresh && existsSync(runPath)) {
-        const saved = JSON.parse(readFileSync(runPath, 'utf8')) as { config: FisorConfig; episodes: number; run: RunResult };
+        const saved = readSavedRun(runPath);
         if (JSON.stringify(saved.config) !== JSON.stringify(cfg) || saved.episodes !== f.episodes) {
           throw new Error(`${runPath} was made with another config or episode count; use another --out, or --fresh to retrain`);
         }
@@ -283,9 +305,12 @@ async function writeReport(r: SavedResults, reportPath: string, compareFile = ''
   const recipeOf = (task: string) => r.configs[task]?.dataRecipe ?? 'fixed';
   const recipes = [...new Set(r.tasks.map(recipeOf))];
   const table1 = await table1Section([...fisorScores, ...baselinesFor(r.tasks, recipeOf)], r.tasks, reportDir, join(reportDir, 'figures'), recipes);
-  writeFileAtomic(reportPath, report(r, reportPath, table1, earlier));
-  // The machine-readable entries beside the report: one per task x seed.
-  writeFileAtomic(join(dirname(reportPath), 'results.json'), JSON.stringify({ ...r, runs: r.runs.map((x) => ({ ...x, feasible: x.feasible && { slices: x.feasible.slices, meanIou: x.feasible.meanIou } })) }, null, 2) + '\n');
+  // The report and the machine-readable entries beside it (one per task x seed) are written as a pair: a failure
+  // leaves both old or both new, never a report that its results.json does not hold.
+  writeFilesAtomic([
+    { path: reportPath, data: report(r, reportPath, table1, earlier) },
+    { path: join(dirname(reportPath), 'results.json'), data: JSON.stringify({ ...r, runs: r.runs.map((x) => ({ ...x, feasible: x.feasible && { slices: x.feasible.slices, meanIou: x.feasible.meanIou } })) }, null, 2) + '\n' },
+  ]);
 }
 
 async function mergeReports(files: string[], reportPath: string, compareFile: string): Promise<void> {

@@ -35,7 +35,7 @@ import { taskReference } from '../envs/reference.js';
 import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
 import { firstNonFinite } from '../io/best.js';
 import { CHECKPOINT_DIR, LogWindow, runSteps } from '../io/train_loop.js';
-import { runProvenance } from '../io/provenance.js';
+import { resumedProvenance, runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
 import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from './agent.js';
@@ -172,18 +172,23 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) throw new Error(`steps must be a positive integer, got ${opts.steps}`);
   const collectDefault = (c: FisorConfig) => collect(task, { seed: opts.datasetSeed ?? 0, recipe: c.dataRecipe ?? 'fixed' });
-  let ds = opts.dataset ?? collectDefault(opts.config);
-  validateDataset(ds, opts.datasetPath ?? 'dataset');
-  if (ds.observationSize !== env.observationSize || ds.actionSize !== env.actionSize) {
-    throw new Error(`${opts.datasetPath ?? 'the dataset'} has obs ${ds.observationSize} / act ${ds.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
-  }
-  checkDatasetTask(ds, task, opts.datasetPath, opts.allowTaskMismatch);
+  const checkData = (d: Dataset) => {
+    validateDataset(d, opts.datasetPath ?? 'dataset');
+    if (d.observationSize !== env.observationSize || d.actionSize !== env.actionSize) {
+      throw new Error(`${opts.datasetPath ?? 'the dataset'} has obs ${d.observationSize} / act ${d.actionSize}, task ${task} needs ${env.observationSize} / ${env.actionSize}`);
+    }
+    checkDatasetTask(d, task, opts.datasetPath, opts.allowTaskMismatch);
+  };
+  // A resume without a given dataset collects once, below, with the checkpoint's recipe (collecting first with this
+  // call's config collected the data twice when the two recipes differed).
+  let ds: Dataset | null = opts.dataset ?? (opts.resume ? null : collectDefault(opts.config));
+  if (ds) checkData(ds);
   const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
-  let dsHash = datasetHash(ds);
+  let dsHash = ds ? datasetHash(ds) : '';
 
   // A fresh run makes its data and agent before it touches the run directory (so a bad dataset or config
   // cannot cost an --overwrite'd run); a resume makes them from the checkpoint's config below.
-  const prebuilt = opts.resume ? null : freshAgent(ds, task, opts.config, opts.seed);
+  const prebuilt = ds && !opts.resume ? freshAgent(ds, task, opts.config, opts.seed) : null;
 
   const sink = await resolveSink(opts);
   const where = sink.location;
@@ -208,8 +213,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
       // The collected data follows the checkpoint's recipe too, not the resuming call's config (the CLI's continue
       // command names no preset: a 'recovery' run resumed with the cpu preset's 'fixed' data was refused as other data).
-      if (!opts.dataset && (cfg.dataRecipe ?? 'fixed') !== (opts.config.dataRecipe ?? 'fixed')) {
+      if (!ds) {
         ds = collectDefault(cfg);
+        checkData(ds);
         dsHash = datasetHash(ds);
       }
       checkSameDataset(meta.dataset, { source: dsSource, path: opts.datasetPath, hash: dsHash, size: ds.size }, where);
@@ -231,9 +237,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       fresh = true;
     }
     checkConfig(cfg);
-    const data = prebuilt?.data ?? prepareData(ds, task, cfg);
+    const data = prebuilt?.data ?? prepareData(ds!, task, cfg); // a resume collected ds above
     const { agent, streams } = prebuilt ?? buildAgent(cfg, data.obsDim, data.actDim, seed);
-    const provenance = runProvenance(cfg, opts.provenance ?? {});
+    // A resume keeps what trained the steps before it (other code, say) under provenance.earlier.
+    const provenance = resumedProvenance(runProvenance(cfg, opts.provenance ?? {}), meta?.provenance, loaded?.step ?? 0);
 
     let step = 0;
     let best: BestRecord | null = null;

@@ -1,14 +1,15 @@
 /**
  * A run directory on a Node file system, used by `train` when it is given `outDir`.
  *
- * Lock: `open()` creates `<dir>/.lock` exclusively (O_EXCL) holding this process's pid and host. A second
- * writer gets an error naming the holder's pid; a lock whose process no longer exists (same host) is stale
- * and is taken over. `close()` removes it. While the lock is held, temporary files that a dead writer left
+ * Lock: `open()` creates `<dir>/.lock` exclusively, complete with this process's pid and host (written aside,
+ * then hard-linked in). A second writer gets an error naming the holder's pid; a lock whose process no longer
+ * exists (same host) is stale and is taken over, by one process only when several find it at once. `close()`
+ * removes it. While the lock is held, temporary files that a dead writer left
  * (`checkpoint.tmp-<pid>-<n>`, `.<file>.tmp-<pid>`, and `checkpoint.old-*` beside a complete checkpoint)
  * are removed; a `checkpoint.old-*` with no `checkpoint` beside it is the only copy and is kept (loading
  * names it).
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint, type CheckpointContent, type LoadedCheckpoint } from '../../nn/checkpoint.js';
@@ -32,6 +33,53 @@ export function pidAlive(pid: number): boolean {
 function tempOwner(name: string): number | null {
   const m = /\.(?:tmp|old)-(\d+)(?:-\d+)?$/.exec(name);
   return m ? Number(m[1]) : null;
+}
+
+/**
+ * Creates the lock file with its content in one step (written aside, then hard-linked in: link fails if the lock
+ * exists), so another process never reads an empty lock and takes it for a stale one. Returns false when a lock
+ * exists. File systems without hard links fall back to an exclusive create.
+ */
+function createLock(lock: string, content: string): boolean {
+  const tmp = `${lock}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  try {
+    linkSync(tmp, lock);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  try {
+    writeFileSync(lock, content, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/**
+ * Removes a stale lock only if it still holds `text`: two processes that both found it stale would otherwise
+ * both delete it, the second deleting the first one's new lock, and both would write. The lock is renamed aside
+ * (one process wins the rename) and checked; a live lock renamed by mistake is linked back.
+ */
+function removeIfUnchanged(lock: string, text: string): void {
+  const aside = `${lock}.tmp-${process.pid}`;
+  try {
+    renameSync(lock, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another process removed it
+    throw e;
+  }
+  try {
+    if (readFileSync(aside, 'utf8') !== text) linkSync(aside, lock);
+  } catch {
+    // a third process took the lock meanwhile: it keeps it
+  } finally {
+    rmSync(aside, { force: true });
+  }
 }
 
 export class NodeRunSink implements RunSink {
@@ -64,29 +112,34 @@ export class NodeRunSink implements RunSink {
   private takeLock(): void {
     const lock = this.path(LOCK_FILE);
     const me = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }) + '\n';
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        writeFileSync(lock, me, { flag: 'wx' });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (createLock(lock, me)) {
         this.locked = true;
         return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
-      let holder: { pid?: unknown; host?: unknown } = {};
+      let text: string;
       try {
-        holder = JSON.parse(readFileSync(lock, 'utf8'));
+        text = readFileSync(lock, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
+        throw e;
+      }
+      let holder: { pid?: unknown; host?: unknown; since?: unknown } = {};
+      try {
+        holder = JSON.parse(text);
       } catch {
-        // torn or foreign lock file: treated as stale below
+        // torn or foreign lock file (a lock is never seen half-written: createLock): treated as stale below
       }
       const pid = Number(holder.pid);
       const sameHost = holder.host === undefined || holder.host === hostname();
       if (sameHost && !pidAlive(pid)) {
-        rmSync(lock, { force: true }); // stale: its process is gone
+        removeIfUnchanged(lock, text); // stale: its process is gone
         continue;
       }
-      throw new Error(`run directory ${this.location} is in use by process ${pid}${sameHost ? '' : ` on ${String(holder.host)}`} (lock file ${lock}); wait for it to finish, or delete the lock file if that process is gone`);
+      const since = typeof holder.since === 'string' ? `, taken at ${holder.since}` : '';
+      throw new Error(`run directory ${this.location} is in use by process ${pid}${sameHost ? '' : ` on ${String(holder.host)}`} (lock file ${lock})${since}; wait for it to finish, or delete the lock file if that process is gone`);
     }
-    throw new Error(`cannot take the lock ${lock}`);
+    throw new Error(`cannot take the lock ${lock}: other processes keep taking it; try again`);
   }
 
   private removeLeftovers(): void {

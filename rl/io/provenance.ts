@@ -28,3 +28,17 @@ export function runProvenance(config: unknown, extra: Record<string, unknown> = 
   const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   return { ...extra, ...(node ? { node: `v${node}` } : {}), backend: be.name, threads: be.threads ?? 1, configHash: `fnv1a32:${hashText(JSON.stringify(config))}` };
 }
+
+/**
+ * A resumed run's provenance: this process's, and under `earlier` what trained the steps before (each with
+ * `untilStep`), when that differs (other code, Node, backend or config hash): a resume used to overwrite the record,
+ * labelling a run trained by two commits as the last one's. `before` is the checkpoint's provenance (null: none recorded).
+ */
+export function resumedProvenance(now: Provenance, before: Record<string, unknown> | null | undefined, atStep: number): Provenance {
+  if (!before || typeof before !== 'object') return now;
+  const { earlier, ...was } = before as { earlier?: unknown };
+  const chain = Array.isArray(earlier) ? [...earlier] : [];
+  const { earlier: _, ...mine } = now as Provenance & { earlier?: unknown };
+  if (JSON.stringify(was) !== JSON.stringify(mine)) chain.push({ ...was, untilStep: atStep });
+  return chain.length ? { ...mine, earlier: chain } : mine;
+}

@@ -1,0 +1,90 @@
+/**
+ * rl/io/node_sink.ts's run lock when two trainings open one run directory at once: exactly one holds it, the other
+ * is told which process does. Two cases where both used to hold it: both find a stale lock (its process gone) and
+ * take it over, the second deleting the first one's new lock; and one reads the lock in the instant between its
+ * exclusive create and its write (empty: taken for a stale lock). The interleaving is injected through node:fs.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterEach, expect, it, vi } from 'vitest';
+
+/** `onRead`/`onWrite` run once, in the middle of the next read / write of a '.lock*' file. */
+const hooks = vi.hoisted(() => ({ onRead: null as null | (() => void), onWrite: null as null | (() => void) }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const isLock = (p: unknown) => typeof p === 'string' && basename(p).startsWith('.lock');
+  const readFileSync = ((p: string, o?: unknown) => {
+    const text = fs.readFileSync(p, o as 'utf8');
+    const h = isLock(p) && hooks.onRead;
+    if (h) {
+      hooks.onRead = null;
+      h();
+    }
+    return text;
+  }) as typeof fs.readFileSync;
+  // A write as the OS does it: open (creating the file, exclusively with flag 'wx'), then the bytes.
+  const writeFileSync = ((p: string | number, data: string, o?: { flag?: string }) => {
+    const h = isLock(p) && hooks.onWrite;
+    if (!h) return fs.writeFileSync(p, data, o);
+    hooks.onWrite = null;
+    const fd = fs.openSync(p as string, o?.flag ?? 'w');
+    try {
+      h();
+      fs.writeFileSync(fd, data);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }) as typeof fs.writeFileSync;
+  return { ...fs, default: { ...fs, readFileSync, writeFileSync }, readFileSync, writeFileSync };
+});
+
+const { NodeRunSink } = await import('../../rl/io/node_sink.js');
+
+afterEach(() => {
+  hooks.onRead = null;
+  hooks.onWrite = null;
+});
+
+/** Opens `a`; `b` opens at the moment the hook fires. Returns each one's outcome. */
+async function race(dir: string, set: (f: () => void) => void): Promise<[string, string]> {
+  const a = new NodeRunSink(dir), b = new NodeRunSink(dir);
+  let bOpen: Promise<unknown> = Promise.resolve();
+  set(() => {
+    bOpen = b.open(); // runs synchronously up to the lock (open has no await before it)
+  });
+  const outcome = (p: Promise<unknown>) => p.then(() => 'held', (e: Error) => e.message);
+  const ra = await outcome(a.open());
+  return [ra, await outcome(bOpen)];
+}
+
+it('two processes that find one stale lock: one takes it over, the other is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fisor-lock-'));
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited and reaped: no such process now
+  writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2020-01-01T00:00:00.000Z' }) + '\n');
+  const outcomes = await race(dir, (f) => (hooks.onRead = f));
+  expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);
+  expect(outcomes.find((o) => o !== 'held')).toMatch(new RegExp(`is in use by process ${process.pid} \\(lock file .*\\.lock\\), taken at `));
+  expect(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).pid).toBe(process.pid);
+  expect(readdirSync(dir)).toEqual(['.lock']);
+});
+
+it('a lock read while it is being created is not taken for a stale one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fisor-lock-'));
+  const outcomes = await race(dir, (f) => (hooks.onWrite = f));
+  expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);
+  expect(outcomes.find((o) => o !== 'held')).toMatch(/is in use by process/);
+  expect(readdirSync(dir)).toEqual(['.lock']);
+});
+
+it('a stale lock alone is taken over, and close removes the lock', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fisor-lock-'));
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: dead, host: hostname() }) + '\n');
+  const s = new NodeRunSink(dir);
+  expect(await s.open()).toEqual([]);
+  expect(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).pid).toBe(process.pid);
+  await s.close();
+  expect(existsSync(join(dir, '.lock'))).toBe(false);
+});
