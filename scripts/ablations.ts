@@ -55,7 +55,7 @@ import { runProvenance } from '../rl/io/provenance.js';
 import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
 import { checkResumeConfig, configDiff, runTrainSeconds, trainingSecondsFromMetrics } from './run_checks.js';
-import { cellBackend, checkCellBackend, mean, meanStd, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
+import { cellBackend, checkCellBackend, mean, meanStd, std, writeStudy, type BackendKeyed } from './studies_io.js';
 
 // ---------------------------------------------------------------- arms
 
@@ -533,14 +533,13 @@ async function writeAblationReport(o: AblationOptions, r: AblationResult, render
     const rel = (p: string) => relative(dirname(o.report), p);
     L.push(`![ablations](${rel(`${base}.png`)})`, '', `(SVG: ${rel(`${base}.svg`)}; every run in \`${o.json}\` under \`ablations\`.)`, '');
   }
-  writeSection(o.report, 'ablations', L.join('\n'));
-  writeJsonKey(o.json, 'ablations', {
+  writeStudy({ path: o.report, section: 'ablations', body: L.join('\n') }, { path: o.json, key: 'ablations', value: {
     command: o.command, preset: o.preset, tasks: o.tasks, seeds: o.seeds, episodes: o.episodes, evalSeedBase: o.evalSeedBase, reuse: o.reuse ?? null,
     arms: o.arms.map((a) => ({ ...a, kind: armKind(a, schedule) })),
     summary: sums.map((s) => ({ task: s.task, arm: s.arm, runs: s.runs, normalizedReward: { mean: s.runs ? mean(s.reward) : null, std: std(s.reward) }, normalizedCost: { mean: s.runs ? mean(s.cost) : null, std: std(s.cost) }, safeFraction: { mean: s.runs ? mean(s.safe) : null, std: std(s.safe) } })),
     cells: r.cells.map(({ config, ...c }) => ({ ...c, configOverrides: o.arms.find((a) => a.name === c.arm)?.overrides ?? {}, numSamples: config.numSamples })),
     failures: r.failures, pending: r.pending, criticSeconds,
-  });
+  } });
 }
 
 // ---------------------------------------------------------------- CLI

@@ -43,7 +43,7 @@ import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
 import { checkResumeConfig, runTrainSeconds } from './run_checks.js';
-import { cellBackend, checkCellBackend, mean, std, writeJsonKey, writeSection, type BackendKeyed } from './studies_io.js';
+import { cellBackend, checkCellBackend, mean, std, writeStudy, type BackendKeyed } from './studies_io.js';
 
 export interface AlgoRunInput {
   task: string;
@@ -324,8 +324,10 @@ async function writeReport(o: StudyOptions, r: StudyResult, renderFigure: boolea
     const rel = (p: string) => relative(dirname(o.report), p);
     L.push(`![data quantity](${rel(`${base}.png`)})`, '', `(SVG: ${rel(`${base}.svg`)}; every run in \`${o.json}\` under \`dataQuantity\`.)`, '');
   }
-  writeSection(o.report, 'data-quantity', L.join('\n'));
-  writeJsonKey(o.json, 'dataQuantity', { command: o.command, preset: o.preset, steps: o.steps ?? null, episodes: o.episodes, evalSeedBase: o.evalSeedBase, seeds: o.seeds, subsetSeed: o.subsetSeed, reuse: o.reuse ?? null, datasets: r.datasets, cells: r.cells, failures: r.failures, pending: r.pending.length });
+  writeStudy(
+    { path: o.report, section: 'data-quantity', body: L.join('\n') },
+    { path: o.json, key: 'dataQuantity', value: { command: o.command, preset: o.preset, steps: o.steps ?? null, episodes: o.episodes, evalSeedBase: o.evalSeedBase, seeds: o.seeds, subsetSeed: o.subsetSeed, reuse: o.reuse ?? null, datasets: r.datasets, cells: r.cells, failures: r.failures, pending: r.pending.length } },
+  );
 }
 
 const flags = {

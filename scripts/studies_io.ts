@@ -3,10 +3,10 @@
  * generated section of a shared markdown page (docs/STUDIES.md), between
  * `<!-- begin generated: NAME -->` and `<!-- end generated: NAME -->`, and one key of a shared JSON file
  * (studies.json). Everything outside a script's own section or key (the hand-written reading, the other
- * study's results) is kept as it is. Both files are written atomically.
+ * study's results) is kept as it is. Both files are written atomically, as a pair (`writeStudy`).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../rl/io/atomic.js';
+import { writeFilesAtomic } from '../rl/io/atomic.js';
 
 const begin = (name: string) => `<!-- begin generated: ${name} (rewritten by its script; edit outside these markers) -->`;
 const end = (name: string) => `<!-- end generated: ${name} -->`;
@@ -28,14 +28,14 @@ export function replaceSection(text: string, name: string, body: string): string
   return text.slice(0, i) + block + text.slice(j + e.length);
 }
 
-/** Rewrites section NAME of the markdown page at `path` (created with `title` if missing). */
-export function writeSection(path: string, name: string, body: string, title = '# Studies'): void {
+/** The markdown page at `path` (`title` if missing) with section NAME rewritten. */
+function withSection(path: string, name: string, body: string, title: string): string {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : `${title}\n`;
-  writeFileAtomic(path, replaceSection(text, name, body));
+  return replaceSection(text, name, body);
 }
 
-/** Sets `key` of the JSON object in `path` (created if missing) to `value`, keeping the other keys. */
-export function writeJsonKey(path: string, key: string, value: unknown): void {
+/** The JSON object in `path` (empty if missing) with `key` set to `value`, other keys kept; refuses a damaged file. */
+function withJsonKey(path: string, key: string, value: unknown): string {
   let obj: Record<string, unknown> = {};
   if (existsSync(path)) {
     const text = readFileSync(path, 'utf8');
@@ -49,7 +49,19 @@ export function writeJsonKey(path: string, key: string, value: unknown): void {
     obj = parsed as Record<string, unknown>;
   }
   obj[key] = value;
-  writeFileAtomic(path, JSON.stringify(obj, null, 2) + '\n');
+  return JSON.stringify(obj, null, 2) + '\n';
+}
+
+/**
+ * A study's section of the page and its key of the JSON file, written as a pair: both texts are made first (a
+ * damaged JSON file is refused before the page changes), then written together, so the page never shows results
+ * that the JSON file does not hold.
+ */
+export function writeStudy(report: { path: string; section: string; body: string }, json: { path: string; key: string; value: unknown }): void {
+  writeFilesAtomic([
+    { path: report.path, data: withSection(report.path, report.section, report.body, '# Studies') },
+    { path: json.path, data: withJsonKey(json.path, json.key, json.value) },
+  ]);
 }
 
 export const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
