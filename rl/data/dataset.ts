@@ -168,11 +168,16 @@ export interface Trajectory {
   /** Undiscounted sums. */
   ret: number;
   cost: number;
-  /** Ended by a terminal (not a timeout / end of data). */
+  /** Ended by a terminal (not a timeout). */
   terminated: boolean;
 }
 
-/** Split into trajectories at rows where terminals or timeouts is set; trailing rows form a last trajectory. */
+/**
+ * Split into trajectories at rows where terminals or timeouts is set. Rows after the last such row end no episode
+ * and form none, as in DSRL (`pre_process_data`) and OSRL (`process_bc_dataset`, `process_sequence_dataset`): their
+ * partial return and cost used to count as one more episode's (a low R_min, a 'safe' short stub). A dataset with
+ * rows but no flag at all holds no episode and is refused, naming the keys.
+ */
 export function splitTrajectories(ds: Dataset): Trajectory[] {
   const out: Trajectory[] = [];
   let start = 0, ret = 0, cost = 0;
@@ -180,12 +185,15 @@ export function splitTrajectories(ds: Dataset): Trajectory[] {
     ret += ds.rewards[i];
     cost += ds.costs[i];
     const term = ds.terminals[i] > 0;
-    if (term || ds.timeouts[i] > 0 || i === ds.size - 1) {
+    if (term || ds.timeouts[i] > 0) {
       out.push({ start, end: i + 1, length: i + 1 - start, ret, cost, terminated: term });
       start = i + 1;
       ret = 0;
       cost = 0;
     }
+  }
+  if (ds.size > 0 && out.length === 0) {
+    throw new Error(`dataset: none of its ${ds.size} rows has 'terminals' or 'timeouts' set, so no episode ends in it (DSRL ends an episode at such a row)`);
   }
   return out;
 }

@@ -12,7 +12,8 @@ export function normalizeReward(ret: number, rMin: number, rMax: number): number
 
 /** (C + eps) / (kappa + eps) with eps = 1 iff kappa == 0, else 0. */
 export function normalizeCost(cost: number, kappa = 10): number {
-  if (!(kappa >= 0)) throw new Error(`normalizeCost: kappa must be >= 0, got ${kappa}`);
+  // Finite: kappa = Infinity scored every cost 0, i.e. every episode safe.
+  if (!(Number.isFinite(kappa) && kappa >= 0)) throw new Error(`normalizeCost: kappa must be a finite number >= 0, got ${kappa}`);
   const eps = kappa === 0 ? 1 : 0;
   return (cost + eps) / (kappa + eps);
 }

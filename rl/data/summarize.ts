@@ -29,5 +29,11 @@ export function summarizeAll(seed = 0): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--seed');
-  console.log(summarizeAll(i >= 0 ? Number(process.argv[i + 1]) : 0));
+  const raw = i >= 0 ? process.argv[i + 1] : '0';
+  // Number('') is 0 and Number(undefined) NaN: a missing or empty value would have summarised seed 0 or failed in Rng.
+  if (raw === undefined || !/^\d+$/.test(raw)) {
+    console.error(`summarize.ts: --seed must be a whole number >= 0, got ${raw === undefined ? 'nothing' : `'${raw}'`}`);
+    process.exit(2);
+  }
+  console.log(summarizeAll(Number(raw)));
 }

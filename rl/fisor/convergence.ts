@@ -29,8 +29,15 @@ export interface ConvergenceMeasures {
 /** Seed offset of the held-out behaviour data relative to the training data's seed. */
 export const HELD_OUT_SEED_OFFSET = 1000;
 
-/** ROC AUC of `score` for binary `label` (ties counted half); NaN without both classes. */
+/**
+ * ROC AUC of `score` for binary `label` (ties counted half); NaN without both classes. A NaN score is refused: it
+ * equals no other score, so the tie loop below never advanced past it (the probe hung on a NaN V_h).
+ */
 export function rocAuc(score: ArrayLike<number>, label: ArrayLike<number>): number {
+  if (score.length !== label.length) throw new Error(`rocAuc: ${score.length} scores but ${label.length} labels`);
+  for (let i = 0; i < score.length; i++) {
+    if (Number.isNaN(score[i])) throw new Error(`rocAuc: score ${i} is NaN (a diverged V_h?); the AUC is undefined`);
+  }
   const idx = Array.from({ length: score.length }, (_, i) => i).sort((a, b) => score[a] - score[b]);
   let pos = 0, rankSum = 0;
   for (let i = 0; i < idx.length;) {

@@ -124,9 +124,12 @@ export function monitoredAct(
   const k = candidateQh.length / rows;
   const records: MonitorStep[] = [];
   for (let i = 0; i < rows; i++) {
+    // A NaN compares false everywhere: V_h NaN read as judged feasible and the violation went to 'actor' or 'critic'.
+    if (Number.isNaN(vh[i]) || Number.isNaN(chosenQh[i])) throw new Error(`monitor: row ${i}: V_h ${vh[i]}, Q_h of the executed action ${chosenQh[i]}; a NaN critic value cannot be attributed (a diverged critic?)`);
     let mn = Infinity, mx = -Infinity;
     for (let j = 0; j < k; j++) {
       const q = candidateQh[i * k + j];
+      if (Number.isNaN(q)) throw new Error(`monitor: row ${i}: Q_h of candidate ${j} is NaN; a NaN critic value cannot be attributed (a diverged critic?)`);
       if (q < mn) mn = q;
       if (q > mx) mx = q;
     }

@@ -35,7 +35,16 @@ export interface SliceResult {
 /** Anything that maps a batch of observations to V_h values. */
 export type ValueFn = (observations: Float32Array) => Float32Array;
 
+/**
+ * IoU of the learned infeasible set (V_h > 0) with the true one (`feasible` 0); 1 when both are empty (they agree).
+ * One value per cell, none NaN: a NaN V_h is not > 0, so it used to count as judged feasible and give a plausible IoU.
+ */
 export function iouInfeasible(values: ArrayLike<number>, feasible: Uint8Array): { iou: number; learned: number; truth: number } {
+  if (feasible.length === 0) throw new Error('iouInfeasible: the grid has no cells');
+  if (values.length !== feasible.length) throw new Error(`iouInfeasible: ${values.length} V_h values for a grid of ${feasible.length} cells`);
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i])) throw new Error(`iouInfeasible: V_h of cell ${i} is NaN (a diverged critic?); the IoU is undefined`);
+  }
   let inter = 0, union = 0, learned = 0, truth = 0;
   for (let i = 0; i < feasible.length; i++) {
     const a = values[i] > 0;
@@ -56,7 +65,10 @@ export function evaluateSlice(valueFn: ValueFn, slice: { v: number; theta: numbe
   const chunkRows = 8192;
   for (let i = 0; i < n * n; i += chunkRows) {
     const m = Math.min(chunkRows, n * n - i);
-    values.set(valueFn(obs.subarray(i * 11, (i + m) * 11)), i);
+    const v = valueFn(obs.subarray(i * 11, (i + m) * 11));
+    // A short answer left the rest of the chunk at 0 (judged feasible) without a word.
+    if (v.length !== m) throw new Error(`evaluateSlice: the value function returned ${v.length} values for ${m} observations`);
+    values.set(v, i);
   }
   const { iou, learned, truth: t } = iouInfeasible(values, truth.grid);
   return { ...slice, n, extent, values, truth, iou, learnedInfeasible: learned, trueInfeasible: t };

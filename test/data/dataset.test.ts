@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.js';
@@ -5,6 +6,7 @@ import { collect } from '../../rl/data/collect.js';
 import { allocBatch, copyRow, emptyDataset, gatherBatch, sampleIndices, splitTrajectories, summarizeDataset, validateDataset } from '../../rl/data/dataset.js';
 import { costReturnScatterSvg } from '../../rl/data/scatter.js';
 import { TASK_NAMES, TASK_REFERENCE } from '../../rl/envs/reference.js';
+import { runScript } from '../helpers/run_script.js';
 
 describe('collect', () => {
   it('PointRobot default: exactly 100k transitions with h, deterministic', () => {
@@ -58,11 +60,29 @@ describe('dataset helpers', () => {
     ds.terminals[1] = 1;
     ds.timeouts[4] = 1;
     const t = splitTrajectories(ds);
+    // Row 5 follows the last flag: it ends no episode and forms none (DSRL, OSRL); it used to count as a third.
     expect(t.map((x) => [x.start, x.end, x.ret, x.cost, x.terminated])).toEqual([
       [0, 2, 3, 1, true],
       [2, 5, 12, 1, false],
-      [5, 6, 6, 1, false],
     ]);
+    const s = summarizeDataset(ds);
+    expect([s.trajectories, s.returns.min, s.fractionSafe]).toEqual([2, 3, 1]);
+    ds.timeouts[5] = 1;
+    expect(splitTrajectories(ds).map((x) => [x.start, x.end, x.ret])).toEqual([[0, 2, 3], [2, 5, 12], [5, 6, 6]]);
+  });
+  it('summarize.ts refuses a --seed that is not a whole number (an empty one summarised seed 0)', async () => {
+    const script = fileURLToPath(new URL('../../rl/data/summarize.ts', import.meta.url));
+    for (const [args, shown] of [[['--seed'], 'nothing'], [['--seed', 'abc'], "'abc'"]] as const) {
+      const r = await runScript(script, [...args]);
+      expect([r.status, r.stderr.trim()]).toEqual([2, `summarize.ts: --seed must be a whole number >= 0, got ${shown}`]);
+    }
+  });
+  it('refuses rows in which no episode ends (no terminals or timeouts flag), and splits an empty dataset into none', () => {
+    const ds = emptyDataset(4, 1, 1);
+    ds.rewards.set([1, 2, 3, 4]);
+    expect(() => splitTrajectories(ds)).toThrow(/none of its 4 rows has 'terminals' or 'timeouts' set/);
+    expect(() => summarizeDataset(ds)).toThrow(/no episode ends in it/);
+    expect(splitTrajectories(emptyDataset(0, 1, 1))).toEqual([]);
   });
   it('sampleIndices is seeded and in range; gatherBatch copies rows (property)', () => {
     const ds = collect('BallRun', { seed: 1, episodes: 3 });

@@ -20,6 +20,10 @@ describe('DSRL scoring', () => {
     expect(normalizeCost(3, 0)).toBe(4);
     expect(isSafe(0, 0)).toBe(true);
     expect(isSafe(1, 0)).toBe(false);
+    // An infinite limit scored every cost 0 (every episode safe); NaN was refused already.
+    expect(() => normalizeCost(5, Infinity)).toThrow(/kappa must be a finite number >= 0, got Infinity/);
+    expect(() => scoreEpisode('PointRobot', 0, 1e9, Infinity)).toThrow(/got Infinity/);
+    expect(() => normalizeCost(5, NaN)).toThrow(/got NaN/);
   });
   it('property: safe iff C <= kappa (kappa > 0)', () => {
     fc.assert(
