@@ -367,6 +367,16 @@ async function mergeReports(files: string[], reportPath: string, compareFile: st
   process.stdout.write(`wrote ${reportPath} from ${files.join(', ')}\n`);
 }
 
+/**
+ * The mean AUC over seeds, of the seeds that have one: an AUC is NaN (null in JSON) where the held-out data held
+ * one class only, and a plain mean would count that null as 0.
+ */
+function aucText(values: (number | null)[]): string {
+  const have = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (!have.length) return '- (one class only)';
+  return have.length < values.length ? `${f3(mean(have))} (${have.length} of ${values.length} seeds; the others' held-out data held one class)` : f3(mean(have));
+}
+
 function report(r: SavedResults, reportPath: string, table1: string[], earlier?: { file: string; saved: SavedResults }): string {
   const L: string[] = [];
   const rel = (p: string) => relative(join(reportPath, '..'), p);
@@ -434,13 +444,13 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
   if (earlier) L.push(...comparison(r, { ...earlier, file: rel(earlier.file) }));
   L.push(...table1);
   L.push('## Where the violations come from (safety monitor)', '');
-  L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state). The last two columns are the shares of steps executed by `violatingChoice: \'reward\'` (the highest-Q_r candidate on a step that follows a violation) and by `modeCandidate` (the actor\'s most likely action, judged feasible by `modeMargin`: its noise-free sample, or with `modeEstimate: \'densest\'` the densest of the N candidates); `-` where the task keeps the paper\'s choice or the run predates that record.', '');
-  L.push('| Task | violating steps | episodes with a violation | critic | actor | recovery | root: critic | root: actor | root: start | steps judged infeasible | steps with no feasible candidate | steps chosen by Q_r after a violation | steps executing the mode estimate |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('Every step with cost > 0 in the evaluation episodes above, attributed by the learned critics at the state where the action was chosen (rl/fisor/monitor.ts): **critic** = V_h(s) <= 0 and Q_h(s, a) <= 0 (judged feasible, violated); **actor** = V_h(s) <= 0 but no candidate had Q_h <= 0; **selection** = V_h(s) <= 0 and some candidate had Q_h <= 0, but another was executed (possible only where the task departs from safest-of-N: `violatingChoice: \'reward\'` or `modeCandidate`); **recovery** = V_h(s) > 0 already. Root cause of the recovery failures = the same classification at the last step judged feasible before them (**start** = judged infeasible from the first state). The last two columns are the shares of steps executed by `violatingChoice: \'reward\'` (the highest-Q_r candidate on a step that follows a violation) and by `modeCandidate` (the actor\'s most likely action, judged feasible by `modeMargin`: its noise-free sample, or with `modeEstimate: \'densest\'` the densest of the N candidates); `-` where the task keeps the paper\'s choice or the run predates that record.', '');
+  L.push('| Task | violating steps | episodes with a violation | critic | actor | selection | recovery | root: critic | root: actor | root: selection | root: start | steps judged infeasible | steps with no feasible candidate | steps chosen by Q_r after a violation | steps executing the mode estimate |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const task of r.tasks) {
     const ms = ok.filter((x) => x.task === task && x.monitor).map((x) => x.monitor!);
     if (!ms.length) continue;
     const sum = (g: (m: MonitorSummary) => number) => ms.reduce((a, m) => a + g(m), 0);
-    L.push(`| ${task} | ${sum((m) => m.violations)} | ${sum((m) => m.violatingEpisodes)} of ${ms.length * r.episodes} | ${sum((m) => m.byCause.critic)} | ${sum((m) => m.byCause.actor + m.byCause.selection)} | ${sum((m) => m.byCause.recovery)} | ${sum((m) => m.rootCause.critic)} | ${sum((m) => m.rootCause.actor + m.rootCause.selection)} | ${sum((m) => m.rootCause.start)} | ${pct(mean(ms.map((m) => m.judgedInfeasibleFraction)))} | ${pct(mean(ms.map((m) => m.noFeasibleCandidateFraction)))} | ${r.configs[task]?.violatingChoice === 'reward' ? shareText(ms, 'rewardChoiceFraction') : '-'} | ${r.configs[task]?.modeCandidate ? shareText(ms, 'modeFraction') : '-'} |`);
+    L.push(`| ${task} | ${sum((m) => m.violations)} | ${sum((m) => m.violatingEpisodes)} of ${ms.length * r.episodes} | ${sum((m) => m.byCause.critic)} | ${sum((m) => m.byCause.actor)} | ${sum((m) => m.byCause.selection)} | ${sum((m) => m.byCause.recovery)} | ${sum((m) => m.rootCause.critic)} | ${sum((m) => m.rootCause.actor)} | ${sum((m) => m.rootCause.selection)} | ${sum((m) => m.rootCause.start)} | ${pct(mean(ms.map((m) => m.judgedInfeasibleFraction)))} | ${pct(mean(ms.map((m) => m.noFeasibleCandidateFraction)))} | ${r.configs[task]?.violatingChoice === 'reward' ? shareText(ms, 'rewardChoiceFraction') : '-'} | ${r.configs[task]?.modeCandidate ? shareText(ms, 'modeFraction') : '-'} |`);
   }
   L.push('');
   L.push('## Critic convergence (held-out data)', '');
@@ -453,7 +463,7 @@ function report(r: SavedResults, reportPath: string, table1: string[], earlier?:
       const cs = rs.map((x) => x.convergence![when]).filter((c): c is ConvergenceMeasures & { step: number } => !!c);
       if (!cs.length) continue;
       const agree = cs.map((c) => c.vhSignAgreement).filter((a): a is number => a !== null);
-      L.push(`| ${task} | ${when === 'final' ? 'end of run' : 'end of critic phase'} | ${cs[0].step} | ${f3(mean(cs.map((c) => c.qhResidual)))} | ${f3(mean(cs.map((c) => c.qrResidual)))} | ${agree.length ? f3(mean(agree)) : '-'} | ${f3(mean(cs.map((c) => c.qhInRange)))} | ${f3(mean(cs.map((c) => c.vhAuc)))} | ${pct(mean(cs.map((c) => c.feasibleFraction)))} |`);
+      L.push(`| ${task} | ${when === 'final' ? 'end of run' : 'end of critic phase'} | ${cs[0].step} | ${f3(mean(cs.map((c) => c.qhResidual)))} | ${f3(mean(cs.map((c) => c.qrResidual)))} | ${agree.length ? f3(mean(agree)) : '-'} | ${f3(mean(cs.map((c) => c.qhInRange)))} | ${aucText(cs.map((c) => c.vhAuc))} | ${pct(mean(cs.map((c) => c.feasibleFraction)))} |`);
     }
   }
   L.push('');
