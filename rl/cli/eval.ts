@@ -25,7 +25,7 @@ const flags = {
     help: "after a step with a cost: 'safest' (the paper: lowest Q_h) or 'reward' (highest Q_r); default: the run's config violatingChoice",
   },
   'cost-limit': { type: 'float', help: "cost limit kappa for the scores and safe marks (default: the run's, else the task's)", meta: 'K' },
-  out: { type: 'string', help: 'write the result as JSON here (default <run>/eval-<seed>.json, or eval-<seed>-2.json, -3, ... when taken; never inside checkpoint/)', meta: 'FILE' },
+  out: { type: 'string', help: 'write the result as JSON here (default <run>/eval-<seed>.json, with -fixed, -k<K>, -<choice> added for --fixed-start, --cost-limit, --violating-choice; -2, -3, ... when taken; never inside checkpoint/)', meta: 'FILE' },
   force: { type: 'bool', help: 'replace an existing --out file (without it an existing file is refused)', default: false },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
   quiet: { type: 'bool', help: 'no progress bar', default: false },
@@ -58,7 +58,7 @@ export function checkFixedStartFlag(fixedStart: boolean, task: string): void {
 }
 
 export const command: Command = {
-  summary: 'evaluate a trained FISOR checkpoint (normalized reward and cost, DSRL formulas)',
+  summary: 'evaluate a trained checkpoint, FISOR\'s or a baseline\'s (normalized reward and cost, DSRL formulas)',
   flags,
   async run(argv, io) {
     const f = parseFlags(argv, flags);
@@ -76,7 +76,8 @@ export const command: Command = {
     checkFixedStartFlag(f['fixed-start'], meta.task);
     // Acting only: the choice after a violating step (config violatingChoice) may differ from the run's.
     if (choice !== undefined) agent.cfg.violatingChoice = choice;
-    const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}${choice !== undefined ? `-${choice}` : ''}`;
+    // Every acting flag that changes the result is in the default file name (and in the JSON): --samples too.
+    const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}${choice !== undefined ? `-${choice}` : ''}${f.samples !== undefined ? `-n${f.samples}` : ''}`;
     const out = f.out ?? defaultEvalOut(f.checkpoint, f.seed, suffix);
     const costLimit = f['cost-limit'] ?? meta.costLimit;
     agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
@@ -90,9 +91,9 @@ export const command: Command = {
     });
     (prog as Progress | null)?.done();
     const kappa = costLimit ?? taskReference(meta.task).kappa;
-    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, costLimit: kappa, violatingChoice: agent.cfg.violatingChoice, modeCandidate: agent.cfg.modeCandidate, modeMargin: agent.cfg.modeMargin, modeEstimate: agent.cfg.modeEstimate, ...res }, null, 2) + '\n');
+    writeFileAtomic(out, JSON.stringify({ checkpointStep: step, costLimit: kappa, numSamples: f.samples ?? agent.cfg.numSamples, violatingChoice: agent.cfg.violatingChoice, modeCandidate: agent.cfg.modeCandidate, modeMargin: agent.cfg.modeMargin, modeEstimate: agent.cfg.modeEstimate, ...res }, null, 2) + '\n');
     io.stdout.write(
-      `${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}, cost limit ${kappa}):\n` +
+      `${meta.task} (checkpoint step ${step}, ${f.episodes} episodes${f['fixed-start'] ? ', fixed start' : ''}, cost limit ${kappa}${f.samples !== undefined ? `, ${f.samples} candidates per state` : ''}):\n` +
         (agent.cfg.violatingChoice !== 'safest' ? `  after a violating step: the candidate with the highest Q_r (violatingChoice ${agent.cfg.violatingChoice}; not the paper)\n` : '') +
         (agent.cfg.modeCandidate ? `  the actor's ${agent.cfg.modeEstimate === 'densest' ? 'densest candidate' : 'noise-free sample'} where judged feasible by ${agent.cfg.modeMargin} (modeCandidate, modeEstimate '${agent.cfg.modeEstimate}'; not the paper)\n` : '') +
         `  normalized reward ${res.normalizedReward.toFixed(3)} +- ${res.normalizedRewardStd.toFixed(3)}\n` +

@@ -203,6 +203,12 @@ describe('fisor eval: output checks and cost limit', () => {
     expect(res.costLimit).toBe(0);
     for (const e of res.episodes) expect(e.normalizedCost).toBeCloseTo(e.cost + 1, 10);
     expect((await run('eval', '--checkpoint', out, '--cost-limit', '-2')).code).toBe(2);
+    // --samples changes the result: it is in the default file name, the JSON and the header line.
+    const n3 = await run('eval', '--checkpoint', out, '--episodes', '1', '--samples', '3', '--backend', 'js', '--quiet');
+    expect(n3.code, n3.err).toBe(0);
+    expect(n3.out).toMatch(/, 3 candidates per state\)/);
+    expect(JSON.parse(readFileSync(join(out, 'eval-12345-n3.json'), 'utf8')).numSamples).toBe(3);
+    expect(JSON.parse(readFileSync(join(out, 'eval-12345-k0.json'), 'utf8')).numSamples).toBeGreaterThan(0);
   });
 
   it('a second evaluation with the same seed writes eval-<seed>-2.json instead of replacing the first', async () => {
