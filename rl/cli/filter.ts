@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { summarizeDataset } from '../data/dataset.js';
+import { splitTrajectories, summarizeDataset } from '../data/dataset.js';
 import { checkFilterOptions, DSRL_GRID_DEFAULTS, filterDataset, FilterOptionError, type FilterOptionPath, type FilterOptions } from '../data/filter.js';
 import { readDsrlHdf5, writeDsrlHdf5 } from '../data/hdf5.js';
 import { beforeAfterScatterFigure } from '../data/scatter.js';
@@ -81,6 +81,9 @@ export const command: Command = {
     const fig = await writeFigure(figBase, beforeAfterScatterFigure(ds, res.dataset, kappa, `fisor filter: ${f.data.split('/').pop()} -> ${f.out.split('/').pop()}`));
     const a = summarizeDataset(ds, kappa), b = summarizeDataset(res.dataset, kappa);
     const lines = [`wrote ${f.out}`, `  before        ${a.trajectories} trajectories, ${a.transitions} transitions, ${(100 * a.fractionSafe).toFixed(1)}% with cost <= ${kappa}`];
+    // Rows after the last episode end are no episode (as in DSRL) and cannot be kept: say so rather than lose them quietly.
+    const tail = ds.size - (splitTrajectories(ds).at(-1)?.end ?? 0);
+    if (tail > 0) lines.push(`  dropped       ${tail} rows after the last terminal or timeout flag (no episode ends in them, so they are not a trajectory)`);
     for (const s of res.steps) {
       lines.push(s.name === 'add-outliers'
         ? `  add-outliers  relabelled ${res.injected.length} of ${s.before} as safe, high-return outliers (h dropped)`

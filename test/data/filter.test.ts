@@ -195,6 +195,17 @@ describe('fisor filter CLI', () => {
     expect((await run('filter', '--data', input, '--out', out, '--fraction', '0.3', '--force')).code).toBe(0);
     expect((await readDsrlHdf5(out)).size).toBe(3 * 3);
 
+    // Rows after the last episode end are not a trajectory: the filter says it drops them.
+    const tailed = handMade(Array.from({ length: 10 }, (_, i): [number, number] => [i, i * 3]));
+    tailed.timeouts[tailed.size - 1] = 0; // the last 3 rows end no episode
+    const tailIn = join(dir, 'tail.hdf5');
+    await writeDsrlHdf5(tailIn, tailed);
+    const t = await run('filter', '--data', tailIn, '--out', join(dir, 'tail-out.hdf5'), '--fraction', '1');
+    expect(t.code, t.err).toBe(0);
+    expect(t.out).toMatch(/before\s+9 trajectories, 30 transitions/);
+    expect(t.out).toMatch(/dropped\s+3 rows after the last terminal or timeout flag/);
+    expect(r.out).not.toMatch(/dropped/);
+
     const none = await run('filter', '--data', input, '--out', join(dir, 'x.hdf5'));
     expect([none.code, none.err]).toEqual([2, expect.stringMatching(/no filter given/)]);
     const frac = await run('filter', '--data', input, '--out', join(dir, 'x.hdf5'), '--fraction', '2');
