@@ -22,7 +22,7 @@ import { Adam, EnsembleMLP, softUpdate, type MLP, type Optimizer } from '../../n
 import type { Batch, Dataset } from '../data/dataset.js';
 import { checker } from './config.js';
 import { criticValues, ensembleCritic, ensembleMse, getRngs, inference, mlp, PidLagrangian, setRngs, StateBag, VAE, vaeLoss, optimizerStep } from './common.js';
-import { batchTensors, episodeLength, qcThreshold, TransitionSampler, type BatchTensors } from './data.js';
+import { actingRngState, batchTensors, episodeLength, qcThreshold, TransitionSampler, type BatchTensors } from './data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
 export interface BCQLagConfig extends LoopConfig {
@@ -218,6 +218,7 @@ export class BCQLag implements Algorithm<Batch> {
   loadState(loaded: Parameters<StateBag['load']>[0]) { this.bag.load(loaded); }
   rngStates() { return getRngs(this.rngs); }
   setRngStates(s: Parameters<typeof setRngs>[1]) { setRngs(this.rngs, s, 'BCQ-Lag'); }
+  seedActing(seed: number) { this.rngs.act.setState(actingRngState(seed)); }
 }
 
 function checkBCQL(c: BCQLagConfig): void {

@@ -89,6 +89,11 @@ export function batchTensors(b: Batch, obsDim: number, actDim: number, dtype: 'f
   };
 }
 
+/** The acting stream's state for evaluation seed `seed`, as rl/cli/eval.ts seeds FISOR's (Algorithm.seedActing). */
+export function actingRngState(seed: number) {
+  return new Rng(seed ^ 0x5eed).getState();
+}
+
 /** A child generator seeded from `parent` (as FISOR's deriveRng). */
 export function deriveRng(parent: Rng): Rng {
   return new Rng(parent.nextU32());

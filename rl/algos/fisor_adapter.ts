@@ -11,6 +11,7 @@ import type { Dataset } from '../data/dataset.js';
 import { FisorAgent, type FisorBatch } from '../fisor/agent.js';
 import { checkConfig, CPU_CHANGES, PAPER, TASK_OVERRIDES, withDefaults, type FisorConfig } from '../fisor/config.js';
 import { allocFisorBatch, prepareData, sampleBatch, type FisorData } from '../fisor/data.js';
+import { actingRngState } from './data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
 export type FisorAlgoConfig = FisorConfig & Pick<LoopConfig, 'costLimit'>;
@@ -54,6 +55,7 @@ export class FisorAlgorithm implements Algorithm<FisorStep> {
   loadState(loaded: Parameters<FisorAgent['loadState']>[0]) { this.agent.loadState(loaded); }
   rngStates() { return this.agent.rngStates(); }
   setRngStates(s: Parameters<FisorAgent['setRngStates']>[0]) { this.agent.setRngStates(s); }
+  seedActing(seed: number) { this.agent.rngs.act.setState(actingRngState(seed)); }
 }
 
 export const FISOR_DEF: AlgorithmDef<FisorAlgoConfig> = {

@@ -28,7 +28,7 @@ import { checkSeed } from '../fisor/train_meta.js';
 import { CsvColumns, csvRow } from '../io/metrics_csv.js';
 import { badBestRecord, type BestRecord } from '../io/best.js';
 import { badLogWindow, CHECKPOINT_DIR, LogWindow, runSteps, type LogWindowState } from '../io/train_loop.js';
-import { runProvenance } from '../io/provenance.js';
+import { resumedProvenance, runProvenance } from '../io/provenance.js';
 import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
 import { checkLoop } from './config.js';
@@ -248,7 +248,8 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
     checkLoop(cfg);
     def.check(cfg);
     const { algorithm, data: dataRng, eval: evalRng } = prebuilt ?? buildAlgorithm(algo, cfg, task, ds.observationSize, ds.actionSize, ds, seed);
-    const provenance = runProvenance(cfg, opts.provenance ?? {});
+    // A resume keeps what trained the steps before it (other code, say) under provenance.earlier, as FISOR's loop does.
+    const provenance = resumedProvenance(runProvenance(cfg, opts.provenance ?? {}), meta?.provenance, loaded?.step ?? 0);
 
     let step = 0;
     let best: BestRecord | null = null;

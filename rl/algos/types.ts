@@ -47,6 +47,12 @@ export interface Algorithm<B = unknown> extends Policy {
   loadState(loaded: LoadedCheckpoint): void;
   rngStates(): Record<string, RngState>;
   setRngStates(states: Record<string, RngState>): void;
+  /**
+   * Policies that draw noise when acting (BCQ-Lag's latent, FISOR's candidates): restart that stream from an
+   * evaluation seed (`fisor eval --seed`), so that a checkpoint's scores depend on its networks and the seed only, not
+   * on how many evaluations its training ran. Deterministic policies leave it out.
+   */
+  seedActing?(seed: number): void;
 }
 
 /** What `create` gets: the resolved config, the task, its training data and a seeded generator. */
