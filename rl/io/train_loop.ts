@@ -47,6 +47,11 @@ export class LogWindow {
     this.here++;
   }
 
+  /** Steps added since the last flush (a resumed window counts the stopped process's too). */
+  get pending(): number {
+    return this.count;
+  }
+
   /** The train line {type, step, mean of each metric, stepsPerSec}; the window starts again. */
   flush(step: number): Record<string, unknown> {
     const now = performance.now();
@@ -132,6 +137,10 @@ export async function runSteps(loop: StepLoop): Promise<StepLoopResult> {
   let best = loop.best;
   let lastEval: EvalResult | null = null;
   let lastEvalStep = -1;
+  // Resumed at a step whose periodic evaluation already ran (the stopped process evaluated, then saved): it does not
+  // run again. A resume with --steps equal to that step used to evaluate it twice, from a moved evaluation stream,
+  // writing two different eval lines for one step.
+  if (step > 0 && loop.evalEvery > 0 && step % loop.evalEvery === 0) lastEvalStep = step;
   const evaluate = async () => {
     lastEval = loop.evaluate();
     lastEvalStep = step;
@@ -173,7 +182,18 @@ export async function runSteps(loop: StepLoop): Promise<StepLoopResult> {
     if (step < loop.stopAt && loop.shouldStop?.()) break;
   }
   const finished = step >= loop.steps;
+  // Finished without a step in this process (a resume with --steps equal to the checkpoint's step): the window the
+  // stopped process saved still holds steps after its last train line; they get theirs now.
+  if (finished && loop.window.pending > 0) {
+    checkState(`at step ${step} (parameters and optimizer state are checked at every log line)`);
+    await loop.writeLine(loop.window.flush(step));
+  }
   if (finished && !loop.skipFinalEval && lastEvalStep !== step) await evaluate();
+  else if (finished && lastEval === null && lastEvalStep === step) {
+    // That step's evaluation is the one the stopped process wrote.
+    const saved = await loop.sink.read('eval.json');
+    if (saved) lastEval = JSON.parse(saved) as EvalResult;
+  }
   await save(finished);
   return { step, finished, trainMs, lastEval, best };
 }

@@ -142,3 +142,21 @@ describe('fisor eval of a common-loop checkpoint', () => {
     expect(mc.monitor).toEqual(mo.monitor);
   });
 });
+
+describe('a resume that asks for no more steps than the checkpoint has', () => {
+  it("finishes at that step: one eval line for it (not a second from a moved stream), and the window's train line", async () => {
+    setBackend('js');
+    const config = cfgOf('bc-safe', { steps: 8, evalEvery: 4, logEvery: 3, checkpointEvery: 0 });
+    const dir = fresh();
+    await trainAlgorithm(opts('bc-safe', dir, { config, stopAt: 4 }));
+    const before = metrics(dir);
+    const done = await trainAlgorithm(opts('bc-safe', dir, { config, resume: true, steps: 4 }));
+    expect(done.step).toBe(4);
+    const lines = metrics(dir);
+    const evals = lines.filter((l) => l.type === 'eval' && l.step === 4);
+    expect(evals).toHaveLength(1);
+    expect(evals[0]).toEqual(before.find((l) => l.type === 'eval' && l.step === 4));
+    expect(lines.filter((l) => l.type === 'train').map((l) => l.step)).toEqual([3, 4]);
+    expect(done.lastEval?.normalizedReward).toBe(evals[0].normalizedReward);
+  });
+});
