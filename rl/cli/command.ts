@@ -12,6 +12,11 @@ export interface Command {
   /** Flag table (used for `fisor <command> --help`). */
   flags: FlagSpecs;
   /**
+   * The flag table that applies to these arguments, where it depends on them (`fisor train --algo bc-safe --help`
+   * lists the baselines' flags, not FISOR's); default `flags`.
+   */
+  flagsFor?(argv: readonly string[]): FlagSpecs;
+  /**
    * Run with the arguments after the command name. Throw UsageError for bad usage, Error for failures;
    * return an exit code to end otherwise than 0 without an error (130: interrupted by Ctrl-C).
    */

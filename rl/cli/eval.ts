@@ -25,7 +25,7 @@ const flags = {
     help: "after a step with a cost: 'safest' (the paper: lowest Q_h) or 'reward' (highest Q_r); default: the run's config violatingChoice",
   },
   'cost-limit': { type: 'float', help: "cost limit kappa for the scores and safe marks (default: the run's, else the task's)", meta: 'K' },
-  out: { type: 'string', help: 'write the result as JSON here (default <run>/eval-<seed>.json, with -fixed, -k<K>, -<choice> added for --fixed-start, --cost-limit, --violating-choice; -2, -3, ... when taken; never inside checkpoint/)', meta: 'FILE' },
+  out: { type: 'string', help: 'write the result as JSON here (default <run>/eval-<seed>.json, with -fixed, -k<K>, -<choice>, -n<N> added for --fixed-start, --cost-limit, --violating-choice, --samples; -2, -3, ... when taken; never inside checkpoint/)', meta: 'FILE' },
   force: { type: 'bool', help: 'replace an existing --out file (without it an existing file is refused)', default: false },
   backend: { type: 'string', help: 'tensor backend', meta: 'NAME' },
   quiet: { type: 'bool', help: 'no progress bar', default: false },

@@ -43,7 +43,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     if (!load) throw new UsageError(`unknown command '${name}'; known commands: ${Object.keys(COMMANDS).join(', ')}`);
     const cmd = await load();
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout.write(usageText(name, cmd.summary, cmd.flags) + '\n');
+      io.stdout.write(usageText(name, cmd.summary, cmd.flagsFor?.(rest) ?? cmd.flags) + '\n');
       return 0;
     }
     const code = await cmd.run(rest, io);

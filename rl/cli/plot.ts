@@ -52,6 +52,8 @@ const MAX_GRID = 4000;
 /** Every flag of every kind, for `fisor plot --help`. */
 const allFlags: FlagSpecs = { ...feasibleFlags, ...curvesFlags, ...scatterFlags };
 for (const k of ['checkpoint', 'run', 'data'] as const) allFlags[k] = { ...allFlags[k], required: false, help: `${allFlags[k].help} (required)` };
+// Each kind has its own --out default; the merged table would show only the last one.
+allFlags.out = { ...allFlags.out, help: 'output path without extension (default: feasible <run>/feasible, curves <run>/curves (required for several runs), scatter <data>.scatter; -2, -3, ... when taken)' };
 
 export const command: Command = {
   summary: "plots (SVG + PNG): 'fisor plot feasible --checkpoint DIR', 'fisor plot curves --run DIR[,DIR...]', 'fisor plot scatter --data FILE'",

@@ -17,10 +17,10 @@ import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
 import { runTrainingCli } from './train_run.js';
 import { checkCostLimitFlag, checkSeedFlag, continueCommand, defaultRunDir, extractRepeated, selectBackend } from './common.js';
-import { algoOf } from './train_algo.js';
+import { algoOf, algoTrainFlags } from './train_algo.js';
 
 const flags = {
-  algo: { type: 'string', help: "algorithm: fisor (default) or one of 'fisor algos'", default: 'fisor', meta: 'NAME' },
+  algo: { type: 'string', help: "algorithm: fisor (default) or one of 'fisor algos' (their flags: fisor train --algo NAME --help)", default: 'fisor', meta: 'NAME' },
   task: { type: 'string', help: "task name (see 'fisor tasks')", required: true, meta: 'NAME' },
   preset: { type: 'string', help: 'config preset: cpu (minutes on 2 cores), paper (official values), or safe, safe2, ..., safe10 (cpu with the changes of rl/fisor/config.ts, each with its reason)', default: 'cpu', meta: 'NAME' },
   steps: { type: 'int', help: 'training iterations (default: the preset\'s); with --resume: extend the run to N', meta: 'N' },
@@ -40,8 +40,12 @@ const flags = {
 export { defaultRunDir };
 
 export const command: Command = {
-  summary: 'train FISOR on a task (offline, from a DSRL dataset)',
+  summary: 'train FISOR on a task (offline, from a DSRL dataset); --algo NAME trains a baseline instead',
   flags,
+  flagsFor: (argv) => {
+    const algo = algoOf(argv);
+    return algo !== undefined && algo !== 'fisor' ? algoTrainFlags : flags;
+  },
   async run(argv, io) {
     const algo = algoOf(argv);
     if (algo !== undefined && algo !== 'fisor') return (await import('./train_algo.js')).runTrainAlgo(argv, io);

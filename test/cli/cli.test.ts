@@ -86,6 +86,24 @@ describe('fisor CLI', () => {
       if (argv.length) expect(r.err).toMatch(/^error: /);
     }
   });
+  it('--help lists the flags that apply: a baseline\'s for train --algo NAME, each plot kind\'s --out default', async () => {
+    const fisor = await run('train', '--help');
+    expect(fisor.code).toBe(0);
+    expect(fisor.out).toMatch(/safe10/);
+    expect(fisor.out).not.toMatch(/--data-recipe/); // FISOR's recipe is its config's dataRecipe
+    const bc = await run('train', '--algo', 'bc-safe', '--help');
+    expect(bc.code).toBe(0);
+    expect(bc.out).toMatch(/--data-recipe NAME/); // the flag README's baselines command uses
+    expect(bc.out).toMatch(/--preset NAME +config preset: cpu .* or paper/);
+    expect(bc.out).not.toMatch(/safe10/);
+    const plot = await run('plot', '--help');
+    const out = plot.out.split('\n').find((l) => l.trimStart().startsWith('--out'))!;
+    expect(out).toMatch(/<run>\/feasible/);
+    expect(out).toMatch(/<run>\/curves/);
+    expect(out).toMatch(/<data>\.scatter/);
+    const ev = await run('eval', '--help');
+    expect(ev.out).toMatch(/-k<K>/); // the default name eval writes with --cost-limit
+  });
   it('runtime errors exit 1', async () => {
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
