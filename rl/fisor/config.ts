@@ -629,7 +629,7 @@ export function checkConfig(c: FisorConfig): void {
   pos('criticUpdates', c.criticUpdates);
   nonneg('criticSteps', c.criticSteps);
   if (c.schedule === 'critics-first' && c.criticUpdates > 1) bad('criticUpdates', `(${c.criticUpdates}) must be 1 with schedule 'critics-first': its extra critic updates would also train the critics in the actor phase, which trains the actor against frozen critics; for more critic training raise criticSteps instead`);
-  if (c.schedule === 'critics-first' && c.criticSteps >= c.steps) bad('criticSteps', `(${c.criticSteps}) must be < steps (${c.steps}) with schedule 'critics-first' (the actor needs iterations); for a run of ${c.steps} steps set it lower too, e.g. --set criticSteps=${Math.max(1, Math.round(0.6 * c.steps))} (the safe presets' 60 %), or --set schedule=joint`);
+  if (c.schedule === 'critics-first' && c.criticSteps >= c.steps) bad('criticSteps', `(${c.criticSteps}) must be < steps (${c.steps}) with schedule 'critics-first' (the actor needs iterations); for a run of ${c.steps} steps set it lower too, e.g. --set criticSteps=${Math.max(1, Math.round(0.6 * c.steps))} (the safe presets use 60-71 %), or --set schedule=joint`);
   if (c.criticBatchSize > c.batchSize) bad('criticBatchSize', `(${c.criticBatchSize}) must be <= batchSize (${c.batchSize})`);
   unit('discount', c.discount);
   unit('tau', c.tau);
