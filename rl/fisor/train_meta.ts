@@ -103,7 +103,12 @@ export function checkpointMetadata(loaded: LoadedCheckpoint, where: string): Che
   const bad = (why: string): never => {
     throw new Error(`checkpoint ${where}: not a valid FISOR training checkpoint: metadata ${why}`);
   };
-  const { meta, config } = checkAgentMetadata(loaded, bad, (algo) => `: continue or evaluate it with --algo ${algo}`);
+  // A FISOR run of the baselines' common loop (rl/algos/fisor_adapter.ts) is not continued by `--algo fisor` (that is
+  // this loop): the script that made it resumes it.
+  const hint = (algo: string) => algo === 'fisor'
+    ? ": it is a FISOR run of the baselines' common loop (rl/algos; e.g. scripts/baselines.ts --algos fisor), which continues it when rerun; fisor eval evaluates it"
+    : `: continue or evaluate it with --algo ${algo}`;
+  const { meta, config } = checkAgentMetadata(loaded, bad, hint);
   const rngs = meta.rngs as Record<string, unknown>;
   for (const k of ['actor', 'act', 'data', 'eval']) if (!(k in rngs)) bad(`has no Rng state 'rngs.${k}'`);
   for (const [k, s] of Object.entries(rngs)) if (!isRngState(s)) bad(`field 'rngs.${k}' is not an Rng state (four 32-bit words, not all 0, and a spare number or null): ${JSON.stringify(s)}`);

@@ -138,6 +138,9 @@ describe('fisor eval of a common-loop checkpoint', () => {
     const mc = await evalJson(common, '--monitor', '--samples', '3', '--violating-choice', 'reward');
     expect(mc.violatingChoice).toBe('reward');
     expect([mc.numSamples, mo.numSamples]).toEqual([3, 3]);
+    // FISOR's own loop does not continue it, and says what does (it used to advise --algo fisor, which is that loop).
+    await expect(train({ task: 'BallRun', config: config as unknown as Parameters<typeof train>[0]['config'], seed: 3, outDir: common, dataset: ds, resume: true, steps: 4 }))
+      .rejects.toThrow(/FISOR run of the baselines' common loop .*scripts\/baselines\.ts --algos fisor/);
     expect(mc.episodes).toEqual(mo.episodes);
     expect(mc.monitor).toEqual(mo.monitor);
   });
