@@ -15,7 +15,7 @@ import { nodeProvenance } from '../io/node_provenance.js';
 import { NodeRunSink } from '../io/node_sink.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { Command } from './command.js';
-import { runTrainingCli } from './train_run.js';
+import { resumeTotal, runTrainingCli } from './train_run.js';
 import { checkCostLimitFlag, checkSeedFlag, continueCommand, defaultRunDir, extractRepeated, selectBackend } from './common.js';
 import { algoOf, algoTrainFlags } from './train_algo.js';
 
@@ -77,7 +77,7 @@ export const command: Command = {
     io.stdout.write(f.resume
       ? `resuming FISOR on ${f.task} from ${out}/checkpoint (config and seed from the checkpoint), backend ${getBackend().name}\n`
       : `training FISOR on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
-    return runTrainingCli(io, { total: f.resume ? (f.steps ?? cfg.steps) : cfg.steps, label: `train ${f.task}`, quiet: f.quiet, out, continueCommand: continueCommand('fisor train', [['task', f.task], ['out', out], ['dataset', f.dataset], ['allow-task-mismatch', f['allow-task-mismatch']], ['cost-limit', f['cost-limit']], ['steps', f.resume ? f.steps : undefined], ['backend', f.backend]]) }, (hooks) => train({
+    return runTrainingCli(io, { total: f.resume ? resumeTotal(out, f.steps, cfg.steps) : cfg.steps, label: `train ${f.task}`, quiet: f.quiet, out, continueCommand: continueCommand('fisor train', [['task', f.task], ['out', out], ['dataset', f.dataset], ['allow-task-mismatch', f['allow-task-mismatch']], ['cost-limit', f['cost-limit']], ['steps', f.resume ? f.steps : undefined], ['backend', f.backend]]) }, (hooks) => train({
       task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, allowTaskMismatch: f['allow-task-mismatch'],
       resume: f.resume, overwrite: f.overwrite, steps: f.steps, costLimit: f['cost-limit'], provenance: nodeProvenance(), ...hooks,
     }));

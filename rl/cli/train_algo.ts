@@ -16,7 +16,7 @@ import { NodeRunSink } from '../io/node_sink.js';
 import { checkCostLimitFlag, checkSeedFlag, continueCommand, defaultRunDir, extractRepeated, recipeFlag, selectBackend } from './common.js';
 import { parseFlags, UsageError, type FlagSpecs } from './args.js';
 import type { CliIO } from './command.js';
-import { runTrainingCli } from './train_run.js';
+import { resumeTotal, runTrainingCli } from './train_run.js';
 
 export const algoTrainFlags = {
   algo: { type: 'string', help: "algorithm (see 'fisor algos')", default: 'fisor', meta: 'NAME' },
@@ -81,7 +81,7 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
   io.stdout.write(f.resume
     ? `resuming ${f.algo} on ${f.task} from ${out}/checkpoint, backend ${getBackend().name}\n`
     : `training ${f.algo} on ${f.task}: preset ${f.preset}, ${cfg.steps} steps, seed ${f.seed}, backend ${getBackend().name}, out ${out}\n`);
-  return runTrainingCli(io, { total: f.resume ? (f.steps ?? cfg.steps) : cfg.steps, label: `train ${f.algo} ${f.task}`, quiet: f.quiet, out, continueCommand: continueCommand('fisor train', [['algo', f.algo], ['task', f.task], ['out', out], ['dataset', f.dataset], ['data-recipe', recipe], ['allow-task-mismatch', f['allow-task-mismatch']], ['cost-limit', f['cost-limit']], ['steps', f.resume ? f.steps : undefined], ['backend', f.backend]]) }, (hooks) => trainAlgorithm({
+  return runTrainingCli(io, { total: f.resume ? resumeTotal(out, f.steps, cfg.steps) : cfg.steps, label: `train ${f.algo} ${f.task}`, quiet: f.quiet, out, continueCommand: continueCommand('fisor train', [['algo', f.algo], ['task', f.task], ['out', out], ['dataset', f.dataset], ['data-recipe', recipe], ['allow-task-mismatch', f['allow-task-mismatch']], ['cost-limit', f['cost-limit']], ['steps', f.resume ? f.steps : undefined], ['backend', f.backend]]) }, (hooks) => trainAlgorithm({
     algo: f.algo, task: f.task, config: cfg, seed: f.seed, outDir: out, dataset, datasetPath: f.dataset, allowTaskMismatch: f['allow-task-mismatch'], dataRecipe: recipe, resume: f.resume, overwrite: f.overwrite, steps: f.steps,
     costLimit: f['cost-limit'], provenance: nodeProvenance(), ...hooks,
   }));

@@ -3,6 +3,8 @@
  * their training call: the progress bar, Ctrl-C (a checkpoint at the next step, exit 130), log lines that do
  * not tear the bar, and the closing report. Returns the exit code.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EvalResult } from '../fisor/evaluate.js';
 import type { BestRecord } from '../io/best.js';
 import type { CliIO } from './command.js';
@@ -19,6 +21,22 @@ export interface TrainOutcome {
   alreadyFinished: boolean;
   best: BestRecord | null;
   costLimit: number;
+}
+
+/**
+ * The progress bar's total for `--resume`: --steps if given, else the run's own length from its checkpoint (the
+ * preset's step count, which the bar used, is not the run's when it was made with --steps or --set). A checkpoint
+ * that cannot be read gives `fallback`; the training call then reports what is wrong with it.
+ */
+export function resumeTotal(out: string, steps: number | undefined, fallback: number): number {
+  if (steps !== undefined) return steps;
+  try {
+    const m = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')) as { metadata?: { config?: { steps?: unknown } } };
+    const s = m.metadata?.config?.steps;
+    return typeof s === 'number' && Number.isInteger(s) && s > 0 ? s : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /** The hooks the training call is given. */
