@@ -4,10 +4,13 @@
  *
  * Recipes (docs/DATASETS.md):
  *   - 'fixed' (the original data): one behaviour per episode.
- *   - 'recovery': the same draws, and in RECOVERY_FRACTION of the episodes the behaviour switches at a
+ *   - 'recovery': the same mixture, and in RECOVERY_FRACTION of the episodes the behaviour switches at a
  *     uniformly drawn step to a cautious scripted one (risk ~ U[0, 0.3], noise ~ U[0, 0.1]): trajectories
  *     that go near or over the constraint boundary and then recover, as DSRL's data (many policies over the
- *     reward-cost plane, including ones that recover) holds and the fixed recipe lacks.
+ *     reward-cost plane, including ones that recover) holds and the fixed recipe lacks. The switch draws come
+ *     from the same stream as the behaviours, so only the first episode is 'fixed''s (the later ones are other
+ *     draws of the same mixture), and a switch step past the episode's end never comes (PointRobot's episodes
+ *     end at the goal or the box edge: about 11 % of them switch, not half).
  *   - 'evasive': 'recovery' with the same draws, except on PointRobot, where the switching episodes keep their
  *     own behaviour and from the switch on run it behind a safety filter (PointRobotSafetyFilter): when the
  *     next state would be one that the ground truth calls infeasible, the robot brakes and turns away from
@@ -58,6 +61,8 @@ const HAS_H = new Set(['PointRobot', 'PointGoal1']);
 
 export function collect(task: string, opts: CollectOptions): Dataset {
   const ref = taskReference(task);
+  // A missing seed used to collect seed 0's data silently (Rng() and makeEnv default to 0).
+  if (!Number.isInteger(opts.seed)) throw new Error(`collect: seed must be an integer, got ${describeValue(opts.seed)}`);
   let transitions = opts.transitions;
   let episodes = opts.episodes;
   if (transitions === undefined && episodes === undefined) {
@@ -65,10 +70,11 @@ export function collect(task: string, opts: CollectOptions): Dataset {
     episodes = DEFAULT_EPISODES[task];
   }
   if (transitions !== undefined && !(Number.isInteger(transitions) && transitions > 0)) {
-    throw new Error(`collect: transitions must be a positive integer, got ${transitions}`);
+    throw new Error(`collect: transitions must be a positive integer, got ${describeValue(transitions)}`);
   }
-  if (transitions === undefined && !(Number.isInteger(episodes) && episodes! > 0)) {
-    throw new Error(`collect: episodes must be a positive integer, got ${episodes}`);
+  // A given `episodes` is checked even when `transitions` overrides it: -1 beside transitions was accepted silently.
+  if ((transitions === undefined || opts.episodes !== undefined) && !(Number.isInteger(episodes) && episodes! > 0)) {
+    throw new Error(`collect: episodes must be a positive integer, got ${describeValue(episodes)}`);
   }
   const recipe = opts.recipe ?? DEFAULT_RECIPE;
   if (!COLLECT_RECIPES.includes(recipe)) throw new Error(`collect: recipe must be one of ${COLLECT_RECIPES.join(', ')}, got '${recipe}'`);
@@ -76,7 +82,14 @@ export function collect(task: string, opts: CollectOptions): Dataset {
   const rng = new Rng(opts.seed);
   const env = makeEnv(task, { seed: opts.seed });
   const O = env.observationSize, A = env.actionSize;
-  const ds = emptyDataset(cap, O, A, HAS_H.has(task));
+  let ds: Dataset;
+  try {
+    ds = emptyDataset(cap, O, A, HAS_H.has(task));
+  } catch (e) {
+    // The typed arrays' own RangeError ('Invalid typed array length: 7000000000000') named neither the option nor the task.
+    const asked = transitions !== undefined ? `transitions ${transitions}` : `episodes ${episodes} (x ${ref.maxEpisodeSteps} steps)`;
+    throw new Error(`collect: ${asked} for ${task}: cannot allocate ${cap} rows of data (${(e as Error).message}); collect fewer`);
+  }
   const act = new Float64Array(A);
   let n = 0;
   let ep = 0;
@@ -118,4 +131,9 @@ export function collect(task: string, opts: CollectOptions): Dataset {
     opts.onProgress?.(n, target);
   }
   return n === cap ? ds : truncateDataset(ds, n);
+}
+
+/** A value as an error message shows it: strings quoted, so that the string '3' does not read as the number 3. */
+function describeValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
