@@ -51,8 +51,12 @@ export function costReturnScatterFigure(ds: Dataset, opts: ScatterOptions = {}):
 /** Two panels on the same axes: the dataset before and after filtering. */
 export function beforeAfterScatterFigure(before: Dataset, after: Dataset, kappa: number, title: string): FigureSpec {
   const all = [...splitTrajectories(before), ...splitTrajectories(after)];
-  const span = (v: number[]): [number, number] => {
-    const lo = Math.min(...v), hi = Math.max(...v), p = (hi - lo || 1) * 0.05;
+  // Over finite values only, and none: the panel's own default (an infinite or NaN limit drew nothing readable).
+  const span = (v: number[]): [number, number] | undefined => {
+    let lo = Infinity, hi = -Infinity;
+    for (const x of v) if (Number.isFinite(x)) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+    if (!(hi >= lo)) return undefined;
+    const p = (hi - lo || 1) * 0.05;
     return [lo - p, hi + p];
   };
   const xlim = span([...all.map((t) => t.cost), 0, kappa]);

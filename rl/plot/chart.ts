@@ -172,13 +172,18 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return out;
 }
 
-/** Tick label: thousands as "20k" when the step is a multiple of 1000, else just enough decimals for the step. */
+/**
+ * Tick label: thousands as "20k" when the step is a multiple of 1000, else just enough digits for the step
+ * (with at most 1 mantissa decimal and 6 decimals, neighbouring ticks such as 1000100 and 1000200, or
+ * 0.1234562 and 0.1234564, got the same label).
+ */
 export function formatTick(v: number, ticks: number[]): string {
   const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(v) || 1;
   if (v === 0) return '0';
   if (step >= 1000 && Math.abs(v) >= 1000 && v % 1000 === 0) return `${v / 1000}k`;
-  if (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-4) return v.toExponential(1).replace('e+', 'e');
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+  const stepExp = Math.floor(Math.log10(step) + 1e-9);
+  if (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-4) return v.toExponential(Math.max(1, Math.min(20, Math.floor(Math.log10(Math.abs(v))) - stepExp))).replace('e+', 'e');
+  const decimals = Math.max(0, Math.min(20, -stepExp));
   return v.toFixed(decimals).replace('-', '−');
 }
 
@@ -239,6 +244,13 @@ const px = (f: Frame, v: number): number => f.x0 + ((v - f.xlim[0]) / (f.xlim[1]
 const py = (f: Frame, v: number): number => f.y0 + f.h - ((v - f.ylim[0]) / (f.ylim[1] - f.ylim[0] || 1)) * f.h;
 const n1 = (v: number): string => v.toFixed(1);
 
+/**
+ * A vline's text goes right of the line, or left of it (right-aligned) where it would run past the panel's
+ * right edge: there the clip path cut it off (a scatter's "kappa = 10" vanished when every cost was <= kappa).
+ * `textWidth` is an estimate (DejaVu Sans digits are wider than it says), hence the 15 % margin.
+ */
+const vlineTextLeft = (f: Frame, X: number, text: string): boolean => X + 4 + 1.15 * textWidth(text, 11) > f.x0 + f.w && X - 4 - textWidth(text, 11) >= f.x0;
+
 function markerSvg(m: Marker, x: number, y: number, r: number, color: string, opacity: number): string {
   const op = opacity < 1 ? ` fill-opacity="${opacity}" stroke-opacity="${opacity}"` : '';
   switch (m) {
@@ -270,6 +282,19 @@ function pathOf(f: Frame, x: ArrayLike<number>, y: ArrayLike<number>): string {
   return d;
 }
 
+/**
+ * A dot at each finite vertex of a line with no finite neighbour: a lone "M" is not stroked, so a metric
+ * logged once (or a point between NaNs) left its panel empty while its legend named it.
+ */
+function isolatedDots(f: Frame, s: LineSeries): string {
+  const ok = (i: number) => i >= 0 && i < s.x.length && Number.isFinite(s.x[i]) && Number.isFinite(s.y[i]);
+  const out: string[] = [];
+  for (let i = 0; i < s.x.length; i++) {
+    if (ok(i) && !ok(i - 1) && !ok(i + 1)) out.push(`<circle cx="${n1(px(f, s.x[i]))}" cy="${n1(py(f, s.y[i]))}" r="${Math.max(1.5, s.width ?? 1.5)}" fill="${s.color}"${s.opacity !== undefined ? ` fill-opacity="${s.opacity}"` : ''}/>`);
+  }
+  return out.join('');
+}
+
 /** RGB pixels of a heat map, top row first (PNG order). */
 export function heatmapPixels(s: HeatmapSeries): Uint8Array {
   const cm = s.colormap ?? BLUE_WHITE_RED;
@@ -285,7 +310,7 @@ const pngDataUri = (w: number, h: number, rgb: Uint8Array): string => `data:imag
 function seriesSvg(f: Frame, s: Series): string {
   switch (s.type) {
     case 'line':
-      return `<path d="${pathOf(f, s.x, s.y)}" stroke="${s.color}" stroke-width="${s.width ?? 1.5}"${dashAttr(s.dash)} fill="none" stroke-linejoin="round"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>`;
+      return `<path d="${pathOf(f, s.x, s.y)}" stroke="${s.color}" stroke-width="${s.width ?? 1.5}"${dashAttr(s.dash)} fill="none" stroke-linejoin="round"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>${isolatedDots(f, s)}`;
     case 'points': {
       const out: string[] = [];
       for (let i = 0; i < s.x.length; i++) {
@@ -311,7 +336,8 @@ function seriesSvg(f: Frame, s: Series): string {
         return `<line x1="${f.x0}" y1="${Y}" x2="${f.x0 + f.w}" y2="${Y}" stroke="${s.color}" stroke-width="${w}"${dashAttr(s.dash)}/>${t}`;
       }
       const X = n1(px(f, s.value));
-      const t = s.text ? `<text x="${+X + 4}" y="${f.y0 + 14}" font-size="11" fill="${s.color}">${esc(s.text)}</text>` : '';
+      const left = s.text !== undefined && vlineTextLeft(f, +X, s.text);
+      const t = s.text ? `<text x="${left ? n1(+X - 4) : +X + 4}" y="${f.y0 + 14}" font-size="11"${left ? ' text-anchor="end"' : ''} fill="${s.color}">${esc(s.text)}</text>` : '';
       return `<line x1="${X}" y1="${f.y0}" x2="${X}" y2="${f.y0 + f.h}" stroke="${s.color}" stroke-width="${w}"${dashAttr(s.dash)}/>${t}`;
     }
     case 'circle': {
@@ -381,10 +407,22 @@ function emptiestCorner(series: Series[], f: Frame, w: number, h: number): Corne
         if (s.type === 'line' && i + 1 < s.x.length) visit(px(f, (s.x[i] + s.x[i + 1]) / 2), py(f, (s.y[i] + s.y[i + 1]) / 2));
       }
     } else if ((s.type === 'vline' || s.type === 'hline') && s.text) {
-      // keep the line's text label readable: weigh it like many points
-      const X = s.type === 'vline' ? px(f, s.value) + 4 + textWidth(s.text, 11) / 2 : f.x0 + f.w - 4 - textWidth(s.text, 11) / 2;
-      const Y = s.type === 'vline' ? f.y0 + 10 : py(f, s.value) - 8;
-      for (let k = 0; k < 50; k++) visit(X, Y);
+      // Keep the line's text readable: a box over any part of it (where seriesSvg draws it) weighs like many
+      // points; counting only the text's centre let a box cover the text's end.
+      const tw = textWidth(s.text, 11);
+      let a: number, base: number;
+      if (s.type === 'vline') {
+        const X = +n1(px(f, s.value));
+        a = vlineTextLeft(f, X, s.text) ? X - 4 - tw : X + 4;
+        base = f.y0 + 14;
+      } else {
+        const Y = +n1(py(f, s.value));
+        a = f.x0 + f.w - 4 - tw;
+        base = Y - f.y0 < 16 ? Y + 13 : Y - 4;
+      }
+      boxes.forEach(([x1, y1, x2, y2], k) => {
+        if (a < x2 && a + tw > x1 && base - 9 < y2 && base + 3 > y1) counts[k] += 50;
+      });
     } else if (s.type === 'band') {
       for (let i = 0; i < s.x.length; i++) {
         visit(px(f, s.x[i]), py(f, s.lo[i]));

@@ -5,6 +5,7 @@ export type Segment = [number, number, number, number];
 /**
  * Segments of {f = level} for a grid with row = y index (ys ascending), col = x index: `f(r * nx + c)`.
  * Each cell's crossing points are interpolated linearly along its edges; saddle cells give two segments.
+ * Cells with a non-finite corner give none (a gap in the line).
  */
 export function contourSegments(f: (i: number) => number, xs: ArrayLike<number>, ys: ArrayLike<number>, level = 0): Segment[] {
   const n = xs.length, m = ys.length;
@@ -17,6 +18,9 @@ export function contourSegments(f: (i: number) => number, xs: ArrayLike<number>,
   for (let r = 0; r + 1 < m; r++) {
     for (let c = 0; c + 1 < n; c++) {
       const v = [f(r * n + c) - level, f(r * n + c + 1) - level, f((r + 1) * n + c + 1) - level, f((r + 1) * n + c) - level]; // bl, br, tr, tl
+      // A cell with a NaN or infinite corner has no defined crossing (its interpolation gave NaN coordinates, and a
+      // "NaN" in the SVG path ended the whole contour there): it is left out, as matplotlib masks invalid values.
+      if (!v.every(Number.isFinite)) continue;
       const p: [number, number][] = [];
       const corners: [number, number][] = [[xs[c], ys[r]], [xs[c + 1], ys[r]], [xs[c + 1], ys[r + 1]], [xs[c], ys[r + 1]]];
       for (let e = 0; e < 4; e++) {
