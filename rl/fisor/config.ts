@@ -169,8 +169,8 @@ export interface FisorConfig {
   rewardScale: 'auto' | 'dsrl' | 'none';
   /**
    * Behaviour data recipe when the data is collected here (rl/data/collect.ts, docs/DATASETS.md): 'fixed'
-   * (one behaviour per episode, the original data) or 'recovery' (half the episodes switch to a cautious
-   * behaviour mid-episode) or 'evasive' (recovery, except that PointRobot's switching episodes keep their
+   * (one behaviour per episode, the original data) or 'recovery' (a coin per episode switches the behaviour to a
+   * cautious one at a drawn step: half the episodes on the tasks that run to their time limit, ~11 % of PointRobot's) or 'evasive' (recovery, except that PointRobot's switching episodes keep their
    * behaviour behind a ground-truth safety filter) or 'observed' (evasive, except that PointGoal1's scripted
    * behaviours act on the lidar observation). Not a FISOR setting: the same data serves every algorithm.
    */
@@ -286,7 +286,7 @@ export const SAFE2_CHANGES: Record<string, { value: unknown; why: string }> = {
  * without a violation, where safe2's 0.7 on the fixed data broke the run tasks).
  */
 export const SAFE3_CHANGES: Record<string, { value: unknown; why: string }> = {
-  dataRecipe: { value: 'recovery', why: "paper: DSRL's datasets; ours 'fixed' (one behaviour per episode) holds no action that recovers from near the boundary, so a state visited only by reckless behaviours has no safe data action to imitate. 'recovery' (docs/DATASETS.md) switches half the episodes to a cautious behaviour mid-episode, as DSRL's many-policy data does; the same data for every algorithm (BC-Safe and the baselines train on it too)" },
+  dataRecipe: { value: 'recovery', why: "paper: DSRL's datasets; ours 'fixed' (one behaviour per episode) holds no action that recovers from near the boundary, so a state visited only by reckless behaviours has no safe data action to imitate. 'recovery' (docs/DATASETS.md) switches episodes to a cautious behaviour mid-episode (half of them where episodes run to their time limit; ~11 % of PointRobot's, which mostly end early), as DSRL's many-policy data does; the same data for every algorithm (BC-Safe and the baselines train on it too)" },
   feasibilityExpectile: { value: 0.8, why: "paper 0.9; V_h judges a state infeasible when more than p* = tau / (tau + 25 (1 - tau)) of the data's actions there violate (26 % at 0.9, 14 % at 0.8, 8.5 % at 0.7). 0.9 left the circle tasks' recovery failures (BallCircle seed 0 cost 4.90, CarCircle 11.77), 0.7 judged the run tasks infeasible everywhere and collapsed their reward (CarRun 0.59 -> -0.06); 0.8 with the recovery data had no violation on 6 of 7 single runs (CarCircle 0, 1; BallCircle 0, 1; BallRun 0; CarRun 2) with CarRun's reward kept" },
 };
 
