@@ -6,6 +6,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// package.json's engines, which npm install only warns about. An older Node lacks process.getBuiltinModule
+// (20.16), through which the library reaches node:fs: it would take this host for a browser and fail only at
+// the first file it writes (after training), with an error about browsers.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  process.stderr.write(`error: fisor needs Node >= 20.19 (this is Node ${process.versions.node})\n`);
+  process.exit(1);
+}
+
 const source = fileURLToPath(new URL('../rl/cli/main.ts', import.meta.url));
 const compiled = new URL('../dist/rl/cli/main.js', import.meta.url);
 
@@ -21,10 +30,15 @@ if (existsSync(source)) {
   // Ctrl-C / kill: the child decides (train saves a checkpoint first). Forwarded, because a signal sent to this
   // launcher alone would otherwise end it and orphan the child; in a terminal both get Ctrl-C, and the child
   // counts the two deliveries as one.
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  const forward = (sig) => child.kill(sig);
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, forward);
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    if (signal) {
+      // End by the child's signal (shell status 128 + n). The forwarding handler goes first: it would catch the
+      // re-raised SIGINT / SIGTERM, and the launcher would then exit 0 as if the command had succeeded.
+      for (const sig of ['SIGINT', 'SIGTERM']) process.off(sig, forward);
+      process.kill(process.pid, signal);
+    } else process.exit(code ?? 1);
   });
   child.on('error', (e) => {
     process.stderr.write(`error: cannot start node: ${e.message}\n`);

@@ -27,15 +27,15 @@ export { softmax, logSoftmax } from './ops/softmax.js';
 export { gelu, erf } from './ops/gelu.js';
 export { causalMask, keyPaddingMask, MASKED_LOGIT } from './ops/mask.js';
 export { noGrad, isGradEnabled, apply, setDebugNonFinite, isDebugNonFinite, type OpDef } from './autograd.js';
-export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult, type InputReport } from './gradcheck.js';
 export { audit, formatAudit, type AuditRow, type AuditReport, type AuditOptions } from './audit.js';
-export { tidy, keep, setMemoryWarningBytes, wasmMemoryInUse } from './memory.js';
+export { tidy, keep, setMemoryWarningBytes, wasmMemoryInUse, type Disposable } from './memory.js';
 export {
   sizeOf, stridesOf, sameShape, fmtShape, broadcastShapes, broadcastStrides, normAxis, normAxes, checkShape, type Shape,
 } from './shape.js';
 export {
   setBackend, getBackend, listBackends, registerBackend, backendByName,
-  type Backend, type DType, type DataBuffer, type FusedActivation,
+  type Backend, type DType, type DataBuffer, type FusedActivation, type TypedArray,
 } from './backend.js';
 export { platform, setPlatform, type Platform, type NodeBuiltins } from './platform.js';
 export { relaxedSimdAvailable, wasmSimdAvailable } from './backends/wasm/features.js';

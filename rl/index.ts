@@ -13,6 +13,6 @@ export {
   emptyDataset, truncateDataset, sampleIndices, allocBatch, gatherBatch, splitTrajectories, summarizeDataset, validateDataset,
   type Dataset, type Batch, type Trajectory, type DatasetSummary,
 } from './data/dataset.js';
-export { collect, DEFAULT_EPISODES, DEFAULT_TRANSITIONS, type CollectOptions } from './data/collect.js';
+export { collect, DEFAULT_EPISODES, DEFAULT_TRANSITIONS, type CollectOptions, type CollectRecipe } from './data/collect.js';
 export { normalizeReward, normalizeCost, isSafe, scoreEpisode, scoreEpisodes, type TaskScore } from './data/scoring.js';
 export * from './fisor/index.js';

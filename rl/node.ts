@@ -10,17 +10,23 @@ export function train(opts: TrainOptions): Promise<TrainResult> {
   return trainAnywhere({ ...opts, provenance: { ...nodeProvenance(), ...(opts.provenance ?? {}) } });
 }
 export { loadAgent, buildAgent, CHECKPOINT_DIR, type TrainOptions, type TrainResult, type CheckpointMetadata } from './fisor/train.js';
+export type { BestRecord } from './io/best.js';
 export { nodeProvenance } from './io/node_provenance.js';
 export { readDsrlHdf5, writeDsrlHdf5, DSRL_KEYS, type WriteOptions } from './data/hdf5.js';
 export { main as cliMain } from './cli/main.js';
+export type { CliIO } from './cli/command.js';
 // Figures (SVG + PNG files) and dataset tools, as docs/FIGURES.md and docs/DATA_TOOLS.md name them.
-export { writeFeasibleFigure, feasibleFigure, evaluateSlice, PAPER_SLICES, type FeasibleFigureOptions, type FeasibleFigureSummary, type ValueFn } from './plot/feasible.js';
-export { pointRobotRollout } from './plot/rollout.js';
-export { readMetrics, curvesFigure } from './plot/curves.js';
-export { costReturnScatterFigure, beforeAfterScatterFigure } from './data/scatter.js';
+export { writeFeasibleFigure, feasibleFigure, evaluateSlice, PAPER_SLICES, type FeasibleFigureOptions, type FeasibleFigureSummary, type SliceResult, type ValueFn } from './plot/feasible.js';
+export { pointRobotRollout, type Rollout, type RolloutPolicy } from './plot/rollout.js';
+export { readMetrics, curvesFigure, type MetricsLog } from './plot/curves.js';
+export { costReturnScatterFigure, beforeAfterScatterFigure, type ScatterOptions } from './data/scatter.js';
 export { svgToPng, writeFigure } from './plot/raster.js';
-export type { FigureSpec } from './plot/chart.js';
-export { filterDataset, type FilterOptions, type FilterResult } from './data/filter.js';
+export type {
+  FigureSpec, PanelSpec, Series, LineSeries, PointSeries, HeatmapSeries, ContourSeries, RefLineSeries, CircleSeries, BandSeries, TextSeries,
+  Marker, LegendPlace, LegendEntry, ColorbarSpec,
+} from './plot/chart.js';
+export type { Colormap, Norm, RGB } from './plot/colormap.js';
+export { filterDataset, type FilterOptions, type FilterResult, type FilterStep, type GridFilterOptions } from './data/filter.js';
 // Run sinks: the training loop writes only through a RunSink (a directory here, memory, or your own).
 export { MemoryRunSink } from './io/memory_sink.js';
 export { NodeRunSink } from './io/node_sink.js';

@@ -7,3 +7,4 @@ export { PAPER, CPU_CHANGES, SAFE_CHANGES, SAFE2_CHANGES, SAFE3_CHANGES, SAFE4_C
 export { feasibleTarget, rewardTarget, expectile, reversedExpectile, fisorWeights, constraintValues } from './critics.js';
 export { prepareData, resolveDataOptions, sampleBatch, allocFisorBatch, type FisorData } from './data.js';
 export { evaluate, type EvalOptions, type EvalResult, type EpisodeResult, type Policy } from './evaluate.js';
+export type { MonitorSummary, MonitorStep, StepCause, RootCause } from './monitor.js';

@@ -116,6 +116,57 @@ describe('npm pack + install', () => {
     await ok(sh(process.execPath, [tsc, '-p', 'tsconfig.browser.json'], app), 'tsc (browser consumer)');
   });
 
+  it('a Node TypeScript project (nodenext, strict, skipLibCheck off) resolves every entry and names its types', async () => {
+    ready();
+    const tsconfig = {
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], typeRoots: [join(root, 'node_modules', '@types')], types: ['node'], skipLibCheck: false, strict: true, noEmit: true },
+      files: ['node-app.ts'],
+    };
+    writeFileSync(join(app, 'tsconfig.node.json'), JSON.stringify(tsconfig));
+    writeFileSync(join(app, 'node-app.ts'), [
+      "import { tensor, type Tensor, type TypedArray } from 'fisor-ts';",
+      "import { MLP, type CheckpointContent } from 'fisor-ts/nn';",
+      "import { ddpmSample, type DiffusionSchedule } from 'fisor-ts/diffusion';",
+      "import { resolveConfig, type FisorConfig, type Dataset, type EvalResult, type EpisodeResult, type MonitorSummary, type CollectRecipe, type TaskName } from 'fisor-ts/rl';",
+      "import { train, type TrainResult, type BestRecord, type RolloutPolicy, type FilterResult } from 'fisor-ts/rl/node';",
+      "const cfg: FisorConfig = resolveConfig({ preset: 'cpu', task: 'PointRobot' });",
+      "const recipe: CollectRecipe = 'recovery';",
+      'const t: Tensor = tensor([1, 2]);',
+      'const data: TypedArray = t.dataSync();',
+      'type Names = [CheckpointContent, DiffusionSchedule, Dataset, EvalResult, EpisodeResult, MonitorSummary, TaskName, TrainResult, BestRecord, RolloutPolicy, FilterResult];',
+      'export const used: [unknown[], Names | null] = [[cfg, recipe, data, MLP, ddpmSample, train], null];', '',
+    ].join('\n'));
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    await ok(sh(process.execPath, [tsc, '-p', 'tsconfig.node.json'], app), 'tsc (Node consumer, nodenext)');
+  });
+
+  it('a CommonJS TypeScript project (module commonjs, moduleResolution node10) type-checks every entry and require()s it', async () => {
+    ready();
+    // node10 resolution ignores "exports": the subpaths' types come from "typesVersions". The compiled require()
+    // of this ESM package works from Node 20.19 on (package.json's engines).
+    mkdirSync(join(app, 'cjs'), { recursive: true });
+    writeFileSync(join(app, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    const tsconfig = {
+      compilerOptions: { target: 'ES2022', module: 'CommonJS', moduleResolution: 'Node10', lib: ['ES2022'], typeRoots: [join(root, 'node_modules', '@types')], types: ['node'], skipLibCheck: false, strict: true, outDir: 'cjs' },
+      files: ['cjs-app.ts'],
+    };
+    writeFileSync(join(app, 'tsconfig.cjs.json'), JSON.stringify(tsconfig));
+    writeFileSync(join(app, 'cjs-app.ts'), [
+      "import { tensor } from 'fisor-ts';",
+      "import { MLP } from 'fisor-ts/nn';",
+      "import { ddpmSample } from 'fisor-ts/diffusion';",
+      "import { resolveConfig, type FisorConfig } from 'fisor-ts/rl';",
+      "import { train, type TrainResult } from 'fisor-ts/rl/node';",
+      "const cfg: FisorConfig = resolveConfig({ preset: 'cpu', task: 'PointRobot' });",
+      'const result: TrainResult | null = null;',
+      'console.log(JSON.stringify([typeof tensor, typeof MLP, typeof ddpmSample, typeof train, cfg.steps > 0, result]));', '',
+    ].join('\n'));
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    await ok(sh(process.execPath, [tsc, '-p', 'tsconfig.cjs.json'], app), 'tsc (CommonJS consumer, node10)');
+    const out = await ok(sh(process.execPath, [join('cjs', 'cjs-app.js')], app), 'node cjs/cjs-app.js');
+    expect(JSON.parse(out.trim())).toEqual(['function', 'function', 'function', 'function', true, null]);
+  });
+
   it('the installed fisor CLI lists tasks, trains and evaluates', async () => {
     ready();
     expect(await ok(sh('npx', ['--no-install', 'fisor', 'tasks'], app), 'fisor tasks')).toMatch(/PointRobot/);
