@@ -26,7 +26,7 @@ export async function mainUsage(): Promise<string> {
   const names = Object.keys(COMMANDS);
   const w = Math.max(...names.map((n) => n.length));
   for (const n of names) lines.push(`  ${n.padEnd(w + 2)}${(await COMMANDS[n]()).summary}`);
-  lines.push('', "Run 'fisor <command> --help' for a command's flags.");
+  lines.push('', "Run 'fisor <command> --help' for a command's flags; 'fisor --version' for the package (and commit).");
   return lines.join('\n');
 }
 
@@ -38,6 +38,13 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       const text = await mainUsage();
       (name === undefined ? io.stderr : io.stdout).write(text + '\n');
       return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === 'version') {
+      // The package and, in a source checkout, the commit: what a run's provenance records.
+      const { nodeProvenance } = await import('../io/node_provenance.js');
+      const p = nodeProvenance();
+      io.stdout.write(`${p.package}${p.gitCommit ? ` (git ${p.gitCommit})` : ''}\n`);
+      return 0;
     }
     const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!load) throw new UsageError(`unknown command '${name}'; known commands: ${Object.keys(COMMANDS).join(', ')}`);

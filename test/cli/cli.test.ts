@@ -54,6 +54,12 @@ describe('fisor CLI', () => {
     expect(r.code).toBe(0);
     for (const t of ['PointRobot', 'BallCircle', 'CarCircle', 'BallRun', 'CarRun', 'PointGoal1']) expect(r.out).toContain(t);
   });
+  it('--version prints the package (and, in this checkout, the commit)', async () => {
+    const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+    const r = await run('--version');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^fisor-ts@${version.replace(/\./g, '\\.')}( \\(git [0-9a-f]{40}(\\+dirty)?\\))?\\n$`));
+  });
   it('collect writes a readable DSRL file and a scatter SVG, with a summary', async () => {
     const out = join(dir, 'sub', 'carrun.hdf5');
     const r = await run('collect', '--task', 'CarRun', '--episodes', '5', '--seed', '2', '--out', out, '--quiet');
