@@ -80,6 +80,12 @@ describe.each(modes)('gpujs backend (mode %s)', (modeName) => {
   });
 });
 
+describe('gpujs options', () => {
+  it('a cacheSize that is not a positive integer is refused (NaN meant never evicting)', () => {
+    for (const cacheSize of [NaN, 0, 2.5]) expect(() => new GpujsBackend({ cacheSize })).toThrow(/option cacheSize must be a positive integer/);
+  });
+});
+
 describe('gpujs mode selection', () => {
   const saved = process.env.FISOR_GPUJS_MODE;
   afterAll(() => {

@@ -27,6 +27,14 @@ describe('wasm backend basics', () => {
     expect(() => w.alloc(4, 'float64')).toThrow();
   });
 
+  it('refuses option values that would silently mean something else (threads NaN or 0 ran one thread, a NaN watchdog never fired)', () => {
+    for (const threads of [NaN, 0, -1, 1.5]) expect(() => new WasmBackend({ threads })).toThrow(/option threads must be a positive integer/);
+    expect(() => new WasmBackend({ threads: 1, threadMinMacs: NaN })).toThrow(/option threadMinMacs must be a finite number >= 0, got NaN/);
+    expect(() => new WasmBackend({ threads: 1, threadMinElements: -1 })).toThrow(/threadMinElements/);
+    expect(() => new WasmBackend({ threads: 1, watchdogMs: 0 })).toThrow(/option watchdogMs must be a finite number > 0/);
+    expect(new WasmBackend({ threads: 1 }).threads).toBe(1);
+  });
+
   it('write / fill / view', () => {
     for (const n of [0, ...SIZES]) {
       const b = w.alloc(n, 'float32');

@@ -77,7 +77,11 @@ export class GpujsBackend implements Backend {
   constructor(opts: GpujsBackendOptions = {}) {
     this.gpu = createGpu(opts.mode ?? envMode());
     this.mode = concreteMode(this.gpu);
-    this.cacheSize = Math.max(1, opts.cacheSize ?? 256);
+    // NaN used to mean "never evict" (a NaN comparison is false), 0 or 1.5 something unsaid.
+    if (opts.cacheSize !== undefined && !(Number.isInteger(opts.cacheSize) && opts.cacheSize >= 1)) {
+      throw new Error(`GpujsBackend: option cacheSize must be a positive integer, got ${String(opts.cacheSize)}`);
+    }
+    this.cacheSize = opts.cacheSize ?? 256;
   }
 
   supports(dtype: DType): boolean {

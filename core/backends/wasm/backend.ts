@@ -113,6 +113,20 @@ export interface WasmBackendOptions {
   watchdogMs?: number;
 }
 
+/**
+ * Refuses option values that would silently mean something else: threads NaN or 0 ran one thread, a NaN or
+ * negative size threshold never split, a NaN watchdog never fired. Threads above 2 mean 2, as FISOR_WASM_THREADS.
+ */
+function checkWasmOptions(o: WasmBackendOptions): void {
+  const bad = (k: string, v: unknown, want: string) => new Error(`WasmBackend: option ${k} must be ${want}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) throw bad('threads', o.threads, 'a positive integer (1, or 2 for a worker)');
+  for (const k of ['threadMinMacs', 'threadMinElements', 'threadStartMs', 'workerSpin'] as const) {
+    const v = o[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw bad(k, v, 'a finite number >= 0');
+  }
+  if (o.watchdogMs !== undefined && !(typeof o.watchdogMs === 'number' && Number.isFinite(o.watchdogMs) && o.watchdogMs > 0)) throw bad('watchdogMs', o.watchdogMs, 'a finite number > 0');
+}
+
 class WasmBuffer implements DataBuffer {
   readonly dtype: DType = 'float32';
   /** Byte offset of the block in the memory; -1 once freed. */
@@ -257,7 +271,8 @@ export class WasmBackend implements Backend {
 
   constructor(opts: WasmBackendOptions = {}) {
     if (!wasmSimdAvailable()) throw new Error('wasm backend: WebAssembly SIMD128 is not available here');
-    const threads = Math.max(1, Math.min(2, Math.floor(opts.threads ?? defaultWasmThreads())));
+    checkWasmOptions(opts);
+    const threads = Math.min(2, opts.threads ?? defaultWasmThreads());
     this.minMacs = opts.threadMinMacs ?? THREAD_MIN_MACS;
     this.minElems = opts.threadMinElements ?? THREAD_MIN_ELEMENTS;
     const abort = (): never => {
