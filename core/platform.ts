@@ -24,10 +24,27 @@ export interface Platform {
 
 let current: Platform | null = null;
 
-/** The Node platform where `process.getBuiltinModule` exists, the browser one everywhere else. */
+/**
+ * The Node platform where `process.getBuiltinModule` exists, the browser one everywhere else; a Node too old to
+ * have it gets the browser's seam with errors that say so (it was taken for a browser: "needs Node ... in a
+ * browser use the ArrayBuffer form", after a whole training run).
+ */
 function detect(): Platform {
-  const proc = (globalThis as { process?: { getBuiltinModule?: unknown; versions?: { node?: string } } }).process;
-  return typeof proc?.getBuiltinModule === 'function' && proc.versions?.node ? nodePlatform() : browserPlatform;
+  const proc = (globalThis as { process?: { getBuiltinModule?: unknown; versions?: { node?: string }; env?: Record<string, string | undefined> } }).process;
+  const node = proc?.versions?.node;
+  if (!node) return browserPlatform;
+  if (typeof proc.getBuiltinModule === 'function') return nodePlatform();
+  const tooOld = `fisor-ts needs Node >= 20.16 (process.getBuiltinModule) for files and Node built-ins; this is Node ${node}`;
+  return {
+    name: 'browser',
+    env: (name) => proc.env?.[name],
+    readTextFile(path) {
+      throw new Error(`cannot read ${path}: ${tooOld}`);
+    },
+    builtin(name, what) {
+      throw new Error(`${what} needs ${name}: ${tooOld}`);
+    },
+  };
 }
 
 export function platform(): Platform {
