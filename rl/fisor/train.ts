@@ -183,7 +183,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   // call's config collected the data twice when the two recipes differed).
   let ds: Dataset | null = opts.dataset ?? (opts.resume ? null : collectDefault(opts.config));
   if (ds) checkData(ds);
-  const dsSource = opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0})`;
+  // The label names the recipe (as the baselines' loop does): 'recovery' data is not the 'fixed' data of that seed.
+  const sourceOf = (c: FisorConfig) => opts.dataset ? 'given' : `collect(${task}, seed ${opts.datasetSeed ?? 0}${(c.dataRecipe ?? 'fixed') === 'fixed' ? '' : `, recipe ${c.dataRecipe}`})`;
+  let dsSource = sourceOf(opts.config);
   let dsHash = ds ? datasetHash(ds) : '';
 
   // A fresh run makes its data and agent before it touches the run directory (so a bad dataset or config
@@ -213,6 +215,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       cfg = { ...meta.config, steps: opts.steps ?? meta.config.steps };
       // The collected data follows the checkpoint's recipe too, not the resuming call's config (the CLI's continue
       // command names no preset: a 'recovery' run resumed with the cpu preset's 'fixed' data was refused as other data).
+      dsSource = sourceOf(cfg);
       if (!ds) {
         ds = collectDefault(cfg);
         checkData(ds);

@@ -3,7 +3,7 @@
  * 'recovery' data resumes with the same data whatever config the resuming call passes (the CLI's continue command
  * names no preset).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -23,4 +23,7 @@ it("resume collects the checkpoint's dataRecipe, not the resuming call's", async
   const whole = await train({ task: 'BallRun', config: cfg, seed: 2, outDir: join(out, '..', 'whole'), skipFinalEval: true });
   const a = whole.agent.stateTensors(), b = r.agent.stateTensors();
   for (const k of Object.keys(a)) expect(Array.from(b[k].dataSync()), k).toEqual(Array.from(a[k].dataSync()));
+  // The dataset's label names the recipe (it said only the seed), before and after the resume.
+  expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).dataset.source).toBe('collect(BallRun, seed 0, recipe recovery)');
+  expect(JSON.parse(readFileSync(join(out, '..', 'whole', 'config.json'), 'utf8')).dataset.source).toBe('collect(BallRun, seed 0, recipe recovery)');
 }, 60_000);
