@@ -6,12 +6,13 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// package.json's engines, which npm install only warns about. An older Node lacks process.getBuiltinModule
-// (20.16), through which the library reaches node:fs: it would take this host for a browser and fail only at
-// the first file it writes (after training), with an error about browsers.
+// package.json's engines (^20.19.0 || >=22.12.0), which npm install only warns about. A Node without
+// process.getBuiltinModule (before 20.16 and 22.3), through which the library reaches node:fs, would be taken for a
+// browser and fail only at the first file it writes (after training), with an error about browsers.
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 19)) {
-  process.stderr.write(`error: fisor needs Node >= 20.19 (this is Node ${process.versions.node})\n`);
+const supported = (major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22;
+if (!supported || typeof process.getBuiltinModule !== 'function') {
+  process.stderr.write(`error: fisor needs Node ^20.19 or >= 22.12 (this is Node ${process.versions.node})\n`);
   process.exit(1);
 }
 

@@ -34,7 +34,7 @@ function detect(): Platform {
   const node = proc?.versions?.node;
   if (!node) return browserPlatform;
   if (typeof proc.getBuiltinModule === 'function') return nodePlatform();
-  const tooOld = `fisor-ts needs Node >= 20.16 (process.getBuiltinModule) for files and Node built-ins; this is Node ${node}`;
+  const tooOld = `fisor-ts needs process.getBuiltinModule (Node 20.16+ on 20.x, 22.3+) for files and Node built-ins; this is Node ${node}`;
   return {
     name: 'browser',
     env: (name) => proc.env?.[name],

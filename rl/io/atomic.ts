@@ -75,13 +75,16 @@ export function writeFilesAtomic(files: readonly { path: string; data: string | 
       if (existsSync(p)) {
         backup = aside(p, 'old');
         rmSync(backup, { force: true });
+      }
+      // Recorded before it is made: a copy that fails partway (a full disk) is removed by the rollback too.
+      backups.push(backup);
+      if (backup) {
         try {
           linkSync(p, backup);
         } catch {
           copyFileSync(p, backup); // a file system without hard links (a directory at p fails here too)
         }
       }
-      backups.push(backup);
       renameSync(tmps[i], p);
       renamed++;
     }

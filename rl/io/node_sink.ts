@@ -76,7 +76,8 @@ function removeIfUnchanged(lock: string, text: string): void {
   try {
     if (readFileSync(aside, 'utf8') !== text) linkSync(aside, lock);
   } catch {
-    // a third process took the lock meanwhile: it keeps it
+    // a third process took the lock meanwhile: it keeps it, and the live holder whose lock was moved aside no longer
+    // removes it at close() (NodeRunSink.close checks the content); both may then write until one finishes
   } finally {
     rmSync(aside, { force: true });
   }
@@ -85,6 +86,8 @@ function removeIfUnchanged(lock: string, text: string): void {
 export class NodeRunSink implements RunSink {
   readonly location: string;
   private locked = false;
+  /** What this process wrote into the lock (close() removes the lock only while it still holds this). */
+  private lockText = '';
   private created = false;
 
   constructor(dir: string) {
@@ -115,6 +118,7 @@ export class NodeRunSink implements RunSink {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (createLock(lock, me)) {
         this.locked = true;
+        this.lockText = me;
         return;
       }
       let text: string;
@@ -154,7 +158,17 @@ export class NodeRunSink implements RunSink {
   }
 
   async close(opts: { removeIfEmpty?: boolean } = {}): Promise<void> {
-    if (this.locked) rmSync(this.path(LOCK_FILE), { force: true });
+    // Only our own lock: in a three-way race for a stale lock another process can hold it now (removeIfUnchanged).
+    if (this.locked) {
+      const lock = this.path(LOCK_FILE);
+      let text: string | null = null;
+      try {
+        text = readFileSync(lock, 'utf8');
+      } catch {
+        // already gone
+      }
+      if (text === this.lockText) rmSync(lock, { force: true });
+    }
     this.locked = false;
     if (opts.removeIfEmpty && this.created && existsSync(this.location) && readdirSync(this.location).length === 0) rmSync(this.location, { recursive: true });
   }

@@ -190,9 +190,11 @@ export async function runSteps(loop: StepLoop): Promise<StepLoopResult> {
   }
   if (finished && !loop.skipFinalEval && lastEvalStep !== step) await evaluate();
   else if (finished && lastEval === null && lastEvalStep === step) {
-    // That step's evaluation is the one the stopped process wrote.
+    // That step's evaluation is the one the stopped process wrote, if eval.json is still it (a process that went on
+    // past its last checkpoint may have written a later step's, which is not this run's result).
     const saved = await loop.sink.read('eval.json');
-    if (saved) lastEval = JSON.parse(saved) as EvalResult;
+    const parsed = saved ? (JSON.parse(saved) as EvalResult & { step?: number }) : null;
+    if (parsed?.step === step) lastEval = parsed;
   }
   await save(finished);
   return { step, finished, trainMs, lastEval, best };

@@ -5,7 +5,7 @@
  * earlier provenance; `fisor eval` of a checkpoint depends on its networks and --seed only (BCQ-Lag's acting noise
  * used to continue the checkpoint's stream), and a FISOR run of the common loop evaluates as FISOR's own.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -161,5 +161,17 @@ describe('a resume that asks for no more steps than the checkpoint has', () => {
     expect(evals[0]).toEqual(before.find((l) => l.type === 'eval' && l.step === 4));
     expect(lines.filter((l) => l.type === 'train').map((l) => l.step)).toEqual([3, 4]);
     expect(done.lastEval?.normalizedReward).toBe(evals[0].normalizedReward);
+  });
+
+  it("does not report a later step's eval.json (a process that went on past its checkpoint) as this step's", async () => {
+    setBackend('js');
+    const config = cfgOf('bc-safe', { steps: 8, evalEvery: 4, logEvery: 3, checkpointEvery: 0 });
+    const dir = fresh();
+    await trainAlgorithm(opts('bc-safe', dir, { config, stopAt: 4 }));
+    const saved = JSON.parse(read(join(dir, 'eval.json')));
+    writeFileSync(join(dir, 'eval.json'), JSON.stringify({ ...saved, step: 8, normalizedReward: 123 }));
+    const done = await trainAlgorithm(opts('bc-safe', dir, { config, resume: true, steps: 4 }));
+    expect(done.step).toBe(4);
+    expect(done.lastEval).toBe(null);
   });
 });

@@ -29,9 +29,10 @@ describe('wasm backend basics', () => {
 
   it('refuses option values that would silently mean something else (threads NaN or 0 ran one thread, a NaN watchdog never fired)', () => {
     for (const threads of [NaN, 0, -1, 1.5]) expect(() => new WasmBackend({ threads })).toThrow(/option threads must be a positive integer/);
-    expect(() => new WasmBackend({ threads: 1, threadMinMacs: NaN })).toThrow(/option threadMinMacs must be a finite number >= 0, got NaN/);
+    expect(() => new WasmBackend({ threads: 1, threadMinMacs: NaN })).toThrow(/option threadMinMacs must be a number >= 0 \(Infinity: never\), got NaN/);
+    expect(new WasmBackend({ threads: 1, threadMinMacs: Infinity, watchdogMs: Infinity }).threads).toBe(1); // "never split", "no watchdog"
     expect(() => new WasmBackend({ threads: 1, threadMinElements: -1 })).toThrow(/threadMinElements/);
-    expect(() => new WasmBackend({ threads: 1, watchdogMs: 0 })).toThrow(/option watchdogMs must be a finite number > 0/);
+    expect(() => new WasmBackend({ threads: 1, watchdogMs: 0 })).toThrow(/option watchdogMs must be a number > 0/);
     expect(new WasmBackend({ threads: 1 }).threads).toBe(1);
   });
 

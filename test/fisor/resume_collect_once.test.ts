@@ -2,10 +2,10 @@
  * A resume without a given dataset collects the behaviour data once, with the checkpoint's recipe: it used to
  * collect first with the resuming call's config (the CLI's preset, 'fixed') and then again with the checkpoint's.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it, vi } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { setBackend } from '../../core/index.js';
 import { train } from '../../rl/fisor/train.js';
 import { tinyConfig } from './tiny.js';
@@ -16,9 +16,20 @@ vi.mock('../../rl/data/collect.js', async (importOriginal) => {
   return { ...orig, collect: (task: string, opts: Parameters<typeof orig.collect>[1]) => (calls.push(opts?.recipe), orig.collect(task, opts)) };
 });
 
+/** Scratch directories, removed when the file's tests end. */
+const scratchDirs: string[] = [];
+const scratch = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
 it('resume with another recipe in the call collects once, the checkpoint\'s recipe', async () => {
   setBackend('js');
-  const out = join(mkdtempSync(join(tmpdir(), 'fisor-collect-once-')), 'run');
+  const out = join(scratch('fisor-collect-once-'), 'run');
   const cfg = tinyConfig(['steps=4', 'dataRecipe=recovery', 'convergenceEvery=0']);
   await train({ task: 'BallRun', config: cfg, seed: 2, outDir: out, skipFinalEval: true, stopAt: 2 });
   expect(calls).toEqual(['recovery']);

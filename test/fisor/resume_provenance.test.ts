@@ -2,10 +2,10 @@
  * A resume by other code keeps what trained the steps before it: config.json and the checkpoint's provenance used to
  * be overwritten with the resuming process's, labelling a run trained by two commits as the last one's.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { setBackend } from '../../core/index.js';
 import { loadCheckpoint } from '../../nn/checkpoint.js';
 import { train } from '../../rl/fisor/train.js';
@@ -13,9 +13,20 @@ import { tinyConfig } from './tiny.js';
 
 const A = 'a'.repeat(40), B = 'b'.repeat(40) + '+dirty';
 
+/** Scratch directories, removed when the file's tests end. */
+const scratchDirs: string[] = [];
+const scratch = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
 it('a resume by another commit records the earlier one with the step it trained to', async () => {
   setBackend('js');
-  const out = join(mkdtempSync(join(tmpdir(), 'fisor-provenance-')), 'run');
+  const out = join(scratch('fisor-provenance-'), 'run');
   const cfg = tinyConfig(['steps=6', 'convergenceEvery=0'], { task: 'BallRun' });
   const run = (gitCommit: string, extra: object) => train({ task: 'BallRun', config: cfg, seed: 1, outDir: out, skipFinalEval: true, provenance: { package: 'fisor-ts@test', gitCommit }, ...extra });
   await run(A, { stopAt: 2 });

@@ -3,14 +3,14 @@
  * empty or truncated file under the final name) and the directory after; files written as a set
  * (writeFilesAtomic: a report and its results.json) are all old or all new when a write or a rename fails.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as realFs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /** The fs calls atomic.ts makes, in order; `failRename` makes renameSync throw for a target ending so. */
-const trace = vi.hoisted(() => ({ calls: [] as string[], fdPath: new Map<number, string>(), failRename: '' }));
+const trace = vi.hoisted(() => ({ calls: [] as string[], fdPath: new Map<number, string>(), failRename: '', failBackup: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   const openSync = (p: string, flags: string) => {
@@ -27,7 +27,18 @@ vi.mock('node:fs', async (importOriginal) => {
     trace.calls.push(`rename ${a} -> ${b}`);
     fs.renameSync(a, b);
   };
-  return { ...fs, default: { ...fs, openSync, fsyncSync, renameSync }, openSync, fsyncSync, renameSync };
+  // failBackup: no hard links here, and the copy fails partway (a full disk), leaving part of the backup behind.
+  const linkSync = (a: string, b: string) => {
+    if (trace.failBackup) throw Object.assign(new Error('EPERM: injected, no hard links'), { code: 'EPERM' });
+    fs.linkSync(a, b);
+  };
+  const copyFileSync = (a: string, b: string) => {
+    if (!trace.failBackup) return fs.copyFileSync(a, b);
+    fs.writeFileSync(b, 'par');
+    throw Object.assign(new Error('ENOSPC: injected, no space left'), { code: 'ENOSPC' });
+  };
+  const own = { openSync, fsyncSync, renameSync, linkSync, copyFileSync };
+  return { ...fs, default: { ...fs, ...own }, ...own };
 });
 
 const { writeFileAtomic, writeFilesAtomic } = await import('../../rl/io/atomic.js');
@@ -35,11 +46,23 @@ const { writeFileAtomic, writeFilesAtomic } = await import('../../rl/io/atomic.j
 beforeEach(() => {
   trace.calls.length = 0;
   trace.failRename = '';
+  trace.failBackup = false;
+});
+
+/** Scratch directories, removed when the file's tests end. */
+const scratchDirs: string[] = [];
+const scratch = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('writeFileAtomic', () => {
   it('flushes the temporary file before the rename, and the directory after it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fisor-atomic-'));
+    const dir = scratch('fisor-atomic-');
     const target = join(dir, 'eval.json');
     writeFileAtomic(target, '{"a":1}\n');
     expect(readFileSync(target, 'utf8')).toBe('{"a":1}\n');
@@ -53,7 +76,7 @@ describe('writeFilesAtomic', () => {
   const pair = (dir: string) => [join(dir, 'RESULTS.md'), join(dir, 'results.json')] as const;
 
   it('writes every file, each flushed before any rename', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fisor-atomic-'));
+    const dir = scratch('fisor-atomic-');
     const [md, json] = pair(dir);
     writeFilesAtomic([{ path: md, data: 'new report' }, { path: json, data: '{"new":1}' }]);
     expect(readFileSync(md, 'utf8')).toBe('new report');
@@ -64,7 +87,7 @@ describe('writeFilesAtomic', () => {
   });
 
   it('a failed second rename puts the first file back: the pair stays the old one', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fisor-atomic-'));
+    const dir = scratch('fisor-atomic-');
     const [md, json] = pair(dir);
     writeFileSync(md, 'old report');
     writeFileSync(json, '{"old":1}');
@@ -76,15 +99,26 @@ describe('writeFilesAtomic', () => {
   });
 
   it('a failed rename of a file that did not exist removes the files it had renamed in', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fisor-atomic-'));
+    const dir = scratch('fisor-atomic-');
     const [md, json] = pair(dir);
     trace.failRename = 'results.json';
     expect(() => writeFilesAtomic([{ path: md, data: 'new report' }, { path: json, data: '{"new":1}' }])).toThrow(/injected failure/);
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('a backup copy that fails partway is removed with the rest: nothing but the old pair is left', () => {
+    const dir = scratch('fisor-atomic-');
+    const [md, json] = pair(dir);
+    writeFileSync(md, 'old report');
+    writeFileSync(json, '{"old":1}');
+    trace.failBackup = true;
+    expect(() => writeFilesAtomic([{ path: md, data: 'new report' }, { path: json, data: '{"new":1}' }])).toThrow(/no space left/);
+    expect(readFileSync(md, 'utf8')).toBe('old report');
+    expect(readdirSync(dir).sort()).toEqual(['RESULTS.md', 'results.json']);
+  });
+
   it('refuses one path given twice', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fisor-atomic-'));
+    const dir = scratch('fisor-atomic-');
     const target = join(dir, 'results.json');
     expect(() => writeFilesAtomic([{ path: target, data: 'a' }, { path: target, data: 'b' }])).toThrow(/results\.json is given twice/);
     expect(realFs.existsSync(target)).toBe(false);

@@ -5,10 +5,10 @@
  * exclusive create and its write (empty: taken for a stale lock). The interleaving is injected through node:fs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterEach, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, expect, it, vi } from 'vitest';
 
 /** `onRead`/`onWrite` run once, in the middle of the next read / write of a '.lock*' file. */
 const hooks = vi.hoisted(() => ({ onRead: null as null | (() => void), onWrite: null as null | (() => void) }));
@@ -59,8 +59,19 @@ async function race(dir: string, set: (f: () => void) => void): Promise<[string,
   return [ra, await outcome(bOpen)];
 }
 
+/** Scratch directories, removed when the file's tests end. */
+const scratchDirs: string[] = [];
+const scratch = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
 it('two processes that find one stale lock: one takes it over, the other is refused', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fisor-lock-'));
+  const dir = scratch('fisor-lock-');
   const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited and reaped: no such process now
   writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2020-01-01T00:00:00.000Z' }) + '\n');
   const outcomes = await race(dir, (f) => (hooks.onRead = f));
@@ -71,7 +82,7 @@ it('two processes that find one stale lock: one takes it over, the other is refu
 });
 
 it('a lock read while it is being created is not taken for a stale one', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fisor-lock-'));
+  const dir = scratch('fisor-lock-');
   const outcomes = await race(dir, (f) => (hooks.onWrite = f));
   expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);
   expect(outcomes.find((o) => o !== 'held')).toMatch(/is in use by process/);
@@ -79,7 +90,7 @@ it('a lock read while it is being created is not taken for a stale one', async (
 });
 
 it('a stale lock alone is taken over, and close removes the lock', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fisor-lock-'));
+  const dir = scratch('fisor-lock-');
   const dead = spawnSync(process.execPath, ['-e', '']).pid!;
   writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: dead, host: hostname() }) + '\n');
   const s = new NodeRunSink(dir);
@@ -87,4 +98,15 @@ it('a stale lock alone is taken over, and close removes the lock', async () => {
   expect(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).pid).toBe(process.pid);
   await s.close();
   expect(existsSync(join(dir, '.lock'))).toBe(false);
+});
+
+it("close removes only this process's lock: one that another process holds now stays", async () => {
+  const dir = scratch('fisor-lock-');
+  const s = new NodeRunSink(dir);
+  await s.open();
+  // In a three-way race for a stale lock, another process can hold the lock by the time this one closes.
+  const other = JSON.stringify({ pid: process.pid, host: hostname(), since: '2030-01-01T00:00:00.000Z' }) + '\n';
+  writeFileSync(join(dir, '.lock'), other);
+  await s.close();
+  expect(readFileSync(join(dir, '.lock'), 'utf8')).toBe(other);
 });

@@ -143,7 +143,7 @@ describe('npm pack + install', () => {
   it('a CommonJS TypeScript project (module commonjs, moduleResolution node10) type-checks every entry and require()s it', async () => {
     ready();
     // node10 resolution ignores "exports": the subpaths' types come from "typesVersions". The compiled require()
-    // of this ESM package works from Node 20.19 on (package.json's engines).
+    // of this ESM package works from Node 20.19 and 22.12 on (package.json's engines).
     mkdirSync(join(app, 'cjs'), { recursive: true });
     writeFileSync(join(app, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }));
     const tsconfig = {

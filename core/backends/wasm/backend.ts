@@ -115,16 +115,17 @@ export interface WasmBackendOptions {
 
 /**
  * Refuses option values that would silently mean something else: threads NaN or 0 ran one thread, a NaN or
- * negative size threshold never split, a NaN watchdog never fired. Threads above 2 mean 2, as FISOR_WASM_THREADS.
+ * negative size threshold never split, a NaN watchdog never fired. Threads above 2 mean 2, as FISOR_WASM_THREADS;
+ * Infinity is a threshold or watchdog that is never reached.
  */
 function checkWasmOptions(o: WasmBackendOptions): void {
   const bad = (k: string, v: unknown, want: string) => new Error(`WasmBackend: option ${k} must be ${want}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) throw bad('threads', o.threads, 'a positive integer (1, or 2 for a worker)');
   for (const k of ['threadMinMacs', 'threadMinElements', 'threadStartMs', 'workerSpin'] as const) {
     const v = o[k];
-    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw bad(k, v, 'a finite number >= 0');
+    if (v !== undefined && !(typeof v === 'number' && v >= 0)) throw bad(k, v, 'a number >= 0 (Infinity: never)');
   }
-  if (o.watchdogMs !== undefined && !(typeof o.watchdogMs === 'number' && Number.isFinite(o.watchdogMs) && o.watchdogMs > 0)) throw bad('watchdogMs', o.watchdogMs, 'a finite number > 0');
+  if (o.watchdogMs !== undefined && !(typeof o.watchdogMs === 'number' && o.watchdogMs > 0)) throw bad('watchdogMs', o.watchdogMs, 'a number > 0 (Infinity: no watchdog)');
 }
 
 class WasmBuffer implements DataBuffer {
