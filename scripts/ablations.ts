@@ -54,7 +54,7 @@ import { writeFileAtomic } from '../rl/io/atomic.js';
 import { runProvenance } from '../rl/io/provenance.js';
 import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
-import { checkResumeConfig, configDiff, runTrainSeconds, trainingSecondsFromMetrics } from './run_checks.js';
+import { checkResumeConfig, configDiff, hasCheckpoint, runTrainSeconds, trainingSecondsFromMetrics } from './run_checks.js';
 import { cellBackend, checkCellBackend, mean, meanStd, std, writeStudy, type BackendKeyed } from './studies_io.js';
 
 // ---------------------------------------------------------------- arms
@@ -307,11 +307,11 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
   const ensureCritics = async (task: string, seed: number): Promise<string> => {
     const dir = criticsDir(o, task, seed);
     const cfg = armConfig(defaultArm, o.preset, task, o.baseOverrides);
-    const ckpt = join(dir, CHECKPOINT_DIR, 'manifest.json');
+    const has = hasCheckpoint(dir);
     checkResumeConfig(dir, task, seed, cfg, 'use another --work directory');
-    if (existsSync(ckpt) && (await loadAgent(dir)).step >= cfg.criticSteps) return dir;
+    if (has && (await loadAgent(dir)).step >= cfg.criticSteps) return dir;
     log(`${task} seed ${seed}: critic phase (${cfg.criticSteps} iterations, shared by the actor-only arms)`);
-    await train({ task, config: cfg, seed, outDir: dir, dataset: dataset(task), resume: existsSync(ckpt), stopAt: cfg.criticSteps, skipFinalEval: true });
+    await train({ task, config: cfg, seed, outDir: dir, dataset: dataset(task), resume: has, stopAt: cfg.criticSteps, skipFinalEval: true });
     return dir;
   };
 
@@ -324,7 +324,7 @@ export async function runAblations(o: AblationOptions): Promise<AblationResult> 
       return { dir, source: `reused ${dir} (config equal; critics bit-identical to this study's critic phase)`, trainSeconds: 0 };
     }
     const dir = join(cellDir(o, arm.name, task, seed), 'run');
-    const has = existsSync(join(dir, CHECKPOINT_DIR, 'manifest.json'));
+    const has = hasCheckpoint(dir);
     // A leftover checkpoint (an interrupted cell) is resumed under its own config: it must be this arm's.
     checkResumeConfig(dir, task, seed, cfg, 'use another --work directory');
     let source: string;

@@ -28,7 +28,7 @@ import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
-import { runTrainSeconds } from './run_checks.js';
+import { hasCheckpoint, runTrainSeconds } from './run_checks.js';
 import { baselinesFile, baselinesReport, recipeSuffix } from './table1.js';
 
 const flags = {
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     for (const algo of algos) for (const task of tasks) for (let seed = 0; seed < f.seeds; seed++) {
       if (have.has(key({ algo, task, seed }))) continue;
       const outDir = join(f.runs, `${algo}-${task}-s${seed}`);
-      const resume = existsSync(join(outDir, 'checkpoint', 'manifest.json'));
+      const resume = hasCheckpoint(outDir);
       const cfg = resolveAlgoConfig(algorithmDef(algo), { preset: 'cpu', task, overrides: { evalEpisodes: f.episodes, evalEvery: 0 } });
       const t0 = performance.now();
       process.stdout.write(`${algo} ${task} seed ${seed}: ${cfg.steps} steps${resume ? ' (resuming)' : ''} ... `);

@@ -42,7 +42,7 @@ import { PALETTE, type FigureSpec, type LegendEntry, type PanelSpec, type Series
 import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
-import { checkResumeConfig, runTrainSeconds } from './run_checks.js';
+import { checkResumeConfig, hasCheckpoint, runTrainSeconds } from './run_checks.js';
 import { cellBackend, checkCellBackend, mean, std, writeStudy, type BackendKeyed } from './studies_io.js';
 
 export interface AlgoRunInput {
@@ -85,7 +85,7 @@ export const fisorHook: AlgorithmHook = async ({ task, dataset, seed, outDir, st
     const ev = evaluate(agent, task, { episodes, seed: evalSeed });
     return { normalizedReward: ev.normalizedReward, normalizedCost: ev.normalizedCost, safeFraction: ev.safeFraction, steps: step, trainSeconds: 0, reusedFrom: reuseDir };
   }
-  const resume = existsSync(join(outDir, 'checkpoint', 'manifest.json'));
+  const resume = hasCheckpoint(outDir);
   // A leftover checkpoint (an interrupted cell) is resumed under its own config: it must be this cell's.
   checkResumeConfig(outDir, task, seed, config, 'use another --work directory');
   const res = await train({ task, config, seed, outDir, dataset, resume, skipFinalEval: true });

@@ -33,7 +33,7 @@ import { writeFileAtomic, writeFilesAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
-import { checkResumeConfig, configDiff, runTrainSeconds } from './run_checks.js';
+import { checkResumeConfig, configDiff, hasCheckpoint, runTrainSeconds } from './run_checks.js';
 import { mean, std } from './studies_io.js';
 
 const flags = {
@@ -170,7 +170,7 @@ async function runOne(task: string, seed: number, cfg: FisorConfig, preset: stri
   try {
     // --fresh retrains from step 0 (replacing the run directory); else a checkpoint there is continued.
     const manifest = join(outDir, CHECKPOINT_DIR, 'manifest.json');
-    const resume = !fresh && existsSync(manifest);
+    const resume = !fresh && hasCheckpoint(outDir);
     const resumedAtStep = resume ? (JSON.parse(readFileSync(manifest, 'utf8')) as { step: number }).step : undefined;
     // The package and commit go into the run's config.json and checkpoints too (as the CLI's train records them; a
     // resume by other code keeps the earlier commit there).

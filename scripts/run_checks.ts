@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withDefaults, type FisorConfig } from '../rl/fisor/config.js';
 import { CHECKPOINT_DIR } from '../rl/fisor/train.js';
+import { NodeRunSink } from '../rl/io/node_sink.js';
 
 /** Dotted paths of the keys in which two configs (or any JSON values) differ, sorted; [] when equal. */
 export function configDiff(a: unknown, b: unknown, prefix = ''): string[] {
@@ -64,4 +65,15 @@ export function runTrainSeconds(runDir: string, resumed: boolean, thisProcess: n
   if (!resumed) return thisProcess;
   const metrics = join(runDir, 'metrics.jsonl');
   return trainingSecondsFromMetrics(metrics) - (afterStep > 0 ? trainingSecondsFromMetrics(metrics, afterStep) : 0);
+}
+
+/**
+ * Whether the run in `runDir` has a checkpoint to continue. A save interrupted between its two renames is repaired
+ * first (NodeRunSink.restoreInterruptedSave): without that the scripts saw no checkpoint and retrained the run from
+ * step 0 with --overwrite, deleting the previous checkpoint that the interrupted save had set aside.
+ */
+export function hasCheckpoint(runDir: string, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): boolean {
+  const restored = NodeRunSink.restoreInterruptedSave(runDir, CHECKPOINT_DIR);
+  if (restored) log(`note: ${runDir}: an interrupted save had left the previous checkpoint at ${restored}; restored it to ${CHECKPOINT_DIR}/ to continue from there`);
+  return existsSync(join(runDir, CHECKPOINT_DIR, 'manifest.json'));
 }

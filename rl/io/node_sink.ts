@@ -7,7 +7,7 @@
  * removes it. While the lock is held, temporary files that a dead writer left
  * (`checkpoint.tmp-<pid>-<n>`, `.<file>.tmp-<pid>`, and `checkpoint.old-*` beside a complete checkpoint)
  * are removed; a `checkpoint.old-*` with no `checkpoint` beside it is the only copy and is kept (loading
- * names it).
+ * names it; `restoreInterruptedSave` puts it back, which the experiment scripts do before deciding to resume).
  */
 import { appendFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -99,6 +99,31 @@ export class NodeRunSink implements RunSink {
   }
 
   /** Checks the directory can hold a run, without creating anything. */
+  /**
+   * A save interrupted between its two renames (nn/checkpoint.ts) leaves the previous checkpoint at
+   * `<name>.old-<pid>-<n>` and nothing at `<name>`. Code that resumes a run only when `<name>/manifest.json` exists (the
+   * experiment scripts) would start it over, deleting that copy with the run. This renames the newest complete such
+   * copy back to `<name>` and returns where it was (null when there is nothing to restore). It does nothing while a
+   * live process holds the run's lock, since its save may be between those renames.
+   */
+  static restoreInterruptedSave(dir: string, name = 'checkpoint'): string | null {
+    if (!existsSync(dir) || !statSync(dir).isDirectory() || existsSync(join(dir, name))) return null;
+    try {
+      const holder = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { pid?: unknown; host?: unknown };
+      if (holder.host !== undefined && holder.host !== hostname()) return null; // another host's: cannot tell
+      if (pidAlive(Number(holder.pid))) return null;
+    } catch {
+      // no lock (or a torn one): no process is saving here
+    }
+    const copies = readdirSync(dir)
+      .filter((n) => /^.+\.old-\d+-\d+$/.test(n) && n.startsWith(`${name}.old-`) && existsSync(join(dir, n, 'manifest.json')))
+      .sort((a, b) => statSync(join(dir, a)).mtimeMs - statSync(join(dir, b)).mtimeMs);
+    const newest = copies.at(-1);
+    if (newest === undefined) return null;
+    renameSync(join(dir, newest), join(dir, name));
+    return join(dir, newest);
+  }
+
   static check(dir: string): void {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir} exists and is a file, not a run directory`);
   }
