@@ -12,10 +12,12 @@
  * OTHER_CHECKOUT is a directory holding this repository at another commit with its wasm kernels built
  * (`git worktree add DIR COMMIT && (cd DIR && npm run build:wasm)`). Each side uses its own default
  * backend and FISOR_WASM_THREADS; both load their own modules (separate registries, memories and
- * workers). Prints one JSON line: medians, ratio of medians, median of the per-pair ratios.
+ * workers). Prints one JSON line: medians, ratio of medians, median of the per-pair ratios; both ratios are
+ * other / this (`speedup` above 1: this checkout is faster).
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { countArg, median } from './harness.js';
 
 interface Side {
   name: string;
@@ -47,7 +49,13 @@ if (!other || !['update', 'act'].includes(what)) {
   console.error('usage: tsx bench/fisor-ab.ts OTHER_CHECKOUT [paper|cpu] [pairs] [update|act]');
   process.exit(2);
 }
-const pairs = Number(pairsArg ?? (preset === 'paper' ? 12 : 100));
+let pairs: number;
+try {
+  pairs = countArg('fisor-ab: pairs', pairsArg, preset === 'paper' ? 12 : 100);
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
 const here = resolve(new URL('..', import.meta.url).pathname);
 const a = await side(resolve(other), 'other', preset, what);
 const b = await side(here, 'this', preset, what);
@@ -61,7 +69,6 @@ for (let i = 0; i < pairs; i++) {
     (s === a ? ta : tb).push(performance.now() - t0);
   }
 }
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const ratios = ta.map((t, i) => t / tb[i]);
 console.log(JSON.stringify({
   preset, what, pairs, threads: process.env.FISOR_WASM_THREADS ?? 'default',

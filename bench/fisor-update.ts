@@ -7,10 +7,11 @@
  */
 import { getBackend } from '../core/index.js';
 import { pointRobotUpdate, timeEach } from './fisor-setup.js';
+import { countArg, median } from './harness.js';
 
 const preset = (process.argv[2] ?? 'paper') as 'paper' | 'cpu';
-const reps = Number(process.argv[3] ?? 10);
+const reps = countArg('fisor-update: reps', process.argv[3], 10);
 const backend = getBackend().name;
 const { cfg, update } = pointRobotUpdate(preset);
 const ts = timeEach(update, reps);
-console.log(JSON.stringify({ preset, backend, threads: process.env.FISOR_WASM_THREADS ?? 'default', batch: cfg.batchSize, medianMs: ts[Math.floor(ts.length / 2)], minMs: ts[0] }));
+console.log(JSON.stringify({ preset, backend, threads: process.env.FISOR_WASM_THREADS ?? 'default', batch: cfg.batchSize, medianMs: median(ts), minMs: ts[0] }));

@@ -6,6 +6,7 @@
 import type { Backend, DataBuffer } from '../core/backend.js';
 import { JsBackend } from '../core/backends/js.js';
 import { GpujsBackend } from '../core/backends/gpujs/index.js';
+import { median } from './harness.js';
 
 function filled(b: Backend, n: number, seed: number): DataBuffer {
   const buf = b.alloc(n, 'float32');
@@ -16,11 +17,6 @@ function filled(b: Backend, n: number, seed: number): DataBuffer {
     v[i] = (s / 2 ** 32) * 2 - 1;
   }
   return buf;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 /** Median ms per call of fn, timing batches long enough to be measurable. */

@@ -6,9 +6,10 @@
  */
 import { getBackend } from '../core/index.js';
 import { pointRobotUpdate, timeEach } from './fisor-setup.js';
+import { countArg, median } from './harness.js';
 
 const preset = (process.argv[2] ?? 'paper') as 'paper' | 'cpu';
-const reps = Number(process.argv[3] ?? 10);
+const reps = countArg('profile-update: reps', process.argv[3], 10);
 const be = getBackend() as unknown as Record<string, unknown>;
 const total: Record<string, number> = {}, calls: Record<string, number> = {}, byShape: Record<string, number> = {};
 /** Per GEMM shape: calls and multiply-adds (batch m n k), for the GFLOP/s column. */
@@ -44,7 +45,7 @@ for (const name of Object.keys(be).filter((k) => typeof be[k] === 'function')) {
 }
 const { update } = pointRobotUpdate(preset);
 const ts = timeEach(update, reps);
-console.log(`${preset} shapes, backend ${(be as { name?: string }).name}, FISOR_WASM_THREADS=${process.env.FISOR_WASM_THREADS ?? 'default'}: median ${ts[reps >> 1].toFixed(1)} ms, min ${ts[0].toFixed(1)} ms`);
+console.log(`${preset} shapes, backend ${(be as { name?: string }).name}, FISOR_WASM_THREADS=${process.env.FISOR_WASM_THREADS ?? 'default'}: median ${median(ts).toFixed(1)} ms, min ${ts[0].toFixed(1)} ms`);
 on = true;
 const t0 = performance.now();
 for (let i = 0; i < reps; i++) update();

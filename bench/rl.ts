@@ -8,12 +8,11 @@ import { registerBackend, type Backend } from '../core/backend.js';
 import { collect } from '../rl/data/collect.js';
 import { TASK_NAMES } from '../rl/envs/reference.js';
 import { pointRobotUpdate, timeEach } from './fisor-setup.js';
-import { fmt, type SectionResult } from './harness.js';
+import { fmt, median, type SectionResult } from './harness.js';
 
 /** Median milliseconds of `reps` calls. */
 function timeRepeated(fn: () => void, reps: number): number {
-  const ts = timeEach(fn, reps);
-  return ts[Math.floor(ts.length / 2)];
+  return median(timeEach(fn, reps));
 }
 
 export function collectSection(): SectionResult {
@@ -39,7 +38,7 @@ export function collectSection(): SectionResult {
 }
 
 /** Multiply-adds x 2 of every matrix product `fn` runs on `be` (the wasm kernels are own properties). */
-function countFlops(be: Backend, fn: () => void): number {
+export function countFlops(be: Backend, fn: () => void): number {
   let flops = 0;
   const target = be as unknown as Record<string, (...a: unknown[]) => void>;
   const saved = { matmul: target.matmul, matmulBiasAct: target.matmulBiasAct };
@@ -111,7 +110,7 @@ export function fisorSection(): SectionResult {
     name: 'FISOR',
     tables: [{
       title: 'FISOR update on PointRobot at the cpu preset and the paper\'s shapes (median ms)',
-      note: `update = two actor steps on halves of the batch + V_r, Q_r, V_h, Q_h steps (cpu: batch 256, denoiser 64 wide, 2 blocks, critics 128x128; paper: batch 1024, denoiser 256 wide, 3 blocks of 1024, critics 256x256); GFLOP = matrix products only; ceiling = one thread's GEMM on 256x1024x256 in this run (wasm ${fmt(ceilings[0], 1)}${ceilings[1] ? `, wasm-fma ${fmt(ceilings[1], 1)}` : ''} GFLOP/s) times the threads; act = 20 observations x 8 candidates, 5 denoising steps, safest by Q_h.`,
+      note: `update = two actor steps on halves of the batch + V_r, Q_r, V_h, Q_h steps on its first 256 rows (cpu: batch 256, denoiser 64 wide, 2 blocks, critics 128x128; paper: batch 1024, denoiser 256 wide, 3 blocks of 1024, critics 256x256); GFLOP = matrix products only; ceiling = one thread's GEMM 256×256 · 256×1024, fastest of 20 calls in this run (wasm ${fmt(ceilings[0], 1)}${ceilings[1] ? `, wasm-fma ${fmt(ceilings[1], 1)}` : ''} GFLOP/s) times the threads; act = 20 observations x 8 candidates, 5 denoising steps, safest by Q_h.`,
       columns: ['preset', 'backend', 'update ms', 'updates/s', 'GFLOP / update', 'GFLOP/s', 'share of SIMD ceiling', 'act (20 obs) ms'],
       rows,
     }],

@@ -149,7 +149,7 @@ export async function trainingSection(): Promise<SectionResult> {
   }
   const table: Table = {
     title: 'Training step (forward + MSE + backward + Adam, inside tidy)',
-    note: `Each step: zeroGrad, forward, mse, backward, Adam (fused kernel), all in one tidy. Linear layers run as one fused op (bias + activation in the GEMM epilogue). 2 threads: products above 2^18 multiply-adds split with a worker sharing the memory (bit-identical results); figures from a machine whose other processes use the cores are not representative.${notes.length ? ` ${notes.join('; ')}.` : ''}`,
+    note: `ms/step = the mean of Benchmark.js samples ± its relative margin of error (not a median, unlike the other tables and the PyTorch peers). Each step: zeroGrad, forward, mse, backward, Adam (fused kernel), all in one tidy. Linear layers run as one fused op (bias + activation in the GEMM epilogue). 2 threads: products above 2^18 multiply-adds split with a worker sharing the memory (bit-identical results); figures from a machine whose other processes use the cores are not representative.${notes.length ? ` ${notes.join('; ')}.` : ''}`,
     columns: cols,
     rows,
   };
