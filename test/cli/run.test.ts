@@ -1,6 +1,6 @@
 /** `fisor train` / `fisor eval` / `fisor collect` run-directory and flag rules, through the CLI entry point. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +183,19 @@ describe('fisor train: a real SIGINT through bin/fisor.mjs', () => {
     expect(saved).toBe(Number(/stopped at step (\d+)/.exec(stdout)![1]));
     expect(existsSync(join(out, '.lock'))).toBe(false); // the child finished (an orphan would still hold it)
   }, 180_000);
+});
+
+describe('fisor train --resume after an interrupted save', () => {
+  it('restores the checkpoint the save set aside (checkpoint.old-*) and continues from it, saying so', async () => {
+    const out = join(dir, 'r-old');
+    expect((await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '2', ...TINY)).code).toBe(0);
+    renameSync(join(out, 'checkpoint'), join(out, 'checkpoint.old-4242-0')); // as a kill between the save's renames leaves it
+    const r = await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--resume', '--steps', '4', '--quiet');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/interrupted save had left the previous checkpoint at .*checkpoint\.old-4242-0; restored it/);
+    expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step).toBe(4);
+    expect(existsSync(join(out, 'checkpoint.old-4242-0'))).toBe(false);
+  });
 });
 
 describe('fisor eval: output checks and cost limit', () => {
