@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { taskReference } from '../envs/reference.js';
-import { collect, COLLECT_RECIPES, DEFAULT_RECIPE } from '../data/collect.js';
+import { collect, COLLECT_RECIPES, DEFAULT_EPISODES, DEFAULT_RECIPE, DEFAULT_TRANSITIONS } from '../data/collect.js';
 import { summarizeDataset } from '../data/dataset.js';
 import { writeDsrlHdf5 } from '../data/hdf5.js';
 import { costReturnScatterSvg } from '../data/scatter.js';
@@ -62,14 +62,17 @@ export const command: Command = {
     const kappa = f['cost-limit'] ?? ref.kappa;
     let bar: Progress | null = null;
     const t0 = performance.now();
+    // Counted in episodes when episodes decide the size: PointRobot's end early, so a count of steps against
+    // episodes x the time limit never reached its total.
+    const episodeTarget = f.transitions === undefined ? (f.episodes ?? (DEFAULT_TRANSITIONS[f.task] === undefined ? DEFAULT_EPISODES[f.task] : undefined)) : undefined;
     const ds = collect(f.task, {
       episodes: f.episodes,
       transitions: f.transitions,
       seed: f.seed,
       recipe,
-      onProgress: (done, total) => {
-        bar ??= new Progress(total, { label: `collect ${f.task}`, unit: 'steps', stream: io.stderr, quiet: f.quiet });
-        bar.update(done);
+      onProgress: (done, total, episodes) => {
+        bar ??= new Progress(episodeTarget ?? total, { label: `collect ${f.task}`, unit: episodeTarget ? 'episodes' : 'steps', stream: io.stderr, quiet: f.quiet });
+        bar.update(episodeTarget ? episodes : done);
       },
     });
     (bar as Progress | null)?.done();

@@ -42,8 +42,8 @@ export interface CollectOptions {
   seed: number;
   /** Behaviour recipe (default DEFAULT_RECIPE). */
   recipe?: CollectRecipe;
-  /** Called after each episode with (transitions so far, target). */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each episode with (transitions so far, target transitions or the rows reserved, episodes so far). */
+  onProgress?: (done: number, total: number, episodes: number) => void;
 }
 
 /** Default dataset sizes: PointRobot 100k transitions (FISOR); the others a number of full episodes. */
@@ -128,7 +128,7 @@ export function collect(task: string, opts: CollectOptions): Dataset {
       }
     }
     ep++;
-    opts.onProgress?.(n, target);
+    opts.onProgress?.(n, target, ep);
   }
   return n === cap ? ds : truncateDataset(ds, n);
 }

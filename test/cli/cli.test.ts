@@ -60,6 +60,11 @@ describe('fisor CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(new RegExp(`^fisor-ts@${version.replace(/\./g, '\\.')}( \\(git [0-9a-f]{40}(\\+dirty)?\\))?\\n$`));
   });
+  it('collect --episodes counts its progress in episodes and ends at 100 % (PointRobot episodes end early)', async () => {
+    const r = await run('collect', '--task', 'PointRobot', '--episodes', '3', '--seed', '1', '--out', join(dir, 'eps.hdf5'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/collect PointRobot \[#+\] 3\/3 100% \d+ episodes\/s in /);
+  });
   it('collect writes a readable DSRL file and a scatter SVG, with a summary', async () => {
     const out = join(dir, 'sub', 'carrun.hdf5');
     const r = await run('collect', '--task', 'CarRun', '--episodes', '5', '--seed', '2', '--out', out, '--quiet');
