@@ -39,13 +39,25 @@ export function checkOutFile(out: string, force = false): void {
   checkOutputFiles('--out', [out], { force, dirMustExist: true });
 }
 
+/** The eval flags that change the result, and so name the default result file. */
+export interface EvalNameFlags {
+  checkpoint: string;
+  seed: number;
+  'fixed-start': boolean;
+  'cost-limit'?: number;
+  'violating-choice'?: string;
+  samples?: number;
+}
+
 /**
- * The default result file `<run>/eval-<seed><suffix>.json`, or `-2`, `-3`, ... when taken: an earlier
- * evaluation (another flag such as --monitor, or an older checkpoint) is never replaced silently. Given the
- * checkpoint directory itself, the file goes beside it: the next checkpoint save replaces that directory whole.
+ * The default result file `<run>/eval-<seed>[-fixed][-k<K>][-<choice>][-n<N>].json`, one part per acting or scoring
+ * flag given, or `-2`, `-3`, ... when taken: an earlier evaluation (another flag such as --monitor, or an older
+ * checkpoint) is never replaced silently. Given the checkpoint directory itself, the file goes beside it: the next
+ * checkpoint save replaces that directory whole.
  */
-export function defaultEvalOut(checkpoint: string, seed: number, suffix: string): string {
-  const base = join(runDirOf(checkpoint), `eval-${seed}${suffix}`);
+export function defaultEvalOut(f: EvalNameFlags): string {
+  const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}${f['violating-choice'] !== undefined ? `-${f['violating-choice']}` : ''}${f.samples !== undefined ? `-n${f.samples}` : ''}`;
+  const base = join(runDirOf(f.checkpoint), `eval-${f.seed}${suffix}`);
   if (!existsSync(`${base}.json`)) return `${base}.json`;
   let k = 2;
   while (existsSync(`${base}-${k}.json`)) k++;
@@ -76,9 +88,7 @@ export const command: Command = {
     checkFixedStartFlag(f['fixed-start'], meta.task);
     // Acting only: the choice after a violating step (config violatingChoice) may differ from the run's.
     if (choice !== undefined) agent.cfg.violatingChoice = choice;
-    // Every acting flag that changes the result is in the default file name (and in the JSON): --samples too.
-    const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}${choice !== undefined ? `-${choice}` : ''}${f.samples !== undefined ? `-n${f.samples}` : ''}`;
-    const out = f.out ?? defaultEvalOut(f.checkpoint, f.seed, suffix);
+    const out = f.out ?? defaultEvalOut(f);
     const costLimit = f['cost-limit'] ?? meta.costLimit;
     agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
     let prog: Progress | null = null;

@@ -59,8 +59,7 @@ export async function runEvalAlgo(f: AlgoEvalFlags, io: CliIO): Promise<void> {
     },
   });
   (prog as Progress | null)?.done();
-  const suffix = `${f['fixed-start'] ? '-fixed' : ''}${f['cost-limit'] !== undefined ? `-k${f['cost-limit']}` : ''}${choice !== undefined ? `-${choice}` : ''}${agent && f.samples !== undefined ? `-n${f.samples}` : ''}`;
-  const out = f.out ?? defaultEvalOut(f.checkpoint, f.seed, suffix);
+  const out = f.out ?? defaultEvalOut(f); // FISOR's flags were refused above unless this is a FISOR run
   const acting = agent ? { numSamples: f.samples ?? agent.cfg.numSamples, violatingChoice: agent.cfg.violatingChoice, modeCandidate: agent.cfg.modeCandidate, modeMargin: agent.cfg.modeMargin, modeEstimate: agent.cfg.modeEstimate } : {};
   writeFileAtomic(out, JSON.stringify({ algo: meta.algo, checkpointStep: step, costLimit, ...acting, ...res }, null, 2) + '\n');
   io.stdout.write(
