@@ -73,7 +73,6 @@ export function runTrainSeconds(runDir: string, resumed: boolean, thisProcess: n
  * step 0 with --overwrite, deleting the previous checkpoint that the interrupted save had set aside.
  */
 export function hasCheckpoint(runDir: string, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): boolean {
-  const restored = NodeRunSink.restoreInterruptedSave(runDir, CHECKPOINT_DIR);
-  if (restored) log(`note: ${runDir}: an interrupted save had left the previous checkpoint at ${restored}; restored it to ${CHECKPOINT_DIR}/ to continue from there`);
+  NodeRunSink.restoreInterruptedSaveNoted(runDir, log, CHECKPOINT_DIR);
   return existsSync(join(runDir, CHECKPOINT_DIR, 'manifest.json'));
 }

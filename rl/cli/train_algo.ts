@@ -77,11 +77,8 @@ export async function runTrainAlgo(argv: string[], io: CliIO): Promise<number> {
   // --set, --steps, --config, --cost-limit or data never share a directory.
   const out = f.out ?? defaultRunDir(`${f.algo}-${f.task}`, f.preset, f.seed, { cfg, recipe: recipe ?? null }, f.dataset);
   NodeRunSink.check(out); // a file in the way: say so before reading data or training
-  if (f.resume) {
-    // A save interrupted between its two renames set the previous checkpoint aside: continue from it.
-    const restored = NodeRunSink.restoreInterruptedSave(out);
-    if (restored) io.stdout.write(`note: an interrupted save had left the previous checkpoint at ${restored}; restored it to ${out}/checkpoint\n`);
-  }
+  // A save interrupted between its two renames set the previous checkpoint aside: continue from it.
+  if (f.resume) NodeRunSink.restoreInterruptedSaveNoted(out, (line) => io.stdout.write(line + '\n'));
   const dataset = f.dataset ? await readDsrlHdf5(f.dataset) : undefined;
   io.stdout.write(f.resume
     ? `resuming ${f.algo} on ${f.task} from ${out}/checkpoint, backend ${getBackend().name}\n`

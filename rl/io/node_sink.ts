@@ -124,6 +124,12 @@ export class NodeRunSink implements RunSink {
     return join(dir, newest);
   }
 
+  /** `restoreInterruptedSave`, telling `log` when it restored something. */
+  static restoreInterruptedSaveNoted(dir: string, log: (line: string) => void, name = 'checkpoint'): void {
+    const from = NodeRunSink.restoreInterruptedSave(dir, name);
+    if (from) log(`note: an interrupted save had left the previous checkpoint at ${from}; restored it to ${name}/ in ${dir} to continue from there`);
+  }
+
   static check(dir: string): void {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${dir} exists and is a file, not a run directory`);
   }
