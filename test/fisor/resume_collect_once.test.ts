@@ -2,10 +2,9 @@
  * A resume without a given dataset collects the behaviour data once, with the checkpoint's recipe: it used to
  * collect first with the resuming call's config (the CLI's preset, 'fixed') and then again with the checkpoint's.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { scratchDirs } from '../helpers/scratch.js';
 import { setBackend } from '../../core/index.js';
 import { train } from '../../rl/fisor/train.js';
 import { tinyConfig } from './tiny.js';
@@ -16,16 +15,7 @@ vi.mock('../../rl/data/collect.js', async (importOriginal) => {
   return { ...orig, collect: (task: string, opts: Parameters<typeof orig.collect>[1]) => (calls.push(opts?.recipe), orig.collect(task, opts)) };
 });
 
-/** Scratch directories, removed when the file's tests end. */
-const scratchDirs: string[] = [];
-const scratch = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 it('resume with another recipe in the call collects once, the checkpoint\'s recipe', async () => {
   setBackend('js');

@@ -2,10 +2,10 @@
  * A resume by other code keeps what trained the steps before it: config.json and the checkpoint's provenance used to
  * be overwritten with the resuming process's, labelling a run trained by two commits as the last one's.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { scratchDirs } from '../helpers/scratch.js';
 import { setBackend } from '../../core/index.js';
 import { loadCheckpoint } from '../../nn/checkpoint.js';
 import { train } from '../../rl/fisor/train.js';
@@ -13,16 +13,7 @@ import { tinyConfig } from './tiny.js';
 
 const A = 'a'.repeat(40), B = 'b'.repeat(40) + '+dirty';
 
-/** Scratch directories, removed when the file's tests end. */
-const scratchDirs: string[] = [];
-const scratch = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 it('a resume by another commit records the earlier one with the step it trained to', async () => {
   setBackend('js');

@@ -3,11 +3,11 @@
  * empty or truncated file under the final name) and the directory after; files written as a set
  * (writeFilesAtomic: a report and its results.json) are all old or all new when a write or a rename fails.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as realFs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { scratchDirs } from '../helpers/scratch.js';
 
 /** The fs calls atomic.ts makes, in order; `failRename` makes renameSync throw for a target ending so. */
 const trace = vi.hoisted(() => ({ calls: [] as string[], fdPath: new Map<number, string>(), failRename: '', failBackup: false }));
@@ -49,16 +49,7 @@ beforeEach(() => {
   trace.failBackup = false;
 });
 
-/** Scratch directories, removed when the file's tests end. */
-const scratchDirs: string[] = [];
-const scratch = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 describe('writeFileAtomic', () => {
   it('flushes the temporary file before the rename, and the directory after it', () => {

@@ -5,10 +5,11 @@
  * exclusive create and its write (empty: taken for a stale lock). The interleaving is injected through node:fs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
+import { scratchDirs } from '../helpers/scratch.js';
 
 /** `onRead`/`onWrite` run once, in the middle of the next read / write of a '.lock*' file. */
 const hooks = vi.hoisted(() => ({ onRead: null as null | (() => void), onWrite: null as null | (() => void) }));
@@ -59,16 +60,7 @@ async function race(dir: string, set: (f: () => void) => void): Promise<[string,
   return [ra, await outcome(bOpen)];
 }
 
-/** Scratch directories, removed when the file's tests end. */
-const scratchDirs: string[] = [];
-const scratch = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 it('two processes that find one stale lock: one takes it over, the other is refused', async () => {
   const dir = scratch('fisor-lock-');

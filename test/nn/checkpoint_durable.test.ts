@@ -3,26 +3,16 @@
  * and the parent's (the rename) before the previous checkpoint is deleted; else a power loss could keep the
  * renames and lose the new files, or lose the new checkpoint's rename after the old one was deleted.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, expect, it, vi } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
+import { scratchDirs } from '../helpers/scratch.js';
 import { tensor } from '../../core/index.js';
 import { loadCheckpoint, saveCheckpoint } from '../../nn/checkpoint.js';
 
 afterEach(() => vi.restoreAllMocks());
 
-/** Scratch directories, removed when the file's tests end. */
-const scratchDirs: string[] = [];
-const scratch = (prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 it('syncs the new directory and its parent before the old checkpoint is removed', async () => {
   const dir = join(scratch('fisor-ckpt-sync-'), 'checkpoint');
