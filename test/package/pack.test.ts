@@ -65,6 +65,16 @@ beforeAll(async () => {
   }
 }, 1_300_000);
 
+/**
+ * Writes `tsconfig.<name>.json` (the given compiler options, checking `<file>` alone) and `<file>` (the lines) in the
+ * consumer app, then type-checks it with the repo's tsc; `what` names the step in a failure.
+ */
+async function typecheckConsumer(name: string, compilerOptions: Record<string, unknown>, file: string, lines: string[], what: string): Promise<void> {
+  writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions, files: [file] }));
+  writeFileSync(join(app, file), lines.join('\n'));
+  await ok(sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', `tsconfig.${name}.json`], app), what);
+}
+
 describe('npm pack + install', () => {
   it('the tarball holds the compiled library with its kernels and types, not the sources', () => {
     ready();
@@ -106,24 +116,15 @@ describe('npm pack + install', () => {
 
   it('a browser project type-checks the browser-safe entries without @types/node (skipLibCheck off)', async () => {
     ready();
-    const tsconfig = { compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false, strict: true, noEmit: true }, files: ['browser-app.ts'] };
-    writeFileSync(join(app, 'tsconfig.browser.json'), JSON.stringify(tsconfig));
-    writeFileSync(join(app, 'browser-app.ts'), [
+    await typecheckConsumer('browser', { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false, strict: true, noEmit: true }, 'browser-app.ts', [
       "import { tensor } from 'fisor-ts';", "import { MLP } from 'fisor-ts/nn';", "import { ddpmSample } from 'fisor-ts/diffusion';", "import { FisorAgent } from 'fisor-ts/rl';",
       'export const used = [tensor, MLP, ddpmSample, FisorAgent];', '',
-    ].join('\n'));
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    await ok(sh(process.execPath, [tsc, '-p', 'tsconfig.browser.json'], app), 'tsc (browser consumer)');
+    ], 'tsc (browser consumer)');
   });
 
   it('a Node TypeScript project (nodenext, strict, skipLibCheck off) resolves every entry and names its types', async () => {
     ready();
-    const tsconfig = {
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], typeRoots: [join(root, 'node_modules', '@types')], types: ['node'], skipLibCheck: false, strict: true, noEmit: true },
-      files: ['node-app.ts'],
-    };
-    writeFileSync(join(app, 'tsconfig.node.json'), JSON.stringify(tsconfig));
-    writeFileSync(join(app, 'node-app.ts'), [
+    await typecheckConsumer('node', { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], typeRoots: [join(root, 'node_modules', '@types')], types: ['node'], skipLibCheck: false, strict: true, noEmit: true }, 'node-app.ts', [
       "import { tensor, type Tensor, type TypedArray } from 'fisor-ts';",
       "import { MLP, type CheckpointContent } from 'fisor-ts/nn';",
       "import { ddpmSample, type DiffusionSchedule } from 'fisor-ts/diffusion';",
@@ -135,9 +136,7 @@ describe('npm pack + install', () => {
       'const data: TypedArray = t.dataSync();',
       'type Names = [CheckpointContent, DiffusionSchedule, Dataset, EvalResult, EpisodeResult, MonitorSummary, TaskName, TrainResult, BestRecord, RolloutPolicy, FilterResult];',
       'export const used: [unknown[], Names | null] = [[cfg, recipe, data, MLP, ddpmSample, train], null];', '',
-    ].join('\n'));
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    await ok(sh(process.execPath, [tsc, '-p', 'tsconfig.node.json'], app), 'tsc (Node consumer, nodenext)');
+    ], 'tsc (Node consumer, nodenext)');
   });
 
   it('a CommonJS TypeScript project (module commonjs, moduleResolution node10) type-checks every entry and require()s it', async () => {
@@ -146,12 +145,7 @@ describe('npm pack + install', () => {
     // of this ESM package works from Node 20.19 and 22.12 on (package.json's engines).
     mkdirSync(join(app, 'cjs'), { recursive: true });
     writeFileSync(join(app, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }));
-    const tsconfig = {
-      compilerOptions: { target: 'ES2022', module: 'CommonJS', moduleResolution: 'Node10', lib: ['ES2022'], typeRoots: [join(root, 'node_modules', '@types')], types: ['node'], skipLibCheck: false, strict: true, outDir: 'cjs' },
-      files: ['cjs-app.ts'],
-    };
-    writeFileSync(join(app, 'tsconfig.cjs.json'), JSON.stringify(tsconfig));
-    writeFileSync(join(app, 'cjs-app.ts'), [
+    await typecheckConsumer('cjs', { target: 'ES2022', module: 'CommonJS', moduleResolution: 'Node10', lib: ['ES2022'], typeRoots: [join(root, 'node_modules', '@types')], types: ['node'], skipLibCheck: false, strict: true, outDir: 'cjs' }, 'cjs-app.ts', [
       "import { tensor } from 'fisor-ts';",
       "import { MLP } from 'fisor-ts/nn';",
       "import { ddpmSample } from 'fisor-ts/diffusion';",
@@ -160,9 +154,7 @@ describe('npm pack + install', () => {
       "const cfg: FisorConfig = resolveConfig({ preset: 'cpu', task: 'PointRobot' });",
       'const result: TrainResult | null = null;',
       'console.log(JSON.stringify([typeof tensor, typeof MLP, typeof ddpmSample, typeof train, cfg.steps > 0, result]));', '',
-    ].join('\n'));
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    await ok(sh(process.execPath, [tsc, '-p', 'tsconfig.cjs.json'], app), 'tsc (CommonJS consumer, node10)');
+    ], 'tsc (CommonJS consumer, node10)');
     const out = await ok(sh(process.execPath, [join('cjs', 'cjs-app.js')], app), 'node cjs/cjs-app.js');
     expect(JSON.parse(out.trim())).toEqual(['function', 'function', 'function', 'function', true, null]);
   });
