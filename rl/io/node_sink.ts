@@ -36,6 +36,23 @@ function tempOwner(name: string): number | null {
 }
 
 /**
+ * Who holds a lock, from its text, and whether the lock is stale: its process is gone (on this host; another host's
+ * cannot be checked). A torn or foreign lock counts as stale (a lock is never seen half-written: createLock).
+ */
+function lockHolder(text: string): { pid: number; host: unknown; since: unknown; sameHost: boolean; stale: boolean } {
+  let h: { pid?: unknown; host?: unknown; since?: unknown } = {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null) h = parsed;
+  } catch {
+    // torn or foreign: stale below
+  }
+  const pid = Number(h.pid);
+  const sameHost = h.host === undefined || h.host === hostname();
+  return { pid, host: h.host, since: h.since, sameHost, stale: sameHost && !pidAlive(pid) };
+}
+
+/**
  * Creates the lock file with its content in one step (written aside, then hard-linked in: link fails if the lock
  * exists), so another process never reads an empty lock and takes it for a stale one. Returns false when a lock
  * exists. File systems without hard links fall back to an exclusive create.
@@ -108,13 +125,13 @@ export class NodeRunSink implements RunSink {
    */
   static restoreInterruptedSave(dir: string, name = 'checkpoint'): string | null {
     if (!existsSync(dir) || !statSync(dir).isDirectory() || existsSync(join(dir, name))) return null;
+    let lockText: string | null = null;
     try {
-      const holder = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as { pid?: unknown; host?: unknown };
-      if (holder.host !== undefined && holder.host !== hostname()) return null; // another host's: cannot tell
-      if (pidAlive(Number(holder.pid))) return null;
+      lockText = readFileSync(join(dir, LOCK_FILE), 'utf8');
     } catch {
-      // no lock (or a torn one): no process is saving here
+      // no lock: no process is saving here
     }
+    if (lockText !== null && !lockHolder(lockText).stale) return null;
     const copies = readdirSync(dir)
       .filter((n) => /^.+\.old-\d+-\d+$/.test(n) && n.startsWith(`${name}.old-`) && existsSync(join(dir, n, 'manifest.json')))
       .sort((a, b) => statSync(join(dir, a)).mtimeMs - statSync(join(dir, b)).mtimeMs);
@@ -159,18 +176,12 @@ export class NodeRunSink implements RunSink {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile
         throw e;
       }
-      let holder: { pid?: unknown; host?: unknown; since?: unknown } = {};
-      try {
-        holder = JSON.parse(text);
-      } catch {
-        // torn or foreign lock file (a lock is never seen half-written: createLock): treated as stale below
-      }
-      const pid = Number(holder.pid);
-      const sameHost = holder.host === undefined || holder.host === hostname();
-      if (sameHost && !pidAlive(pid)) {
-        removeIfUnchanged(lock, text); // stale: its process is gone
+      const holder = lockHolder(text);
+      if (holder.stale) {
+        removeIfUnchanged(lock, text); // its process is gone
         continue;
       }
+      const { pid, sameHost } = holder;
       const since = typeof holder.since === 'string' ? `, taken at ${holder.since}` : '';
       throw new Error(`run directory ${this.location} is in use by process ${pid}${sameHost ? '' : ` on ${String(holder.host)}`} (lock file ${lock})${since}; wait for it to finish, or delete the lock file if that process is gone`);
     }
