@@ -14,7 +14,7 @@
  * style: normalized reward and cost, mean ± standard deviation over seeds, safe ones marked, best safe reward
  * per task bold) and one reward-cost scatter per task, figures/baselines-<task>.svg and .png.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../core/index.js';
 import { presetOf, resolveAlgoConfig } from '../rl/algos/config.js';
@@ -28,7 +28,7 @@ import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { writeScatter, type ScatterSeries } from './baselines_plot.js';
-import { hasCheckpoint, runTrainSeconds } from './run_checks.js';
+import { hasCheckpoint, readJsonFile, runTrainSeconds } from './run_checks.js';
 import { baselinesFile, baselinesReport, recipeSuffix } from './table1.js';
 
 const flags = {
@@ -75,12 +75,7 @@ const key = (e: Pick<Entry, 'algo' | 'task' | 'seed'>) => `${e.algo}|${e.task}|$
 
 function readResults(path: string, recipe: string): ResultsFile {
   if (!existsSync(path)) return { description: 'OSRL baselines on this project\'s tasks (scripts/baselines.ts)', command: [], entries: [] };
-  let r: ResultsFile;
-  try {
-    r = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message}); nothing was written`);
-  }
+  const r = readJsonFile(path, 'nothing was written') as ResultsFile;
   if (!Array.isArray(r?.entries)) throw new Error(`${path}: no 'entries' array`);
   r.entries.forEach((e, i) => {
     for (const k of ['algo', 'task'] as const) if (typeof e[k] !== 'string') throw new Error(`${path}: entries[${i}].${k} is not a string`);

@@ -33,7 +33,7 @@ import { writeFileAtomic, writeFilesAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
-import { checkResumeConfig, configDiff, hasCheckpoint, runTrainSeconds } from './run_checks.js';
+import { checkResumeConfig, configDiff, hasCheckpoint, readJsonFile, runTrainSeconds } from './run_checks.js';
 import { mean, std } from './studies_io.js';
 
 const flags = {
@@ -130,12 +130,7 @@ function readConvergence(outDir: string, cfg: FisorConfig): RunResult['convergen
  */
 function readSavedRun(runPath: string): { config: FisorConfig; episodes: number; run: RunResult } {
   const fix = 'delete it to rerun this (task, seed), or pass --fresh';
-  let saved: { config?: unknown; episodes?: unknown; run?: Partial<RunResult> };
-  try {
-    saved = JSON.parse(readFileSync(runPath, 'utf8'));
-  } catch (e) {
-    throw new Error(`${runPath}: not valid JSON (${(e as Error).message}); ${fix}`);
-  }
+  const saved = readJsonFile(runPath, fix) as { config?: unknown; episodes?: unknown; run?: Partial<RunResult> } | null;
   const run = saved?.run;
   if (typeof saved?.config !== 'object' || saved.config === null || typeof run !== 'object' || run === null || typeof run.task !== 'string' || typeof run.seed !== 'number' || typeof run.ok !== 'boolean') {
     throw new Error(`${runPath}: not a run.json of this script (needs 'config' and 'run' with task, seed and ok); ${fix}`);

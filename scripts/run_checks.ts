@@ -76,3 +76,13 @@ export function hasCheckpoint(runDir: string, log: (line: string) => void = (l) 
   NodeRunSink.restoreInterruptedSaveNoted(runDir, log, CHECKPOINT_DIR);
   return existsSync(join(runDir, CHECKPOINT_DIR, 'manifest.json'));
 }
+
+/** The JSON in the file at `path`; a damaged file is named, with the parser's reason and `then` (what was or is to be done). */
+export function readJsonFile(path: string, then: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message}); ${then}`);
+  }
+}

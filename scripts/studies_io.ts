@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFilesAtomic } from '../rl/io/atomic.js';
+import { readJsonFile } from './run_checks.js';
 
 const begin = (name: string) => `<!-- begin generated: ${name} (rewritten by its script; edit outside these markers) -->`;
 const end = (name: string) => `<!-- end generated: ${name} -->`;
@@ -38,13 +39,7 @@ function withSection(path: string, name: string, body: string, title: string): s
 function withJsonKey(path: string, key: string, value: unknown): string {
   let obj: Record<string, unknown> = {};
   if (existsSync(path)) {
-    const text = readFileSync(path, 'utf8');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`${path}: not valid JSON (${(e as Error).message}); not overwriting it`);
-    }
+    const parsed = readJsonFile(path, 'not overwriting it');
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${path}: expected a JSON object; not overwriting it`);
     obj = parsed as Record<string, unknown>;
   }
