@@ -1,7 +1,7 @@
 /** `fisor eval --checkpoint <dir> [--episodes 20] [--seed S] [--fixed-start] [--samples N] [--cost-limit K] [--out file [--force]]` */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../../core/index.js';
+import { actingRngState } from '../algos/data.js';
 import { taskReference } from '../envs/reference.js';
 import { evaluate } from '../fisor/evaluate.js';
 import { loadAgent } from '../fisor/train.js';
@@ -90,7 +90,7 @@ export const command: Command = {
     if (choice !== undefined) agent.cfg.violatingChoice = choice;
     const out = f.out ?? defaultEvalOut(f);
     const costLimit = f['cost-limit'] ?? meta.costLimit;
-    agent.rngs.act.setState(new Rng(f.seed ^ 0x5eed).getState());
+    agent.rngs.act.setState(actingRngState(f.seed)); // as the baselines' eval seeds theirs (Algorithm.seedActing)
     let prog: Progress | null = null;
     const res = evaluate(agent, meta.task, {
       episodes: f.episodes, seed: f.seed, fixedStart: f['fixed-start'], numSamples: f.samples, costLimit, monitor: f.monitor,
