@@ -21,7 +21,7 @@ import { concat, noGrad, Rng, tensor, tidy, type Tensor } from '../../core/index
 import { Adam, EnsembleMLP, softUpdate, type MLP, type Optimizer } from '../../nn/index.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { checker } from './config.js';
-import { criticValues, ensembleCritic, ensembleMse, getRngs, inference, mlp, PidLagrangian, setRngs, StateBag, VAE, vaeLoss, optimizerStep } from './common.js';
+import { criticValues, doubleQMinima, ensembleCritic, ensembleMse, getRngs, inference, mlp, PidLagrangian, setRngs, StateBag, VAE, vaeLoss, optimizerStep } from './common.js';
 import { actingRngState, batchTensors, episodeLength, qcThreshold, TransitionSampler, type BatchTensors } from './data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
@@ -130,9 +130,7 @@ export class BCQLag implements Algorithm<Batch> {
 
   /** Minimum within group 1 (members 0..numQ-1) and within group 2: each [B]. */
   groupMinima(q: Tensor): [Tensor, Tensor] {
-    const n = this.cfg.numQ;
-    const B = q.shape[1];
-    return [q.slice([0, 0], [n, B]).min(0), q.slice([n, 0], [n, B]).min(0)];
+    return doubleQMinima(q, this.cfg.numQ);
   }
 
   /** BCQ's soft clipped double-Q target value at s' (max over sampleActionNum VAE+actor candidates): [B]. */

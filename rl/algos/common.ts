@@ -1,6 +1,6 @@
 /**
  * Pieces the baselines share, each written once: MLP builders with PyTorch's default init, the VAE behaviour
- * model (BCQ-Lag, CPQ), the squashed-Gaussian actor (CPQ, COptiDICE), the Gaussian log-density, the
+ * model (BCQ-Lag, BEAR-Lag, CPQ), the squashed-Gaussian actor (BEAR-Lag, CPQ, COptiDICE), the Gaussian log-density, the
  * ensemble critic loss and OSRL's PID Lagrangian controller.
  */
 import { concat, noGrad, Rng, tensor, tidy, type RngState, type Tensor } from '../../core/index.js';
@@ -23,6 +23,15 @@ export function criticValues(critic: EnsembleMLP, s: Tensor, a: Tensor | null): 
   const x = a ? concat([s, a], -1) : s;
   const q = critic.forward(x);
   return q.reshape([q.shape[0], q.shape[1]]);
+}
+
+/**
+ * OSRL EnsembleDoubleQCritic.predict on q [2n, B] (two groups of n members): the minimum within group 1 (members
+ * 0..n-1) and within group 2 (members n..2n-1), each [B].
+ */
+export function doubleQMinima(q: Tensor, n: number): [Tensor, Tensor] {
+  const B = q.shape[1];
+  return [q.slice([0, 0], [n, B]).min(0), q.slice([n, 0], [n, B]).min(0)];
 }
 
 /** OSRL critic loss: Σ_i mean_b (Q_i(s_b, a_b) - y_b)²  (q: [n, B], y: [B]). */
@@ -82,8 +91,13 @@ export class VAE extends Module {
   }
 
   decode(s: Tensor, rng: Rng, z?: Tensor): Tensor {
+    return this.decodeRaw(s, rng, z).tanh().mul(this.maxAction);
+  }
+
+  /** The decoder's output before tanh (OSRL decode_multiple's second value: BEAR-Lag matches supports on it). */
+  decodeRaw(s: Tensor, rng: Rng, z?: Tensor): Tensor {
     const zz = z ?? normal(rng, [s.shape[0], this.latentDim], this.dtype, 0.5);
-    return this.decoder.forward(concat([s, zz], -1)).tanh().mul(this.maxAction);
+    return this.decoder.forward(concat([s, zz], -1));
   }
 
   /** Reconstruction of a through a sampled latent, with the posterior's μ and log σ. */

@@ -4,6 +4,7 @@
  */
 import { BC_ALL, BC_SAFE } from './bc.js';
 import { BCQ_LAG } from './bcq_lag.js';
+import { BEAR_LAG } from './bear_lag.js';
 import { CPQ_DEF } from './cpq.js';
 import { COPTIDICE } from './coptidice.js';
 import { CDT_DEF } from './cdt.js';
@@ -15,6 +16,7 @@ export const ALGORITHMS: Record<string, AlgorithmDef<any>> = {
   [BC_ALL.name]: BC_ALL,
   [BC_SAFE.name]: BC_SAFE,
   [BCQ_LAG.name]: BCQ_LAG,
+  [BEAR_LAG.name]: BEAR_LAG,
   [CPQ_DEF.name]: CPQ_DEF,
   [COPTIDICE.name]: COPTIDICE,
   [CDT_DEF.name]: CDT_DEF,

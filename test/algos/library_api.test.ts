@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('trainAlgorithm / loadAlgorithm from rl/node: a bc-safe run trains, records the package, loads and evaluates the same', async () => {
   setBackend('js');
-  expect(baselineNames()).toEqual(expect.arrayContaining(['bc-all', 'bc-safe', 'bcq-lag', 'cpq', 'coptidice', 'cdt']));
+  expect(baselineNames()).toEqual(expect.arrayContaining(['bc-all', 'bc-safe', 'bcq-lag', 'bear-lag', 'cpq', 'coptidice', 'cdt']));
   const config = resolveAlgoConfig(algorithmDef('bc-safe'), { task: 'BallRun', set: ['hidden=[8]'], overrides: { steps: 4, batchSize: 8, evalEpisodes: 1, evalEvery: 0 } });
   const out = join(dir, 'bc');
   const res = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config, seed: 1, outDir: out, dataset: collect('BallRun', { transitions: 400, seed: 0 }) });

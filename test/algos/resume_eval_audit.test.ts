@@ -29,6 +29,7 @@ const read = (p: string) => readFileSync(p, 'utf8');
 const tiny: Record<string, string[]> = {
   'bc-all': ['hidden=[8]'], 'bc-safe': ['hidden=[8]'],
   'bcq-lag': ['vaeHidden=[8,8]', 'actorHidden=[8]', 'criticHidden=[8]', 'sampleActionNum=2'],
+  'bear-lag': ['vaeHidden=[8,8]', 'actorHidden=[8]', 'criticHidden=[8]', 'sampleActionNum=2', 'numSamplesMmdMatch=2'],
   cpq: ['vaeHidden=[8,8]', 'actorHidden=[8]', 'criticHidden=[8]', 'sampleActionNum=2'],
   coptidice: ['actorHidden=[8]', 'criticHidden=[8]'],
   cdt: ['embedDim=8', 'heads=2', 'blocks=1', 'seqLen=3'],

@@ -19,14 +19,15 @@ const tmp = () => {
 const tiny: Record<string, string[]> = {
   'bc-all': ['hidden=[16]'], 'bc-safe': ['hidden=[16]'],
   'bcq-lag': ['vaeHidden=[16,16]', 'actorHidden=[16]', 'criticHidden=[16]', 'sampleActionNum=2'],
+  'bear-lag': ['vaeHidden=[16,16]', 'actorHidden=[16]', 'criticHidden=[16]', 'sampleActionNum=2', 'numSamplesMmdMatch=3'],
   cpq: ['vaeHidden=[16,16]', 'actorHidden=[16]', 'criticHidden=[16]', 'sampleActionNum=2'],
   coptidice: ['actorHidden=[16]', 'criticHidden=[16]'],
   cdt: ['embedDim=8', 'heads=2', 'blocks=1', 'seqLen=3'],
 };
 
 describe('every algorithm trains and evaluates', () => {
-  it('the registry has the six baselines', () => {
-    expect(algorithmNames()).toEqual(['fisor', 'bc-all', 'bc-safe', 'bcq-lag', 'cpq', 'coptidice', 'cdt']);
+  it('the registry has the seven baselines', () => {
+    expect(algorithmNames()).toEqual(['fisor', 'bc-all', 'bc-safe', 'bcq-lag', 'bear-lag', 'cpq', 'coptidice', 'cdt']);
   });
   for (const name of Object.keys(tiny)) {
     it(name, async () => {
