@@ -41,3 +41,23 @@ describe('DSRL scoring', () => {
     expect(() => scoreEpisode('Nope', 0, 0)).toThrow(/known tasks/);
   });
 });
+
+describe('DSRL scoring at the boundaries (per episode and averaged)', () => {
+  it('an episode with cost exactly kappa is safe (c_norm = 1), just above it is not; kappa = 0 uses eps = 1', () => {
+    expect(scoreEpisode('PointRobot', 0, 10)).toMatchObject({ normalizedCost: 1, safe: true });
+    expect(scoreEpisode('PointRobot', 0, 10.5).safe).toBe(false);
+    expect(scoreEpisode('PointRobot', 0, 4, 4)).toMatchObject({ normalizedCost: 1, safe: true });
+    expect(scoreEpisode('PointRobot', 0, 0, 0)).toMatchObject({ normalizedCost: 1, safe: true });
+    expect(scoreEpisode('PointRobot', 0, 1, 0)).toMatchObject({ normalizedCost: 2, safe: false });
+  });
+  it('averages (R - Rmin) / (Rmax - Rmin) and (C + eps) / (kappa + eps) over episodes with a given kappa', () => {
+    const { rMin, rMax } = TASK_REFERENCE.BallCircle;
+    const eps = [{ ret: 100, cost: 0 }, { ret: -5, cost: 3 }, { ret: 250, cost: 12 }];
+    const s = scoreEpisodes('BallCircle', eps, 5);
+    const wantR = eps.reduce((a, e) => a + (e.ret - rMin) / (rMax - rMin), 0) / 3;
+    expect(s.normalizedReward).toBeCloseTo(wantR, 12);
+    expect(s.normalizedCost).toBeCloseTo((0 + 3 + 12) / 5 / 3, 12);
+    expect(s.safe).toBe(true); // mean 1.0: safe although one episode is not
+    expect(scoreEpisodes('BallCircle', [{ ret: 0, cost: 6 }], 5).safe).toBe(false);
+  });
+});

@@ -118,3 +118,13 @@ describe('constraint values h', () => {
     expect(() => constraintValues(new Float32Array(2), undefined, 'continuous', 25)).toThrow(/key 'h'/);
   });
 });
+
+describe('policy weights at the zero boundaries', () => {
+  it('V_h = 0 and Q_h = 0 are feasible (the reward branch), as the reference [vc <= 0][qc <= 0]', () => {
+    const w = PAPER.weights;
+    const out = fisorWeights(T([0.2, 0.2, 0.2]), T([0, 0, 0]), T([0, 0, 1e-9]), T([0, -0.5, 0]), w).toFlatArray();
+    expect(out[0]).toBeCloseTo(Math.exp(0.2 * 3), 12); // vc = 0, qc = 0: safe
+    expect(out[1]).toBeCloseTo(Math.exp(0.2 * 3), 12); // qc = 0 exactly: still safe
+    expect(out[2]).toBe(0); // qc just above 0 from a feasible state: weight 0
+  });
+});
