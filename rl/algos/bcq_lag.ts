@@ -21,7 +21,7 @@ import { concat, noGrad, Rng, tensor, tidy, type Tensor } from '../../core/index
 import { Adam, EnsembleMLP, softUpdate, type MLP, type Optimizer } from '../../nn/index.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { checker } from './config.js';
-import { criticValues, doubleQMinima, ensembleCritic, ensembleMse, getRngs, inference, mlp, PidLagrangian, setRngs, StateBag, VAE, vaeLoss, optimizerStep } from './common.js';
+import { criticValues, doubleQMinima, ensembleCritic, ensembleMse, getRngs, inference, mlp, PidLagrangian, repeatRows, setRngs, softClippedDoubleQ, StateBag, VAE, vaeLoss, optimizerStep } from './common.js';
 import { actingRngState, batchTensors, episodeLength, qcThreshold, TransitionSampler, type BatchTensors } from './data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
@@ -137,12 +137,10 @@ export class BCQLag implements Algorithm<Batch> {
   targetValue(target: EnsembleMLP, s2: Tensor): Tensor {
     return noGrad(() => {
       const B = s2.shape[0], N = this.cfg.sampleActionNum;
-      const rep = s2.reshape([B, 1, this.obsDim]).expand([B, N, this.obsDim]).reshape([B * N, this.obsDim]);
+      const rep = repeatRows(s2, N);
       const a2 = this.perturb(this.actorTarget, rep, this.vae.decode(rep, this.rngs.noise));
       const [m1, m2] = this.groupMinima(criticValues(target, rep, a2));
-      const lo = m1.minimum(m2), hi = m1.maximum(m2);
-      const q = lo.mul(this.cfg.lmbda).add(hi.mul(1 - this.cfg.lmbda));
-      return q.reshape([B, N]).max(1);
+      return softClippedDoubleQ(m1, m2, this.cfg.lmbda).reshape([B, N]).max(1);
     });
   }
 

@@ -29,7 +29,7 @@ import { noGrad, Rng, tensor, tidy, type Tensor } from '../../core/index.js';
 import { Adam, softUpdate, type EnsembleMLP, type Optimizer } from '../../nn/index.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { checker } from './config.js';
-import { criticValues, doubleQMinima, ensembleCritic, ensembleMse, getRngs, inference, optimizerStep, PidLagrangian, setRngs, SquashedGaussianActor, StateBag, VAE, vaeLoss } from './common.js';
+import { criticValues, doubleQMinima, ensembleCritic, ensembleMse, getRngs, inference, optimizerStep, PidLagrangian, repeatRows, setRngs, softClippedDoubleQ, SquashedGaussianActor, StateBag, VAE, vaeLoss } from './common.js';
 import { batchTensors, episodeLength, qcThreshold, TransitionSampler, type BatchTensors } from './data.js';
 import type { Algorithm, AlgorithmDef, LoopConfig, Metrics } from './types.js';
 
@@ -162,21 +162,14 @@ export class BEARLag implements Algorithm<Batch> {
     return Math.exp(this.logAlpha.buffer.view()[0]);
   }
 
-  /** n copies of each row of x, each row's copies together (torch.repeat_interleave(x, n, 0)): [B·n, d]. */
-  private repeatRows(x: Tensor, n: number): Tensor {
-    const [B, d] = x.shape;
-    return x.reshape([B, 1, d]).expand([B, n, d]).reshape([B * n, d]);
-  }
-
   /** BEAR's soft clipped double-Q target value at s' (max over sampleActionNum target-actor samples): [B]. */
   targetValue(target: EnsembleMLP, s2: Tensor): Tensor {
     return noGrad(() => {
       const B = s2.shape[0], N = this.cfg.sampleActionNum;
-      const rep = this.repeatRows(s2, N);
+      const rep = repeatRows(s2, N);
       const a2 = this.actorTarget.sample(rep, this.rngs.noise).action;
       const [m1, m2] = doubleQMinima(criticValues(target, rep, a2), this.cfg.numQ);
-      const q = m1.minimum(m2).mul(this.cfg.lmbda).add(m1.maximum(m2).mul(1 - this.cfg.lmbda));
-      return q.reshape([B, N]).max(1);
+      return softClippedDoubleQ(m1, m2, this.cfg.lmbda).reshape([B, N]).max(1);
     });
   }
 
@@ -205,7 +198,7 @@ export class BEARLag implements Algorithm<Batch> {
    */
   actorLoss(t: BatchTensors, index: number): { loss: Tensor; mmd: Tensor; lambda: number; qc: number; qcPenalty: number } {
     const B = t.s.shape[0], N = this.cfg.numSamplesMmdMatch, A = this.actDim;
-    const rep = this.repeatRows(t.s, N);
+    const rep = repeatRows(t.s, N);
     const vaeRaw = noGrad(() => this.vae.decodeRaw(rep, this.rngs.noise)).reshape([B, N, A]);
     const { u, action } = this.actor.sample(rep, this.rngs.noise);
     const m = mmd(vaeRaw, u.reshape([B, N, A]), this.cfg.mmdSigma, this.cfg.kernel);

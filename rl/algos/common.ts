@@ -34,6 +34,17 @@ export function doubleQMinima(q: Tensor, n: number): [Tensor, Tensor] {
   return [q.slice([0, 0], [n, B]).min(0), q.slice([n, 0], [n, B]).min(0)];
 }
 
+/** BCQ's soft clipped double-Q mix of the two group minima (BCQ-Lag, BEAR-Lag): λ·min(m1, m2) + (1 - λ)·max(m1, m2). */
+export function softClippedDoubleQ(m1: Tensor, m2: Tensor, lmbda: number): Tensor {
+  return m1.minimum(m2).mul(lmbda).add(m1.maximum(m2).mul(1 - lmbda));
+}
+
+/** n copies of each row of x [B, d], each row's copies together (torch.repeat_interleave(x, n, 0)): [B·n, d]. */
+export function repeatRows(x: Tensor, n: number): Tensor {
+  const [B, d] = x.shape;
+  return x.reshape([B, 1, d]).expand([B, n, d]).reshape([B * n, d]);
+}
+
 /** OSRL critic loss: Σ_i mean_b (Q_i(s_b, a_b) - y_b)²  (q: [n, B], y: [B]). */
 export function ensembleMse(q: Tensor, y: Tensor): Tensor {
   const n = q.shape[0];
