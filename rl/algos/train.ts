@@ -29,7 +29,7 @@ import { CsvColumns, csvRow } from '../io/metrics_csv.js';
 import { badBestRecord, type BestRecord } from '../io/best.js';
 import { badLogWindow, CHECKPOINT_DIR, LogWindow, runSteps, type LogWindowState } from '../io/train_loop.js';
 import { resumedProvenance, runProvenance } from '../io/provenance.js';
-import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
+import { checkResumeSteps, checkSameDataset, discardFresh, keepBestUpTo, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh, type DatasetRecord } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
 import { checkLoop } from './config.js';
 import { deriveRng } from './data.js';
@@ -262,7 +262,7 @@ export async function trainAlgorithm(opts: AlgoTrainOptions): Promise<AlgoTrainR
       dataRng.setState(meta.rngs.loop.data);
       evalRng.setState(meta.rngs.loop.eval);
       step = loaded.step;
-      best = meta.best ?? null;
+      best = await keepBestUpTo(sink, loaded.step, meta.best ?? null, log);
       if (meta.logWindow) window = new LogWindow(meta.logWindow);
       lines.push(...(await keepMetricsUpTo(sink, step)));
       for (const l of lines) csv.add(l);

@@ -36,7 +36,7 @@ import { CSV_HEADER, csvRow } from '../io/metrics_csv.js';
 import { firstNonFinite } from '../io/best.js';
 import { CHECKPOINT_DIR, LogWindow, runSteps } from '../io/train_loop.js';
 import { resumedProvenance, runProvenance } from '../io/provenance.js';
-import { checkResumeSteps, checkSameDataset, discardFresh, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh } from '../io/run_guard.js';
+import { checkResumeSteps, checkSameDataset, discardFresh, keepBestUpTo, keepMetricsUpTo, loadResumeCheckpoint, resolveSink, startFresh } from '../io/run_guard.js';
 import type { RunSink } from '../io/sink.js';
 import { FisorAgent, deriveRng, type FisorBatch, type UpdateMetrics } from './agent.js';
 import { checkConfig, type FisorConfig } from './config.js';
@@ -254,7 +254,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       streams.data.setState(meta.rngs.data);
       streams.eval.setState(meta.rngs.eval);
       step = loaded.step;
-      best = meta.best ?? null;
+      best = await keepBestUpTo(sink, loaded.step, meta.best ?? null, log);
       if (meta.logWindow) window = new LogWindow(meta.logWindow);
       const kept = await keepMetricsUpTo(sink, step);
       await sink.writeAtomic('metrics.csv', CSV_HEADER + kept.map((l) => csvRow(l)).join(''));

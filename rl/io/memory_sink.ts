@@ -44,4 +44,8 @@ export class MemoryRunSink implements RunSink {
   async hasCheckpoint(name: string): Promise<boolean> {
     return this.checkpoints.has(name);
   }
+  async remove(name: string): Promise<void> {
+    this.files.delete(name);
+    this.checkpoints.delete(name);
+  }
 }

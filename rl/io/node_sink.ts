@@ -243,4 +243,9 @@ export class NodeRunSink implements RunSink {
   async hasCheckpoint(name: string): Promise<boolean> {
     return existsSync(join(this.path(name), 'manifest.json'));
   }
+
+  async remove(name: string): Promise<void> {
+    if (name === LOCK_FILE || name.includes('/') || name.includes('\\') || name === '' || name === '.' || name === '..') throw new Error(`remove: '${name}' is not an entry of run ${this.location}`);
+    rmSync(this.path(name), { recursive: true, force: true });
+  }
 }

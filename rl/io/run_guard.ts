@@ -5,6 +5,7 @@
  * when a fresh run fails before its first checkpoint. Platform-neutral: the Node sink is imported on demand.
  */
 import type { LoadedCheckpoint } from '../../nn/index.js';
+import { BEST_CHECKPOINT_DIR, type BestRecord } from './best.js';
 import type { RunSink } from './sink.js';
 
 /** The given sink, or a Node run directory on `outDir` (imported here so browsers never load it). */
@@ -99,6 +100,34 @@ export async function keepMetricsUpTo(sink: RunSink, step: number): Promise<Reco
   const kept = ((await sink.read('metrics.jsonl')) ?? '').split('\n').filter((l) => l.trim() && stepOf(l) <= step);
   await sink.writeAtomic('metrics.jsonl', kept.map((l) => l + '\n').join(''));
   return kept.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * On resume: the best checkpoint must be the one the resumed checkpoint's record names. A process stopped after
+ * saving a new best but before its next latest checkpoint leaves a best from steps this run replays (like the
+ * metrics lines keepMetricsUpTo drops): its record is not in the resumed checkpoint, and the state that record names
+ * was overwritten. Such a best (or one that cannot be read) is deleted with its best.json, and the best record starts
+ * over (null), so the next evaluation saves a best again; a bit-exact resume reaches the same best as an uninterrupted
+ * run (the order is total), a non-bit-exact one no longer keeps a best it never reached. Returns the record to go on
+ * with and logs what it deleted.
+ */
+export async function keepBestUpTo(sink: RunSink, step: number, best: BestRecord | null, log: (line: string) => void): Promise<BestRecord | null> {
+  if (!(await sink.hasCheckpoint(BEST_CHECKPOINT_DIR))) return best;
+  let savedStep: number | null = null;
+  try {
+    savedStep = (await sink.loadCheckpoint(BEST_CHECKPOINT_DIR)).step;
+  } catch {
+    // unreadable: it cannot be the record's state
+  }
+  if (savedStep !== null && best !== null && savedStep === best.step && savedStep <= step) return best;
+  await sink.remove(BEST_CHECKPOINT_DIR);
+  await sink.remove('best.json');
+  const what = savedStep === null ? 'could not be read'
+    : savedStep > step ? `holds step ${savedStep}, after the resumed step ${step} (the stopped process saved it, then stopped before its next checkpoint)`
+    : best === null ? `holds step ${savedStep}, but the resumed checkpoint records no best`
+    : `holds step ${savedStep}, not step ${best.step} that the resumed checkpoint records as best`;
+  log(`note: ${sink.location}/${BEST_CHECKPOINT_DIR} ${what}; deleted it and best.json, and the best checkpoint starts over from the next evaluation`);
+  return null;
 }
 
 /** A fresh run that never reached a checkpoint leaves nothing behind (not even an empty directory). Best effort. */

@@ -28,4 +28,6 @@ export interface RunSink {
   /** Throws an Error naming what is missing or corrupt (and where an interrupted save left the last one). */
   loadCheckpoint(name: string): Promise<LoadedCheckpoint>;
   hasCheckpoint(name: string): Promise<boolean>;
+  /** Deletes a file or checkpoint of the run; nothing when it does not exist. */
+  remove(name: string): Promise<void>;
 }

@@ -17,6 +17,8 @@ import { collect } from '../../rl/data/collect.js';
 import type { Dataset } from '../../rl/data/dataset.js';
 import { loadCheckpoint } from '../../nn/index.js';
 import { MemoryRunSink } from '../../rl/io/memory_sink.js';
+import { BEST_CHECKPOINT_DIR } from '../../rl/io/best.js';
+import type { CheckpointContent } from '../../nn/checkpoint.js';
 import { runCli as run } from '../helpers/cli.js';
 
 const ds = collect('BallRun', { transitions: 600, seed: 3 });
@@ -215,6 +217,49 @@ describe('rl/algos platform seam', () => {
     expect([...sink.checkpoints.keys()].sort()).toEqual(['checkpoint', 'checkpoint-best']);
     const again = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfgOf(), seed: 1, sink, dataset: ds, resume: true });
     expect(again.alreadyFinished).toBe(true);
+  });
+
+  it('a process stopped between a new best and its next checkpoint: the resume drops that best instead of keeping one it never reached', async () => {
+    setBackend('js');
+    const cfg = cfgOf({ steps: 9, evalEvery: 1, checkpointEvery: 3 });
+    const full = new MemoryRunSink('full');
+    const want = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfg, seed: 2, sink: full, dataset: ds, skipFinalEval: false });
+    const bests = full.files.get('metrics.jsonl')!.trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.type === 'eval')
+      .reduce<{ step: number; normalizedReward: number; normalizedCost: number }[]>((acc, e) => (isBetter(e, acc.at(-1) ?? null) ? [...acc, e] : acc), []);
+    // The last new best that is not at a checkpoint step (3, 6, 9); the process dies saving the checkpoint after it.
+    const s = bests.map((b) => b.step).filter((t) => t > 3 && t % 3 !== 0).at(-1);
+    expect(s, `bests at ${bests.map((b) => b.step)}`).toBeDefined();
+    const killAt = Math.ceil(s! / 3) * 3;
+    class DyingSink extends MemoryRunSink {
+      dying = true;
+      override async saveCheckpoint(name: string, content: CheckpointContent): Promise<void> {
+        if (this.dying && name === 'checkpoint' && content.step === killAt) throw new Error('killed');
+        await super.saveCheckpoint(name, content);
+      }
+    }
+    const consistent = async (sink: MemoryRunSink, best: { step: number } | null) => {
+      if (best === null) return expect(await sink.hasCheckpoint(BEST_CHECKPOINT_DIR)).toBe(false);
+      expect((await sink.loadCheckpoint(BEST_CHECKPOINT_DIR)).step).toBe(best.step);
+      expect(JSON.parse(sink.files.get('best.json')!)).toMatchObject(best);
+    };
+    // Resumed with --steps at the checkpoint's step: the stopped process's best (step s) is not this run's.
+    const a = new DyingSink('a');
+    await expect(trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfg, seed: 2, sink: a, dataset: ds })).rejects.toThrow(/killed/);
+    expect((await a.loadCheckpoint(BEST_CHECKPOINT_DIR)).step).toBeGreaterThan(killAt - 3);
+    a.dying = false;
+    const lines: string[] = [];
+    const short = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfg, seed: 2, sink: a, dataset: ds, resume: true, steps: killAt - 3, log: (l) => lines.push(l) });
+    expect(short.step).toBe(killAt - 3);
+    await consistent(a, short.best);
+    expect(lines.join('\n')).toMatch(/checkpoint-best holds step \d+, after the resumed step \d+/);
+    // Resumed to the end: the same best state as the uninterrupted run, bit for bit.
+    const b = new DyingSink('b');
+    await expect(trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfg, seed: 2, sink: b, dataset: ds })).rejects.toThrow(/killed/);
+    b.dying = false;
+    const resumed = await trainAlgorithm({ algo: 'bc-safe', task: 'BallRun', config: cfg, seed: 2, sink: b, dataset: ds, resume: true, skipFinalEval: false });
+    expect(resumed.best).toEqual(want.best);
+    await consistent(b, resumed.best);
+    expect(new Uint8Array(b.checkpoints.get(BEST_CHECKPOINT_DIR)!)).toEqual(new Uint8Array(full.checkpoints.get(BEST_CHECKPOINT_DIR)!));
   });
 });
 

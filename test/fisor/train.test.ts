@@ -288,6 +288,22 @@ describe('metrics, provenance, best checkpoint, cost limit', () => {
     expect(again.alreadyFinished).toBe(true);
   });
 
+  it('a resume deletes a best checkpoint from after its step (saved by a process that stopped before its next checkpoint)', async () => {
+    setBackend('js');
+    const cfg = tiny(['steps=8', 'evalEvery=2', 'checkpointEvery=2']);
+    const sink = new MemoryRunSink('mem');
+    await train({ task: 'PointRobot', config: cfg, seed: 1, sink, dataset: ds, stopAt: 4 });
+    const later = new MemoryRunSink('later');
+    await train({ task: 'PointRobot', config: cfg, seed: 1, sink: later, dataset: ds, stopAt: 6 });
+    sink.checkpoints.set('checkpoint-best', later.checkpoints.get('checkpoint')!); // a best at step 6, as a stopped process leaves it
+    const lines: string[] = [];
+    const r = await train({ task: 'PointRobot', config: cfg, seed: 1, sink, dataset: ds, resume: true, steps: 4, log: (l) => lines.push(l) });
+    expect(r.best).toBeNull();
+    expect(sink.checkpoints.has('checkpoint-best')).toBe(false);
+    expect(sink.files.has('best.json')).toBe(false);
+    expect(lines.join('\n')).toMatch(/mem\/checkpoint-best holds step 6, after the resumed step 4 .*deleted it and best\.json/);
+  });
+
   it('seeds outside [0, 2^32 - 1] are refused', async () => {
     await expect(train(base(fresh(), { seed: -1 }))).rejects.toThrow(/seed must be an integer in \[0, 4294967295\]/);
     await expect(train(base(fresh(), { seed: 2 ** 32 }))).rejects.toThrow(/seed must be an integer/);
