@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Rng, setBackend, tensor, tidy } from '../../core/index.js';
 import type { LoadedCheckpoint } from '../../nn/index.js';
 import { FisorAgent } from '../../rl/fisor/agent.js';
-import { ConvergenceProbe } from '../../rl/fisor/convergence.js';
-import type { FisorData } from '../../rl/fisor/data.js';
+import { collect } from '../../rl/data/collect.js';
+import { ConvergenceProbe, HELD_OUT_SEED_OFFSET, makeConvergenceProbe } from '../../rl/fisor/convergence.js';
+import { prepareData, type FisorData } from '../../rl/fisor/data.js';
 import { tinyConfig } from './tiny.js';
 
 /**
@@ -95,5 +96,22 @@ describe('convergence probe measures', () => {
     const same = after.sign.filter((s, k) => s === want.sign[k]).length / idx.length;
     expect(same).toBeLessThan(1);
     expect(probe.measure(agent).vhSignAgreement).toBeCloseTo(same, 12);
+  });
+
+  it("the held-out rewards are in the training data's scale (DSRL's reward scale differs between the two collections)", () => {
+    // BallRun's DSRL scale is maxEpisodeSteps / (return span), and the span of the held-out collection is not the
+    // training collection's: the reward residual is only in the units Q_r learns if the held-out rewards are rescaled.
+    const cfg = tinyConfig([], { task: 'BallRun' });
+    const train = prepareData(collect('BallRun', { seed: 0, recipe: cfg.dataRecipe }), 'BallRun', cfg);
+    const raw = collect('BallRun', { seed: HELD_OUT_SEED_OFFSET, recipe: cfg.dataRecipe });
+    const heldScale = prepareData(raw, 'BallRun', cfg).rewardScale;
+    expect(train.rewardScale).not.toBe(1);
+    expect(Math.abs(heldScale / train.rewardScale - 1)).toBeGreaterThan(1e-3);
+    const held = (makeConvergenceProbe('BallRun', cfg, train, 0) as unknown as { heldOut: FisorData }).heldOut;
+    expect(held.rewardScale).toBe(train.rewardScale);
+    expect(held.size).toBe(raw.size);
+    let worst = 0;
+    for (let i = 0; i < raw.size; i++) worst = Math.max(worst, Math.abs(held.rewards[i] - raw.rewards[i] * train.rewardScale) / (Math.abs(raw.rewards[i] * train.rewardScale) + 1e-6));
+    expect(worst).toBeLessThan(1e-5);
   });
 });
