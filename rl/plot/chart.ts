@@ -10,6 +10,9 @@
 import { BLUE_WHITE_RED, colorAt, normalize, type Colormap, type Norm } from './colormap.js';
 import { chainSegments, contourSegments } from './contour.js';
 import { encodePng } from './png.js';
+import { textWidth } from './text_width.js';
+
+export { textWidth };
 
 export const FONT_FAMILY = 'DejaVu Sans, sans-serif';
 
@@ -132,6 +135,11 @@ export interface LegendEntry {
   dash?: string;
   width?: number;
   marker?: Marker;
+  /**
+   * The outline of a patch or circle swatch, for marks drawn with one (a filled circle with a border, a point with a
+   * dark ring): such a patch is filled at full opacity, as the mark is; without it a patch is a band's pale fill.
+   */
+  stroke?: string;
 }
 
 export interface ColorbarSpec {
@@ -187,13 +195,6 @@ export function formatTick(v: number, ticks: number[]): string {
   return v.toFixed(decimals).replace('-', '−');
 }
 
-/** Approximate rendered width of `text` in DejaVu Sans at `size` px (for legend boxes and layout). */
-export function textWidth(text: string, size: number): number {
-  let w = 0;
-  for (const ch of text) w += /[il.,:;'|!1 ]/.test(ch) ? 0.36 : /[mwMW]/.test(ch) ? 0.9 : /[A-Z]/.test(ch) ? 0.7 : 0.6;
-  return w * size;
-}
-
 /** Padded [min, max] over finite values (falls back to [0, 1]). */
 export function dataExtent(values: Iterable<number>, pad = 0.05): [number, number] {
   let lo = Infinity, hi = -Infinity;
@@ -247,7 +248,7 @@ const n1 = (v: number): string => v.toFixed(1);
 /**
  * A vline's text goes right of the line, or left of it (right-aligned) where it would run past the panel's
  * right edge: there the clip path cut it off (a scatter's "kappa = 10" vanished when every cost was <= kappa).
- * `textWidth` is an estimate (DejaVu Sans digits are wider than it says), hence the 15 % margin.
+ * The 15 % margin keeps the text clear of the frame (textWidth leaves out kerning).
  */
 const vlineTextLeft = (f: Frame, X: number, text: string): boolean => X + 4 + 1.15 * textWidth(text, 11) > f.x0 + f.w && X - 4 - textWidth(text, 11) >= f.x0;
 
@@ -377,9 +378,9 @@ function legendEntryOf(s: Series): LegendEntry | null {
 
 function legendSwatch(e: LegendEntry, x: number, y: number): string {
   if (e.kind === 'line') return `<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${e.color}" stroke-width="${Math.max(1.5, e.width ?? 1.5)}"${dashAttr(e.dash)}/>`;
-  if (e.kind === 'patch') return `<rect x="${x}" y="${y - 5}" width="22" height="10" fill="${e.color}" fill-opacity="0.35" stroke="${e.color}"/>`;
+  if (e.kind === 'patch') return `<rect x="${x}" y="${y - 5}" width="22" height="10" fill="${e.color}"${e.stroke ? '' : ' fill-opacity="0.35"'} stroke="${e.stroke ?? e.color}"/>`;
   // A circle swatch is a fully rounded square, so that <circle> counts data points only.
-  if ((e.marker ?? 'circle') === 'circle') return `<rect x="${x + 7}" y="${y - 4}" width="8" height="8" rx="4" fill="${e.color}"/>`;
+  if ((e.marker ?? 'circle') === 'circle') return `<rect x="${x + 7}" y="${y - 4}" width="8" height="8" rx="4" fill="${e.color}"${e.stroke ? ` stroke="${e.stroke}" stroke-width="1.5"` : ''}/>`;
   return markerSvg(e.marker!, x + 11, y, 4, e.color, 1);
 }
 

@@ -23,9 +23,12 @@ export const VIRIDIS: Colormap = {
   stops: ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#b5de2b', '#fde725'].map(hex),
 };
 
-/** Colour at t in [0, 1] (clamped; NaN -> grey). */
+/**
+ * Colour at t in [0, 1] (clamped, so a value beyond the range, +-Infinity included, takes the end colour on its side,
+ * as a V_h of +Infinity is as infeasible as the largest finite one; NaN, which has no side, -> grey).
+ */
 export function colorAt(cm: Colormap, t: number): RGB {
-  if (!Number.isFinite(t)) return [128, 128, 128];
+  if (Number.isNaN(t)) return [128, 128, 128];
   const u = Math.max(0, Math.min(1, t)) * (cm.stops.length - 1);
   const i = Math.min(cm.stops.length - 2, Math.floor(u));
   const f = u - i;

@@ -84,8 +84,11 @@ export const CURVE_GROUPS: Group[] = [
   { title: 'eval: safe episodes', keys: ['safeFraction'], source: 'eval', ylabel: 'fraction', ylim: [0, 1] },
 ];
 
-/** Eval keys that are spreads, timings or raw duplicates of the normalised scores (not plotted alone). */
-const EVAL_SKIP = new Set(['step', 'normalizedRewardStd', 'normalizedCostStd', 'seconds', 'meanReturn', 'meanCost']);
+/**
+ * Eval keys that are spreads, timings or raw duplicates of the normalised scores, or the run's kappa (`costLimit`, the
+ * same on every line: the cost panel's reference line is normalized cost 1 = kappa), not plotted alone.
+ */
+const EVAL_SKIP = new Set(['step', 'normalizedRewardStd', 'normalizedCostStd', 'seconds', 'meanReturn', 'meanCost', 'costLimit']);
 
 function present(logs: MetricsLog[], source: 'train' | 'eval', key: string): boolean {
   return logs.some((l) => l[source].some((r) => Number.isFinite(r[key])));

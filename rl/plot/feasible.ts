@@ -94,6 +94,8 @@ function valueRange(slices: SliceResult[]): [number, number] {
   return [lo, hi];
 }
 
+/** The goal's fill (its outline is COLORS.goal); the legend's swatch has both, as the mark. */
+const GOAL_FILL = '#a5d6a7';
 const COLORS = { learned: '#000000', truth: '#00a651', hazard: '#555555', rollout: '#7b1fa2', violation: '#ffd400', start: '#000000', goal: '#2e7d32' };
 
 /** The figure spec: one square panel per slice, shared colour bar (two-slope, white at V_h = 0), legend on top. */
@@ -105,7 +107,7 @@ export function feasibleFigure(slices: SliceResult[], opts: { rollout?: Rollout;
     const series: Series[] = [
       { type: 'heatmap', values: s.values, nx: s.n, ny: s.n, x: [-s.extent - half, s.extent + half], y: [-s.extent - half, s.extent + half], range, norm: 'centered' },
       ...POINT_ROBOT.hazards.map(([cx, cy]): Series => ({ type: 'circle', cx, cy, r: POINT_ROBOT.hazardRadius, stroke: COLORS.hazard, width: 1, dash: '2 3' })),
-      { type: 'circle', cx: POINT_ROBOT.goal[0], cy: POINT_ROBOT.goal[1], r: POINT_ROBOT.goalRadius, stroke: COLORS.goal, fill: '#a5d6a7', width: 1.2 },
+      { type: 'circle', cx: POINT_ROBOT.goal[0], cy: POINT_ROBOT.goal[1], r: POINT_ROBOT.goalRadius, stroke: COLORS.goal, fill: GOAL_FILL, width: 1.2 },
       { type: 'contour', values: Float32Array.from(s.truth.grid, (g) => (g === 0 ? 1 : -1)), xs: s.truth.xs, ys: s.truth.ys, color: COLORS.truth, width: 2.2, dash: '7 4' },
       { type: 'contour', values: s.values, xs: s.truth.xs, ys: s.truth.ys, color: COLORS.learned, width: 1.8 },
     ];
@@ -129,12 +131,12 @@ export function feasibleFigure(slices: SliceResult[], opts: { rollout?: Rollout;
     { label: 'learned boundary (V_h = 0)', color: COLORS.learned, kind: 'line', width: 1.8 },
     { label: 'ground-truth boundary', color: COLORS.truth, kind: 'line', dash: '7 4', width: 2.2 },
     { label: 'hazard', color: COLORS.hazard, kind: 'line', dash: '2 3', width: 1 },
-    { label: 'goal', color: '#a5d6a7', kind: 'patch' },
+    { label: 'goal', color: GOAL_FILL, stroke: COLORS.goal, kind: 'patch' },
   ];
   if (r) {
     legend.push({ label: 'rollout from fixed start', color: COLORS.rollout, kind: 'line', width: 2.2 });
     legend.push({ label: 'start', color: COLORS.start, kind: 'point', marker: 'square' });
-    legend.push({ label: 'violation (cost 1)', color: '#e0b800', kind: 'point', marker: 'circle' });
+    legend.push({ label: 'violation (cost 1)', color: COLORS.violation, stroke: '#000000', kind: 'point', marker: 'circle' });
   }
   const caption = ['Heat map: learned V_h (blue < 0 feasible, red > 0 infeasible; white at 0). IoU: infeasible sets, learned (V_h > 0) vs ground truth.'];
   if (r) caption.push(`Rollout (x, y) path from [-1.8, 0, 2, π/4], the same on every slice (its v and θ change along the way): ${r.steps} steps, cost ${r.totalCost}, goal ${r.goalReached ? 'reached' : 'not reached'}.`);

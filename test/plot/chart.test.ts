@@ -35,6 +35,17 @@ describe('colour maps', () => {
     expect(b0).toBeGreaterThan(r0);
     expect(r1).toBeGreaterThan(b1);
   });
+
+  it('an infinite value takes the end colour on its side (a V_h of +Infinity is drawn infeasible red); only NaN is grey', () => {
+    const range: [number, number] = [-40, 2];
+    for (const norm of ['centered', 'linear'] as const) {
+      expect(colorAt(BLUE_WHITE_RED, normalize(Infinity, range, norm))).toEqual(colorAt(BLUE_WHITE_RED, 1));
+      expect(colorAt(BLUE_WHITE_RED, normalize(-Infinity, range, norm))).toEqual(colorAt(BLUE_WHITE_RED, 0));
+    }
+    expect(colorAt(BLUE_WHITE_RED, 7)).toEqual(colorAt(BLUE_WHITE_RED, 1));
+    expect(colorAt(BLUE_WHITE_RED, NaN)).toEqual([128, 128, 128]);
+    expect(colorAt(BLUE_WHITE_RED, 1)).not.toEqual([128, 128, 128]);
+  });
 });
 
 describe('contours', () => {

@@ -19,7 +19,7 @@ function fakeRun(name: string, seed: number, opts: { torn?: boolean; steps?: num
   mkdirSync(d, { recursive: true });
   const lines: string[] = [];
   for (const step of opts.steps ?? [0, 100, 200, 300]) {
-    if (step % 200 === 0) lines.push(JSON.stringify({ type: 'eval', step, normalizedReward: 0.1 * seed + step / 1000, normalizedCost: 0.5 + seed, normalizedRewardStd: 0.05, normalizedCostStd: 0.2, meanReturn: 1, meanCost: 5, safeFraction: 0.5, seconds: 1 }));
+    if (step % 200 === 0) lines.push(JSON.stringify({ type: 'eval', step, normalizedReward: 0.1 * seed + step / 1000, normalizedCost: 0.5 + seed, normalizedRewardStd: 0.05, normalizedCostStd: 0.2, meanReturn: 1, meanCost: 5, safeFraction: 0.5, costLimit: 10, seconds: 1 }));
     if (step > 0) lines.push(JSON.stringify({ type: 'train', step, actorLoss: 1 / step + seed, qrLoss: 0.1, vrLoss: 0.05, qhLoss: 0.2, vhLoss: 0.1, meanQr: 1, meanVr: 1, meanQh: -0.5, meanVh: -0.4, feasibleFraction: 0.8, unsafeFraction: 0.1, zeroWeightFraction: 0.05, weightMean: 1, weightMax: 3, actorLr: 1e-4, stepsPerSec: 50, myNewMetric: step * seed }));
   }
   writeFileSync(join(d, 'metrics.jsonl'), lines.join('\n') + '\n' + (opts.torn ? '{"type":"train","st' : ''));
@@ -48,6 +48,7 @@ describe('learning curves', () => {
     const fig = curvesFigure([readMetrics(fakeRun('b', 1))]);
     const titles = fig.panels.map((p) => p.title);
     for (const t of ['actor loss', 'reward critic losses', 'feasibility critic losses', 'feasibility values (batch mean)', 'batch fractions', 'actor weights', 'eval: normalized reward', 'eval: normalized cost', 'myNewMetric']) expect(titles).toContain(t);
+    expect(titles).not.toContain('eval: costLimit'); // the run's kappa, a constant on every eval line, is not a curve
     const cost = fig.panels.find((p) => p.title === 'eval: normalized cost')!;
     expect(cost.series).toContainEqual(expect.objectContaining({ type: 'hline', value: 1, text: 'cost limit' }));
     expect(cost.series.some((s) => s.type === 'band')).toBe(true);
@@ -88,6 +89,15 @@ describe('feasible-region figure', () => {
     const svg = renderSvg(fig);
     expect(svg).toContain('goal not reached');
     expect(renderSvg(feasibleFigure(slices))).not.toContain('rollout');
+    // Each legend swatch looks like its mark: the goal's fill and outline at full opacity, the violation's yellow
+    // inside the black ring the marks have (the swatches used to be a 35 % fill and a darker yellow without the ring).
+    const goal = fig.panels[0].series.find((s) => s.type === 'circle' && s.fill !== undefined);
+    const ring = fig.panels[0].series.filter((s) => s.type === 'points')[0];
+    expect(goal?.type === 'circle' && [goal.fill, goal.stroke]).toEqual(['#a5d6a7', '#2e7d32']);
+    expect(fig.legend!.find((e) => e.label === 'goal')).toMatchObject({ kind: 'patch', color: '#a5d6a7', stroke: '#2e7d32' });
+    expect(fig.legend!.find((e) => e.label === 'violation (cost 1)')).toMatchObject({ color: '#ffd400', stroke: ring.type === 'points' ? ring.color : 'none' });
+    expect(svg).toMatch(/<rect x="[\d.]+" y="[\d.]+" width="22" height="10" fill="#a5d6a7" stroke="#2e7d32"\/>/);
+    expect(svg).toMatch(/<rect [^>]*rx="4" fill="#ffd400" stroke="#000000" stroke-width="1\.5"\/>/);
   });
 });
 
