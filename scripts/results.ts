@@ -29,7 +29,7 @@ import { writeFeasibleFigure, type FeasibleFigureSummary } from '../rl/plot/feas
 import { pointRobotRollout } from '../rl/plot/rollout.js';
 import { parseFlags, type FlagSpecs } from '../rl/cli/args.js';
 import { formatDuration, Progress } from '../rl/cli/progress.js';
-import { writeFileAtomic, writeFilesAtomic } from '../rl/io/atomic.js';
+import { recoverInterruptedWrites, writeFileAtomic, writeFilesAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
 import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
@@ -309,6 +309,7 @@ async function writeReport(r: SavedResults, reportPath: string, compareFile = ''
 }
 
 async function mergeReports(files: string[], reportPath: string, compareFile: string): Promise<void> {
+  recoverInterruptedWrites(files); // a results.json whose pair write was killed midway is settled before it is read
   const parts = files.map((file) => {
     let x: SavedResults;
     try {

@@ -6,7 +6,7 @@
  * study's results) is kept as it is. Both files are written atomically, as a pair (`writeStudy`).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFilesAtomic } from '../rl/io/atomic.js';
+import { recoverInterruptedWrites, writeFilesAtomic } from '../rl/io/atomic.js';
 import { readJsonFile } from './run_checks.js';
 
 const begin = (name: string) => `<!-- begin generated: ${name} (rewritten by its script; edit outside these markers) -->`;
@@ -53,6 +53,7 @@ function withJsonKey(path: string, key: string, value: unknown): string {
  * that the JSON file does not hold.
  */
 export function writeStudy(report: { path: string; section: string; body: string }, json: { path: string; key: string; value: unknown }): void {
+  recoverInterruptedWrites([report.path, json.path]); // both are read below: a pair left mixed by a killed write is settled first
   writeFilesAtomic([
     { path: report.path, data: withSection(report.path, report.section, report.body, '# Studies') },
     { path: json.path, data: withJsonKey(json.path, json.key, json.value) },

@@ -4,8 +4,9 @@
  * half-written one; after a power loss too (the rename without the flush could reach the disk before the data,
  * leaving an empty or truncated file under the final name).
  */
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { pidAlive } from './pid.js';
 
 /** Writes `data` to `path` and flushes it to disk before returning. */
 function writeDurable(path: string, data: string | Uint8Array): void {
@@ -35,7 +36,7 @@ export function syncDir(dir: string): void {
   }
 }
 
-const aside = (path: string, kind: 'tmp' | 'old') => join(dirname(path), `.${basename(path)}.${kind}-${process.pid}`);
+const aside = (path: string, kind: 'tmp' | 'old' | 'journal') => join(dirname(path), `.${basename(path)}.${kind}-${process.pid}`);
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = aside(path, 'tmp');
@@ -49,60 +50,117 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   syncDir(dirname(path));
 }
 
+/** A set write's journal entry: the target, its temporary file, and the hard link (or copy) of its old content. */
+interface JournalEntry {
+  path: string;
+  tmp: string;
+  backup: string | null;
+}
+
+const JOURNAL = /^\..+\.journal-(\d+)$/;
+
 /**
- * Files that belong together (a report and its results.json): all are written to temporary files and flushed
- * first, then renamed in one after another. A failure while writing changes none of them; a failure during the
- * renames puts back the ones already renamed (from a hard link, or copy, made just before), so the set on disk is
- * the old one or the new one, never a mix. (Only a kill between two renames, microseconds apart, can mix them.)
+ * Undoes or completes a set write from its journal. While some temporary file is still there, not every target was
+ * renamed in: the renamed ones get their old content back (from the backup; removed if there was none), so the set is
+ * the old one. When every temporary file is gone, every target holds its new content: the set is the new one, and only
+ * the backups go. The journal goes last, so a second interruption leaves it to be read again.
+ */
+function settle(entries: readonly JournalEntry[], journal: string): void {
+  const complete = entries.every((e) => !existsSync(e.tmp));
+  for (const e of [...entries].reverse()) {
+    if (!complete && !existsSync(e.tmp)) {
+      if (e.backup && existsSync(e.backup)) renameSync(e.backup, e.path);
+      else if (!e.backup) rmSync(e.path, { force: true });
+    }
+    rmSync(e.tmp, { force: true });
+    if (e.backup) rmSync(e.backup, { force: true });
+  }
+  for (const d of new Set([dirname(journal), ...entries.map((e) => dirname(e.path))])) syncDir(d);
+  rmSync(journal, { force: true });
+  syncDir(dirname(journal));
+}
+
+/**
+ * Settles the set writes that a process killed between their renames left in the directories of `paths` (a journal
+ * whose process no longer exists): each set becomes all old or all new (see `settle`). Returns the journals it
+ * settled. `writeFilesAtomic` calls it first; a reader of such a set (the results script) calls it before reading.
+ */
+export function recoverInterruptedWrites(paths: readonly string[]): string[] {
+  const settled: string[] = [];
+  for (const dir of new Set(paths.map((p) => dirname(p)))) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const m = JOURNAL.exec(name);
+      if (!m || pidAlive(Number(m[1]))) continue;
+      const journal = join(dir, name);
+      let entries: JournalEntry[];
+      try {
+        entries = (JSON.parse(readFileSync(journal, 'utf8')) as { files: JournalEntry[] }).files;
+        if (!Array.isArray(entries)) throw new Error('no files');
+      } catch (e) {
+        throw new Error(`${journal}: an interrupted set write left this journal, and it cannot be read (${(e as Error).message}); check the files it names by hand, then delete it`);
+      }
+      settle(entries, journal);
+      settled.push(journal);
+    }
+  }
+  return settled;
+}
+
+/**
+ * Files that belong together (a report and its results.json): all are written to temporary files and flushed first,
+ * the old ones are hard-linked (or copied) aside, a journal naming all of them is flushed, then the files are renamed
+ * in one after another, and the journal is removed. A failure during the renames puts back the ones already renamed;
+ * a process killed between two renames leaves the journal, and the next `writeFilesAtomic` or
+ * `recoverInterruptedWrites` on those paths settles the set as all old (or, once every file was renamed in, all new).
+ * So the set on disk is never a mix once it is settled. (A reader that does not settle first can still see a mix in
+ * the microseconds between two renames, or after such a kill.)
  */
 export function writeFilesAtomic(files: readonly { path: string; data: string | Uint8Array }[]): void {
   const paths = files.map((f) => f.path);
   const twice = paths.find((p, i) => paths.indexOf(p) !== i);
   if (twice !== undefined) throw new Error(`writeFilesAtomic: ${twice} is given twice`);
-  const tmps = paths.map((p) => aside(p, 'tmp'));
-  const removeTemps = () => tmps.forEach((t) => rmSync(t, { force: true }));
-  try {
-    files.forEach((f, i) => writeDurable(tmps[i], f.data));
-  } catch (e) {
-    removeTemps();
-    throw e;
-  }
-  const backups: (string | null)[] = [];
-  let renamed = 0;
-  try {
-    for (const [i, p] of paths.entries()) {
-      let backup: string | null = null;
-      if (existsSync(p)) {
-        backup = aside(p, 'old');
-        rmSync(backup, { force: true });
-      }
-      // Recorded before it is made: a copy that fails partway (a full disk) is removed by the rollback too.
-      backups.push(backup);
-      if (backup) {
-        try {
-          linkSync(p, backup);
-        } catch {
-          copyFileSync(p, backup); // a file system without hard links (a directory at p fails here too)
-        }
-      }
-      renameSync(tmps[i], p);
-      renamed++;
+  if (paths.length === 0) return;
+  recoverInterruptedWrites(paths);
+  const entries: JournalEntry[] = paths.map((p) => ({ path: p, tmp: aside(p, 'tmp'), backup: null }));
+  const journal = aside(paths[0], 'journal');
+  const removeAll = () => {
+    for (const e of entries) {
+      rmSync(e.tmp, { force: true });
+      if (e.backup) rmSync(e.backup, { force: true });
     }
-  } catch (e) {
-    for (let j = backups.length - 1; j >= 0; j--) {
-      const b = backups[j];
+    rmSync(journal, { force: true });
+  };
+  try {
+    files.forEach((f, i) => writeDurable(entries[i].tmp, f.data));
+    for (const e of entries) {
+      if (!existsSync(e.path)) continue;
+      // Recorded before it is made: a copy that fails partway (a full disk) is removed with the rest.
+      e.backup = aside(e.path, 'old');
+      rmSync(e.backup, { force: true });
       try {
-        if (j < renamed) {
-          if (b) renameSync(b, paths[j]);
-          else rmSync(paths[j], { force: true });
-        } else if (b) rmSync(b, { force: true });
+        linkSync(e.path, e.backup);
       } catch {
-        // best effort; the original error matters
+        copyFileSync(e.path, e.backup); // a file system without hard links (a directory at the path fails here too)
       }
     }
-    removeTemps();
+    writeDurable(journal, JSON.stringify({ files: entries }) + '\n');
+    for (const d of new Set([dirname(journal), ...entries.map((e) => dirname(e.path))])) syncDir(d);
+  } catch (e) {
+    removeAll();
     throw e;
   }
-  for (const b of backups) if (b) rmSync(b, { force: true });
+  try {
+    for (const e of entries) renameSync(e.tmp, e.path);
+  } catch (e) {
+    try {
+      settle(entries, journal);
+    } catch {
+      // best effort; the original error matters (the journal, if still there, is settled on the next write)
+    }
+    throw e;
+  }
+  rmSync(journal, { force: true }); // the new set is complete: from here a kill leaves only backups to remove
+  for (const e of entries) if (e.backup) rmSync(e.backup, { force: true });
   for (const d of new Set(paths.map((p) => dirname(p)))) syncDir(d);
 }

@@ -14,20 +14,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint, type CheckpointContent, type LoadedCheckpoint } from '../../nn/checkpoint.js';
 import { writeFileAtomic } from './atomic.js';
+import { pidAlive } from './pid.js';
 import type { RunSink } from './sink.js';
 
 export const LOCK_FILE = '.lock';
 
-/** True if a process with this pid exists (on this host). EPERM means it exists but is not ours. */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive };
 
 /** The pid in a temporary name written by nn/checkpoint.ts or io/atomic.ts, or null for other names. */
 function tempOwner(name: string): number | null {

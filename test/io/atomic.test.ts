@@ -66,14 +66,15 @@ describe('writeFileAtomic', () => {
 describe('writeFilesAtomic', () => {
   const pair = (dir: string) => [join(dir, 'RESULTS.md'), join(dir, 'results.json')] as const;
 
-  it('writes every file, each flushed before any rename', () => {
+  it('writes every file, each flushed before any rename, and the journal (flushed, with its directory) before the renames', () => {
     const dir = scratch('fisor-atomic-');
     const [md, json] = pair(dir);
     writeFilesAtomic([{ path: md, data: 'new report' }, { path: json, data: '{"new":1}' }]);
     expect(readFileSync(md, 'utf8')).toBe('new report');
     expect(readFileSync(json, 'utf8')).toBe('{"new":1}');
     const firstRename = trace.calls.findIndex((c) => c.startsWith('rename'));
-    expect(trace.calls.slice(0, firstRename).sort()).toEqual([`fsync ${join(dir, `.RESULTS.md.tmp-${process.pid}`)}`, `fsync ${join(dir, `.results.json.tmp-${process.pid}`)}`]);
+    const at = (name: string) => join(dir, `.${name}-${process.pid}`);
+    expect(trace.calls.slice(0, firstRename)).toEqual([`fsync ${at('RESULTS.md.tmp')}`, `fsync ${at('results.json.tmp')}`, `fsync ${at('RESULTS.md.journal')}`, `fsync ${dir}`]);
     expect(readdirSync(dir).sort()).toEqual(['RESULTS.md', 'results.json']);
   });
 
