@@ -83,7 +83,8 @@ function settle(entries: readonly JournalEntry[], journal: string): void {
 /**
  * Settles the set writes that a process killed between their renames left in the directories of `paths` (a journal
  * whose process no longer exists): each set becomes all old or all new (see `settle`). Returns the journals it
- * settled. `writeFilesAtomic` calls it first; a reader of such a set (the results script) calls it before reading.
+ * settled, after removing the temporary files and backups of those paths that dead writers left outside a journal.
+ * `writeFilesAtomic` calls it first; a reader of such a set (the results script) calls it before reading.
  */
 export function recoverInterruptedWrites(paths: readonly string[]): string[] {
   const settled: string[] = [];
@@ -102,6 +103,17 @@ export function recoverInterruptedWrites(paths: readonly string[]): string[] {
       }
       settle(entries, journal);
       settled.push(journal);
+    }
+  }
+  // What a dead writer left outside any journal: temporary files it never renamed in, and backups of a set it had
+  // completed (killed after removing its journal) or not yet begun to rename (killed before writing it).
+  for (const p of paths) {
+    const dir = dirname(p);
+    if (!existsSync(dir)) continue;
+    const prefix = `.${basename(p)}.`;
+    for (const name of readdirSync(dir)) {
+      const m = /\.(?:tmp|old)-(\d+)$/.exec(name);
+      if (m && name === prefix + m[0].slice(1) && !pidAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
     }
   }
   return settled;

@@ -84,4 +84,16 @@ describe('writeFilesAtomic killed between its renames', () => {
     writeFileSync(join(dir, `.results.json.journal-${dead}`), '{"files": [tor');
     expect(() => recoverInterruptedWrites([join(dir, 'RESULTS.md')])).toThrow(/\.results\.json\.journal-\d+: an interrupted set write left this journal, and it cannot be read/);
   });
+
+  it("removes a dead writer's temporary files and backups of those paths outside any journal, and nothing else", () => {
+    const dir = scratch('fisor-kill-');
+    old(dir);
+    const dead = 2 ** 22 + 12345;
+    const left = [`.RESULTS.md.tmp-${dead}`, `.results.json.old-${dead}`];
+    const kept = [`.RESULTS.md.tmp-${process.pid}`, `.other.json.old-${dead}`, `.RESULTS.md.x.tmp-${dead}`];
+    for (const n of [...left, ...kept]) writeFileSync(join(dir, n), 'x');
+    expect(recoverInterruptedWrites([join(dir, 'RESULTS.md'), join(dir, 'results.json')])).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(['RESULTS.md', 'results.json', ...kept].sort());
+    expect(read(dir)).toEqual(['old report', '{"old":1}']);
+  });
 });
