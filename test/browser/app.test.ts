@@ -214,6 +214,25 @@ describe('web app in Chromium', () => {
     expect(await locked.jsonValue()).toEqual([true, true, true, true, true]);
     const trained = await waitTrained(page, errors);
     expect(trained.step).toBe(60);
+    expect(trained.map).not.toBeNull();
+
+    // A map answered for the agent being replaced is not drawn as the new one's (the page's generation counter): a
+    // slider change asks the worker for a map, and Train, clicked before the answer comes, starts a new agent. The
+    // worker answers in order, so that map arrives while the new run waits for its backend, before data collection.
+    await page.evaluate(() => {
+      const v = document.getElementById('v') as HTMLInputElement;
+      v.value = '0.5';
+      v.dispatchEvent(new Event('change'));
+      (document.getElementById('train') as HTMLButtonElement).click();
+    });
+    const during = await page.waitForFunction(() => {
+      const a = (window as unknown as { fisorApp: PageState }).fisorApp;
+      if (a.status === 'error' || a.status === 'trained') return { status: a.status, map: a.map, rollouts: a.rollouts.length };
+      return document.getElementById('phase')!.textContent!.startsWith('Collecting behaviour data') ? { status: a.status, map: a.map, rollouts: a.rollouts.length } : null;
+    }, null, { timeout: 60_000, polling: 'raf' });
+    expect(await during.jsonValue()).toEqual({ status: 'collecting', map: null, rollouts: 0 });
+    const again = await waitTrained(page, errors);
+    expect(again.map?.v).toBe(0.5); // drawn after the new run, at the slider's new speed
 
     await page.setInputFiles('#load', { name: 'bad.fisor', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a FISOR agent file') });
     await page.waitForFunction(() => (window as unknown as { fisorApp: PageState }).fisorApp.error !== null, null, { timeout: 60_000 });
