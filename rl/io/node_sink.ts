@@ -3,7 +3,8 @@
  *
  * Lock: `open()` creates `<dir>/.lock` exclusively, complete with this process's pid and host (written aside,
  * then hard-linked in). A second writer gets an error naming the holder's pid; a lock whose process no longer
- * exists (same host) is stale and is taken over, by one process only when several find it at once. `close()`
+ * exists (same host) is stale and is taken over, by one process only when several find it at once (it is removed
+ * only under a breaker file, see removeIfUnchanged). `close()`
  * removes it. While the lock is held, temporary files that a dead writer left
  * (`checkpoint.tmp-<pid>-<n>`, `.<file>.tmp-<pid>`, and `checkpoint.old-*` beside a complete checkpoint)
  * are removed; a `checkpoint.old-*` with no `checkpoint` beside it is the only copy and is kept (loading
@@ -69,26 +70,48 @@ function createLock(lock: string, content: string): boolean {
   }
 }
 
+/** The file a process holds while it removes a stale lock (`<lock>.break`). */
+const breakerOf = (lock: string) => `${lock}.break`;
+
+/** Sleeps the thread for `ms` (synchronous, as takeLock is: open() has no await before the lock). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
- * Removes a stale lock only if it still holds `text`: two processes that both found it stale would otherwise
- * both delete it, the second deleting the first one's new lock, and both would write. The lock is renamed aside
- * (one process wins the rename) and checked; a live lock renamed by mistake is linked back.
+ * Removes a stale lock only while holding the breaker `<lock>.break` (created exclusively, as the lock is), and only
+ * if the lock still holds `text`. Of several processes that found the same stale lock, the first to hold the breaker
+ * removes it; the others, re-reading it under the breaker, find the lock a live process took meanwhile and leave it.
+ * No lock can change while the breaker is held (a create fails while the stale one exists), so no live lock is ever
+ * removed, and never two processes hold the run. (The old way, renaming the lock aside and linking back a live one
+ * moved by mistake, lost that lock when a third process took the lock in between.) Returns false when another process
+ * holds the breaker (the caller retries); a breaker whose process died, in the microseconds it is held, is an error
+ * naming it, not broken in turn.
  */
-function removeIfUnchanged(lock: string, text: string): void {
-  const aside = `${lock}.tmp-${process.pid}`;
-  try {
-    renameSync(lock, aside);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another process removed it
-    throw e;
+function removeIfUnchanged(lock: string, text: string): boolean {
+  const breaker = breakerOf(lock);
+  if (!createLock(breaker, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }) + '\n')) {
+    let held: string;
+    try {
+      held = readFileSync(breaker, 'utf8');
+    } catch {
+      return false; // released meanwhile
+    }
+    const holder = lockHolder(held);
+    if (holder.stale) throw new Error(`${breaker} was left by process ${holder.pid}, which stopped while removing a stale lock of this run; delete that file if no other process is opening the run, then try again`);
+    return false;
   }
   try {
-    if (readFileSync(aside, 'utf8') !== text) linkSync(aside, lock);
-  } catch {
-    // a third process took the lock meanwhile: it keeps it, and the live holder whose lock was moved aside no longer
-    // removes it at close() (NodeRunSink.close checks the content); both may then write until one finishes
+    let now: string;
+    try {
+      now = readFileSync(lock, 'utf8');
+    } catch {
+      return true; // gone already
+    }
+    if (now === text) rmSync(lock, { force: true });
+    return true;
   } finally {
-    rmSync(aside, { force: true });
+    rmSync(breaker, { force: true });
   }
 }
 
@@ -149,13 +172,13 @@ export class NodeRunSink implements RunSink {
     mkdirSync(this.location, { recursive: true });
     this.takeLock();
     this.removeLeftovers();
-    return readdirSync(this.location).filter((n) => n !== LOCK_FILE);
+    return readdirSync(this.location).filter((n) => n !== LOCK_FILE && n !== breakerOf(LOCK_FILE));
   }
 
   private takeLock(): void {
     const lock = this.path(LOCK_FILE);
     const me = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }) + '\n';
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
       if (createLock(lock, me)) {
         this.locked = true;
         this.lockText = me;
@@ -170,7 +193,7 @@ export class NodeRunSink implements RunSink {
       }
       const holder = lockHolder(text);
       if (holder.stale) {
-        removeIfUnchanged(lock, text); // its process is gone
+        if (!removeIfUnchanged(lock, text)) pause(2); // its process is gone; another process is removing it now
         continue;
       }
       const { pid, sameHost } = holder;
@@ -192,7 +215,7 @@ export class NodeRunSink implements RunSink {
   }
 
   async close(opts: { removeIfEmpty?: boolean } = {}): Promise<void> {
-    // Only our own lock: in a three-way race for a stale lock another process can hold it now (removeIfUnchanged).
+    // Only our own lock (a lock is never removed while its process lives, but a hand edit or a reused pid could differ).
     if (this.locked) {
       const lock = this.path(LOCK_FILE);
       let text: string | null = null;

@@ -2,7 +2,9 @@
  * rl/io/node_sink.ts's run lock when two trainings open one run directory at once: exactly one holds it, the other
  * is told which process does. Two cases where both used to hold it: both find a stale lock (its process gone) and
  * take it over, the second deleting the first one's new lock; and one reads the lock in the instant between its
- * exclusive create and its write (empty: taken for a stale lock). The interleaving is injected through node:fs.
+ * exclusive create and its write (empty: taken for a stale lock); and, with three processes, a third that took the
+ * lock while the first had moved a live lock aside to re-check it (the old removal lost that lock: two holders). The
+ * interleaving is injected through node:fs.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -71,6 +73,37 @@ it('two processes that find one stale lock: one takes it over, the other is refu
   expect(outcomes.find((o) => o !== 'held')).toMatch(new RegExp(`is in use by process ${process.pid} \\(lock file .*\\.lock\\), taken at `));
   expect(JSON.parse(readFileSync(join(dir, '.lock'), 'utf8')).pid).toBe(process.pid);
   expect(readdirSync(dir)).toEqual(['.lock']);
+});
+
+it('three processes and one stale lock: never two holders (a third one opening while the first re-checks the lock)', async () => {
+  const dir = scratch('fisor-lock-');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: dead, host: hostname(), since: '2020-01-01T00:00:00.000Z' }) + '\n');
+  const a = new NodeRunSink(dir), b = new NodeRunSink(dir), c = new NodeRunSink(dir);
+  const outcome = (p: Promise<unknown>) => p.then(() => 'held', (e: Error) => e.message);
+  let bOpen: Promise<string> = Promise.resolve(''), cOpen: Promise<string> = Promise.resolve('');
+  // a reads the stale lock; b then takes it over; c opens at a's next read of a lock file, while a re-checks it.
+  hooks.onRead = () => {
+    bOpen = outcome(b.open());
+    hooks.onRead = () => {
+      cOpen = outcome(c.open());
+    };
+  };
+  const outcomes = [await outcome(a.open()), await bOpen, await cOpen];
+  expect(outcomes.filter((o) => o === 'held'), outcomes.join(' | ')).toHaveLength(1);
+  for (const o of outcomes.filter((x) => x !== 'held')) expect(o).toMatch(/is in use by process/);
+  const holder = [a, b, c][outcomes.indexOf('held')] as unknown as { lockText: string };
+  expect(readFileSync(join(dir, '.lock'), 'utf8')).toBe(holder.lockText);
+  expect(readdirSync(dir)).toEqual(['.lock']);
+});
+
+it('a breaker left by a process that died while removing a stale lock is named, not broken in turn', async () => {
+  const dir = scratch('fisor-lock-');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  writeFileSync(join(dir, '.lock'), JSON.stringify({ pid: dead, host: hostname() }) + '\n');
+  writeFileSync(join(dir, '.lock.break'), JSON.stringify({ pid: dead, host: hostname() }) + '\n');
+  await expect(new NodeRunSink(dir).open()).rejects.toThrow(new RegExp(`\\.lock\\.break was left by process ${dead}, which stopped while removing a stale lock of this run; delete that file`));
+  expect(readdirSync(dir).sort()).toEqual(['.lock', '.lock.break']);
 });
 
 it('a lock read while it is being created is not taken for a stale one', async () => {
