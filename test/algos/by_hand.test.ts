@@ -10,7 +10,7 @@ import { criticValues } from '../../rl/algos/common.js';
 import { COptiDICE, COPTIDICE_PAPER } from '../../rl/algos/coptidice.js';
 import { CPQ, CPQ_PAPER } from '../../rl/algos/cpq.js';
 import { batchTensors } from '../../rl/algos/data.js';
-import { toyDataset, wholeBatch } from './helpers.js';
+import { bcqTargetReference, toyDataset, wholeBatch } from './helpers.js';
 
 const rows = (q: Tensor): number[][] => q.toArray() as number[][];
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -22,23 +22,8 @@ describe('BCQ-Lag by hand', () => {
   const algo = new BCQLag({ ...BCQL_PAPER, dtype: 'float64', vaeHidden: [5, 5], actorHidden: [5], criticHidden: [5], sampleActionNum: 3 }, 3, 2, 'BallRun', ds, new Rng(4));
   const t = batchTensors(batch, 3, 2, 'float64', 0.1, 1);
   it('target = max over candidates of 0.75·min(m1, m2) + 0.25·max(m1, m2), m_g = min within group g', () => {
-    const st = algo.rngs.noise.getState();
-    const got = noGrad(() => algo.targetValue(algo.criticTarget, t.s2)).toFlatArray();
-    algo.rngs.noise.setState(st);
-    const N = 3;
-    const q = noGrad(() => {
-      const rep = t.s2.reshape([B, 1, 3]).expand([B, N, 3]).reshape([B * N, 3]);
-      return rows(criticValues(algo.criticTarget, rep, algo.perturb(algo.actorTarget, rep, algo.vae.decode(rep, algo.rngs.noise))));
-    });
-    for (let b = 0; b < B; b++) {
-      let best = -Infinity;
-      for (let k = 0; k < N; k++) {
-        const j = b * N + k;
-        const m1 = Math.min(q[0][j], q[1][j]), m2 = Math.min(q[2][j], q[3][j]);
-        best = Math.max(best, 0.75 * Math.min(m1, m2) + 0.25 * Math.max(m1, m2));
-      }
-      expect(got[b]).toBeCloseTo(best, 12);
-    }
+    const { got, want } = bcqTargetReference(algo, t.s2, 3);
+    want.forEach((x, b) => expect(got[b]).toBeCloseTo(x, 12));
   });
   it('critic loss = Σ_i mean (Q_i - (r + γ(1 - done)q))² with rewards scaled by 0.1; the cost loss has no (1 - done)', () => {
     const st = algo.rngs.noise.getState();

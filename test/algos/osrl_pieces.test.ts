@@ -14,7 +14,7 @@ import { criticValues, SquashedGaussianActor, VAE } from '../../rl/algos/common.
 import { COptiDICE, COPTIDICE_PAPER } from '../../rl/algos/coptidice.js';
 import { CPQ, CPQ_PAPER } from '../../rl/algos/cpq.js';
 import { batchTensors } from '../../rl/algos/data.js';
-import { toyDataset, wholeBatch } from './helpers.js';
+import { cpqOodCostReference, peekNormals, toyDataset, wholeBatch } from './helpers.js';
 
 const f64 = (x: number[], shape: number[]) => tensor(x, { shape, dtype: 'float64' });
 const flat = (x: Tensor) => Array.from(x.toFlatArray());
@@ -22,12 +22,6 @@ const rows = (q: Tensor): number[][] => q.toArray() as number[][];
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const minRows = (q: number[][]) => q[0].map((_, b) => Math.min(...q.map((r) => r[b])));
 const LOG2PI = Math.log(2 * Math.PI);
-/** n N(0, 1) draws from a copy of `rng` (the draws the code under test will make next). */
-const peekNormals = (rng: Rng, n: number) => {
-  const r = new Rng(0);
-  r.setState(rng.getState());
-  return Array.from({ length: n }, () => r.normal());
-};
 /** Writes `v` (broadcast if one number) into the bias of the last Linear of `m` and zeros into its weight. */
 function setHead(m: Module, bias: number[]) {
   const ps = m.namedParameters();
@@ -140,29 +134,7 @@ describe('CPQ pieces', () => {
   });
   it('qc_ood(s) = mean over N pre-tanh samples u of 1[KL(s, u) >= q75]·min_i Qc_targ,i(s, u), q75 the 0.75 quantile of all N·B KLs', () => {
     const algo = make();
-    const N = 4, A = 2;
-    const eps = peekNormals(algo.rngs.noise, N * B * A);
-    const { mu, logStd } = noGrad(() => algo.actor.dist(t.s));
-    const m = rows(mu), l = rows(logStd);
-    // sample k of state i is row k·B + i
-    const u: number[] = [], sRep: number[] = [];
-    for (let k = 0; k < N; k++) for (let i = 0; i < B; i++) {
-      for (let d = 0; d < A; d++) u.push(m[i][d] + Math.exp(l[i][d]) * eps[(k * B + i) * A + d]);
-      sRep.push(...ds.observations.subarray(3 * i, 3 * i + 3));
-    }
-    const sT = f64(sRep, [N * B, 3]), uT = f64(u, [N * B, A]);
-    const enc = noGrad(() => algo.vae.encode(sT, uT));
-    const em = rows(enc.mu), el = rows(enc.logStd);
-    const kl = em.map((r, j) => mean(r.map((x, d) => 0.5 * (x * x + Math.exp(2 * el[j][d]) - 1 - 2 * el[j][d]))));
-    const qc = minRows(noGrad(() => rows(criticValues(algo.costCriticTarget, sT, uT))));
-    const sorted = [...kl].sort((a, b) => a - b);
-    const pos = 0.75 * (sorted.length - 1), lo = Math.floor(pos);
-    const q75 = sorted[lo] + (sorted[lo + 1] - sorted[lo]) * (pos - lo);
-    const want = Array.from({ length: B }, (_, i) => {
-      let s = 0;
-      for (let k = 0; k < N; k++) if (kl[k * B + i] >= q75) s += qc[k * B + i];
-      return s / N;
-    });
+    const want = cpqOodCostReference(algo, t.s, 4);
     const got = Array.from(algo.oodCost(t));
     expect(want.filter((x) => x !== 0).length).toBeGreaterThan(0);
     want.forEach((x, i) => expect(got[i]).toBeCloseTo(x, 10));

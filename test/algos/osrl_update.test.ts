@@ -8,14 +8,13 @@ import { noGrad, Rng, tensor, type Tensor } from '../../core/index.js';
 import type { Module } from '../../nn/index.js';
 import { BCQLag, BCQL_PAPER } from '../../rl/algos/bcq_lag.js';
 import { BC, BC_PAPER } from '../../rl/algos/bc.js';
-import { criticValues, PidLagrangian } from '../../rl/algos/common.js';
+import { PidLagrangian } from '../../rl/algos/common.js';
 import { COptiDICE, COPTIDICE_PAPER, datasetStats } from '../../rl/algos/coptidice.js';
 import { CPQ, CPQ_PAPER } from '../../rl/algos/cpq.js';
 import { batchTensors, selectTrajectories } from '../../rl/algos/data.js';
-import { toyDataset, wholeBatch } from './helpers.js';
+import { bcqTargetReference, cpqOodCostReference, toyDataset, wholeBatch } from './helpers.js';
 
 const flat = (x: Tensor) => Array.from(x.toFlatArray());
-const tensorF64 = (x: number[], shape: number[]) => tensor(x, { shape, dtype: 'float64' });
 const params = (m: Module) => m.parameters().flatMap(flat);
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const ds = toyDataset({ len: 3, costs: [0, 1, 2] }); // 9 rows, dones at rows 2, 5, 8
@@ -37,23 +36,8 @@ describe('BCQ-Lag update', () => {
     pairs.forEach(([t, s], k) => expectPolyak(before[k], t, s, 0.3));
     // now actor ≠ actorTarget: the critic target's candidates come from the target actor
     const t = batchTensors(batch, 3, 2, 'float64', 0.1, 1);
-    const B = ds.size, N = 3;
-    const st = algo.rngs.noise.getState();
-    const got = noGrad(() => algo.targetValue(algo.criticTarget, t.s2)).toFlatArray();
-    algo.rngs.noise.setState(st);
-    const q = noGrad(() => {
-      const rep = t.s2.reshape([B, 1, 3]).expand([B, N, 3]).reshape([B * N, 3]);
-      return criticValues(algo.criticTarget, rep, algo.perturb(algo.actorTarget, rep, algo.vae.decode(rep, algo.rngs.noise))).toArray() as number[][];
-    });
-    for (let b = 0; b < B; b++) {
-      let best = -Infinity;
-      for (let k = 0; k < N; k++) {
-        const j = b * N + k;
-        const m1 = Math.min(q[0][j], q[1][j]), m2 = Math.min(q[2][j], q[3][j]);
-        best = Math.max(best, 0.75 * Math.min(m1, m2) + 0.25 * Math.max(m1, m2));
-      }
-      expect(got[b]).toBeCloseTo(best, 12);
-    }
+    const { got, want } = bcqTargetReference(algo, t.s2, 3);
+    want.forEach((x, b) => expect(got[b]).toBeCloseTo(x, 12));
   });
 });
 
@@ -95,32 +79,7 @@ describe('CPQ OOD cost with a spread-out VAE', () => {
     const r = new Rng(21);
     for (const p of algo.vae.parameters()) p.backend.write(p.buffer, Float64Array.from({ length: p.size }, () => r.uniformRange(-0.5, 0.5)));
     const t = batchTensors(wholeBatch(ds), 3, 2, 'float64', 0.1, 1);
-    const B = ds.size, N = 10, A = 2;
-    const q = new Rng(0);
-    q.setState(algo.rngs.noise.getState());
-    const eps = Array.from({ length: N * B * A }, () => q.normal());
-    const { mu, logStd } = noGrad(() => algo.actor.dist(t.s));
-    const m = mu.toArray() as number[][], l = logStd.toArray() as number[][];
-    const u: number[] = [], sRep: number[] = [];
-    for (let k = 0; k < N; k++) for (let i = 0; i < B; i++) {
-      for (let d = 0; d < A; d++) u.push(m[i][d] + Math.exp(l[i][d]) * eps[(k * B + i) * A + d]);
-      sRep.push(...ds.observations.subarray(3 * i, 3 * i + 3));
-    }
-    const f64 = (x: number[], shape: number[]) => tensorF64(x, shape);
-    const sT = f64(sRep, [N * B, 3]), uT = f64(u, [N * B, A]);
-    const enc = noGrad(() => algo.vae.encode(sT, uT));
-    const em = enc.mu.toArray() as number[][], el = enc.logStd.toArray() as number[][];
-    const kl = em.map((row, j) => mean(row.map((x, d) => 0.5 * (x * x + Math.exp(2 * el[j][d]) - 1 - 2 * el[j][d]))));
-    const qcRows = noGrad(() => criticValues(algo.costCriticTarget, sT, uT).toArray() as number[][]);
-    const qc = qcRows[0].map((x, j) => Math.min(x, qcRows[1][j]));
-    const sorted = [...kl].sort((a, b) => a - b);
-    const pos = 0.75 * (sorted.length - 1), lo = Math.floor(pos);
-    const q75 = sorted[lo] + (sorted[lo + 1] - sorted[lo]) * (pos - lo);
-    const want = Array.from({ length: B }, (_, i) => {
-      let acc = 0;
-      for (let k = 0; k < N; k++) if (kl[k * B + i] >= q75) acc += qc[k * B + i];
-      return acc / N;
-    });
+    const want = cpqOodCostReference(algo, t.s, 10);
     const got = Array.from(algo.oodCost(t));
     want.forEach((x, i) => expect(got[i]).toBeCloseTo(x, 10));
   });
