@@ -36,6 +36,11 @@ export function syncDir(dir: string): void {
   }
 }
 
+/** Flushes the directories holding `paths`, each once. */
+function syncDirsOf(paths: readonly string[]): void {
+  for (const d of new Set(paths.map((p) => dirname(p)))) syncDir(d);
+}
+
 const aside = (path: string, kind: 'tmp' | 'old' | 'journal') => join(dirname(path), `.${basename(path)}.${kind}-${process.pid}`);
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -75,7 +80,7 @@ function settle(entries: readonly JournalEntry[], journal: string): void {
     rmSync(e.tmp, { force: true });
     if (e.backup) rmSync(e.backup, { force: true });
   }
-  for (const d of new Set([dirname(journal), ...entries.map((e) => dirname(e.path))])) syncDir(d);
+  syncDirsOf([journal, ...entries.map((e) => e.path)]);
   rmSync(journal, { force: true });
   syncDir(dirname(journal));
 }
@@ -157,7 +162,7 @@ export function writeFilesAtomic(files: readonly { path: string; data: string | 
       }
     }
     writeDurable(journal, JSON.stringify({ files: entries }) + '\n');
-    for (const d of new Set([dirname(journal), ...entries.map((e) => dirname(e.path))])) syncDir(d);
+    syncDirsOf([journal, ...paths]);
   } catch (e) {
     removeAll();
     throw e;
@@ -174,5 +179,5 @@ export function writeFilesAtomic(files: readonly { path: string; data: string | 
   }
   rmSync(journal, { force: true }); // the new set is complete: from here a kill leaves only backups to remove
   for (const e of entries) if (e.backup) rmSync(e.backup, { force: true });
-  for (const d of new Set(paths.map((p) => dirname(p)))) syncDir(d);
+  syncDirsOf(paths);
 }

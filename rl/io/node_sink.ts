@@ -20,8 +20,6 @@ import type { RunSink } from './sink.js';
 
 export const LOCK_FILE = '.lock';
 
-export { pidAlive };
-
 /** The pid in a temporary name written by nn/checkpoint.ts or io/atomic.ts, or null for other names. */
 function tempOwner(name: string): number | null {
   const m = /\.(?:tmp|old)-(\d+)(?:-\d+)?$/.exec(name);
