@@ -125,6 +125,11 @@ export interface PanelSpec {
   ylim?: [number, number];
   /** Legend of the labelled series inside the panel (default 'auto': the corner covering the fewest data points). */
   legend?: LegendPlace;
+  /**
+   * Whether an 'auto' legend that would cover data in every corner may raise the y axis's top to sit above the data.
+   * Default: only when `ylim` is not given (a given range is usually shared with another panel, or bounded).
+   */
+  legendRoom?: boolean;
   series: Series[];
 }
 
@@ -165,12 +170,24 @@ export interface FigureSpec {
 
 export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** "Nice" tick values (steps of 1, 2 or 5 x 10^k) covering [lo, hi], about `count` of them. */
+/**
+ * "Nice" tick values (steps of 1, 2 or 5 x 10^k) covering [lo, hi], about `count` of them, and at least two: a step
+ * that leaves one tick inside the range (0.5 alone on [0.07, 0.93]) gives way to the next smaller nice step.
+ */
 export function niceTicks(lo: number, hi: number, count = 6): number[] {
   if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return Number.isFinite(lo) ? [lo] : [];
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * mag;
+  const steps = [mag / 2, mag, 2 * mag, 5 * mag, 10 * mag];
+  let i = steps.findIndex((s) => s >= raw * (1 - 1e-9));
+  if (i < 0) i = steps.length - 1;
+  let out = ticksAt(lo, hi, steps[i]);
+  while (out.length < 2 && i > 0) out = ticksAt(lo, hi, steps[--i]);
+  return out;
+}
+
+/** The multiples of `step` in [lo, hi]. */
+function ticksAt(lo: number, hi: number, step: number): number[] {
   const out: number[] = [];
   // Each tick is k * step (no accumulated sum), and one within rounding of 0 is 0, so no '-5.6e-17' label.
   for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) {
@@ -308,7 +325,7 @@ export function heatmapPixels(s: HeatmapSeries): Uint8Array {
 
 const pngDataUri = (w: number, h: number, rgb: Uint8Array): string => `data:image/png;base64,${Buffer.from(encodePng(w, h, rgb, 3)).toString('base64')}`;
 
-function seriesSvg(f: Frame, s: Series): string {
+function seriesSvg(f: Frame, s: Series, marks: Mark[]): string {
   switch (s.type) {
     case 'line':
       return `<path d="${pathOf(f, s.x, s.y)}" stroke="${s.color}" stroke-width="${s.width ?? 1.5}"${dashAttr(s.dash)} fill="none" stroke-linejoin="round"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ''}/>${isolatedDots(f, s)}`;
@@ -332,8 +349,11 @@ function seriesSvg(f: Frame, s: Series): string {
       const w = s.width ?? 1.2;
       if (s.type === 'hline') {
         const Y = n1(py(f, s.value));
-        const below = +Y - f.y0 < 16; // too close to the top edge: put the text under the line
-        const t = s.text ? `<text x="${n1(f.x0 + f.w - 4)}" y="${n1(below ? +Y + 13 : +Y - 4)}" font-size="11" text-anchor="end" fill="${s.color}">${esc(s.text)}</text>` : '';
+        let t = '';
+        if (s.text) {
+          const at = hlineTextAt(f, s, marks);
+          t = `<text x="${n1(at.right ? at.x + at.w : at.x)}" y="${n1(at.base)}" font-size="11"${at.right ? ' text-anchor="end"' : ''} fill="${s.color}">${esc(s.text)}</text>`;
+        }
         return `<line x1="${f.x0}" y1="${Y}" x2="${f.x0 + f.w}" y2="${Y}" stroke="${s.color}" stroke-width="${w}"${dashAttr(s.dash)}/>${t}`;
       }
       const X = n1(px(f, s.value));
@@ -384,30 +404,87 @@ function legendSwatch(e: LegendEntry, x: number, y: number): string {
   return markerSvg(e.marker!, x + 11, y, 4, e.color, 1);
 }
 
+/** A screen point that a legend box or a line's text should not cover, with the radius that it occupies. */
+type Mark = [x: number, y: number, pad: number];
+
+/**
+ * The panel's data as screen points: every point marker (with its radius), every line and band edge sampled every
+ * ~3 px along each segment (so that a long segment crossing a box counts as much as it covers, where vertices and
+ * midpoints alone let a box sit over the middle of a steep stretch), clipped to the frame.
+ */
+function dataMarks(series: Series[], f: Frame): Mark[] {
+  const out: Mark[] = [];
+  const inFrame = (X: number, Y: number) => X >= f.x0 - 8 && X <= f.x0 + f.w + 8 && Y >= f.y0 - 8 && Y <= f.y0 + f.h + 8;
+  const polyline = (x: ArrayLike<number>, y: ArrayLike<number>) => {
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
+      const X = px(f, x[i]), Y = py(f, y[i]);
+      if (inFrame(X, Y)) out.push([X, Y, 0]);
+      if (i + 1 >= x.length || !Number.isFinite(x[i + 1]) || !Number.isFinite(y[i + 1])) continue;
+      const X1 = px(f, x[i + 1]), Y1 = py(f, y[i + 1]);
+      const n = Math.min(400, Math.ceil(Math.hypot(X1 - X, Y1 - Y) / 3));
+      for (let k = 1; k < n; k++) {
+        const Xk = X + ((X1 - X) * k) / n, Yk = Y + ((Y1 - Y) * k) / n;
+        if (inFrame(Xk, Yk)) out.push([Xk, Yk, 0]);
+      }
+    }
+  };
+  for (const s of series) {
+    if (s.type === 'line') polyline(s.x, s.y);
+    else if (s.type === 'band') {
+      polyline(s.x, s.lo);
+      polyline(s.x, s.hi);
+    } else if (s.type === 'points') {
+      const pad = (s.size ?? 3) + 2; // a marker of radius r is covered once a box comes within r of its centre
+      for (let i = 0; i < s.x.length; i++) if (Number.isFinite(s.x[i]) && Number.isFinite(s.y[i])) out.push([px(f, s.x[i]), py(f, s.y[i]), pad]);
+    }
+  }
+  return out;
+}
+
+/** How many marks fall in the box [x1, x2] x [y1, y2] (each widened by its pad). */
+const marksIn = (marks: Mark[], x1: number, y1: number, x2: number, y2: number): number =>
+  marks.reduce((n, [X, Y, pad]) => n + (X >= x1 - pad && X <= x2 + pad && Y >= y1 - pad && Y <= y2 + pad ? 1 : 0), 0);
+
+/** Where an hline's text goes: its box (left edge x, width w, baseline), and whether it is right-aligned. */
+interface HlineText { x: number; w: number; base: number; right: boolean }
+
+/**
+ * An hline's text sits at the panel's right end above the line, unless data runs there: then the first of right
+ * below, left above, left below that covers fewer data marks (a "cost limit" label sat on the curves). Above needs
+ * 16 px under the top edge and below 16 px over the bottom edge.
+ */
+function hlineTextAt(f: Frame, s: RefLineSeries, marks: Mark[]): HlineText {
+  const w = textWidth(s.text ?? '', 11);
+  const Y = +n1(py(f, s.value));
+  const spots: HlineText[] = [];
+  for (const right of [true, false]) {
+    const x = right ? f.x0 + f.w - 4 - w : f.x0 + 4;
+    if (Y - f.y0 >= 16) spots.push({ x, w, base: Y - 4, right });
+    if (f.y0 + f.h - Y >= 16 || Y - f.y0 < 16) spots.push({ x, w, base: Y + 13, right });
+  }
+  let best = spots[0], fewest = Infinity;
+  for (const t of spots) {
+    const n = marksIn(marks, t.x, t.base - 9, t.x + t.w, t.base + 3);
+    if (n < fewest) [best, fewest] = [t, n];
+    if (n === 0) break;
+  }
+  return best;
+}
+
 type Corner = Exclude<LegendPlace, 'auto' | 'none'>;
 
-/** The corner whose legend-sized box covers the fewest line vertices / points of the panel's series. */
-function emptiestCorner(series: Series[], f: Frame, w: number, h: number): Corner {
+/** The corner whose legend-sized box covers the fewest data marks, and how many it covers. */
+function emptiestCorner(series: Series[], f: Frame, marks: Mark[], w: number, h: number): { corner: Corner; covered: number } {
   const corners: Corner[] = ['top-right', 'top-left', 'bottom-right', 'bottom-left'];
-  const counts = corners.map(() => 0);
   const boxes = corners.map((c) => {
     const x = c.endsWith('right') ? f.x0 + f.w - w - 6 : f.x0 + 6;
     const y = c.startsWith('top') ? f.y0 + 6 : f.y0 + f.h - h - 6;
     return [x, y, x + w, y + h];
   });
-  // `pad`: a marker of radius r is covered once the box comes within r of its centre.
-  const visit = (X: number, Y: number, pad = 0) => boxes.forEach(([a, b, c, d], k) => {
-    if (X >= a - pad && X <= c + pad && Y >= b - pad && Y <= d + pad) counts[k]++;
-  });
+  const counts = boxes.map(([a, b, c, d]) => marksIn(marks, a, b, c, d));
   for (const s of series) {
-    if (s.type === 'line' || s.type === 'points') {
-      const pad = s.type === 'points' ? (s.size ?? 3) + 2 : 0;
-      for (let i = 0; i < s.x.length; i++) {
-        visit(px(f, s.x[i]), py(f, s.y[i]), pad);
-        // line segments: also count their midpoints so long straight segments are seen
-        if (s.type === 'line' && i + 1 < s.x.length) visit(px(f, (s.x[i] + s.x[i + 1]) / 2), py(f, (s.y[i] + s.y[i + 1]) / 2));
-      }
-    } else if ((s.type === 'vline' || s.type === 'hline') && s.text) {
+    if ((s.type === 'vline' || s.type === 'hline') && s.text) {
       // Keep the line's text readable: a box over any part of it (where seriesSvg draws it) weighs like many
       // points; counting only the text's centre let a box cover the text's end.
       const tw = textWidth(s.text, 11);
@@ -417,32 +494,31 @@ function emptiestCorner(series: Series[], f: Frame, w: number, h: number): Corne
         a = vlineTextLeft(f, X, s.text) ? X - 4 - tw : X + 4;
         base = f.y0 + 14;
       } else {
-        const Y = +n1(py(f, s.value));
-        a = f.x0 + f.w - 4 - tw;
-        base = Y - f.y0 < 16 ? Y + 13 : Y - 4;
+        const at = hlineTextAt(f, s, marks);
+        a = at.x;
+        base = at.base;
       }
       boxes.forEach(([x1, y1, x2, y2], k) => {
         if (a < x2 && a + tw > x1 && base - 9 < y2 && base + 3 > y1) counts[k] += 50;
       });
-    } else if (s.type === 'band') {
-      for (let i = 0; i < s.x.length; i++) {
-        visit(px(f, s.x[i]), py(f, s.lo[i]));
-        visit(px(f, s.x[i]), py(f, s.hi[i]));
-      }
     }
   }
   let best = 0;
   for (let k = 1; k < 4; k++) if (counts[k] < counts[best]) best = k;
-  return corners[best];
+  return { corner: corners[best], covered: counts[best] };
+}
+
+/** The in-panel legend box's size for these entries. */
+function legendSize(entries: LegendEntry[]): { w: number; h: number } {
+  return { w: 36 + Math.max(...entries.map((e) => textWidth(e.label, 11))), h: entries.length * 16 + 6 };
 }
 
 /** Legend box: entries stacked vertically inside a panel corner. */
-function legendBox(entries: LegendEntry[], f: Frame, where: LegendPlace, series: Series[]): string {
+function legendBox(entries: LegendEntry[], f: Frame, where: LegendPlace, series: Series[], marks: Mark[]): string {
   if (!entries.length || where === 'none') return '';
   const fs = 11, row = 16;
-  const w = 36 + Math.max(...entries.map((e) => textWidth(e.label, fs)));
-  const h = entries.length * row + 6;
-  const place: Corner = where === 'auto' ? emptiestCorner(series, f, w, h) : where;
+  const { w, h } = legendSize(entries);
+  const place: Corner = where === 'auto' ? emptiestCorner(series, f, marks, w, h).corner : where;
   const x = place.endsWith('right') ? f.x0 + f.w - w - 6 : f.x0 + 6;
   const y = place.startsWith('top') ? f.y0 + 6 : f.y0 + f.h - h - 6;
   const parts = [`<rect x="${n1(x)}" y="${n1(y)}" width="${n1(w)}" height="${h}" fill="white" fill-opacity="0.85" stroke="#999" stroke-width="0.6" rx="2"/>`];
@@ -485,7 +561,19 @@ function figureLegend(entries: LegendEntry[], cx: number, y: number, maxW: numbe
 function panelSvg(p: PanelSpec, id: string, x0: number, y0: number, w: number, h: number): string {
   const xs = p.series.flatMap((s) => [...xValues(s)]);
   const ys = p.series.flatMap((s) => [...yValues(s)]);
-  const f: Frame = { x0, y0, w, h, xlim: p.xlim ?? dataExtent(xs, 0.02), ylim: p.ylim ?? dataExtent(ys) };
+  let f: Frame = { x0, y0, w, h, xlim: p.xlim ?? dataExtent(xs, 0.02), ylim: p.ylim ?? dataExtent(ys) };
+  const entries = p.series.map(legendEntryOf).filter((e): e is LegendEntry => e !== null);
+  let marks = dataMarks(p.series, f);
+  if (entries.length && (p.legend ?? 'auto') === 'auto' && (p.legendRoom ?? p.ylim === undefined)) {
+    // Every corner covers data: raise the top so that the data ends 6 px under the box, which then fits above it.
+    const box = legendSize(entries);
+    const room = box.h + 12;
+    if (emptiestCorner(p.series, f, marks, box.w, box.h).covered > 0 && room < h / 2) {
+      const [lo, hi] = f.ylim;
+      f = { ...f, ylim: [lo, lo + ((hi - lo) * h) / (h - room)] };
+      marks = dataMarks(p.series, f);
+    }
+  }
   const parts: string[] = [];
   parts.push(`<clipPath id="${id}"><rect x="${x0}" y="${y0}" width="${w}" height="${h}"/></clipPath>`);
   const xt = niceTicks(f.xlim[0], f.xlim[1], Math.max(3, Math.round(w / 70)));
@@ -496,7 +584,7 @@ function panelSvg(p: PanelSpec, id: string, x0: number, y0: number, w: number, h
   ];
   const hasImage = p.series.some((s) => s.type === 'heatmap');
   if (!hasImage) parts.push(`<g stroke="#e4e4e4" stroke-width="0.8">${grid.join('')}</g>`);
-  parts.push(`<g clip-path="url(#${id})">${p.series.map((s) => seriesSvg(f, s)).join('\n')}</g>`);
+  parts.push(`<g clip-path="url(#${id})">${p.series.map((s) => seriesSvg(f, s, marks)).join('\n')}</g>`);
   parts.push(`<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#333" stroke-width="1"/>`);
   const ticks: string[] = [];
   for (const t of xt) {
@@ -515,8 +603,7 @@ function panelSvg(p: PanelSpec, id: string, x0: number, y0: number, w: number, h
     parts.push(`<text x="${X}" y="${n1(y0 + h / 2)}" font-size="12" text-anchor="middle" transform="rotate(-90 ${X} ${n1(y0 + h / 2)})">${esc(p.ylabel)}</text>`);
   }
   if (p.title) parts.push(`<text x="${n1(x0 + w / 2)}" y="${y0 - 8}" font-size="13" font-weight="bold" text-anchor="middle">${esc(p.title)}</text>`);
-  const entries = p.series.map(legendEntryOf).filter((e): e is LegendEntry => e !== null);
-  parts.push(legendBox(entries, f, p.legend ?? 'auto', p.series));
+  parts.push(legendBox(entries, f, p.legend ?? 'auto', p.series, marks));
   return parts.join('\n');
 }
 

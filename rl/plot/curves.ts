@@ -63,6 +63,8 @@ interface Group {
   source: 'train' | 'eval';
   ylabel?: string;
   ylim?: [number, number];
+  /** Let an 'auto' legend raise the top of a fixed `ylim` when it would cover data in every corner. */
+  legendRoom?: boolean;
   /** Std key per key, drawn as a band (single run only). */
   std?: Record<string, string>;
   ref?: { value: number; text: string; label: string };
@@ -75,13 +77,13 @@ export const CURVE_GROUPS: Group[] = [
   { title: 'feasibility critic losses', keys: ['qhLoss', 'vhLoss'], source: 'train', ylabel: 'loss' },
   { title: 'reward values (batch mean)', keys: ['meanQr', 'meanVr'], source: 'train', ylabel: 'value' },
   { title: 'feasibility values (batch mean)', keys: ['meanQh', 'meanVh'], source: 'train', ylabel: 'value', ref: { value: 0, text: 'V_h = 0', label: 'feasibility boundary' } },
-  { title: 'batch fractions', keys: ['feasibleFraction', 'unsafeFraction', 'zeroWeightFraction'], source: 'train', ylabel: 'fraction', ylim: [0, 1] },
+  { title: 'batch fractions', keys: ['feasibleFraction', 'unsafeFraction', 'zeroWeightFraction'], source: 'train', ylabel: 'fraction', ylim: [0, 1], legendRoom: true },
   { title: 'actor weights', keys: ['weightMean', 'weightMax'], source: 'train', ylabel: 'weight' },
   { title: 'actor learning rate', keys: ['actorLr'], source: 'train', ylabel: 'lr' },
   { title: 'training speed', keys: ['stepsPerSec'], source: 'train', ylabel: 'steps / s' },
   { title: 'eval: normalized reward', keys: ['normalizedReward'], source: 'eval', ylabel: 'normalized reward', std: { normalizedReward: 'normalizedRewardStd' } },
   { title: 'eval: normalized cost', keys: ['normalizedCost'], source: 'eval', ylabel: 'normalized cost', std: { normalizedCost: 'normalizedCostStd' }, ref: { value: 1, text: 'cost limit', label: 'cost limit (normalized cost 1 = kappa)' } },
-  { title: 'eval: safe episodes', keys: ['safeFraction'], source: 'eval', ylabel: 'fraction', ylim: [0, 1] },
+  { title: 'eval: safe episodes', keys: ['safeFraction'], source: 'eval', ylabel: 'fraction', ylim: [0, 1], legendRoom: true },
 ];
 
 /**
@@ -151,7 +153,7 @@ export function curvesFigure(logs: MetricsLog[], title?: string): FigureSpec {
       }
     });
     if (g.ref) series.push({ type: 'hline', value: g.ref.value, color: '#d62728', dash: '6 4', text: g.ref.text });
-    return { title: g.title, xlabel: 'step', ylabel: g.ylabel ?? g.keys[0], ylim: g.ylim, series };
+    return { title: g.title, xlabel: 'step', ylabel: g.ylabel ?? g.keys[0], ylim: g.ylim, legendRoom: g.legendRoom, series };
   });
   const cfg = logs[0].config;
   const task = typeof cfg?.task === 'string' ? cfg.task : undefined;

@@ -52,6 +52,9 @@ describe('learning curves', () => {
     const cost = fig.panels.find((p) => p.title === 'eval: normalized cost')!;
     expect(cost.series).toContainEqual(expect.objectContaining({ type: 'hline', value: 1, text: 'cost limit' }));
     expect(cost.series.some((s) => s.type === 'band')).toBe(true);
+    // The fraction panels keep [0, 1] but may raise the top for their legend; the others have automatic ranges.
+    for (const t of ['batch fractions', 'eval: safe episodes']) expect(fig.panels.find((p) => p.title === t)).toMatchObject({ ylim: [0, 1], legendRoom: true });
+    expect(fig.panels.filter((p) => p.legendRoom).length).toBe(2);
     const svg = renderSvg(fig);
     expect(svg).toContain('PointRobot: learning curves (seed 1)');
     expect(svg).toContain('>cost limit<');
