@@ -164,7 +164,7 @@ async function report(res: ResultsFile, path: string, figDir: string, recipe: st
     const unsafe = own.filter((c) => !c.safe).map((c) => c.task);
     lines.push(`- ${a}: safe on ${own.length - unsafe.length} of ${own.length} task(s) run${unsafe.length ? ` (unsafe: ${unsafe.join(', ')})` : ''}.`);
   }
-  lines.push('', '## Reward-cost scatter per task', '', 'Each algorithm\'s mean over seeds (large marker, bars = ± one standard deviation) and its seeds (small markers); the dashed line is the cost limit (normalized cost 1).', '');
+  lines.push('', '## Reward-cost scatter per task', '', 'Each algorithm\'s mean over seeds (large hollow marker, one shape per algorithm, bars = ± one standard deviation) and its seeds (small markers); the dashed line is the cost limit (normalized cost 1). Where safe means overlap beside a far unsafe one, a second panel zooms on normalized cost <= 1.25.', '');
   for (const t of tasks) {
     const series: ScatterSeries[] = algos.flatMap((a) => {
       const c = cs.get(`${a}|${t}`);

@@ -117,7 +117,7 @@ export async function table1Section(scores: SeedScore[], tasks: string[], report
     '',
   );
   L.push(...paperRatioSection(tasks, (a, t) => cells.get(`${a}|${t}`)?.r[0]));
-  L.push('Reward-cost scatter per task (every algorithm; large marker = mean over seeds with ±1 std bars, small markers = seeds; dashed line = the cost limit):', '');
+  L.push('Reward-cost scatter per task (every algorithm; large hollow marker, one shape per algorithm = mean over seeds with ±1 std bars, small markers = seeds; dashed line = the cost limit; where safe means overlap beside a far unsafe one, a second panel zooms on normalized cost <= 1.25):', '');
   for (const t of tasks) {
     const series: ScatterSeries[] = algos.flatMap((a) => {
       const c = cells.get(`${a}|${t}`);

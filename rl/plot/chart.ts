@@ -27,7 +27,7 @@ export interface LineSeries {
   label?: string;
 }
 
-export type Marker = 'circle' | 'cross' | 'square' | 'triangle';
+export type Marker = 'circle' | 'cross' | 'square' | 'triangle' | 'diamond' | 'triangle-down' | 'plus' | 'star';
 
 export interface PointSeries {
   type: 'points';
@@ -37,6 +37,8 @@ export interface PointSeries {
   /** Marker radius in pixels. */
   size?: number;
   marker?: Marker;
+  /** Outline only (cross and plus are lines anyway): markers drawn on the same spot stay visible through each other. */
+  hollow?: boolean;
   opacity?: number;
   label?: string;
 }
@@ -140,6 +142,7 @@ export interface LegendEntry {
   dash?: string;
   width?: number;
   marker?: Marker;
+  hollow?: boolean;
   /**
    * The outline of a patch or circle swatch, for marks drawn with one (a filled circle with a border, a point with a
    * dark ring): such a patch is filled at full opacity, as the mark is; without it a patch is a band's pale fill.
@@ -269,17 +272,36 @@ const n1 = (v: number): string => v.toFixed(1);
  */
 const vlineTextLeft = (f: Frame, X: number, text: string): boolean => X + 4 + 1.15 * textWidth(text, 11) > f.x0 + f.w && X - 4 - textWidth(text, 11) >= f.x0;
 
-function markerSvg(m: Marker, x: number, y: number, r: number, color: string, opacity: number): string {
+/** A marker's outline through these points (radius r around (x, y)), closed. */
+const polygon = (pts: [number, number][]): string => `M${pts.map(([a, b]) => `${n1(a)} ${n1(b)}`).join('L')}Z`;
+
+function markerSvg(m: Marker, x: number, y: number, r: number, color: string, opacity: number, hollow = false): string {
   const op = opacity < 1 ? ` fill-opacity="${opacity}" stroke-opacity="${opacity}"` : '';
+  const paint = hollow ? `fill="none" stroke="${color}" stroke-width="${n1(Math.max(1.5, r / 3))}"` : `fill="${color}"`;
+  const lines = `stroke="${color}" stroke-width="${Math.max(1.5, r / 2)}" fill="none"`;
   switch (m) {
     case 'circle':
-      return `<circle cx="${n1(x)}" cy="${n1(y)}" r="${r}" fill="${color}"${op}/>`;
+      return `<circle cx="${n1(x)}" cy="${n1(y)}" r="${r}" ${paint}${op}/>`;
     case 'square':
-      return `<rect x="${n1(x - r)}" y="${n1(y - r)}" width="${2 * r}" height="${2 * r}" fill="${color}"${op}/>`;
+      return `<rect x="${n1(x - r)}" y="${n1(y - r)}" width="${2 * r}" height="${2 * r}" ${paint}${op}/>`;
     case 'triangle':
-      return `<path d="M${n1(x)} ${n1(y - r * 1.2)}L${n1(x + r)} ${n1(y + r * 0.8)}L${n1(x - r)} ${n1(y + r * 0.8)}Z" fill="${color}"${op}/>`;
+      return `<path d="${polygon([[x, y - r * 1.2], [x + r, y + r * 0.8], [x - r, y + r * 0.8]])}" ${paint}${op}/>`;
+    case 'triangle-down':
+      return `<path d="${polygon([[x, y + r * 1.2], [x + r, y - r * 0.8], [x - r, y - r * 0.8]])}" ${paint}${op}/>`;
+    case 'diamond':
+      return `<path d="${polygon([[x, y - r * 1.3], [x + r, y], [x, y + r * 1.3], [x - r, y]])}" ${paint}${op}/>`;
+    case 'star': {
+      const pts: [number, number][] = [];
+      for (let k = 0; k < 10; k++) {
+        const rad = (k % 2 ? 0.45 : 1.3) * r, ang = -Math.PI / 2 + (k * Math.PI) / 5;
+        pts.push([x + rad * Math.cos(ang), y + rad * Math.sin(ang)]);
+      }
+      return `<path d="${polygon(pts)}" ${paint}${op}/>`;
+    }
     case 'cross':
-      return `<path d="M${n1(x - r)} ${n1(y - r)}L${n1(x + r)} ${n1(y + r)}M${n1(x - r)} ${n1(y + r)}L${n1(x + r)} ${n1(y - r)}" stroke="${color}" stroke-width="${Math.max(1.5, r / 2)}" fill="none"${op}/>`;
+      return `<path d="M${n1(x - r)} ${n1(y - r)}L${n1(x + r)} ${n1(y + r)}M${n1(x - r)} ${n1(y + r)}L${n1(x + r)} ${n1(y - r)}" ${lines}${op}/>`;
+    case 'plus':
+      return `<path d="M${n1(x - r * 1.2)} ${n1(y)}L${n1(x + r * 1.2)} ${n1(y)}M${n1(x)} ${n1(y - r * 1.2)}L${n1(x)} ${n1(y + r * 1.2)}" ${lines}${op}/>`;
   }
 }
 
@@ -332,7 +354,7 @@ function seriesSvg(f: Frame, s: Series, marks: Mark[]): string {
     case 'points': {
       const out: string[] = [];
       for (let i = 0; i < s.x.length; i++) {
-        if (Number.isFinite(s.x[i]) && Number.isFinite(s.y[i])) out.push(markerSvg(s.marker ?? 'circle', px(f, s.x[i]), py(f, s.y[i]), s.size ?? 3, s.color, s.opacity ?? 1));
+        if (Number.isFinite(s.x[i]) && Number.isFinite(s.y[i])) out.push(markerSvg(s.marker ?? 'circle', px(f, s.x[i]), py(f, s.y[i]), s.size ?? 3, s.color, s.opacity ?? 1, s.hollow));
       }
       return out.join('');
     }
@@ -386,7 +408,7 @@ function legendEntryOf(s: Series): LegendEntry | null {
     case 'line': case 'contour': case 'hline': case 'vline':
       return { label: s.label, color: s.color, kind: 'line', dash: s.dash, width: s.width };
     case 'points':
-      return { label: s.label, color: s.color, kind: 'point', marker: s.marker };
+      return { label: s.label, color: s.color, kind: 'point', marker: s.marker, hollow: s.hollow };
     case 'circle':
       return { label: s.label, color: s.stroke ?? s.fill ?? '#000', kind: 'line', dash: s.dash, width: s.width };
     case 'band':
@@ -400,8 +422,11 @@ function legendSwatch(e: LegendEntry, x: number, y: number): string {
   if (e.kind === 'line') return `<line x1="${x}" y1="${y}" x2="${x + 22}" y2="${y}" stroke="${e.color}" stroke-width="${Math.max(1.5, e.width ?? 1.5)}"${dashAttr(e.dash)}/>`;
   if (e.kind === 'patch') return `<rect x="${x}" y="${y - 5}" width="22" height="10" fill="${e.color}"${e.stroke ? '' : ' fill-opacity="0.35"'} stroke="${e.stroke ?? e.color}"/>`;
   // A circle swatch is a fully rounded square, so that <circle> counts data points only.
-  if ((e.marker ?? 'circle') === 'circle') return `<rect x="${x + 7}" y="${y - 4}" width="8" height="8" rx="4" fill="${e.color}"${e.stroke ? ` stroke="${e.stroke}" stroke-width="1.5"` : ''}/>`;
-  return markerSvg(e.marker!, x + 11, y, 4, e.color, 1);
+  if ((e.marker ?? 'circle') === 'circle') {
+    const paint = e.hollow ? `fill="none" stroke="${e.color}" stroke-width="1.5"` : `fill="${e.color}"${e.stroke ? ` stroke="${e.stroke}" stroke-width="1.5"` : ''}`;
+    return `<rect x="${x + 7}" y="${y - 4}" width="8" height="8" rx="4" ${paint}/>`;
+  }
+  return markerSvg(e.marker!, x + 11, y, 4, e.color, 1, e.hollow);
 }
 
 /** A screen point that a legend box or a line's text should not cover, with the radius that it occupies. */
