@@ -52,7 +52,7 @@ import { evaluate } from '../rl/fisor/evaluate.js';
 import { buildAgent, CHECKPOINT_DIR, loadAgent, train } from '../rl/fisor/train.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { runProvenance } from '../rl/io/provenance.js';
-import { PALETTE, type FigureSpec, type LegendEntry, type Series } from '../rl/plot/chart.js';
+import { PALETTE, type FigureSpec, type LegendEntry, type Marker, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
 import { checkResumeConfig, configDiff, hasCheckpoint, runTrainSeconds, trainingSecondsFromMetrics } from './run_checks.js';
 import { cellBackend, checkCellBackend, mean, meanStd, std, writeStudy, type BackendKeyed } from './studies_io.js';
@@ -459,31 +459,37 @@ export function taskTable(summaries: ArmSummary[], task: string, seeds: number[]
   return L;
 }
 
-/** One reward-cost panel per task: each arm one colour, seeds as small dots, the mean as a large marker with ±1 std bars. */
+/** One marker shape per arm besides its colour: PointRobot's default and cost-temperature arms share one spot. */
+const ARM_MARKERS: Marker[] = ['circle', 'square', 'triangle', 'diamond', 'triangle-down', 'star', 'plus', 'cross'];
+
+/**
+ * One reward-cost panel per task: each arm one colour and shape, seeds as small markers, the mean as a large hollow
+ * marker with ±1 std bars (hollow, so that means on one spot stay visible through each other).
+ */
 export function ablationFigure(tasks: string[], arms: string[], cells: AblationCell[]): FigureSpec {
   const panels = tasks.map((task) => {
     const series: Series[] = [{ type: 'vline', value: 1, color: '#888', dash: '5,4' }];
     arms.forEach((arm, i) => {
       const mine = cells.filter((c) => c.task === task && c.arm === arm);
       if (!mine.length) return;
-      const color = PALETTE[i % PALETTE.length];
+      const color = PALETTE[i % PALETTE.length], marker = ARM_MARKERS[i % ARM_MARKERS.length];
       const xs = mine.map((c) => c.normalizedCost), ys = mine.map((c) => c.normalizedReward);
       const [cx, cy] = [mean(xs), mean(ys)];
       series.push({ type: 'line', x: [cx - std(xs), cx + std(xs)], y: [cy, cy], color, width: 1.2 });
       series.push({ type: 'line', x: [cx, cx], y: [cy - std(ys), cy + std(ys)], color, width: 1.2 });
-      series.push({ type: 'points', x: xs, y: ys, color, size: 2.5, opacity: 0.6 });
-      series.push({ type: 'points', x: [cx], y: [cy], color, size: 6 });
+      series.push({ type: 'points', x: xs, y: ys, color, size: 2.5, marker, opacity: 0.6 });
+      series.push({ type: 'points', x: [cx], y: [cy], color, size: 7, marker, hollow: true });
     });
     return { title: task, xlabel: 'normalized cost', ylabel: 'normalized reward', legend: 'none' as const, series };
   });
   const legend: LegendEntry[] = [
-    ...arms.map((arm, i) => ({ label: arm, color: PALETTE[i % PALETTE.length], kind: 'point' as const })),
+    ...arms.map((arm, i) => ({ label: arm, color: PALETTE[i % PALETTE.length], kind: 'point' as const, marker: ARM_MARKERS[i % ARM_MARKERS.length], hollow: true })),
     { label: 'cost limit', color: '#888', kind: 'line', dash: '5,4' },
   ];
   return {
     title: 'FISOR ablations: normalized reward against normalized cost',
     panels, columns: Math.min(2, tasks.length), panelWidth: 460, panelHeight: 340, legend,
-    caption: ['large marker: mean over seeds (bars: ±1 std over seeds); small markers: one seed each (mean over its evaluation episodes); dashed: cost limit'],
+    caption: ['large hollow marker: mean over seeds (bars: ±1 std over seeds); small markers: one seed each (mean over its evaluation episodes); dashed: cost limit'],
   };
 }
 
@@ -558,6 +564,7 @@ export const FLAGS = {
   report: { type: 'string', help: "markdown page whose 'ablations' section is rewritten", default: 'docs/STUDIES.md', meta: 'FILE' },
   json: { type: 'string', help: "JSON file whose 'ablations' key is rewritten", default: 'studies.json', meta: 'FILE' },
   figures: { type: 'string', help: 'directory of the figure', default: 'figures', meta: 'DIR' },
+  'figure-only': { type: 'bool', help: "redraw the figure from --json's 'ablations' record and stop (no training, no report)", default: false },
 } satisfies FlagSpecs;
 
 /** Command-line arguments to study options (every list checked; bad input throws naming the flag). */
@@ -576,8 +583,27 @@ export function optionsFromArgs(argv: string[]): AblationOptions {
   };
 }
 
+/**
+ * Redraws `<figures>/ablations.svg|png` from a study's JSON record: the figure is a function of its tasks, arm names
+ * and cells alone, so a change to how figures are drawn needs no run.
+ */
+export async function redrawAblationFigure(json: string, figures: string): Promise<string> {
+  const rec = (JSON.parse(readFileSync(json, 'utf8')) as { ablations?: { tasks: string[]; arms: { name: string }[]; cells: AblationCell[] } }).ablations;
+  if (!rec?.cells?.length) throw new Error(`${json} has no 'ablations' record with cells to draw`);
+  const base = join(figures, 'ablations');
+  await writeFigure(base, ablationFigure(rec.tasks, rec.arms.map((a) => a.name), rec.cells));
+  return base;
+}
+
 async function main(): Promise<void> {
-  const o = optionsFromArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--figure-only')) {
+    const f = parseFlags(argv, FLAGS);
+    const base = await redrawAblationFigure(f.json, f.figures);
+    process.stdout.write(`wrote ${base}.svg, ${base}.png from ${f.json}\n`);
+    return;
+  }
+  const o = optionsFromArgs(argv);
   checkAblationOptions(o);
   const r = await runAblations(o);
   if (r.failures.length) process.exitCode = 1;
