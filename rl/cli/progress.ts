@@ -14,8 +14,11 @@ export interface ProgressOptions {
 
 export function formatDuration(sec: number): string {
   if (!Number.isFinite(sec) || sec < 0) return '?';
-  if (sec < 60) return `${sec.toFixed(sec < 10 ? 1 : 0)}s`;
-  const m = Math.floor(sec / 60), s = Math.round(sec % 60);
+  if (sec < 10) return `${sec.toFixed(1)}s`;
+  // Rounded to whole seconds before splitting: 119.6 s is 2m00s (rounding the remainder alone gave 1m60s).
+  const t = Math.round(sec);
+  if (t < 60) return `${t}s`;
+  const m = Math.floor(t / 60), s = t % 60;
   if (m < 60) return `${m}m${String(s).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -17,3 +17,14 @@ it("--resume without --steps counts to the checkpoint's config.steps; --steps wi
   writeFileSync(join(dir, 'checkpoint', 'manifest.json'), '{"metadata": {"config": {"steps": "x"}}}');
   expect(resumeTotal(dir, undefined, 10000)).toBe(10000);
 });
+
+it('a checkpoint step count that is not a positive integer falls back; --steps is taken as given even with a checkpoint', () => {
+  mkdirSync(join(dir, 'checkpoint'), { recursive: true });
+  for (const bad of [0, -5, 2.5]) {
+    writeFileSync(join(dir, 'checkpoint', 'manifest.json'), JSON.stringify({ metadata: { config: { steps: bad } } }));
+    expect(resumeTotal(dir, undefined, 77), String(bad)).toBe(77);
+  }
+  writeFileSync(join(dir, 'checkpoint', 'manifest.json'), JSON.stringify({ metadata: { config: { steps: 1 } } }));
+  expect(resumeTotal(dir, undefined, 77)).toBe(1);
+  expect(resumeTotal(dir, 5, 77)).toBe(5);
+});
