@@ -149,13 +149,18 @@ export function coalesce(
 
 /**
  * Kernel statements: q = floor(rem / den), rem = rem mod den, in float arithmetic. The +0.5
- * keeps the quotient off an integer boundary and the two corrections absorb a division that
- * is not correctly rounded (GLSL allows 2.5 ulp), so the result is exact below 2^24.
+ * keeps the quotient off an integer boundary; corrections absorb a division that is not correctly
+ * rounded (GLSL allows 2.5 ulp). For rem < 2^24, 2.5 ulps of the quotient, the float32 rounding
+ * of rem + 0.5 and the floor put q off by up to 5 (near 2^24, where rem + 0.5 can round up to 2^24
+ * and the quotient's ulp is 2): five corrections each way. One was enough only below 2^21
+ * (divmod(12582911, 3) with the division 2 ulps high gave [4194304, -1]; four are not enough for
+ * divmod(16777215, 1)). rem - q * den is exact in float32 there, so the result is exact. On the
+ * cpu and webasm modes the division is exact and the corrections do nothing.
  */
 export function divmod(q: string, rem: string, den: string): string {
-  return `let ${q} = Math.floor((${rem} + 0.5) / ${den}); ${rem} = ${rem} - ${q} * ${den};` +
-    ` if (${rem} < 0.0) { ${q} = ${q} - 1.0; ${rem} = ${rem} + ${den}; }` +
-    ` if (${rem} >= ${den}) { ${q} = ${q} + 1.0; ${rem} = ${rem} - ${den}; }`;
+  const down = ` if (${rem} < 0.0) { ${q} = ${q} - 1.0; ${rem} = ${rem} + ${den}; }`;
+  const up = ` if (${rem} >= ${den}) { ${q} = ${q} + 1.0; ${rem} = ${rem} - ${den}; }`;
+  return `let ${q} = Math.floor((${rem} + 0.5) / ${den}); ${rem} = ${rem} - ${q} * ${den};${down.repeat(5)}${up.repeat(5)}`;
 }
 
 /**
