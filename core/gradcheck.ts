@@ -107,8 +107,10 @@ export function gradcheck(
       const numeric = (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h);
       const abs = Math.abs(analytic[j] - numeric);
       const rel = abs / Math.max(Math.abs(analytic[j]), Math.abs(numeric), floor);
-      if (!(abs <= maxAbs)) maxAbs = abs; // NaN propagates
-      if (!(rel <= maxRel)) maxRel = rel;
+      // NaN propagates: once a coordinate gives NaN the maximum stays NaN (`!(x <= max)` replaced a NaN max
+      // by the next finite error, so a VJP with a NaN at any coordinate but the last passed).
+      if (abs > maxAbs || Number.isNaN(abs)) maxAbs = abs;
+      if (rel > maxRel || Number.isNaN(rel)) maxRel = rel;
     }
     perInput.push({ index: i, shape: [...x.shape], checked: coords.length, maxAbsErr: maxAbs, maxRelErr: maxRel });
   }
