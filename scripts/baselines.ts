@@ -27,7 +27,7 @@ import { COLLECT_RECIPES, DEFAULT_RECIPE, type CollectRecipe } from '../rl/data/
 import { TASK_NAMES } from '../rl/envs/reference.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
 import { nodeProvenance } from '../rl/io/node_provenance.js';
-import { writeScatter, type ScatterSeries } from './baselines_plot.js';
+import { scatterSeriesOf, writeScatter, type ScatterSeries } from './baselines_plot.js';
 import { hasCheckpoint, readJsonFile, runTrainSeconds } from './run_checks.js';
 import { baselinesFile, baselinesReport, recipeSuffix } from './table1.js';
 
@@ -168,7 +168,7 @@ async function report(res: ResultsFile, path: string, figDir: string, recipe: st
   for (const t of tasks) {
     const series: ScatterSeries[] = algos.flatMap((a) => {
       const c = cs.get(`${a}|${t}`);
-      return c ? [{ name: a, color: algorithmNames().indexOf(a), mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((e) => [e.normalizedCost, e.normalizedReward] as [number, number]) }] : [];
+      return c ? [scatterSeriesOf(a, algorithmNames().indexOf(a), c)] : [];
     });
     const base = join(figDir, `baselines${recipeSuffix(recipe)}-${t}`);
     await writeScatter(base, `${t}: normalized reward vs cost`, series);

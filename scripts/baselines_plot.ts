@@ -22,6 +22,23 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
  */
 const MARKERS: Marker[] = ['circle', 'square', 'triangle', 'diamond', 'triangle-down', 'star', 'plus', 'cross'];
 
+/** One algorithm's cell as the scatter draws it: (cost, reward) means, stds and seeds, its palette slot by name. */
+export interface ScatterCell {
+  /** Normalized cost [mean, std] and normalized reward [mean, std] over seeds. */
+  c: [number, number];
+  r: [number, number];
+  seeds: { normalizedCost: number; normalizedReward: number }[];
+}
+
+/** A cell as a scatter series: x = normalized cost, y = normalized reward, for the mean, the bars and each seed. */
+export function scatterSeriesOf(name: string, color: number, cell: ScatterCell): ScatterSeries {
+  return {
+    name, color,
+    mean: [cell.c[0], cell.r[0]], std: [cell.c[1], cell.r[1]],
+    points: cell.seeds.map((e) => [e.normalizedCost, e.normalizedReward]),
+  };
+}
+
 /** The zoom panel's right edge (normalized cost): the cost limit 1 and a margin. */
 const ZOOM_COST = 1.25;
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { algorithmNames } from '../rl/algos/registry.js';
-import { writeScatter, type ScatterSeries } from './baselines_plot.js';
+import { scatterSeriesOf, writeScatter, type ScatterSeries } from './baselines_plot.js';
 import { paperRatioSection } from './paper_table1.js';
 
 /** One (algorithm, task, seed) result: what both result files hold. */
@@ -121,7 +121,7 @@ export async function table1Section(scores: SeedScore[], tasks: string[], report
   for (const t of tasks) {
     const series: ScatterSeries[] = algos.flatMap((a) => {
       const c = cells.get(`${a}|${t}`);
-      return c ? [{ name: a, color: algorithmNames().indexOf(a), mean: [c.c[0], c.r[0]] as [number, number], std: [c.c[1], c.r[1]] as [number, number], points: c.seeds.map((s) => [s.normalizedCost, s.normalizedReward] as [number, number]) }] : [];
+      return c ? [scatterSeriesOf(a, algorithmNames().indexOf(a), c)] : [];
     });
     if (series.length === 0) continue;
     const base = join(figDir, `table1-${t}`);

@@ -7,13 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderSvg } from '../../rl/plot/chart.js';
-import { writeScatter, zoomRange, type ScatterSeries } from '../../scripts/baselines_plot.js';
+import { scatterSeriesOf, writeScatter, zoomRange, type ScatterSeries } from '../../scripts/baselines_plot.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-scatter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const algo = (name: string, color: number, mean: [number, number], std: [number, number] = [0.05, 0.02]): ScatterSeries => ({
   name, color, mean, std, points: [[mean[0], mean[1] - std[1]], [mean[0], mean[1] + std[1]]],
+});
+
+describe('scatterSeriesOf', () => {
+  it('puts normalized cost on x and normalized reward on y, for the mean, the bars and every seed', () => {
+    const cell = { c: [0.4, 0.1] as [number, number], r: [0.7, 0.05] as [number, number], seeds: [{ normalizedCost: 0.3, normalizedReward: 0.65 }, { normalizedCost: 0.5, normalizedReward: 0.75 }] };
+    expect(scatterSeriesOf('bc-safe', 2, cell)).toEqual({ name: 'bc-safe', color: 2, mean: [0.4, 0.7], std: [0.1, 0.05], points: [[0.3, 0.65], [0.5, 0.75]] });
+  });
 });
 
 describe('zoomRange', () => {
