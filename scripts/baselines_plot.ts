@@ -22,7 +22,7 @@ const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'
  */
 const MARKERS: Marker[] = ['circle', 'square', 'triangle', 'diamond', 'triangle-down', 'star', 'plus', 'cross'];
 
-/** One algorithm's cell as the scatter draws it: (cost, reward) means, stds and seeds, its palette slot by name. */
+/** One algorithm's scores on one task as the reports hold them: normalized cost and reward over seeds, and each seed. */
 export interface ScatterCell {
   /** Normalized cost [mean, std] and normalized reward [mean, std] over seeds. */
   c: [number, number];
