@@ -18,7 +18,11 @@ import type { EvalResult } from '../../rl/fisor/evaluate.js';
 
 // Table 1's scatter is drawn by baselines_plot.ts (pinned by the plot tests); here only what table1.ts hands it.
 const scatters: { base: string; series: { name: string; mean: [number, number]; std: [number, number]; points: [number, number][] }[] }[] = [];
-vi.mock('../../scripts/baselines_plot.js', () => ({ writeScatter: async (base: string, _title: string, series: never[]) => void scatters.push({ base, series }) }));
+// Only the writer is replaced (it records what it is given); the series builder stays the real one.
+vi.mock('../../scripts/baselines_plot.js', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../scripts/baselines_plot.js')>()),
+  writeScatter: async (base: string, _title: string, series: never[]) => void scatters.push({ base, series }),
+}));
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-report-formulas-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
