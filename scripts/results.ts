@@ -35,6 +35,7 @@ import { trainBcSafe } from './bc_safe.js';
 import { baselinesFor, table1Section } from './table1.js';
 import { checkResumeConfig, configDiff, hasCheckpoint, readJsonFile, runTrainSeconds } from './run_checks.js';
 import { mean, std } from './studies_io.js';
+import { readConvergence } from './results_convergence.js';
 
 const flags = {
   tasks: { type: 'string', help: 'comma-separated tasks', default: TASK_NAMES.join(','), meta: 'A,B' },
@@ -113,16 +114,6 @@ function parseShard(spec: string): [number, number] {
 
 const f3 = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-
-/** The convergence lines of a run's metrics.jsonl: the one at the end of the critic phase and the last. */
-function readConvergence(outDir: string, cfg: FisorConfig): RunResult['convergence'] {
-  const path = join(outDir, 'metrics.jsonl');
-  if (!existsSync(path)) return undefined;
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('"convergence"')).map((l) => JSON.parse(l) as ConvergenceMeasures & { step: number });
-  if (lines.length === 0) return undefined;
-  const afterCritics = cfg.schedule === 'critics-first' ? lines.filter((l) => l.step <= cfg.criticSteps).pop() : undefined;
-  return { afterCritics, final: lines[lines.length - 1] };
-}
 
 /**
  * A run.json this script saved, checked enough to be reused: a damaged one (cut short by a crash or a full disk) is
