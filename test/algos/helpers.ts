@@ -59,7 +59,15 @@ export function bcqTargetReference(algo: BCQLag, s2: Tensor, N: number): { got: 
     return criticValues(algo.criticTarget, rep, algo.perturb(algo.actorTarget, rep, algo.vae.decode(rep, algo.rngs.noise))).toArray() as number[][];
   });
   algo.rngs.noise.setState(after);
-  const want = Array.from({ length: B }, (_, b) => {
+  return { got, want: softClippedMaxReference(q, B, N) };
+}
+
+/**
+ * The BCQ / BEAR target value from the four critics' values at N candidates per state (rows of q, column b·N + k):
+ * per state, the max over candidates of 0.75·min(m1, m2) + 0.25·max(m1, m2), m_g = min within group g.
+ */
+export function softClippedMaxReference(q: number[][], B: number, N: number): number[] {
+  return Array.from({ length: B }, (_, b) => {
     let best = -Infinity;
     for (let k = 0; k < N; k++) {
       const j = b * N + k;
@@ -68,7 +76,6 @@ export function bcqTargetReference(algo: BCQLag, s2: Tensor, N: number): { got: 
     }
     return best;
   });
-  return { got, want };
 }
 
 /**
