@@ -74,13 +74,22 @@ export async function writeScatter(base: string, title: string, series: ScatterS
   // data wherever it went (a CPQ seed marker in Table 1's BallRun figure; BCQ-Lag and COptiDICE seed markers
   // and the end of BC-All's error bar in the baselines' PointRobot figure).
   const legend: LegendEntry[] = [{ label: 'cost limit (normalized cost 1)', color: '#888', kind: 'line', dash: '5,4' }];
+  // The zoom panel leaves out the bars of a mean it does not show: BEAR-Lag's cost bar (mean 1.4, std 2) crossed
+  // BallRun's whole zoom as a line with no marker on it.
+  const zoomed: Series[] = [...out];
   series.forEach((s) => {
     const color = COLORS[s.color % COLORS.length], marker = MARKERS[s.color % MARKERS.length];
     const [cx, cy] = s.mean;
-    out.push({ type: 'line', x: [cx - s.std[0], cx + s.std[0]], y: [cy, cy], color });
-    out.push({ type: 'line', x: [cx, cx], y: [cy - s.std[1], cy + s.std[1]], color });
-    out.push({ type: 'points', x: s.points.map((p) => p[0]), y: s.points.map((p) => p[1]), color, size: 2.5, marker, opacity: 0.5 });
-    out.push({ type: 'points', x: [cx], y: [cy], color, size: 7, marker, hollow: true });
+    const bars: Series[] = [
+      { type: 'line', x: [cx - s.std[0], cx + s.std[0]], y: [cy, cy], color },
+      { type: 'line', x: [cx, cx], y: [cy - s.std[1], cy + s.std[1]], color },
+    ];
+    const marks: Series[] = [
+      { type: 'points', x: s.points.map((p) => p[0]), y: s.points.map((p) => p[1]), color, size: 2.5, marker, opacity: 0.5 },
+      { type: 'points', x: [cx], y: [cy], color, size: 7, marker, hollow: true },
+    ];
+    out.push(...bars, ...marks);
+    zoomed.push(...(cx <= ZOOM_COST ? bars : []), ...marks);
     legend.push({ label: s.name, color, kind: 'point', marker, hollow: true });
   });
   const full = { xlabel: 'normalized cost', ylabel: 'normalized reward', legend: 'none' as const, series: out };
@@ -89,11 +98,11 @@ export async function writeScatter(base: string, title: string, series: ScatterS
     title,
     legend,
     panels: zoom
-      ? [{ ...full, title: 'all' }, { ...full, title: `zoom: normalized cost <= ${ZOOM_COST}`, xlim: [-0.05 * ZOOM_COST, ZOOM_COST], ylim: zoom }]
+      ? [{ ...full, title: 'all' }, { ...full, series: zoomed, title: `zoom: normalized cost <= ${ZOOM_COST}`, xlim: [-0.05 * ZOOM_COST, ZOOM_COST], ylim: zoom }]
       : [full],
     columns: zoom ? 2 : 1,
     panelWidth: zoom ? 440 : 560,
     panelHeight: 400,
-    caption: ['large hollow marker: mean over seeds (bars: ±1 std); small markers: one seed each'],
+    caption: [`large hollow marker: mean over seeds (bars: ±1 std); small markers: one seed each${zoom ? '; the zoom draws bars only for the means inside it' : ''}`],
   });
 }

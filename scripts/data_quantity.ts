@@ -5,6 +5,7 @@
  *     [--seeds 0,1,2] [--algos fisor,bc-safe] [--steps N] [--preset safe] [--episodes 20]
  *     [--reuse DIR --reuse-critics DIR] [--work runs/data_quantity] [--report docs/STUDIES.md]
  *     [--json studies.json] [--figures figures]
+ *   npx tsx scripts/data_quantity.ts --figure-only [--json studies.json] [--figures figures]
  *
  * For every task the default behaviour dataset (collect seed 0) is cut to a random `fraction` of its
  * trajectories (`fisor filter --fraction`, one subset per fraction, subset seed --subset-seed, the same for
@@ -38,7 +39,7 @@ import { resolveConfig } from '../rl/fisor/config.js';
 import { evaluate } from '../rl/fisor/evaluate.js';
 import { loadAgent, train } from '../rl/fisor/train.js';
 import { writeFileAtomic } from '../rl/io/atomic.js';
-import { PALETTE, type FigureSpec, type LegendEntry, type PanelSpec, type Series } from '../rl/plot/chart.js';
+import { PALETTE, type FigureSpec, type LegendEntry, type Marker, type PanelSpec, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
@@ -253,6 +254,15 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   return result;
 }
 
+/**
+ * Each algorithm after the first is drawn dashed with its own marker, so that where two means are equal the one
+ * drawn first shows through: BC-Safe's line hid FISOR's along BallCircle's cost 0.
+ */
+function algoStyle(ai: number): { marker: Marker; dash?: string } {
+  const markers: Marker[] = ['circle', 'diamond', 'square', 'triangle'];
+  return { marker: markers[ai % markers.length], dash: ai === 0 ? undefined : '7 4' };
+}
+
 /** Figure: per task, normalized reward and normalized cost against the data fraction (%). */
 export function studyFigure(o: Pick<StudyOptions, 'tasks' | 'algos' | 'fractions'>, cells: Cell[]): FigureSpec {
   const panels: PanelSpec[] = [];
@@ -262,24 +272,24 @@ export function studyFigure(o: Pick<StudyOptions, 'tasks' | 'algos' | 'fractions
       const series: Series[] = [];
       if (metric === 'normalizedCost') series.push({ type: 'hline', value: 1, color: '#d62728', dash: '6 4' });
       o.algos.forEach((algo, ai) => {
-        const color = PALETTE[ai % PALETTE.length];
+        const color = PALETTE[ai % PALETTE.length], { marker, dash } = algoStyle(ai);
         const mine = cells.filter((c) => c.task === task && c.algo === algo);
-        series.push({ type: 'points', x: mine.map((c) => 100 * c.fraction), y: mine.map((c) => c[metric]), color, size: 2.5, opacity: 0.55 });
+        series.push({ type: 'points', x: mine.map((c) => 100 * c.fraction), y: mine.map((c) => c[metric]), color, size: 2.5, opacity: 0.55, marker });
         const fr = [...o.fractions].sort((a, b) => a - b).filter((f) => mine.some((c) => c.fraction === f));
         const ys = fr.map((f) => mean(mine.filter((c) => c.fraction === f).map((c) => c[metric])));
-        series.push({ type: 'line', x: fr.map((f) => 100 * f), y: ys, color, width: 2.4 });
-        series.push({ type: 'points', x: fr.map((f) => 100 * f), y: ys, color, size: 4.5 });
+        series.push({ type: 'line', x: fr.map((f) => 100 * f), y: ys, color, width: 2.4, dash });
+        series.push({ type: 'points', x: fr.map((f) => 100 * f), y: ys, color, size: 4.5, marker });
       });
       panels.push({ title: `${task}: ${metric === 'normalizedReward' ? 'normalized reward' : 'normalized cost'}`, xlabel: '% of trajectories used', ylabel: metric === 'normalizedReward' ? 'normalized reward' : 'normalized cost', xlim, legend: 'none', series });
     }
   }
   const legend: LegendEntry[] = [
-    ...o.algos.map((algo, ai) => ({ label: algo, color: PALETTE[ai % PALETTE.length], kind: 'line' as const, width: 2.4 })),
+    ...o.algos.map((algo, ai) => ({ label: algo, color: PALETTE[ai % PALETTE.length], kind: 'line' as const, width: 2.4, dash: algoStyle(ai).dash })),
     { label: 'cost limit', color: '#d62728', kind: 'line', dash: '6 4' },
   ];
   return {
     title: 'Data quantity: score against the fraction of trajectories trained on', panels, columns: 2, panelWidth: 320, panelHeight: 200, legend,
-    caption: ['line and large dots: mean over seeds; small dots: one seed each (mean over its evaluation episodes)'],
+    caption: ['line and large markers: mean over seeds; small markers: one seed each (mean over its evaluation episodes)'],
   };
 }
 
@@ -347,12 +357,33 @@ const flags = {
   report: { type: 'string', help: "markdown page whose 'data-quantity' section is rewritten", default: 'docs/STUDIES.md', meta: 'FILE' },
   json: { type: 'string', help: "JSON file whose 'dataQuantity' key is rewritten", default: 'studies.json', meta: 'FILE' },
   figures: { type: 'string', help: 'directory of the figure', default: 'figures', meta: 'DIR' },
+  'figure-only': { type: 'bool', help: "redraw the figure from --json's 'dataQuantity' record and stop (no training, no report)", default: false },
 } satisfies FlagSpecs;
 
 const list = (s: string, num: boolean): (string | number)[] => s.split(',').map((x) => x.trim()).filter(Boolean).map((x) => (num ? Number(x) : x));
 
+/**
+ * Redraws `<figures>/data-quantity.svg|png` from --json's `dataQuantity` record: the figure is a function of the
+ * cells alone (tasks, algorithms and fractions in the order the cells name them), so a change to how figures are
+ * drawn needs no run.
+ */
+export async function redrawDataQuantityFigure(json: string, figures: string): Promise<string> {
+  const rec = (JSON.parse(readFileSync(json, 'utf8')) as { dataQuantity?: { cells?: Cell[] } }).dataQuantity;
+  if (!rec?.cells?.length) throw new Error(`${json} has no 'dataQuantity' record with cells to draw`);
+  const uniq = <T>(v: T[]) => [...new Set(v)];
+  const cells = rec.cells;
+  const base = join(figures, 'data-quantity');
+  await writeFigure(base, studyFigure({ tasks: uniq(cells.map((c) => c.task)), algos: uniq(cells.map((c) => c.algo)), fractions: uniq(cells.map((c) => c.fraction)) }, cells));
+  return base;
+}
+
 async function main(): Promise<void> {
   const f = parseFlags(process.argv.slice(2), flags);
+  if (f['figure-only']) {
+    const base = await redrawDataQuantityFigure(f.json, f.figures);
+    process.stdout.write(`wrote ${base}.svg, ${base}.png from ${f.json}\n`);
+    return;
+  }
   if (f.plugin) await import(pathToFileURL(resolve(f.plugin)).href);
   await runStudy({
     tasks: list(f.tasks, false) as string[],

@@ -67,6 +67,23 @@ describe('writeScatter', () => {
     expect(one.match(/<clipPath id=/g)).toHaveLength(1);
   });
 
+  it("the zoom leaves out the bars of a mean outside it (a bar with no marker crossed BallRun's zoom) and keeps its seeds", async () => {
+    const base = join(dir, 'outside');
+    // c's mean (cost 1.4) is outside the zoom, its cost bar (1.4 +- 2) and one seed (cost 0.5) reach inside.
+    const c = { ...algo('c', 4, [1.4, 0.7], [2, 0.01]), points: [[0.5, 0.69], [2.3, 0.71]] as [number, number][] };
+    await writeScatter(base, 'T', [algo('a', 1, [0, 0.61]), algo('b', 2, [0, 0.63]), c, algo('d', 5, [9, 0.72], [0.2, 0.6])]);
+    const svg = readFileSync(`${base}.svg`, 'utf8');
+    expect(svg).toContain('the zoom draws bars only for the means inside it');
+    const [full, zoom] = svg.split('<clipPath id="panel1"');
+    const bars = (part: string, color: string) => (part.match(new RegExp(`<path d="M[-\\d. ]+L[-\\d. ]+" stroke="${color}"`, 'g')) ?? []).length;
+    // c (purple) and d (brown): two bars each in the full panel, none in the zoom; a and b keep theirs in both.
+    expect([bars(full, '#9467bd'), bars(zoom, '#9467bd')]).toEqual([2, 0]);
+    expect([bars(full, '#8c564b'), bars(zoom, '#8c564b')]).toEqual([2, 0]);
+    expect([bars(full, '#ff7f0e'), bars(zoom, '#ff7f0e')]).toEqual([2, 2]);
+    // c's seeds and hollow mean are still drawn in the zoom (the clip hides what is outside): 2 seeds + 1 mean.
+    expect(zoom.match(/<path d="M[-\d. ]+(?:L[-\d. ]+){2}Z" fill[^>]*#9467bd/g)).toHaveLength(3);
+  });
+
   it('hollow markers and swatches keep the colour on the outline and no fill', () => {
     for (const marker of ['circle', 'square', 'triangle', 'triangle-down', 'diamond', 'star'] as const) {
       const svg = renderSvg({ panels: [{ xlim: [0, 1], ylim: [0, 1], series: [{ type: 'points', x: [0.5], y: [0.5], color: '#123456', marker, hollow: true, size: 6, label: 'm' }] }] });
