@@ -588,8 +588,11 @@ function panelSvg(p: PanelSpec, id: string, x0: number, y0: number, w: number, h
   const ys = p.series.flatMap((s) => [...yValues(s)]);
   let f: Frame = { x0, y0, w, h, xlim: p.xlim ?? dataExtent(xs, 0.02), ylim: p.ylim ?? dataExtent(ys) };
   const entries = p.series.map(legendEntryOf).filter((e): e is LegendEntry => e !== null);
-  let marks = dataMarks(p.series, f);
-  if (entries.length && (p.legend ?? 'auto') === 'auto' && (p.legendRoom ?? p.ylim === undefined)) {
+  // The data marks are read only to place an 'auto' legend or an hline's text; a panel with neither skips them.
+  const autoLegend = entries.length > 0 && (p.legend ?? 'auto') === 'auto';
+  const needMarks = autoLegend || p.series.some((s) => s.type === 'hline' && !!s.text);
+  let marks = needMarks ? dataMarks(p.series, f) : [];
+  if (autoLegend && (p.legendRoom ?? p.ylim === undefined)) {
     // Every corner covers data: raise the top so that the data ends 6 px under the box, which then fits above it.
     const box = legendSize(entries);
     const room = box.h + 12;
