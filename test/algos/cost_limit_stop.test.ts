@@ -131,6 +131,8 @@ describe('fisor train --algo / eval: --cost-limit', () => {
     expect(e.code, e.err).toBe(0);
     const ev = JSON.parse(read(join(out, 'eval-12345.json')));
     expect(ev.costLimit).toBe(30);
+    expect(ev).toMatchObject({ algo: 'bc-safe', checkpointStep: 4 }); // the step of the checkpoint evaluated
+    expect(e.out).toContain(`(cost limit 30; ${ev.normalizedCost <= 1 ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * ev.safeFraction).toFixed(0)}% of episodes safe)`);
     expect(ev.episodes[0].normalizedCost).toBeCloseTo(normalizeCost(ev.episodes[0].cost, 30), 12);
     const k = await run('eval', '--checkpoint', out, '--episodes', '1', '--backend', 'js', '--quiet', '--cost-limit', '5');
     expect(k.code, k.err).toBe(0);

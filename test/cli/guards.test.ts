@@ -197,5 +197,19 @@ describe('metrics', () => {
       expect(Number.isFinite(Number(conv[0][header.indexOf(key)])), key).toBe(true);
     }
     expect(Number.isFinite(Number(conv[1][header.indexOf('vhSignAgreement')]))).toBe(true);
+    // Every field of every metrics.jsonl line (train, eval and convergence) has its column, and each row holds the
+    // line's values as written: a column missing from the header would drop that metric from the CSV.
+    const jsonl = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(new Set(jsonl.map((o) => o.type))).toEqual(new Set(['train', 'eval', 'convergence']));
+    expect(csv.length - 1).toBe(jsonl.length);
+    jsonl.forEach((o, i) => {
+      const row = csv[i + 1].split(',');
+      expect(row).toHaveLength(header.length);
+      for (const [k, v] of Object.entries(o)) {
+        expect(header, `${o.type} ${k}`).toContain(k);
+        expect(row[header.indexOf(k)], `${o.type} ${k}`).toBe(typeof v === 'number' || typeof v === 'string' ? String(v) : '');
+      }
+      header.forEach((k, c) => { if (!(k in o)) expect(row[c], `${o.type} ${k}`).toBe(''); });
+    });
   });
 });

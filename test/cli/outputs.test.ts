@@ -4,11 +4,12 @@
  * --force); empty, repeated or malformed flag values are refused by name; sizes that cannot fit in memory are
  * refused by flag; the printed resume command works when pasted.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { continueCommand, shellWord } from '../../rl/cli/common.js';
+import { checkOutputFiles, freeOutputBase } from '../../rl/cli/outputs.js';
 import { runCli as run, tinyFisorFlags, writeSmallPointRobotData } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-outputs-'));
@@ -90,6 +91,34 @@ describe('files a command writes', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/already holds files; pass --overwrite/);
     expect(r.err).not.toMatch(/--resume/);
+  });
+});
+
+describe('checkOutputFiles and freeOutputBase, in process', () => {
+  it('a checkpoint directory is a manifest.json beside a tensors.bin: a directory with only one of them takes files', () => {
+    const only = (names: string[]) => {
+      const d = join(dir, `ck-${names.join('-')}`);
+      mkdirSync(join(d, 'sub'), { recursive: true });
+      for (const n of names) writeFileSync(join(d, n), '{}');
+      return d;
+    };
+    for (const names of [['manifest.json'], ['tensors.bin']]) {
+      const d = only(names);
+      expect(() => checkOutputFiles('--out', [join(d, 'x.json'), join(d, 'sub', 'deeper', 'y.svg')], { force: false }), names.join()).not.toThrow();
+    }
+    const ck = only(['manifest.json', 'tensors.bin']);
+    expect(() => checkOutputFiles('--out', [join(ck, 'x.json')], { force: false })).toThrow(/inside the checkpoint directory/);
+    expect(() => checkOutputFiles('--out', [join(ck, 'sub', 'deeper', 'y.svg')], { force: false })).toThrow(/inside the checkpoint directory/);
+  });
+
+  it('freeOutputBase: the base while none of its files exists, else the first free -2, -3, ...', () => {
+    const base = join(dir, 'fig');
+    expect(freeOutputBase(base, ['.svg', '.png'])).toBe(base);
+    writeFileSync(`${base}.png`, '');
+    expect(freeOutputBase(base, ['.svg', '.png'])).toBe(`${base}-2`);
+    writeFileSync(`${base}-2.svg`, '');
+    expect(freeOutputBase(base, ['.svg', '.png'])).toBe(`${base}-3`);
+    expect(freeOutputBase(base, ['.json'])).toBe(base);
   });
 });
 

@@ -8,8 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeRunDir } from '../../rl/cli/quickstart.js';
 import { defaultRunDir } from '../../rl/cli/train.js';
 import { collect } from '../../rl/data/collect.js';
+import { datasetHash } from '../../rl/data/dataset.js';
+import { FEASIBLE_STARTS_EVAL_SEED, FIXED_START_EVAL_SEED, RANDOM_STARTS_EVAL_SEED, feasibleStarts } from '../../rl/fisor/starts.js';
 import { writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { resolveConfig } from '../../rl/fisor/config.js';
+import { actingRngState } from '../../rl/algos/data.js';
+import { evaluate } from '../../rl/fisor/evaluate.js';
+import { loadAgent } from '../../rl/fisor/train.js';
 import { runCli as run, tinyFisorFlags, writeSmallPointRobotData } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-clirun-'));
@@ -78,6 +83,22 @@ describe('fisor train: run directories', () => {
     expect(ev.feasibleStarts.episodes).toHaveLength(3);
     expect(ev.feasibleStarts.violationFree).toBe(ev.feasibleStarts.episodes.filter((e: { cost: number }) => e.cost === 0).length);
     expect(existsSync(join(out, 'feasible.png'))).toBe(true);
+    // The evaluations are the checkpoint's, in this order, with the fixed seeds of rl/fisor/starts.ts.
+    const { agent } = await loadAgent(out);
+    const fixed = evaluate(agent, 'PointRobot', { episodes: 1, seed: FIXED_START_EVAL_SEED, fixedStart: true });
+    const random = evaluate(agent, 'PointRobot', { episodes: 1, seed: RANDOM_STARTS_EVAL_SEED });
+    const starts = feasibleStarts(3);
+    const feasible = evaluate(agent, 'PointRobot', { episodes: 3, seed: FEASIBLE_STARTS_EVAL_SEED, starts });
+    expect([ev.fixedStart.episodes, ev.randomStarts.episodes, ev.feasibleStarts.episodes]).toEqual([fixed.episodes, random.episodes, feasible.episodes]);
+    expect(ev.fixedStart.episodes).not.toEqual(random.episodes);
+    expect(r.out).toContain(`feasible starts ${feasible.violationFree} of 3 ground-truth-feasible starts without a violation (${(100 * feasible.violationFree / 3).toFixed(0)}%)`);
+    // Trained without evaluations, on the preset's recipe collected with seed 0 (its hash in config.json).
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).not.toMatch(/"type":"eval"/);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    const ds = collect('PointRobot', { seed: 0, recipe: config.config.dataRecipe });
+    expect(config.dataset.hash).toBe(datasetHash(ds));
+    const trajectories = Array.from(ds.timeouts).filter((t, i) => t || ds.terminals[i]).length;
+    expect(r.out).toContain(`1/4 data: ${ds.size} transitions, ${trajectories} trajectories`);
     const short = await run('quickstart', '--steps', '20', '--out', join(dir, 'qs2'), '--quiet');
     expect(short.code).toBe(2);
     expect(short.err).toMatch(/criticSteps' \(10000\) must be < steps \(20\).*--set criticSteps=12/);
@@ -235,6 +256,44 @@ describe('fisor eval: output checks and cost limit', () => {
     expect(second.out).toMatch(/eval-12345-2\.json/);
     expect(readFileSync(join(out, 'eval-12345.json'), 'utf8')).toBe(before);
     expect(JSON.parse(readFileSync(join(out, 'eval-12345-2.json'), 'utf8')).episodes).toHaveLength(2);
+  });
+});
+
+describe('fisor eval: what its flags reach', () => {
+  it("the result is the evaluation of the checkpoint with the flags' seed, start, candidates, monitor and cost limit (the run's by default), and the printed scores are its", async () => {
+    const out = join(dir, 'r-wire');
+    expect((await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '2', '--cost-limit', '5', ...TINY)).code).toBe(0);
+    /** The same evaluation in process: the checkpoint, its acting noise seeded from the eval seed (as the CLI does). */
+    const replay = async (o: { seed: number; fixedStart?: boolean; numSamples?: number; monitor?: boolean }) => {
+      const { agent } = await loadAgent(out);
+      agent.rngs.act.setState(actingRngState(o.seed));
+      return evaluate(agent, 'PointRobot', { episodes: 2, costLimit: 5, ...o });
+    };
+    const r = await run('eval', '--checkpoint', out, '--episodes', '2', '--seed', '7', '--samples', '2', '--monitor', '--backend', 'js', '--quiet');
+    expect(r.code, r.err).toBe(0);
+    const got = JSON.parse(readFileSync(join(out, 'eval-7-n2.json'), 'utf8'));
+    const want = await replay({ seed: 7, numSamples: 2, monitor: true });
+    expect(got.episodes).toEqual(want.episodes);
+    expect(got.monitor).toEqual(want.monitor);
+    expect(got).toMatchObject({ costLimit: 5, checkpointStep: 2, numSamples: 2 });
+    // Each of those flags changes the result here, so the comparison above sees each one arrive.
+    expect((await replay({ seed: 7, numSamples: 3, monitor: true })).episodes).not.toEqual(want.episodes);
+    expect((await replay({ seed: 0, numSamples: 2, monitor: true })).episodes).not.toEqual(want.episodes);
+    expect(r.out).toMatch(/PointRobot \(checkpoint step 2, 2 episodes, cost limit 5, 2 candidates per state\):/);
+    expect(r.out).toContain(`normalized reward ${got.normalizedReward.toFixed(3)} +- ${got.normalizedRewardStd.toFixed(3)}\n`);
+    expect(r.out).toContain(`normalized cost   ${got.normalizedCost.toFixed(3)} +- ${got.normalizedCostStd.toFixed(3)}  (${got.normalizedCost <= 1 ? 'safe: <= 1' : 'UNSAFE: > 1'}; ${(100 * got.safeFraction).toFixed(0)}% of episodes safe)`);
+
+    const fixed = await run('eval', '--checkpoint', out, '--episodes', '2', '--seed', '7', '--fixed-start', '--backend', 'js', '--quiet');
+    expect(fixed.code, fixed.err).toBe(0);
+    const gotFixed = JSON.parse(readFileSync(join(out, 'eval-7-fixed.json'), 'utf8'));
+    expect(gotFixed.episodes).toEqual((await replay({ seed: 7, fixedStart: true })).episodes);
+    expect(gotFixed.episodes).not.toEqual((await replay({ seed: 7 })).episodes);
+
+    const k3 = await run('eval', '--checkpoint', out, '--episodes', '2', '--seed', '7', '--cost-limit', '3', '--backend', 'js', '--quiet');
+    expect(k3.code, k3.err).toBe(0);
+    const e3 = JSON.parse(readFileSync(join(out, 'eval-7-k3.json'), 'utf8'));
+    expect(e3.costLimit).toBe(3);
+    for (const e of e3.episodes) expect(e.normalizedCost).toBeCloseTo(e.cost / 3, 12);
   });
 });
 

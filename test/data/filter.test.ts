@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyDataset, splitTrajectories, type Dataset } from '../../rl/data/dataset.js';
-import { checkFilterOptions, filterDataset } from '../../rl/data/filter.js';
+import { checkFilterOptions, filterDataset, type FilterOptions } from '../../rl/data/filter.js';
 import { readDsrlHdf5, writeDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { fisorFixtureColumns, writeFisorLayout } from './filter_fixtures/make_fisor_fixture.js';
 import { runCli as run } from '../helpers/cli.js';
@@ -233,5 +233,63 @@ describe('fisor filter CLI', () => {
     writeFileSync(join(dir, 'not.hdf5'), 'plain text');
     const bad = await run('filter', '--data', join(dir, 'not.hdf5'), '--out', join(dir, 'y.hdf5'), '--fraction', '0.5');
     expect([bad.code, bad.err]).toEqual([1, expect.stringMatching(/not an HDF5 file/)]);
+  });
+});
+
+describe('fisor filter CLI: each flag reaches the filter', () => {
+  // [return, cost]: 40 trajectories over the plane (costs 0, 0.5, ..., 19.5), the best safe returns at cost limits 9, 10
+  // and 11 each a different trajectory (so --epsilon keeps a different set at each), two far outliers, both unsafe, and
+  // three high-cost, high-return ones for --add-outliers. The CLI's defaults are --cost-limit 10 and --seed 0.
+  const pairs: [number, number][] = [...Array.from({ length: 40 }, (_, i): [number, number] => [(i * 7) % 40, i / 2]), [60, 10], [70, 10.5], [500, 30], [3, 90], [300, 50], [320, 60], [400, 70]];
+  const ds = handMade(pairs);
+  const input = join(dir, 'wiring.hdf5');
+  let n = 0;
+  const cli = async (...flags: string[]) => {
+    const out = join(dir, `wiring-${n++}.hdf5`);
+    const r = await run('filter', '--data', input, '--out', out, ...flags);
+    expect(r.code, r.err).toBe(0);
+    return { data: await readDsrlHdf5(out), out: r.out };
+  };
+  const lib = (o: Partial<FilterOptions>) => filterDataset(ds, { kappa: 10, seed: 0, ...o }).dataset;
+  /** Trajectories with episode cost <= kappa, in percent with one decimal (counted here, not by summarizeDataset). */
+  const safePct = (d: typeof ds, kappa: number) => {
+    const t = splitTrajectories(d);
+    return (100 * t.filter((x) => x.cost <= kappa).length / t.length).toFixed(1);
+  };
+
+  it('grid bins and per-bin counts, --epsilon with --cost-limit and its default 10, --fraction with --seed, --outlier-iqr, --add-outliers', async () => {
+    await writeDsrlHdf5(input, ds);
+    const grid = { cbins: 2, rbins: 7, maxPerBin: 3, minPerBin: 1 };
+    const g = await cli('--grid', '--cbins', '2', '--rbins', '7', '--max-per-bin', '3', '--min-per-bin', '1', '--seed', '5');
+    expect(keptIds(g.data)).toEqual(keptIds(lib({ grid, seed: 5 })));
+    expect(keptIds(lib({ grid, seed: 5 }))).not.toEqual(keptIds(lib({ grid: { ...grid, cbins: 7, rbins: 2 }, seed: 5 })));
+
+    const e5 = await cli('--epsilon', '2', '--cost-limit', '5');
+    expect(keptIds(e5.data)).toEqual(keptIds(lib({ epsilon: 2, kappa: 5 })));
+    expect(keptIds(lib({ epsilon: 2, kappa: 5 }))).not.toEqual(keptIds(lib({ epsilon: 2, kappa: 10 })));
+    // The summary's safe shares are at the given cost limit, before and after.
+    expect(e5.out).toMatch(new RegExp(`before +47 trajectories, 141 transitions, ${safePct(ds, 5)}% with cost <= 5\n`));
+    expect(e5.out).toMatch(new RegExp(`after +${keptIds(e5.data).length} trajectories, ${e5.data.size} transitions, ${safePct(e5.data, 5)}% with cost <= 5\n`));
+    expect(safePct(e5.data, 5)).not.toBe(safePct(ds, 5));
+
+    const e = await cli('--epsilon', '2');
+    expect(keptIds(e.data)).toEqual(keptIds(lib({ epsilon: 2, kappa: 10 })));
+    for (const k of [9, 11]) expect(keptIds(lib({ epsilon: 2, kappa: k })), `kappa ${k}`).not.toEqual(keptIds(e.data));
+    expect(e.out).toMatch(new RegExp(`${safePct(ds, 10)}% with cost <= 10\n`));
+
+    const f = await cli('--fraction', '0.5', '--seed', '4');
+    expect(keptIds(f.data)).toEqual(keptIds(lib({ fraction: 0.5, seed: 4 })));
+    expect(keptIds(f.data)).not.toEqual(keptIds(lib({ fraction: 0.5, seed: 0 })));
+
+    const o = await cli('--outlier-iqr', '1');
+    expect(keptIds(o.data)).toEqual(keptIds(lib({ outlierIqr: 1 })));
+    expect(keptIds(o.data)).not.toContain(42); // the return-500 trajectory
+    expect(o.out).toMatch(/removed [1-9]\d* of 47/);
+
+    const a = await cli('--add-outliers', '0.05', '--seed', '2');
+    const want = lib({ addOutliers: 0.05, seed: 2 });
+    expect(Array.from(a.data.costs)).toEqual(Array.from(want.costs));
+    expect(Array.from(a.data.rewards)).toEqual(Array.from(want.rewards));
+    expect(Array.from(want.costs)).not.toEqual(Array.from(ds.costs));
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,22 @@ describe('fisor plot feasible', () => {
     expect(json.slices).toHaveLength(3);
     expect(json.rollout.steps).toBeGreaterThan(0);
     expect(readFileSync(join(ck, 'feasible.svg'), 'utf8')).toContain('rollout from fixed start');
+    // The grid reaches the map, and the printed numbers are the map's (the mean over its three slices).
+    expect(json.grid).toBe(24);
+    expect(json.checkpointStep).toBe(2);
+    for (const s of json.slices) {
+      expect(r.out).toContain(`${s.label.padEnd(22)} IoU(infeasible) ${s.iou.toFixed(3)}  (learned ${(100 * s.learnedInfeasible).toFixed(1)}%, true ${(100 * s.trueInfeasible).toFixed(1)}% of cells)`);
+    }
+    expect(json.slices.some((s: { learnedInfeasible: number; trueInfeasible: number }) => (100 * s.learnedInfeasible).toFixed(1) !== (100 * s.trueInfeasible).toFixed(1))).toBe(true);
+    expect(r.out).toContain(`mean IoU ${((json.slices[0].iou + json.slices[1].iou + json.slices[2].iou) / 3).toFixed(3)}\n`);
+    // The default name steps aside for any of the three files, the numbers (.json) included.
+    const kept = readFileSync(join(ck, 'feasible.json'), 'utf8');
+    unlinkSync(join(ck, 'feasible.svg'));
+    unlinkSync(join(ck, 'feasible.png'));
+    const aside = await run('plot', 'feasible', '--checkpoint', ck, '--grid', '4', '--no-rollout');
+    expect(aside.code, aside.err).toBe(0);
+    expect(aside.out).toContain('feasible-2.json');
+    expect(readFileSync(join(ck, 'feasible.json'), 'utf8')).toBe(kept);
 
     const base = join(dir, 'norollout');
     const n = await run('plot', 'feasible', '--checkpoint', ck, '--grid', '24', '--out', base, '--no-rollout');
