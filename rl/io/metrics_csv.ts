@@ -13,10 +13,17 @@ export const CSV_COLUMNS = [
 
 export const CSV_HEADER = CSV_COLUMNS.join(',') + '\n';
 
+/**
+ * One CSV field (RFC 4180): quoted, with inner quotes doubled, when it holds a comma, a quote or a line break; as
+ * is otherwise. Today's names and values never need it, but a baseline's metric names are its own, and one comma
+ * would shift every later column of the file.
+ */
+export const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
 export function csvRow(obj: Record<string, unknown>, columns: readonly string[] = CSV_COLUMNS): string {
   return columns.map((c) => {
     const v = obj[c];
-    return typeof v === 'number' || typeof v === 'string' ? String(v) : '';
+    return typeof v === 'number' || typeof v === 'string' ? csvField(String(v)) : '';
   }).join(',') + '\n';
 }
 
@@ -36,7 +43,7 @@ export class CsvColumns {
     return grew;
   }
   header(): string {
-    return this.columns.join(',') + '\n';
+    return this.columns.map(csvField).join(',') + '\n';
   }
   text(objs: readonly Record<string, unknown>[]): string {
     return this.header() + objs.map((o) => csvRow(o, this.columns)).join('');

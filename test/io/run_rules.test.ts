@@ -132,6 +132,16 @@ describe('metrics.csv', () => {
       .toBe('eval,0,,,1.5,\n');
   });
 
+  it('a name or value holding a comma, a quote or a line break is quoted (RFC 4180), so no later column shifts', () => {
+    expect(csvRow({ type: 'a,b', step: 1, note: 'say "hi"', m: 'x\ny' }, ['type', 'step', 'note', 'm'])).toBe('"a,b",1,"say ""hi""","x\ny"\n');
+    const c = new CsvColumns();
+    c.add({ type: 'train', step: 1, 'q,1': 0.5 });
+    expect(c.text([{ type: 'train', step: 1, 'q,1': 0.5 }])).toBe('type,step,"q,1"\ntrain,1,0.5\n');
+    // Each line parses back to as many fields as the header has (commas inside quotes do not split).
+    const fields = (line: string) => line.match(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)!.filter((f) => f !== '').length;
+    expect(c.text([{ type: 'x,y', step: 2, 'q,1': 1 }]).trimEnd().split('\n').map(fields)).toEqual([3, 3]);
+  });
+
   it('CsvColumns: type and step first, then every new key in order of first appearance; add says when a column is new', () => {
     const c = new CsvColumns();
     expect(c.add({ type: 'train', step: 1, loss: 2 })).toBe(true);
