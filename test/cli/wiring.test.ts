@@ -16,7 +16,7 @@ import { datasetHash } from '../../rl/data/dataset.js';
 import { readDsrlHdf5 } from '../../rl/data/hdf5.js';
 import { listTasks } from '../../rl/envs/registry.js';
 import { backendLabel } from '../../rl/cli/common.js';
-import { runCli as run } from '../helpers/cli.js';
+import { runCli as run, tinyFisorFlags, writeSmallPointRobotData } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fisor-cli-wiring-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -174,5 +174,19 @@ describe('the edges of the plot and quickstart checks', () => {
     expect(r.err).not.toMatch(/already holds files/);
     writeFileSync(join(empty, 'x'), '');
     expect((await run('quickstart', '--out', empty, '--preset', 'nope', '--quiet')).err).toMatch(/already holds files/);
+  });
+});
+
+describe('fisor train --algo fisor', () => {
+  it("is FISOR's own training: the same run, config and checkpoint bytes as without --algo", async () => {
+    const data = join(dir, 'pr-small.hdf5');
+    await writeSmallPointRobotData(data);
+    const outs = [join(dir, 'fisor-plain'), join(dir, 'fisor-algo')];
+    expect((await run('train', '--task', 'PointRobot', '--dataset', data, '--steps', '2', '--out', outs[0], ...tinyFisorFlags())).code).toBe(0);
+    const r = await run('train', '--algo', 'fisor', '--task', 'PointRobot', '--dataset', data, '--steps', '2', '--out', outs[1], ...tinyFisorFlags());
+    expect(r.code, r.err).toBe(0);
+    const [a, b] = outs.map((o) => JSON.parse(readFileSync(join(o, 'config.json'), 'utf8')) as { config: unknown });
+    expect(b.config).toEqual(a.config);
+    expect(readFileSync(join(outs[1], 'checkpoint', 'tensors.bin')).equals(readFileSync(join(outs[0], 'checkpoint', 'tensors.bin')))).toBe(true);
   });
 });
