@@ -190,3 +190,26 @@ describe('fisor train --algo fisor', () => {
     expect(readFileSync(join(outs[1], 'checkpoint', 'tensors.bin')).equals(readFileSync(join(outs[0], 'checkpoint', 'tensors.bin')))).toBe(true);
   });
 });
+
+describe('fisor train --algo: the default run directory', () => {
+  it('--cost-limit reaches the resolved config, so runs that differ only in it never share runs/<algo>-<task>-...', async () => {
+    const cwd = process.cwd();
+    const home = mkdtempSync(join(tmpdir(), 'fisor-cli-rundir-'));
+    try {
+      process.chdir(home);
+      const outs: string[] = [];
+      for (const k of [[], ['--cost-limit', '5']]) {
+        const r = await run('train', '--algo', 'bc-all', '--task', 'CarRun', ...k, '--steps', '1', '--set', 'evalEpisodes=1', '--set', 'batchSize=16', '--set', 'hidden=8', '--backend', 'js', '--quiet');
+        expect(r.code, r.err).toBe(0);
+        outs.push(/, out (runs\/\S+)\n/.exec(r.out)![1]);
+      }
+      expect(outs[0]).toMatch(/^runs\/bc-all-CarRun-/);
+      expect(outs[1]).not.toBe(outs[0]);
+      const costLimits = outs.map((o) => (JSON.parse(readFileSync(join(home, o, 'config.json'), 'utf8')) as { config: { costLimit: number } }).config.costLimit);
+      expect(costLimits).toEqual([10, 5]);
+    } finally {
+      process.chdir(cwd);
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
