@@ -147,7 +147,7 @@ describe('fisor train --algo: Ctrl-C', () => {
   it('Ctrl-C saves a checkpoint, exits 130, says how to continue and removes its handler', async () => {
     const out = fresh();
     const before = new Set(process.listeners('SIGINT'));
-    const pending = run('train', '--algo', 'bc-safe', '--task', 'BallRun', '--steps', '100000', '--set', 'batchSize=16', '--set', 'hidden=16', '--set', 'logEvery=2', '--set', 'evalEvery=0', '--backend', 'js', '--quiet', '--out', out);
+    const pending = run('train', '--algo', 'bc-safe', '--task', 'BallRun', '--data-recipe', 'recovery', '--cost-limit', '5', '--steps', '100000', '--set', 'batchSize=16', '--set', 'hidden=16', '--set', 'logEvery=2', '--set', 'evalEvery=0', '--backend', 'js', '--quiet', '--out', out);
     // deliver the signal to the handler train installed, once training is under way (a metrics line exists)
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
@@ -162,7 +162,7 @@ describe('fisor train --algo: Ctrl-C', () => {
     const r = await pending;
     expect(r.code, r.err).toBe(130);
     expect(r.err).toMatch(/interrupted: saving a checkpoint/);
-    expect(r.out).toMatch(/stopped at step \d+; checkpoint .*saved\. Continue with: fisor train --algo bc-safe --task BallRun --out .* --resume/);
+    expect(r.out).toMatch(/stopped at step \d+; checkpoint .*saved\. Continue with: fisor train --algo bc-safe --task BallRun --out \S+ --data-recipe recovery --cost-limit 5 --backend js --resume/);
     const step = JSON.parse(read(join(out, 'checkpoint', 'manifest.json'))).step;
     expect(step).toBeGreaterThanOrEqual(2);
     expect(step).toBeLessThan(100000);

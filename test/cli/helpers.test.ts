@@ -60,6 +60,9 @@ describe('eval', () => {
     expect(defaultEvalOut(plain)).toBe(join(run1, 'eval-5-2.json'));
     writeFileSync(join(run1, 'eval-5-2.json'), '{}');
     expect(defaultEvalOut(plain)).toBe(join(run1, 'eval-5-3.json'));
+    // The first free number, however many are taken.
+    for (const k of [3, 4, 5]) writeFileSync(join(run1, `eval-5-${k}.json`), '{}');
+    expect(defaultEvalOut(plain)).toBe(join(run1, 'eval-5-6.json'));
   });
 
   it('--fixed-start is refused off PointRobot only', () => {

@@ -74,7 +74,7 @@ describe('fisor train: run directories', () => {
 
   it('quickstart end to end (tiny): fixed, random and ground-truth-feasible starts, the figure; a too-short --steps is a usage error naming the fix', async () => {
     const out = join(dir, 'qs');
-    const r = await run('quickstart', '--steps', '20', '--set', 'criticSteps=12', '--episodes', '1', '--feasible-starts', '3', '--out', out, '--quiet');
+    const r = await run('quickstart', '--steps', '20', '--set', 'criticSteps=12', '--episodes', '1', '--feasible-starts', '3', '--seed', '3', '--out', out, '--quiet');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/critics first for 12 of 20 steps/);
     expect(r.out).toMatch(/fixed start +normalized reward/);
@@ -92,6 +92,12 @@ describe('fisor train: run directories', () => {
     expect([ev.fixedStart.episodes, ev.randomStarts.episodes, ev.feasibleStarts.episodes]).toEqual([fixed.episodes, random.episodes, feasible.episodes]);
     expect(ev.fixedStart.episodes).not.toEqual(random.episodes);
     expect(r.out).toContain(`feasible starts ${feasible.violationFree} of 3 ground-truth-feasible starts without a violation (${(100 * feasible.violationFree / 3).toFixed(0)}%)`);
+    // The printed scores are those evaluations' (the share of safe episodes in percent), and the figure's numbers
+    // record the training seed (3 here, not the default 0).
+    for (const [name, e] of [['fixed start', fixed], ['random starts', random]] as const) {
+      expect(r.out).toContain(`${name.padEnd(15)} normalized reward ${e.normalizedReward.toFixed(3)} +- ${e.normalizedRewardStd.toFixed(3)}   normalized cost ${e.normalizedCost.toFixed(3)} +- ${e.normalizedCostStd.toFixed(3)}   ${e.normalizedCost <= 1 ? 'safe' : 'UNSAFE'} (${e.episodes[0].cost <= 10 ? 100 : 0}% of episodes cost <= 10)`);
+    }
+    expect(JSON.parse(readFileSync(join(out, 'feasible.json'), 'utf8'))).toMatchObject({ seed: 3, step: 20 });
     // Trained without evaluations, on the preset's recipe collected with seed 0 (its hash in config.json).
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).not.toMatch(/"type":"eval"/);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
@@ -152,7 +158,7 @@ describe('fisor train: run directories', () => {
   it('Ctrl-C saves a checkpoint, exits 130 and says how to continue', async () => {
     const out = join(dir, 'sigint');
     const before = new Set(process.listeners('SIGINT'));
-    const pending = run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '100000', ...TINY);
+    const pending = run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--allow-task-mismatch', '--cost-limit', '5', '--steps', '100000', ...TINY);
     // deliver the signal to the handler train installed, once training is under way (a metrics line exists)
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
@@ -167,7 +173,7 @@ describe('fisor train: run directories', () => {
     const r = await pending;
     expect(r.code).toBe(130);
     expect(r.err).toMatch(/interrupted: saving a checkpoint/);
-    expect(r.out).toMatch(/stopped at step \d+; checkpoint .*saved\. Continue with: fisor train --task PointRobot --out \S*sigint --dataset \S*pr\.hdf5 --backend js --resume/);
+    expect(r.out).toMatch(/stopped at step \d+; checkpoint .*saved\. Continue with: fisor train --task PointRobot --out \S*sigint --dataset \S*pr\.hdf5 --allow-task-mismatch --cost-limit 5 --backend js --resume/);
     const step = JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step;
     expect(step).toBeGreaterThanOrEqual(5);
     expect(step).toBeLessThan(100000);
@@ -212,6 +218,20 @@ describe('fisor train --resume after an interrupted save', () => {
     expect((await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--steps', '2', ...TINY)).code).toBe(0);
     renameSync(join(out, 'checkpoint'), join(out, 'checkpoint.old-4242-0')); // as a kill between the save's renames leaves it
     const r = await run('train', '--task', 'PointRobot', '--out', out, '--dataset', data, '--resume', '--steps', '4', '--quiet');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/interrupted save had left the previous checkpoint at .*checkpoint\.old-4242-0; restored it/);
+    expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step).toBe(4);
+    expect(existsSync(join(out, 'checkpoint.old-4242-0'))).toBe(false);
+  });
+});
+
+describe('fisor train --algo --resume after an interrupted save', () => {
+  it("restores a baseline run's checkpoint the save set aside and continues from it, saying so", async () => {
+    const out = join(dir, 'r-old-algo');
+    const algo = ['--algo', 'bc-all', '--task', 'PointRobot', '--out', out, '--dataset', data, '--backend', 'js', '--quiet'];
+    expect((await run('train', ...algo, '--steps', '2', '--set', 'batchSize=16', '--set', 'hidden=8', '--set', 'evalEpisodes=1')).code).toBe(0);
+    renameSync(join(out, 'checkpoint'), join(out, 'checkpoint.old-4242-0'));
+    const r = await run('train', ...algo, '--resume', '--steps', '4');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/interrupted save had left the previous checkpoint at .*checkpoint\.old-4242-0; restored it/);
     expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'manifest.json'), 'utf8')).step).toBe(4);

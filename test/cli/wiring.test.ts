@@ -64,6 +64,11 @@ describe('fisor tasks and fisor algos', () => {
     expect(r.code, r.err).toBe(0);
     const rows = r.out.split('\n').slice(0, 7).map((l) => l.trim().split(/ +/));
     expect(rows[0]).toEqual(['task', 'obs', 'act', 'steps', 'kappa', 'R_min', 'R_max']);
+    // A table: the names left-aligned, every number right-aligned under the end of its header, so all lines are as long.
+    const lines = r.out.split('\n').slice(0, listTasks().length + 1);
+    for (const l of lines) expect(l.length, l).toBe(lines[0].length);
+    const ends = (l: string) => [...l.matchAll(/\S+/g)].map((m) => m.index! + m[0].length).slice(1);
+    for (const l of lines.slice(1)) expect(ends(l), l).toEqual(ends(lines[0]));
     const byName = new Map(rows.slice(1).map((row) => [row[0], row.slice(1).map(Number)]));
     // obs / act / episode steps (TASKS.md: dataset sizes and episode lengths)
     expect(byName.get('BallRun')!.slice(0, 3)).toEqual([7, 2, 100]);
@@ -192,21 +197,48 @@ describe('fisor train --algo fisor', () => {
 });
 
 describe('fisor train --algo: the default run directory', () => {
-  it('--cost-limit reaches the resolved config, so runs that differ only in it never share runs/<algo>-<task>-...', async () => {
+  it('--cost-limit reaches the resolved config and --data-recipe the directory name, so runs that differ only in one of them never share runs/<algo>-<task>-...', async () => {
     const cwd = process.cwd();
     const home = mkdtempSync(join(tmpdir(), 'fisor-cli-rundir-'));
     try {
       process.chdir(home);
       const outs: string[] = [];
-      for (const k of [[], ['--cost-limit', '5']]) {
+      for (const k of [[], ['--cost-limit', '5'], ['--data-recipe', 'recovery']]) {
         const r = await run('train', '--algo', 'bc-all', '--task', 'CarRun', ...k, '--steps', '1', '--set', 'evalEpisodes=1', '--set', 'batchSize=16', '--set', 'hidden=8', '--backend', 'js', '--quiet');
         expect(r.code, r.err).toBe(0);
         outs.push(/, out (runs\/\S+)\n/.exec(r.out)![1]);
       }
       expect(outs[0]).toMatch(/^runs\/bc-all-CarRun-/);
-      expect(outs[1]).not.toBe(outs[0]);
+      expect(new Set(outs).size).toBe(3);
       const costLimits = outs.map((o) => (JSON.parse(readFileSync(join(home, o, 'config.json'), 'utf8')) as { config: { costLimit: number } }).config.costLimit);
-      expect(costLimits).toEqual([10, 5]);
+      expect(costLimits).toEqual([10, 5, 10]);
+    } finally {
+      process.chdir(cwd);
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('fisor train: the default run directory', () => {
+  it('--dataset reaches the directory name, so runs that differ only in their data file never share runs/<task>-...', async () => {
+    const cwd = process.cwd();
+    const home = mkdtempSync(join(tmpdir(), 'fisor-cli-rundir-'));
+    try {
+      process.chdir(home);
+      const files = [join(home, 'a.hdf5'), join(home, 'b.hdf5')];
+      await writeSmallPointRobotData(files[0]);
+      writeFileSync(files[1], readFileSync(files[0])); // the same bytes under another name
+      const outs: string[] = [];
+      for (const file of files) {
+        const r = await run('train', '--task', 'PointRobot', '--dataset', file, '--steps', '2', ...tinyFisorFlags());
+        expect(r.code, r.err).toBe(0);
+        outs.push(/, out (runs\/\S+)\n/.exec(r.out)![1]);
+      }
+      expect(outs[0]).toMatch(/^runs\/PointRobot-cpu-s0-/);
+      expect(outs[1]).not.toBe(outs[0]);
+      const datasets = outs.map((o) => (JSON.parse(readFileSync(join(home, o, 'config.json'), 'utf8')) as { dataset: { path: string } }).dataset);
+      expect(JSON.stringify(datasets[0])).toContain('a.hdf5');
+      expect(JSON.stringify(datasets[1])).toContain('b.hdf5');
     } finally {
       process.chdir(cwd);
       rmSync(home, { recursive: true, force: true });

@@ -291,5 +291,11 @@ describe('fisor filter CLI: each flag reaches the filter', () => {
     expect(Array.from(a.data.costs)).toEqual(Array.from(want.costs));
     expect(Array.from(a.data.rewards)).toEqual(Array.from(want.rewards));
     expect(Array.from(want.costs)).not.toEqual(Array.from(ds.costs));
+    // The summary counts the relabelled trajectories (those whose episode cost changed) of the 47.
+    const before = splitTrajectories(ds), after = splitTrajectories(a.data);
+    const changed = before.filter((t, i) => t.cost !== after[i].cost).length;
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(47);
+    expect(a.out).toContain(`add-outliers  relabelled ${changed} of 47 as safe`);
   });
 });

@@ -111,6 +111,13 @@ describe('fisor plot CLI', () => {
     const r = await run('plot', 'curves', '--run', a);
     expect(r.code, r.err).toBe(0);
     expect(existsSync(join(a, 'curves.svg')) && existsSync(join(a, 'curves.png'))).toBe(true);
+    // A second plot without --out goes beside the first (curves-2), which stays as it was.
+    const first = readFileSync(join(a, 'curves.svg'), 'utf8');
+    const again = await run('plot', 'curves', '--run', a);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toContain(join(a, 'curves-2.svg'));
+    expect(existsSync(join(a, 'curves-2.svg')) && existsSync(join(a, 'curves-2.png'))).toBe(true);
+    expect(readFileSync(join(a, 'curves.svg'), 'utf8')).toBe(first);
     const many = await run('plot', 'curves', '--run', `${a},${b}`);
     expect([many.code, many.err]).toEqual([2, expect.stringMatching(/--out is required when overlaying/)]);
     expect(renderSvg(curvesFigure([readMetrics(a), readMetrics(b)]))).toContain('learning curves (2 runs)');
@@ -126,6 +133,10 @@ describe('fisor plot CLI', () => {
     const svg = readFileSync(`${out}.svg`, 'utf8');
     expect(svg).toContain('kappa = 2');
     expect(svg.match(/<circle /g)).toHaveLength(3);
+    // The summary line counts the three trajectories drawn, and the rows they hold.
+    const line = /scatter of (\d+) trajectories \((\d+) transitions\), cost limit 2:/.exec(r.out);
+    expect(line?.[1]).toBe('3');
+    expect(Number(line?.[2])).toBeGreaterThan(3);
     const bad = await run('plot', 'histogram');
     expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/unknown plot kind 'histogram'; known: feasible, curves, scatter/)]);
     const help = await run('plot', '--help');
