@@ -97,3 +97,27 @@ export const ALL_BACKENDS: BackendCase[] = [
   { name: 'gpujs', make: () => new GpujsBackend(), share: 0.1 },
   { name: 'gpujs cpu mode', make: () => new GpujsBackend({ mode: 'cpu' }), share: 0.1 },
 ];
+
+/** Values with -0 spelled out as '-0', so that toEqual tells the two zeros apart. */
+export const spelledZeros = (xs: ArrayLike<number>): (number | string)[] => Array.from(xs, (v) => (Object.is(v, -0) ? '-0' : v));
+
+/** One ulp of float32 at |v|: the spacing above fround(|v|). */
+export function ulpF32(v: number): number {
+  const f = new Float32Array([Math.abs(v)]);
+  const u = new Uint32Array(f.buffer);
+  const lo = f[0];
+  u[0] += 1;
+  return f[0] - lo;
+}
+
+/** The largest error of `got[i]` against the float64 reference `ref(xs[i])`, in float32 ulps of the reference, and where. */
+export function worstUlp(got: ArrayLike<number>, xs: ArrayLike<number>, ref: (x: number) => number): { worst: number; at: number } {
+  let worst = 0;
+  let at = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const r = ref(xs[i]);
+    const e = Math.abs(got[i] - r) / ulpF32(r);
+    if (!(e <= worst)) { worst = e; at = xs[i]; }
+  }
+  return { worst, at };
+}

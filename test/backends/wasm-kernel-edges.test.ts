@@ -12,7 +12,7 @@ import type { DataBuffer } from '../../core/backend.js';
 import { WasmBackend } from '../../core/backends/wasm/index.js';
 import { JsBackend } from '../../core/backends/js.js';
 import type { UnaryOp } from '../../core/backend.js';
-import { data, put as putOn } from './helpers.js';
+import { data, put as putOn, spelledZeros as spelled } from './helpers.js';
 
 const w1 = new WasmBackend({ threads: 1 });
 const w2 = new WasmBackend({ threads: 2, threadMinMacs: 0 });
@@ -71,9 +71,6 @@ describe('wasm two-thread split: batch items with a broadcast B', () => {
     expect(two.length).toBe(20);
   });
 });
-
-/** Values with -0 spelled out, so that toEqual tells the zeros apart. */
-const spelled = (xs: ArrayLike<number>): (number | string)[] => Array.from(xs, (v) => (Object.is(v, -0) ? '-0' : v));
 
 describe('wasm piecewise unary ops at their break points (signed zeros, clamp bounds)', () => {
   const js = new JsBackend();

@@ -16,10 +16,7 @@ import { describe, expect, it } from 'vitest';
 import type { UnaryOp } from '../../core/backend.js';
 import { WasmBackend } from '../../core/backends/wasm/index.js';
 import { JsBackend } from '../../core/backends/js.js';
-import { put as putOn } from './helpers.js';
-
-/** Values with -0 spelled out, so that toEqual tells the zeros apart. */
-const spelled = (xs: ArrayLike<number>): (number | string)[] => Array.from(xs, (v) => (Object.is(v, -0) ? '-0' : v));
+import { put as putOn, spelledZeros as spelled, worstUlp } from './helpers.js';
 
 describe('wasm binary ops on ties, signed zeros and NaN in every row path (SIMD, scalar tail, broadcast scalar, strided)', () => {
   const js = new JsBackend();
@@ -123,14 +120,6 @@ describe('wasm Adam / AdamW against a float64 Adam, with gradients where eps dec
 });
 
 describe('wasm vector math (exp, log, tanh, sigmoid, softplus, mish) within a few ulp of float64, on a dense grid', () => {
-  /** One ulp of float32 at |v| (the spacing above fround(|v|)). */
-  const ulp = (v: number): number => {
-    const f = new Float32Array([Math.abs(v)]);
-    const u = new Uint32Array(f.buffer);
-    const lo = f[0];
-    u[0] += 1;
-    return f[0] - lo;
-  };
   const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
   // [op, lo, hi, float64 reference, most ulp allowed (the kernels measure 0.93, 0.74, 1.17, 2.39, 2.61, 3.53)].
   const cases: [UnaryOp, number, number, (x: number) => number, number][] = [
@@ -151,14 +140,7 @@ describe('wasm vector math (exp, log, tanh, sigmoid, softplus, mish) within a fe
       const x = putOn(be, xs);
       const y = be.alloc(n, 'float32');
       be.unary(op, x, y);
-      const v = y.view();
-      let worst = 0;
-      let at = 0;
-      for (let i = 0; i < n; i++) {
-        const r = f(xs[i]);
-        const e = Math.abs(v[i] - r) / ulp(r);
-        if (!(e <= worst)) { worst = e; at = xs[i]; }
-      }
+      const { worst, at } = worstUlp(y.view(), xs, f);
       expect(worst, `${op}: ${worst.toFixed(2)} ulp at x = ${at}`).toBeLessThanOrEqual(most);
       be.free(x);
       be.free(y);

@@ -10,10 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { WasmBackend } from '../../core/backends/wasm/index.js';
 import { JsBackend } from '../../core/backends/js.js';
-import { put } from './helpers.js';
-
-/** Values with -0 spelled out, so that toEqual tells the zeros apart. */
-const spelled = (xs: ArrayLike<number>): (number | string)[] => Array.from(xs, (v) => (Object.is(v, -0) ? '-0' : v));
+import { put, spelledZeros as spelled, worstUlp } from './helpers.js';
 
 describe('wasm fill writes the value into every element, the SIMD body and the scalar tail', () => {
   const be = new WasmBackend({ threads: 1 });
@@ -31,14 +28,6 @@ describe('wasm fill writes the value into every element, the SIMD body and the s
 });
 
 describe('wasm tanh uses its odd polynomial on |x| < 0.625 (TANH_SMALL), where 1 - 2 / (e^{2|x|} + 1) would lose digits', () => {
-  /** One ulp of float32 at |v| (the spacing above fround(|v|)). */
-  const ulp = (v: number): number => {
-    const f = new Float32Array([Math.abs(v)]);
-    const u = new Uint32Array(f.buffer);
-    const lo = f[0];
-    u[0] += 1;
-    return f[0] - lo;
-  };
   const be = new WasmBackend({ threads: 1 });
   it('on +-[0.3, 0.625): within 0.75 ulp of float64 tanh (the kernel measures 0.71; with the switch at 0.5 the exp branch exceeds this on [0.5, 0.625))', () => {
     const n = 20001;
@@ -47,14 +36,7 @@ describe('wasm tanh uses its odd polynomial on |x| < 0.625 (TANH_SMALL), where 1
     be.write(x, xs);
     const y = be.alloc(xs.length, 'float32');
     be.unary('tanh', x, y);
-    const v = y.view();
-    let worst = 0;
-    let at = 0;
-    for (let i = 0; i < xs.length; i++) {
-      const r = Math.tanh(xs[i]);
-      const e = Math.abs(v[i] - r) / ulp(r);
-      if (!(e <= worst)) { worst = e; at = xs[i]; }
-    }
+    const { worst, at } = worstUlp(y.view(), xs, Math.tanh);
     expect(worst, `${worst.toFixed(3)} ulp at x = ${at}`).toBeLessThanOrEqual(0.75);
     be.free(x);
     be.free(y);
