@@ -196,35 +196,45 @@ describe('fisor train --algo fisor', () => {
   });
 });
 
+/**
+ * Runs `body` with a fresh temporary directory as the working directory (the default run directories are relative
+ * to it; the vitest pool is 'forks', so chdir is allowed), then restores the working directory and removes it.
+ */
+async function inTempCwd(body: (home: string) => Promise<void>): Promise<void> {
+  const cwd = process.cwd();
+  const home = mkdtempSync(join(tmpdir(), 'fisor-cli-rundir-'));
+  try {
+    process.chdir(home);
+    await body(home);
+  } finally {
+    process.chdir(cwd);
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** The run directory a `fisor train` printed ("..., out runs/..."). */
+const printedOut = (stdout: string): string => /, out (runs\/\S+)\n/.exec(stdout)![1];
+
 describe('fisor train --algo: the default run directory', () => {
   it('--cost-limit reaches the resolved config and --data-recipe the directory name, so runs that differ only in one of them never share runs/<algo>-<task>-...', async () => {
-    const cwd = process.cwd();
-    const home = mkdtempSync(join(tmpdir(), 'fisor-cli-rundir-'));
-    try {
-      process.chdir(home);
+    await inTempCwd(async (home) => {
       const outs: string[] = [];
       for (const k of [[], ['--cost-limit', '5'], ['--data-recipe', 'recovery']]) {
         const r = await run('train', '--algo', 'bc-all', '--task', 'CarRun', ...k, '--steps', '1', '--set', 'evalEpisodes=1', '--set', 'batchSize=16', '--set', 'hidden=8', '--backend', 'js', '--quiet');
         expect(r.code, r.err).toBe(0);
-        outs.push(/, out (runs\/\S+)\n/.exec(r.out)![1]);
+        outs.push(printedOut(r.out));
       }
       expect(outs[0]).toMatch(/^runs\/bc-all-CarRun-/);
       expect(new Set(outs).size).toBe(3);
       const costLimits = outs.map((o) => (JSON.parse(readFileSync(join(home, o, 'config.json'), 'utf8')) as { config: { costLimit: number } }).config.costLimit);
       expect(costLimits).toEqual([10, 5, 10]);
-    } finally {
-      process.chdir(cwd);
-      rmSync(home, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('fisor train: the default run directory', () => {
   it('--dataset reaches the directory name, so runs that differ only in their data file never share runs/<task>-...', async () => {
-    const cwd = process.cwd();
-    const home = mkdtempSync(join(tmpdir(), 'fisor-cli-rundir-'));
-    try {
-      process.chdir(home);
+    await inTempCwd(async (home) => {
       const files = [join(home, 'a.hdf5'), join(home, 'b.hdf5')];
       await writeSmallPointRobotData(files[0]);
       writeFileSync(files[1], readFileSync(files[0])); // the same bytes under another name
@@ -232,16 +242,13 @@ describe('fisor train: the default run directory', () => {
       for (const file of files) {
         const r = await run('train', '--task', 'PointRobot', '--dataset', file, '--steps', '2', ...tinyFisorFlags());
         expect(r.code, r.err).toBe(0);
-        outs.push(/, out (runs\/\S+)\n/.exec(r.out)![1]);
+        outs.push(printedOut(r.out));
       }
       expect(outs[0]).toMatch(/^runs\/PointRobot-cpu-s0-/);
       expect(outs[1]).not.toBe(outs[0]);
       const datasets = outs.map((o) => (JSON.parse(readFileSync(join(home, o, 'config.json'), 'utf8')) as { dataset: { path: string } }).dataset);
       expect(JSON.stringify(datasets[0])).toContain('a.hdf5');
       expect(JSON.stringify(datasets[1])).toContain('b.hdf5');
-    } finally {
-      process.chdir(cwd);
-      rmSync(home, { recursive: true, force: true });
-    }
+    });
   });
 });
