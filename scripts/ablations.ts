@@ -55,7 +55,7 @@ import { runProvenance } from '../rl/io/provenance.js';
 import { PALETTE, type FigureSpec, type LegendEntry, type Marker, type Series } from '../rl/plot/chart.js';
 import { writeFigure } from '../rl/plot/raster.js';
 import { checkResumeConfig, configDiff, hasCheckpoint, runTrainSeconds, trainingSecondsFromMetrics } from './run_checks.js';
-import { cellBackend, checkCellBackend, mean, meanStd, std, writeStudy, type BackendKeyed } from './studies_io.js';
+import { cellBackend, checkCellBackend, mean, meanStd, readStudyRecord, std, writeStudy, type BackendKeyed } from './studies_io.js';
 
 // ---------------------------------------------------------------- arms
 
@@ -588,8 +588,7 @@ export function optionsFromArgs(argv: string[]): AblationOptions {
  * and cells alone, so a change to how figures are drawn needs no run.
  */
 export async function redrawAblationFigure(json: string, figures: string): Promise<string> {
-  const rec = (JSON.parse(readFileSync(json, 'utf8')) as { ablations?: { tasks: string[]; arms: { name: string }[]; cells: AblationCell[] } }).ablations;
-  if (!rec?.cells?.length) throw new Error(`${json} has no 'ablations' record with cells to draw`);
+  const rec = readStudyRecord<{ tasks: string[]; arms: { name: string }[]; cells: AblationCell[] }>(json, 'ablations');
   const base = join(figures, 'ablations');
   await writeFigure(base, ablationFigure(rec.tasks, rec.arms.map((a) => a.name), rec.cells));
   return base;

@@ -44,7 +44,7 @@ import { writeFigure } from '../rl/plot/raster.js';
 import { verifyReuse } from './ablations.js';
 import { BC_SAFE_DEFAULTS, trainBcSafe } from './bc_safe.js';
 import { checkResumeConfig, hasCheckpoint, runTrainSeconds } from './run_checks.js';
-import { cellBackend, checkCellBackend, mean, std, writeStudy, type BackendKeyed } from './studies_io.js';
+import { cellBackend, checkCellBackend, mean, readStudyRecord, std, writeStudy, type BackendKeyed } from './studies_io.js';
 
 export interface AlgoRunInput {
   task: string;
@@ -368,10 +368,8 @@ const list = (s: string, num: boolean): (string | number)[] => s.split(',').map(
  * drawn needs no run.
  */
 export async function redrawDataQuantityFigure(json: string, figures: string): Promise<string> {
-  const rec = (JSON.parse(readFileSync(json, 'utf8')) as { dataQuantity?: { cells?: Cell[] } }).dataQuantity;
-  if (!rec?.cells?.length) throw new Error(`${json} has no 'dataQuantity' record with cells to draw`);
+  const { cells } = readStudyRecord<{ cells: Cell[] }>(json, 'dataQuantity');
   const uniq = <T>(v: T[]) => [...new Set(v)];
-  const cells = rec.cells;
   const base = join(figures, 'data-quantity');
   await writeFigure(base, studyFigure({ tasks: uniq(cells.map((c) => c.task)), algos: uniq(cells.map((c) => c.algo)), fractions: uniq(cells.map((c) => c.fraction)) }, cells));
   return base;

@@ -60,6 +60,16 @@ export function writeStudy(report: { path: string; section: string; body: string
   ]);
 }
 
+/**
+ * A study's record under `key` of its JSON file (what writeStudy wrote), with at least one cell: what `--figure-only`
+ * redraws a study's figure from. A file without it is an error naming the file and the key.
+ */
+export function readStudyRecord<R extends { cells: unknown[] }>(json: string, key: string): R {
+  const rec = (JSON.parse(readFileSync(json, 'utf8')) as Record<string, Partial<R> | undefined>)[key];
+  if (!rec?.cells?.length) throw new Error(`${json} has no '${key}' record with cells to draw`);
+  return rec as R;
+}
+
 export const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 /** Sample standard deviation (n - 1); 0 for fewer than two values. */
 export const std = (v: number[]): number => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
